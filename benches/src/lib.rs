@@ -1,0 +1,1 @@
+//! Shared inputs and peer adapters for the dispatchfile benchmarks.

@@ -1,0 +1,234 @@
+//! Input handling, diagnostics printing and exit codes shared by every subcommand.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use dispatchfile_model::{Diagnostic, Files, Limits, Pipeline, Severity, to_canonical_json};
+use dispatchfile_parse::{Evaluated, Format, ParseOptions, evaluate, parse};
+
+use crate::vendor::VendorLoader;
+
+/// The Dispatchfile to read and how to read it.
+#[derive(Debug, Args)]
+pub(crate) struct Input {
+    /// The Dispatchfile, or `-` for standard input.
+    pub(crate) file: String,
+    /// Force a format instead of reading the `#!` selector line.
+    #[arg(long, value_name = "cue|json|yaml|starlark")]
+    pub(crate) format: Option<Format>,
+    /// Treat unknown fields as errors.
+    #[arg(long)]
+    pub(crate) strict: bool,
+    /// Resolve Starlark `load()`s from this directory (no network).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) vendor: Option<PathBuf>,
+}
+
+/// How a command ended, mapped onto the exit codes of SPEC §7.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// Exit 0.
+    Ok,
+    /// Exit 1: invalid input; diagnostics were printed.
+    Invalid,
+    /// Exit 2: a usage error with its message.
+    Usage(String),
+}
+
+impl Outcome {
+    pub(crate) fn usage(msg: impl Into<String>) -> Outcome {
+        Outcome::Usage(msg.into())
+    }
+
+    pub(crate) fn exit_code(self) -> ExitCode {
+        match self {
+            Outcome::Ok => ExitCode::SUCCESS,
+            Outcome::Invalid => ExitCode::from(1),
+            Outcome::Usage(msg) => {
+                eprintln!("dispatch: {msg}");
+                ExitCode::from(2)
+            }
+        }
+    }
+}
+
+impl Input {
+    /// The name shown in diagnostics.
+    pub(crate) fn display_name(&self) -> String {
+        if self.file == "-" { "<stdin>".to_owned() } else { self.file.clone() }
+    }
+
+    /// Reads the file's bytes (stdin for `-`).
+    pub(crate) fn read(&self) -> Result<Vec<u8>, Outcome> {
+        if self.file == "-" {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| Outcome::usage(format!("cannot read standard input: {e}")))?;
+            return Ok(buf);
+        }
+        std::fs::read(&self.file).map_err(|e| Outcome::usage(format!("cannot read {}: {e}", self.file)))
+    }
+
+    /// The vendor loader for this input, if `--vendor` was given or the file has a directory.
+    pub(crate) fn loader(&self) -> VendorLoader {
+        VendorLoader::new(self.vendor.clone(), (self.file != "-").then(|| PathBuf::from(&self.file)))
+    }
+
+    /// Reads and evaluates the Dispatchfile, printing every diagnostic to stderr.
+    ///
+    /// Returns the pipeline and the files table, or the outcome to exit with.
+    pub(crate) fn pipeline(&self, limits: &Limits) -> Result<(Pipeline, Files, Vec<Diagnostic>), Outcome> {
+        let bytes = self.read()?;
+        let loader = self.loader();
+        let mut options = ParseOptions::default();
+        options.format = self.format;
+        options.strict = self.strict;
+        options.loader = Some(&loader);
+        let Evaluated { parsed, decoded } = evaluate(&bytes, &self.display_name(), &options, limits);
+        let mut all = parsed.diagnostics.clone();
+        all.extend(decoded.diagnostics.iter().cloned());
+        dispatchfile_model::sort_diagnostics(&mut all);
+        match decoded.pipeline {
+            Some(p) if !dispatchfile_model::has_errors(&all) => Ok((p, parsed.files, all)),
+            _ => {
+                print_diagnostics(&all, &parsed.files, &self.display_name());
+                Err(Outcome::Invalid)
+            }
+        }
+    }
+}
+
+/// The CLI's limits: the library defaults (the 10 s clock of SPEC §7 needs an injected clock).
+pub(crate) fn limits() -> Limits {
+    Limits::default()
+}
+
+/// Prints diagnostics to stderr with the source line and a caret.
+pub(crate) fn print_diagnostics(diagnostics: &[Diagnostic], files: &Files, default_file: &str) {
+    let color = std::io::stderr().is_terminal();
+    for d in diagnostics {
+        let text = d.render_with_snippet(files, default_file);
+        if color {
+            let (code, _) = match d.severity {
+                Severity::Error => ("\x1b[1;31m", ()),
+                Severity::Warning => ("\x1b[1;33m", ()),
+            };
+            let mut lines = text.lines();
+            if let Some(first) = lines.next() {
+                eprintln!("{code}{first}\x1b[0m");
+            }
+            for l in lines {
+                eprintln!("{l}");
+            }
+        } else {
+            eprintln!("{text}");
+        }
+    }
+}
+
+/// `dispatch eval`.
+pub(crate) fn eval(input: &Input, raw: bool) -> Outcome {
+    let limits = limits();
+    if raw {
+        let bytes = match input.read() {
+            Ok(b) => b,
+            Err(o) => return o,
+        };
+        let loader = input.loader();
+        let mut options = ParseOptions::default();
+        options.format = input.format;
+        options.strict = input.strict;
+        options.loader = Some(&loader);
+        let parsed = parse(&bytes, &input.display_name(), &options, &limits);
+        print_diagnostics(&parsed.diagnostics, &parsed.files, &input.display_name());
+        return match parsed.document {
+            Some(doc) => {
+                println!("{}", serde_json::to_string_pretty(&ordered(&doc.root)).unwrap_or_default());
+                Outcome::Ok
+            }
+            None => Outcome::Invalid,
+        };
+    }
+    match input.pipeline(&limits) {
+        Ok((pipeline, files, diagnostics)) => {
+            print_diagnostics(&diagnostics, &files, &input.display_name());
+            print!("{}", to_canonical_json(&pipeline));
+            Outcome::Ok
+        }
+        Err(o) => o,
+    }
+}
+
+/// A serializable view of a document node that keeps object entries in document order.
+pub(crate) fn ordered(node: &dispatchfile_model::Node) -> OrderedNode<'_> {
+    OrderedNode(node)
+}
+
+/// See [`ordered`].
+pub(crate) struct OrderedNode<'a>(&'a dispatchfile_model::Node);
+
+impl serde::Serialize for OrderedNode<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use dispatchfile_model::Value;
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match &self.0.value {
+            Value::Null => s.serialize_unit(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Number(n) => match serde_json::from_str::<serde_json::Number>(n) {
+                Ok(num) => num.serialize(s),
+                Err(_) => s.serialize_str(n),
+            },
+            Value::String(v) => s.serialize_str(v),
+            Value::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for i in items {
+                    seq.serialize_element(&OrderedNode(i))?;
+                }
+                seq.end()
+            }
+            Value::Object(entries) => {
+                let mut map = s.serialize_map(Some(entries.len()))?;
+                for e in entries {
+                    map.serialize_entry(&e.key, &OrderedNode(&e.value))?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+/// `dispatch validate`: every diagnostic, then `ok` or a count.
+pub(crate) fn validate(input: &Input) -> Outcome {
+    let limits = limits();
+    let bytes = match input.read() {
+        Ok(b) => b,
+        Err(o) => return o,
+    };
+    let loader = input.loader();
+    let mut options = ParseOptions::default();
+    options.format = input.format;
+    options.strict = input.strict;
+    options.loader = Some(&loader);
+    let evaluated = evaluate(&bytes, &input.display_name(), &options, &limits);
+    let mut all = evaluated.diagnostics();
+    if let Some(p) = &evaluated.decoded.pipeline {
+        all.extend(crate::cmd_match::pattern_diagnostics(p, &evaluated.decoded.source_map, &limits));
+        dispatchfile_model::sort_diagnostics(&mut all);
+    }
+    print_diagnostics(&all, &evaluated.parsed.files, &input.display_name());
+    let errors = all.iter().filter(|d| d.is_error()).count();
+    let warnings = all.len() - errors;
+    if errors == 0 && warnings == 0 {
+        println!("ok");
+    } else {
+        println!(
+            "{errors} error{}, {warnings} warning{}",
+            if errors == 1 { "" } else { "s" },
+            if warnings == 1 { "" } else { "s" }
+        );
+    }
+    if errors > 0 { Outcome::Invalid } else { Outcome::Ok }
+}

@@ -1,0 +1,641 @@
+//! Document → [`Pipeline`] decoding with positioned diagnostics (SPEC §1, §1.4).
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Diagnostic, has_errors, sort_diagnostics};
+use crate::document::{Document, Entry, Node, Value};
+use crate::error::Error;
+use crate::limits::Limits;
+use crate::pipeline::{
+    Action, Condition, ConditionKind, CronCondition, GitCronConfig, ImagePushCondition, Layout,
+    Pipeline, PullRequestCondition, PushCondition, ReleaseCondition, Resource, TagCondition, Task,
+    TaskMetadata,
+};
+use crate::schema::k8s;
+use crate::span::Span;
+
+/// Options for [`decode`].
+#[non_exhaustive]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DecodeOptions {
+    /// Report unknown fields as errors instead of warnings. Default `false`.
+    pub strict: bool,
+}
+
+/// The outcome of [`decode`]: a pipeline when no error was found, and every diagnostic.
+#[derive(Clone, Debug, Default)]
+pub struct Decoded {
+    /// The pipeline; `None` exactly when `diagnostics` holds an error.
+    pub pipeline: Option<Pipeline>,
+    /// Where each element was written.
+    pub source_map: SourceMap,
+    /// Every warning and error, sorted by position then code.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Element paths (JSON-pointer style, `/task/build/steps/0/image`) to the spans they were written at.
+///
+/// Paths use the data-format keys even when an alias (`params`) was written.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceMap {
+    spans: BTreeMap<String, Span>,
+    keys: BTreeMap<String, Span>,
+}
+
+impl SourceMap {
+    /// An empty map.
+    #[must_use]
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    /// Records the span of the value at `path`.
+    pub fn insert(&mut self, path: impl Into<String>, span: Span) {
+        self.spans.insert(path.into(), span);
+    }
+
+    /// Records the span of the key that names the element at `path`.
+    pub fn insert_key(&mut self, path: impl Into<String>, span: Span) {
+        self.keys.insert(path.into(), span);
+    }
+
+    /// The span of the value at `path`.
+    #[must_use]
+    pub fn get(&self, path: &str) -> Option<Span> {
+        self.spans.get(path).copied()
+    }
+
+    /// The span of the key naming `path`, else of its value.
+    #[must_use]
+    pub fn key(&self, path: &str) -> Option<Span> {
+        self.keys.get(path).copied().or_else(|| self.get(path))
+    }
+
+    /// The span of `path`, or of its nearest recorded ancestor.
+    #[must_use]
+    pub fn nearest(&self, path: &str) -> Option<Span> {
+        let mut p = path;
+        loop {
+            if let Some(s) = self.get(p) {
+                return Some(s);
+            }
+            p = &p[..p.rfind('/')?];
+        }
+    }
+}
+
+/// Escapes one JSON-pointer segment (`~` → `~0`, `/` → `~1`).
+pub(crate) fn seg(s: &str) -> String {
+    if s.contains(['~', '/']) { s.replace('~', "~0").replace('/', "~1") } else { s.to_owned() }
+}
+
+/// Decodes a document into a pipeline and runs every validation rule of SPEC §2.
+///
+/// All problems are reported at once. The pipeline is returned only when no error was found.
+///
+/// ```
+/// use dispatchfile_model::{decode, DecodeOptions, Document, Limits, Node};
+/// let json = serde_json::json!({"task": {"t": {"steps": [{"name": "s", "image": "alpine"}]}}});
+/// let doc = Document { root: Node::from_json(&json, Default::default()) };
+/// let decoded = decode(&doc, &DecodeOptions::default(), &Limits::default());
+/// assert!(decoded.pipeline.is_some());
+/// ```
+#[must_use]
+pub fn decode(doc: &Document, options: &DecodeOptions, limits: &Limits) -> Decoded {
+    let mut d = Decoder { options, diagnostics: Vec::new(), map: SourceMap::new() };
+    if let Err(e) = check_size(&doc.root, limits) {
+        return Decoded { pipeline: None, source_map: d.map, diagnostics: vec![e.to_diagnostic()] };
+    }
+    let pipeline = d.pipeline(&doc.root);
+    let mut diagnostics = d.diagnostics;
+    diagnostics.extend(crate::validate::validate(&pipeline, &d.map));
+    sort_diagnostics(&mut diagnostics);
+    let ok = !has_errors(&diagnostics);
+    Decoded { pipeline: ok.then_some(pipeline), source_map: d.map, diagnostics }
+}
+
+/// Checks depth and node count without recursion, so hand-built documents are bounded too.
+fn check_size(root: &Node, limits: &Limits) -> Result<(), Error> {
+    let mut stack = vec![(root, 1usize)];
+    let mut count = 0usize;
+    while let Some((node, depth)) = stack.pop() {
+        count += 1;
+        if count > limits.max_document_nodes {
+            return Err(Error::limit("max_document_nodes", limits.max_document_nodes, Some(node.span)));
+        }
+        if depth > limits.max_depth {
+            return Err(Error::limit("max_depth", limits.max_depth, Some(node.span)));
+        }
+        match &node.value {
+            Value::Array(items) => stack.extend(items.iter().map(|n| (n, depth + 1))),
+            Value::Object(entries) => stack.extend(entries.iter().map(|e| (&e.value, depth + 1))),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+struct Decoder<'o> {
+    options: &'o DecodeOptions,
+    diagnostics: Vec<Diagnostic>,
+    map: SourceMap,
+}
+
+/// One object's entries resolved against its known keys and their deprecated aliases.
+struct Fields<'n> {
+    found: BTreeMap<&'static str, &'n Entry>,
+}
+
+impl<'n> Fields<'n> {
+    fn get(&self, key: &str) -> Option<&'n Node> {
+        self.found.get(key).map(|e| &e.value).filter(|n| n.value != Value::Null)
+    }
+}
+
+impl Decoder<'_> {
+    fn error(&mut self, code: &'static str, msg: String, span: Span, path: &str) {
+        self.diagnostics.push(Diagnostic::error(code, msg).at(span).with_path(path));
+    }
+
+    fn type_error(&mut self, what: &str, expected: &str, node: &Node, path: &str) {
+        let msg = format!("{what} must be {expected}, found {}", node.value.type_name());
+        self.error("type", msg, node.span, path);
+    }
+
+    /// Splits an object into known fields; reports unknown fields, aliases and alias clashes.
+    fn fields<'n>(
+        &mut self,
+        node: &'n Node,
+        what: &str,
+        path: &str,
+        known: &[&'static str],
+        aliases: &[(&'static str, &'static str)],
+    ) -> Option<Fields<'n>> {
+        let Value::Object(entries) = &node.value else {
+            if node.value != Value::Null {
+                self.type_error(what, "an object", node, path);
+            }
+            return None;
+        };
+        let mut found: BTreeMap<&'static str, &'n Entry> = BTreeMap::new();
+        for entry in entries {
+            let (canonical, alias) = if let Some(k) = known.iter().find(|k| **k == entry.key) {
+                (*k, false)
+            } else if let Some((a, k)) = aliases.iter().find(|(a, _)| *a == entry.key) {
+                let _ = a;
+                (*k, true)
+            } else {
+                self.unknown_field(what, entry, path);
+                continue;
+            };
+            if alias {
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        "deprecated-alias",
+                        format!("{what}: \"{}\" is a deprecated spelling of \"{canonical}\"", entry.key),
+                    )
+                    .at(entry.key_span)
+                    .with_path(format!("{path}/{canonical}")),
+                );
+            }
+            if let Some(prev) = found.get(canonical) {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "duplicate-key",
+                        format!("{what}: \"{canonical}\" is set twice (as \"{}\" and \"{}\")", prev.key, entry.key),
+                    )
+                    .at(entry.key_span)
+                    .with_path(format!("{path}/{canonical}"))
+                    .with_related(prev.key_span, "first set here"),
+                );
+                continue;
+            }
+            let p = format!("{path}/{canonical}");
+            self.map.insert_key(p.clone(), entry.key_span);
+            self.map.insert(p, entry.value.span);
+            found.insert(canonical, entry);
+        }
+        Some(Fields { found })
+    }
+
+    fn unknown_field(&mut self, what: &str, entry: &Entry, path: &str) {
+        let top = path.is_empty();
+        let mut msg = format!("{what}: unknown field \"{}\"", entry.key);
+        if top {
+            msg.push_str(" (helper fields can be hidden as \"_");
+            msg.push_str(&entry.key);
+            msg.push_str("\")");
+        }
+        let d = if self.options.strict {
+            Diagnostic::error("unknown-field", msg)
+        } else {
+            Diagnostic::warning("unknown-field", msg)
+        };
+        self.diagnostics.push(d.at(entry.key_span).with_path(format!("{path}/{}", seg(&entry.key))));
+    }
+
+    fn pipeline(&mut self, root: &Node) -> Pipeline {
+        let mut p = Pipeline::default();
+        let Value::Object(_) = &root.value else {
+            let msg = format!("a Dispatchfile must be an object, found {}", root.value.type_name());
+            self.error("type", msg, root.span, "");
+            return p;
+        };
+        self.map.insert("", root.span);
+        let Some(f) = self.fields(
+            root,
+            "pipeline",
+            "",
+            &["resource", "task", "actions"],
+            &[("resources", "resource"), ("tasks", "task")],
+        ) else {
+            return p;
+        };
+        if let Some(n) = f.get("resource") {
+            for (name, node, path) in self.named_objects(n, "\"resource\"", "/resource") {
+                let r = self.resource(&name, node, &path);
+                p.resources.insert(name, r);
+            }
+        }
+        if let Some(n) = f.get("task") {
+            for (name, node, path) in self.named_objects(n, "\"task\"", "/task") {
+                let t = self.task(&name, node, &path);
+                p.tasks.insert(name, t);
+            }
+        }
+        if let Some(n) = f.get("actions") {
+            match &n.value {
+                Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        let path = format!("/actions/{i}");
+                        self.map.insert(path.clone(), item.span);
+                        let a = self.action(i, item, &path);
+                        p.actions.push(a);
+                    }
+                }
+                _ => self.type_error("\"actions\"", "a list", n, "/actions"),
+            }
+        }
+        p
+    }
+
+    /// The entries of a name → object map, with their paths recorded.
+    fn named_objects<'n>(&mut self, n: &'n Node, what: &str, path: &str) -> Vec<(String, &'n Node, String)> {
+        let Value::Object(entries) = &n.value else {
+            self.type_error(what, "a map of names to objects", n, path);
+            return Vec::new();
+        };
+        entries
+            .iter()
+            .map(|e| {
+                let p = format!("{path}/{}", seg(&e.key));
+                self.map.insert_key(p.clone(), e.key_span);
+                self.map.insert(p.clone(), e.value.span);
+                (e.key.clone(), &e.value, p)
+            })
+            .collect()
+    }
+
+    fn string(&mut self, what: &str, n: &Node, path: &str) -> Option<String> {
+        match &n.value {
+            Value::String(s) => Some(s.clone()),
+            _ => {
+                self.type_error(what, "a string", n, path);
+                None
+            }
+        }
+    }
+
+    fn string_list(&mut self, what: &str, n: &Node, path: &str) -> Vec<String> {
+        let Value::Array(items) = &n.value else {
+            self.type_error(what, "a list of strings", n, path);
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let p = format!("{path}/{i}");
+            self.map.insert(p.clone(), item.span);
+            if let Some(s) = self.string(&format!("{what}[{i}]"), item, &p) {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    fn string_map(&mut self, what: &str, n: &Node, path: &str) -> BTreeMap<String, String> {
+        let Value::Object(entries) = &n.value else {
+            self.type_error(what, "a map of strings", n, path);
+            return BTreeMap::new();
+        };
+        let mut out = BTreeMap::new();
+        for e in entries {
+            let p = format!("{path}/{}", seg(&e.key));
+            self.map.insert_key(p.clone(), e.key_span);
+            self.map.insert(p.clone(), e.value.span);
+            if let Some(s) = self.string(&format!("{what}[{:?}]", e.key), &e.value, &p) {
+                out.insert(e.key.clone(), s);
+            }
+        }
+        out
+    }
+
+    fn resource(&mut self, name: &str, n: &Node, path: &str) -> Resource {
+        let what = format!("resource {name:?}");
+        let mut r = Resource::default();
+        let Some(f) = self.fields(n, &what, path, &["type", "param", "secret"], &[("params", "param"), ("secrets", "secret")]) else {
+            return r;
+        };
+        if let Some(v) = f.get("type") {
+            r.kind = self.string(&format!("{what}: \"type\""), v, &format!("{path}/type")).unwrap_or_default();
+        }
+        if let Some(v) = f.get("param") {
+            r.params = self.string_map(&format!("{what}: \"param\""), v, &format!("{path}/param"));
+        }
+        if let Some(v) = f.get("secret") {
+            let spath = format!("{path}/secret");
+            if let Value::Object(entries) = &v.value {
+                for e in entries {
+                    let p = format!("{spath}/{}", seg(&e.key));
+                    self.map.insert_key(p.clone(), e.key_span);
+                    self.map.insert(p.clone(), e.value.span);
+                    let w = format!("{what}: secret {:?}", e.key);
+                    if let Some(sel) = self.k8s(&w, &e.value, &p, "io.k8s.api.core.v1.SecretKeySelector") {
+                        r.secrets.insert(e.key.clone(), sel);
+                    }
+                }
+            } else {
+                self.type_error(&format!("{what}: \"secret\""), "a map of secret selectors", v, &spath);
+            }
+        }
+        r
+    }
+
+    /// Checks `n` against a bundled Kubernetes definition, then converts it.
+    fn k8s<T: serde::de::DeserializeOwned>(&mut self, what: &str, n: &Node, path: &str, def: &str) -> Option<T> {
+        let before = self.diagnostics.len();
+        let json = k8s::check(n, def, path, what, self.options.strict, &mut self.diagnostics, &mut self.map);
+        if self.diagnostics[before..].iter().any(Diagnostic::is_error) {
+            return None;
+        }
+        match serde_json::from_value(json) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.error("type", format!("{what}: {e}"), n.span, path);
+                None
+            }
+        }
+    }
+
+    fn task(&mut self, name: &str, n: &Node, path: &str) -> Task {
+        let what = format!("task {name:?}");
+        let mut t = Task::default();
+        let Some(f) = self.fields(
+            n,
+            &what,
+            path,
+            &["inputs", "outputs", "deps", "steps", "volumes", "timeout", "metadata"],
+            &[],
+        ) else {
+            return t;
+        };
+        for (key, list) in [("inputs", &mut t.inputs), ("outputs", &mut t.outputs), ("deps", &mut t.deps)] {
+            if let Some(v) = f.get(key) {
+                *list = self.string_list(&format!("{what}: {key:?}"), v, &format!("{path}/{key}"));
+            }
+        }
+        if let Some(v) = f.get("steps") {
+            let spath = format!("{path}/steps");
+            if let Value::Array(items) = &v.value {
+                for (i, item) in items.iter().enumerate() {
+                    let p = format!("{spath}/{i}");
+                    self.map.insert(p.clone(), item.span);
+                    let w = format!("step #{i} of {what}");
+                    if let Some(c) = self.k8s(&w, item, &p, "io.k8s.api.core.v1.Container") {
+                        t.steps.push(c);
+                    }
+                }
+            } else {
+                self.type_error(&format!("{what}: \"steps\""), "a list of containers", v, &spath);
+            }
+        }
+        if let Some(v) = f.get("volumes") {
+            let vpath = format!("{path}/volumes");
+            if let Value::Array(items) = &v.value {
+                for (i, item) in items.iter().enumerate() {
+                    let p = format!("{vpath}/{i}");
+                    self.map.insert(p.clone(), item.span);
+                    let w = format!("volume #{i} of {what}");
+                    if let Some(vol) = self.k8s(&w, item, &p, "io.k8s.api.core.v1.Volume") {
+                        t.volumes.push(vol);
+                    }
+                }
+            } else {
+                self.type_error(&format!("{what}: \"volumes\""), "a list of volumes", v, &vpath);
+            }
+        }
+        if let Some(v) = f.get("timeout") {
+            t.timeout = self.string(&format!("{what}: \"timeout\""), v, &format!("{path}/timeout"));
+        }
+        if let Some(v) = f.get("metadata") {
+            let mpath = format!("{path}/metadata");
+            let mw = format!("{what}: \"metadata\"");
+            if let Some(mf) = self.fields(v, &mw, &mpath, &["labels", "annotations"], &[]) {
+                let mut m = TaskMetadata::default();
+                if let Some(l) = mf.get("labels") {
+                    m.labels = self.string_map(&format!("{what}: \"labels\""), l, &format!("{mpath}/labels"));
+                }
+                if let Some(a) = mf.get("annotations") {
+                    m.annotations =
+                        self.string_map(&format!("{what}: \"annotations\""), a, &format!("{mpath}/annotations"));
+                }
+                t.metadata = Some(m);
+            }
+        }
+        t
+    }
+
+    fn action(&mut self, index: usize, n: &Node, path: &str) -> Action {
+        let what = format!("action #{index}");
+        let mut a = Action { name: None, tasks: Vec::new(), on: placeholder() };
+        let Some(f) = self.fields(n, &what, path, &["name", "tasks", "on"], &[]) else {
+            return a;
+        };
+        if let Some(v) = f.get("name") {
+            a.name = self.string(&format!("{what}: \"name\""), v, &format!("{path}/name"));
+        }
+        if let Some(v) = f.get("tasks") {
+            a.tasks = self.string_list(&format!("{what}: \"tasks\""), v, &format!("{path}/tasks"));
+        }
+        match f.get("on") {
+            Some(v) => {
+                if let Some(c) = self.condition(&what, v, &format!("{path}/on")) {
+                    a.on = c;
+                }
+            }
+            None => self.error("missing-field", format!("{what}: missing required field \"on\""), n.span, path),
+        }
+        a
+    }
+
+    fn condition(&mut self, what: &str, n: &Node, path: &str) -> Option<Condition> {
+        const TOP: [&str; 7] = ["push", "tag", "pull_request", "release", "cron", "git", "image"];
+        let f = self.fields(n, &format!("{what}: condition"), path, &TOP, &[])?;
+        let set: Vec<&str> = TOP.iter().copied().filter(|k| f.found.contains_key(k)).collect();
+        if set.len() != 1 {
+            let found = if set.is_empty() { "none".to_owned() } else { set.join(", ") };
+            let msg = format!(
+                "{what}: condition must set exactly one of push, tag, pull_request, release, cron, git, image (found {found})"
+            );
+            self.error("condition-kind", msg, n.span, path);
+            return None;
+        }
+        let key = set[0];
+        let body = f.found.get(key).map(|e| &e.value)?;
+        let bpath = format!("{path}/{key}");
+        match key {
+            "git" => {
+                const GIT: [&str; 4] = ["push", "tag", "pull_request", "release"];
+                let gw = format!("{what}: condition \"git\"");
+                let gf = self.fields(body, &gw, &bpath, &GIT, &[])?;
+                let set: Vec<&str> = GIT.iter().copied().filter(|k| gf.found.contains_key(k)).collect();
+                if set.len() != 1 {
+                    let found = if set.is_empty() { "none".to_owned() } else { set.join(", ") };
+                    let msg = format!("{what}: \"git\" must set exactly one of push, tag, pull_request, release (found {found})");
+                    self.error("condition-kind", msg, body.span, &bpath);
+                    return None;
+                }
+                let inner = gf.found.get(set[0]).map(|e| &e.value)?;
+                let kind = self.body(what, set[0], inner, &format!("{bpath}/{}", set[0]))?;
+                Some(Condition { kind, layout: Layout::Grouped })
+            }
+            "image" => {
+                let iw = format!("{what}: condition \"image\"");
+                let imf = self.fields(body, &iw, &bpath, &["push"], &[])?;
+                let Some(inner) = imf.found.get("push").map(|e| &e.value) else {
+                    let msg = format!("{what}: \"image\" must set exactly one of push (found none)");
+                    self.error("condition-kind", msg, body.span, &bpath);
+                    return None;
+                };
+                let kind = self.body(what, "image_push", inner, &format!("{bpath}/push"))?;
+                Some(Condition { kind, layout: Layout::Grouped })
+            }
+            _ => {
+                let kind = self.body(what, key, body, &bpath)?;
+                Some(Condition { kind, layout: Layout::Legacy })
+            }
+        }
+    }
+
+    /// Decodes a condition body of `kind` (`push`, …, `image_push`).
+    fn body(&mut self, what: &str, kind: &str, n: &Node, path: &str) -> Option<ConditionKind> {
+        let bw = format!("{what}: {kind} condition");
+        let known: &[&'static str] = match kind {
+            "push" => &["branches", "paths"],
+            "tag" => &["names"],
+            "pull_request" => &["targets", "branches", "sources", "paths", "labels", "chatops"],
+            "release" | "image_push" => &["tags"],
+            "cron" => &["schedule", "revision", "git"],
+            _ => &[],
+        };
+        if n.value == Value::Null {
+            // `push:` with nothing after it in YAML: an empty body.
+            return Some(empty_body(kind));
+        }
+        let f = self.fields(n, &bw, path, known, &[])?;
+        let list = |d: &mut Decoder<'_>, key: &str| -> Vec<String> {
+            f.get(key).map(|v| d.string_list(&format!("{bw}: {key:?}"), v, &format!("{path}/{key}"))).unwrap_or_default()
+        };
+        Some(match kind {
+            "push" => ConditionKind::Push(PushCondition { branches: list(self, "branches"), paths: list(self, "paths") }),
+            "tag" => ConditionKind::Tag(TagCondition { names: list(self, "names") }),
+            "pull_request" => {
+                let pr = PullRequestCondition {
+                    targets: list(self, "targets"),
+                    branches: list(self, "branches"),
+                    sources: list(self, "sources"),
+                    paths: list(self, "paths"),
+                    labels: list(self, "labels"),
+                    chatops: list(self, "chatops"),
+                };
+                if let Some(e) = f.found.get("branches") {
+                    self.diagnostics.push(
+                        Diagnostic::warning(
+                            "deprecated-field",
+                            format!("{bw}: \"branches\" is deprecated; use \"targets\""),
+                        )
+                        .at(e.key_span)
+                        .with_path(format!("{path}/branches")),
+                    );
+                }
+                ConditionKind::PullRequest(pr)
+            }
+            "release" => ConditionKind::Release(ReleaseCondition { tags: list(self, "tags") }),
+            "image_push" => ConditionKind::ImagePush(ImagePushCondition { tags: list(self, "tags") }),
+            _ => {
+                let mut c = CronCondition::default();
+                if let Some(v) = f.get("schedule") {
+                    c.schedule = self.string(&format!("{bw}: \"schedule\""), v, &format!("{path}/schedule")).unwrap_or_default();
+                }
+                if let Some(v) = f.get("revision") {
+                    c.revision = self.string(&format!("{bw}: \"revision\""), v, &format!("{path}/revision"));
+                }
+                if let Some(e) = f.found.get("git") {
+                    let gpath = format!("{path}/git");
+                    let gw = format!("{bw}: \"git\"");
+                    let mut git = GitCronConfig::default();
+                    if e.value.value != Value::Null {
+                        if let Some(gf) = self.fields(&e.value, &gw, &gpath, &["revision"], &[]) {
+                            if let Some(v) = gf.get("revision") {
+                                git.revision = self.string(&format!("{gw}: \"revision\""), v, &format!("{gpath}/revision"));
+                            }
+                        }
+                    }
+                    if let (Some(a), Some(b)) = (&c.revision, &git.revision) {
+                        if a != b {
+                            let msg = format!("{bw}: \"revision\" ({a:?}) and \"git.revision\" ({b:?}) differ");
+                            self.error("duplicate-key", msg, e.key_span, &gpath);
+                        }
+                    }
+                    c.git = Some(git);
+                }
+                ConditionKind::Cron(c)
+            }
+        })
+    }
+}
+
+fn empty_body(kind: &str) -> ConditionKind {
+    match kind {
+        "push" => ConditionKind::Push(PushCondition::default()),
+        "tag" => ConditionKind::Tag(TagCondition::default()),
+        "pull_request" => ConditionKind::PullRequest(PullRequestCondition::default()),
+        "release" => ConditionKind::Release(ReleaseCondition::default()),
+        "image_push" => ConditionKind::ImagePush(ImagePushCondition::default()),
+        _ => ConditionKind::Cron(CronCondition::default()),
+    }
+}
+
+/// Stands in for a condition that failed to decode; the pipeline is rejected anyway.
+fn placeholder() -> Condition {
+    Condition { kind: ConditionKind::Push(PushCondition::default()), layout: Layout::Legacy }
+}
+
+impl Node {
+    /// Builds a document node from a JSON value, every span set to `span`.
+    ///
+    /// For embedders that already hold a `serde_json::Value`; positions are then meaningless.
+    #[must_use]
+    pub fn from_json(value: &serde_json::Value, span: Span) -> Node {
+        let v = match value {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => Value::Number(n.to_string()),
+            serde_json::Value::String(s) => Value::String(s.clone()),
+            serde_json::Value::Array(a) => Value::Array(a.iter().map(|v| Node::from_json(v, span)).collect()),
+            serde_json::Value::Object(o) => Value::Object(
+                o.iter().map(|(k, v)| Entry { key: k.clone(), key_span: span, value: Node::from_json(v, span) }).collect(),
+            ),
+        };
+        Node::new(v, span)
+    }
+}
