@@ -53,17 +53,26 @@ pub fn to_canonical_value(pipeline: &Pipeline) -> Json {
         o.insert("inputs".into(), json!(t.inputs));
         o.insert("outputs".into(), json!(t.outputs));
         o.insert("deps".into(), json!(t.deps));
-        let steps: Vec<Json> = t.steps.iter().map(|s| prune(serde_json::to_value(s).unwrap_or(Json::Null))).collect();
-        o.insert("steps".into(), Json::Array(steps));
-        let volumes: Vec<Json> = t.volumes.iter().map(|v| prune_volume(serde_json::to_value(v).unwrap_or(Json::Null))).collect();
-        o.insert("volumes".into(), Json::Array(volumes));
         if let Some(timeout) = &t.timeout {
             o.insert("timeout".into(), json!(timeout));
         }
         if let Some(m) = &t.metadata {
             o.insert("metadata".into(), json!({"labels": m.labels, "annotations": m.annotations}));
         }
-        tasks.insert(name.clone(), prune(Json::Object(o)));
+        let mut o = match prune(Json::Object(o)) {
+            Json::Object(m) => m,
+            _ => Map::new(),
+        };
+        // Steps and volumes are pruned on their own: a volume keeps its empty source member.
+        let steps: Vec<Json> = t.steps.iter().map(|s| prune(serde_json::to_value(s).unwrap_or(Json::Null))).collect();
+        if !steps.is_empty() {
+            o.insert("steps".into(), Json::Array(steps));
+        }
+        let volumes: Vec<Json> = t.volumes.iter().map(|v| prune_volume(serde_json::to_value(v).unwrap_or(Json::Null))).collect();
+        if !volumes.is_empty() {
+            o.insert("volumes".into(), Json::Array(volumes));
+        }
+        tasks.insert(name.clone(), Json::Object(o));
     }
     top.insert("task".into(), Json::Object(tasks));
     let actions: Vec<Json> = pipeline

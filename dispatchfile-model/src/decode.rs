@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::api::core::v1::Container;
+
 use crate::diagnostic::{Diagnostic, has_errors, sort_diagnostics};
 use crate::document::{Document, Entry, Node, Value};
 use crate::error::Error;
@@ -297,12 +299,9 @@ impl Decoder<'_> {
     }
 
     fn string(&mut self, what: &str, n: &Node, path: &str) -> Option<String> {
-        match &n.value {
-            Value::String(s) => Some(s.clone()),
-            _ => {
-                self.type_error(what, "a string", n, path);
-                None
-            }
+        if let Value::String(s) = &n.value { Some(s.clone()) } else {
+            self.type_error(what, "a string", n, path);
+            None
         }
     }
 
@@ -339,10 +338,10 @@ impl Decoder<'_> {
         out
     }
 
-    fn resource(&mut self, name: &str, n: &Node, path: &str) -> Resource {
+    fn resource(&mut self, name: &str, node: &Node, path: &str) -> Resource {
         let what = format!("resource {name:?}");
         let mut r = Resource::default();
-        let Some(f) = self.fields(n, &what, path, &["type", "param", "secret"], &[("params", "param"), ("secrets", "secret")]) else {
+        let Some(f) = self.fields(node, &what, path, &["type", "param", "secret"], &[("params", "param"), ("secrets", "secret")]) else {
             return r;
         };
         if let Some(v) = f.get("type") {
@@ -370,7 +369,7 @@ impl Decoder<'_> {
         r
     }
 
-    /// Checks `n` against a bundled Kubernetes definition, then converts it.
+    /// Checks `node` against a bundled Kubernetes definition, then converts it.
     fn k8s<T: serde::de::DeserializeOwned>(&mut self, what: &str, n: &Node, path: &str, def: &str) -> Option<T> {
         let before = self.diagnostics.len();
         let json = k8s::check(n, def, path, what, self.options.strict, &mut self.diagnostics, &mut self.map);
@@ -386,11 +385,11 @@ impl Decoder<'_> {
         }
     }
 
-    fn task(&mut self, name: &str, n: &Node, path: &str) -> Task {
+    fn task(&mut self, name: &str, node: &Node, path: &str) -> Task {
         let what = format!("task {name:?}");
         let mut t = Task::default();
         let Some(f) = self.fields(
-            n,
+            node,
             &what,
             path,
             &["inputs", "outputs", "deps", "steps", "volumes", "timeout", "metadata"],
@@ -410,9 +409,14 @@ impl Decoder<'_> {
                     let p = format!("{spath}/{i}");
                     self.map.insert(p.clone(), item.span);
                     let w = format!("step #{i} of {what}");
-                    if let Some(c) = self.k8s(&w, item, &p, "io.k8s.api.core.v1.Container") {
-                        t.steps.push(c);
-                    }
+                    // A step that failed to decode is replaced by a stand-in, so validation does
+                    // not add "no steps" or renumber the rest; the pipeline is rejected anyway.
+                    let step = self.k8s(&w, item, &p, "io.k8s.api.core.v1.Container").unwrap_or_else(|| Container {
+                        name: item.get("name").and_then(|e| e.value.as_str()).map_or_else(|| format!("step-{i}"), str::to_owned),
+                        image: Some("invalid".to_owned()),
+                        ..Container::default()
+                    });
+                    t.steps.push(step);
                 }
             } else {
                 self.type_error(&format!("{what}: \"steps\""), "a list of containers", v, &spath);
@@ -583,19 +587,16 @@ impl Decoder<'_> {
                     let gpath = format!("{path}/git");
                     let gw = format!("{bw}: \"git\"");
                     let mut git = GitCronConfig::default();
-                    if e.value.value != Value::Null {
-                        if let Some(gf) = self.fields(&e.value, &gw, &gpath, &["revision"], &[]) {
-                            if let Some(v) = gf.get("revision") {
+                    if e.value.value != Value::Null
+                        && let Some(gf) = self.fields(&e.value, &gw, &gpath, &["revision"], &[])
+                            && let Some(v) = gf.get("revision") {
                                 git.revision = self.string(&format!("{gw}: \"revision\""), v, &format!("{gpath}/revision"));
                             }
-                        }
-                    }
-                    if let (Some(a), Some(b)) = (&c.revision, &git.revision) {
-                        if a != b {
+                    if let (Some(a), Some(b)) = (&c.revision, &git.revision)
+                        && a != b {
                             let msg = format!("{bw}: \"revision\" ({a:?}) and \"git.revision\" ({b:?}) differ");
                             self.error("duplicate-key", msg, e.key_span, &gpath);
                         }
-                    }
                     c.git = Some(git);
                 }
                 ConditionKind::Cron(c)

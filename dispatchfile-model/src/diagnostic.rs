@@ -163,7 +163,7 @@ fn snippet(out: &mut String, files: &Files, span: Span, label: &str) {
 /// duplicates, as SPEC §2 asks of every batch API.
 pub fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| {
-        let key = |d: &Diagnostic| d.span.map(|s| (s.file, s.start, s.end));
+        let key = |d: &Diagnostic| d.span.map(|s| (s.file, s.start));
         key(a).cmp(&key(b)).then(a.code.cmp(b.code)).then(a.message.cmp(&b.message))
     });
     diagnostics.dedup();

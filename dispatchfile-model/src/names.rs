@@ -59,11 +59,10 @@ pub fn is_qualified_name(s: &str) -> bool {
         Some((p, n)) => (Some(p), n),
         None => (None, s),
     };
-    if let Some(p) = prefix {
-        if p.is_empty() || p.len() > 253 || !p.split('.').all(is_dns1123_label) {
+    if let Some(p) = prefix
+        && (p.is_empty() || p.len() > 253 || !p.split('.').all(is_dns1123_label)) {
             return false;
         }
-    }
     !name.is_empty() && name.len() <= 63 && is_label_value(name)
 }
 

@@ -151,6 +151,7 @@ pub(crate) mod k8s {
 
     struct Ctx<'a> {
         what: &'a str,
+        root: &'a str,
         strict: bool,
         diagnostics: &'a mut Vec<Diagnostic>,
         map: &'a mut SourceMap,
@@ -168,7 +169,7 @@ pub(crate) mod k8s {
         diagnostics: &mut Vec<Diagnostic>,
         map: &mut SourceMap,
     ) -> Json {
-        let mut ctx = Ctx { what, strict, diagnostics, map };
+        let mut ctx = Ctx { what, root: path, strict, diagnostics, map };
         let schema = defs().get(def).cloned().unwrap_or(Json::Null);
         walk(&mut ctx, node, &schema, Some(def), path)
     }
@@ -191,10 +192,12 @@ pub(crate) mod k8s {
         }
     }
 
+    /// `"resources"` for `…/resources`, `"env" item 0` for `…/env/0`.
     fn field_name(path: &str) -> String {
-        let last = path.rsplit('/').next().unwrap_or("");
-        if last.bytes().all(|b| b.is_ascii_digit()) && !last.is_empty() {
-            format!("item {last}")
+        let mut parts = path.rsplit('/');
+        let last = parts.next().unwrap_or("");
+        if !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()) {
+            format!("{:?} item {last}", parts.next().unwrap_or(""))
         } else {
             format!("{last:?}")
         }
@@ -267,35 +270,39 @@ pub(crate) mod k8s {
                             None => Some(&Json::Null),
                         },
                     };
-                    match sub {
-                        Some(s) => {
-                            let v = walk(ctx, &e.value, s, None, &p);
-                            out.insert(e.key.clone(), v);
+                    if let Some(s) = sub {
+                        let v = walk(ctx, &e.value, s, None, &p);
+                        out.insert(e.key.clone(), v);
+                    } else {
+                        let mut msg = format!("{}: unknown field {:?}", ctx.what, e.key);
+                        if path != ctx.root {
+                            msg.push_str(" in ");
+                            msg.push_str(&field_name(path));
                         }
-                        None => {
-                            let msg = format!("{}: unknown field {:?} in {}", ctx.what, e.key, field_name(path));
-                            let d = if ctx.strict {
-                                Diagnostic::error("unknown-field", msg)
-                            } else {
-                                Diagnostic::warning("unknown-field", msg)
-                            };
-                            ctx.diagnostics.push(d.at(e.key_span).with_path(p));
-                        }
+                        let d = if ctx.strict {
+                            Diagnostic::error("unknown-field", msg)
+                        } else {
+                            Diagnostic::warning("unknown-field", msg)
+                        };
+                        ctx.diagnostics.push(d.at(e.key_span).with_path(p));
                     }
                 }
                 // A container's name is a warning in validation (R14), not a schema error.
-                if def != Some("io.k8s.api.core.v1.Container") {
-                    if let Some(req) = schema.get("required").and_then(Json::as_array) {
+                if def != Some("io.k8s.api.core.v1.Container")
+                    && let Some(req) = schema.get("required").and_then(Json::as_array) {
                         for r in req.iter().filter_map(Json::as_str) {
                             if !entries.iter().any(|e| e.key == r) {
-                                let msg = format!("{}: missing required field {r:?} in {}", ctx.what, field_name(path));
+                                let mut msg = format!("{}: missing required field {r:?}", ctx.what);
+                                if path != ctx.root {
+                                    msg.push_str(" in ");
+                                    msg.push_str(&field_name(path));
+                                }
                                 ctx.diagnostics.push(
                                     Diagnostic::error("missing-field", msg).at(node.span).with_path(path),
                                 );
                             }
                         }
                     }
-                }
                 Json::Object(out)
             }
             Value::Array(items) => {

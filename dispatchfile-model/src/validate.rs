@@ -1,6 +1,7 @@
 //! The validation rules R1–R15 of SPEC §2.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use crate::decode::{SourceMap, seg};
 use crate::diagnostic::{Diagnostic, sort_diagnostics};
@@ -30,13 +31,18 @@ struct Validator<'m> {
 }
 
 impl Validator<'_> {
+    /// The span for an element: its key where it has one (`task "t"`), else its value.
+    fn span(&self, path: &str) -> Option<crate::span::Span> {
+        self.map.key(path).or_else(|| self.map.nearest(path))
+    }
+
     fn err(&mut self, code: &'static str, msg: String, path: &str) {
-        let span = self.map.nearest(path);
+        let span = self.span(path);
         self.out.push(Diagnostic::error(code, msg).at(span).with_path(path));
     }
 
     fn warn(&mut self, code: &'static str, msg: String, path: &str) {
-        let span = self.map.nearest(path);
+        let span = self.span(path);
         self.out.push(Diagnostic::warning(code, msg).at(span).with_path(path));
     }
 
@@ -140,11 +146,10 @@ impl Validator<'_> {
                     self.warn("missing-image", format!("{swhat} has no image; lowering will fail"), &spath);
                 }
             }
-            if let Some(timeout) = &t.timeout {
-                if let Err(why) = parse_go_duration(timeout) {
+            if let Some(timeout) = &t.timeout
+                && let Err(why) = parse_go_duration(timeout) {
                     self.err("invalid-duration", format!("{what}: invalid timeout {timeout:?}: {why}"), &format!("{path}/timeout"));
                 }
-            }
             if let Some(m) = &t.metadata {
                 for (k, v) in &m.labels {
                     let lp = format!("{path}/metadata/labels/{}", seg(k));
@@ -278,11 +283,10 @@ pub(crate) fn dependency_edges(p: &Pipeline) -> BTreeMap<&str, BTreeSet<&str>> {
         }
         for i in &t.inputs {
             if p.resources.contains_key(i) {
-                if let Some(prod) = producers.get(i.as_str()) {
-                    if *prod != name.as_str() {
+                if let Some(prod) = producers.get(i.as_str())
+                    && *prod != name.as_str() {
                         before.insert(prod);
                     }
-                }
             } else if p.tasks.contains_key(i) {
                 before.insert(i);
             }
@@ -306,12 +310,11 @@ fn find_cycle<'a>(edges: &BTreeMap<&'a str, BTreeSet<&'a str>>, start: &'a str) 
                 return Some(cycle);
             }
             Some(&next) => {
-                if visited.insert(next) {
-                    if let Some(e) = edges.get(next) {
+                if visited.insert(next)
+                    && let Some(e) = edges.get(next) {
                         path.push(next);
                         iters.push(e.iter());
                     }
-                }
             }
             None => {
                 iters.pop();
@@ -443,10 +446,10 @@ pub fn format_go_duration(nanos: u128) -> String {
     let minutes = nanos / 60_000_000_000 % 60;
     let secs = nanos % 60_000_000_000;
     if hours > 0 {
-        out.push_str(&format!("{hours}h"));
+        let _ = write!(out, "{hours}h");
     }
     if hours > 0 || minutes > 0 {
-        out.push_str(&format!("{minutes}m"));
+        let _ = write!(out, "{minutes}m");
     }
     frac(&mut out, secs / 1_000_000_000, secs % 1_000_000_000, 9);
     out.push('s');
