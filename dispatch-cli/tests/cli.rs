@@ -1,1 +1,35 @@
-//! Integration tests for dispatch-cli.
+//! Integration tests for the `dispatch` binary.
+
+mod cli {
+    mod eval_cmd;
+
+    use std::io::Write;
+    use std::process::{Command, Output, Stdio};
+
+    /// Runs `dispatch ARGS` with `stdin` on standard input.
+    pub(crate) fn run(args: &[&str], stdin: &[u8]) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dispatch"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the dispatch binary starts");
+        if let Some(mut input) = child.stdin.take() {
+            // A command that exits early closes its end; that is not a test failure.
+            let _ = input.write_all(stdin);
+        }
+        child.wait_with_output().expect("the dispatch binary finishes")
+    }
+
+    /// Standard error as text.
+    pub(crate) fn stderr(o: &Output) -> String {
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    }
+
+    /// Standard output as text.
+    pub(crate) fn stdout(o: &Output) -> String {
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+}
