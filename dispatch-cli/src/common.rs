@@ -57,7 +57,11 @@ impl Outcome {
 impl Input {
     /// The name shown in diagnostics.
     pub(crate) fn display_name(&self) -> String {
-        if self.file == "-" { "<stdin>".to_owned() } else { self.file.clone() }
+        if self.file == "-" {
+            "<stdin>".to_owned()
+        } else {
+            self.file.clone()
+        }
     }
 
     /// Reads the file's bytes (stdin for `-`).
@@ -69,25 +73,33 @@ impl Input {
                 .map_err(|e| Outcome::usage(format!("cannot read standard input: {e}")))?;
             return Ok(buf);
         }
-        std::fs::read(&self.file).map_err(|e| Outcome::usage(format!("cannot read {}: {e}", self.file)))
+        std::fs::read(&self.file)
+            .map_err(|e| Outcome::usage(format!("cannot read {}: {e}", self.file)))
     }
 
     /// The vendor loader for this input, if `--vendor` was given or the file has a directory.
     pub(crate) fn loader(&self) -> VendorLoader {
-        VendorLoader::new(self.vendor.clone(), (self.file != "-").then(|| PathBuf::from(&self.file)))
+        VendorLoader::new(
+            self.vendor.clone(),
+            (self.file != "-").then(|| PathBuf::from(&self.file)),
+        )
     }
 
     /// Reads and evaluates the Dispatchfile, printing every diagnostic to stderr.
     ///
     /// Returns the pipeline and the files table, or the outcome to exit with.
-    pub(crate) fn pipeline(&self, limits: &Limits) -> Result<(Pipeline, Files, Vec<Diagnostic>), Outcome> {
+    pub(crate) fn pipeline(
+        &self,
+        limits: &Limits,
+    ) -> Result<(Pipeline, Files, Vec<Diagnostic>), Outcome> {
         let bytes = self.read()?;
         let loader = self.loader();
         let mut options = ParseOptions::default();
         options.format = self.format;
         options.strict = self.strict;
         options.loader = Some(&loader);
-        let Evaluated { parsed, decoded } = evaluate(&bytes, &self.display_name(), &options, limits);
+        let Evaluated { parsed, decoded } =
+            evaluate(&bytes, &self.display_name(), &options, limits);
         let mut all = parsed.diagnostics.clone();
         all.extend(decoded.diagnostics.iter().cloned());
         dispatchfile_model::sort_diagnostics(&mut all);
@@ -106,27 +118,68 @@ pub(crate) fn limits() -> Limits {
     Limits::default()
 }
 
-/// Prints diagnostics to stderr with the source line and a caret.
+/// Prints diagnostics to stderr.
+///
+/// Piped or redirected (scripts, CI, editors): the SPEC §1.6 line `FILE:LINE:COL: error[CODE]: MESSAGE`
+/// followed by the source line and a caret, as rendered by `dispatchfile-model`. On a terminal:
+/// rustc-style colored output from `codespan-reporting`, with related positions as secondary labels.
+/// `NO_COLOR` selects the plain form on a terminal too.
 pub(crate) fn print_diagnostics(diagnostics: &[Diagnostic], files: &Files, default_file: &str) {
-    let color = std::io::stderr().is_terminal();
-    for d in diagnostics {
-        let text = d.render_with_snippet(files, default_file);
-        if color {
-            let (code, _) = match d.severity {
-                Severity::Error => ("\x1b[1;31m", ()),
-                Severity::Warning => ("\x1b[1;33m", ()),
-            };
-            let mut lines = text.lines();
-            if let Some(first) = lines.next() {
-                eprintln!("{code}{first}\x1b[0m");
-            }
-            for l in lines {
-                eprintln!("{l}");
-            }
-        } else {
-            eprintln!("{text}");
-        }
+    let terminal = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    if terminal && print_rich(diagnostics, files, default_file).is_ok() {
+        return;
     }
+    for d in diagnostics {
+        eprintln!("{}", d.render_with_snippet(files, default_file));
+    }
+}
+
+fn print_rich(
+    diagnostics: &[Diagnostic],
+    files: &Files,
+    default_file: &str,
+) -> Result<(), codespan_reporting::files::Error> {
+    use codespan_reporting::diagnostic::{Diagnostic as Rich, Label};
+    use codespan_reporting::files::SimpleFiles;
+    use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+    use codespan_reporting::term::{self, Config};
+    use codespan_reporting::term::{Styles, StylesWriter};
+
+    let mut table = SimpleFiles::new();
+    for (_, f) in files.iter() {
+        table.add(f.name().to_owned(), f.text().to_owned());
+    }
+    let stream = StandardStream::stderr(ColorChoice::Auto);
+    let styles = Styles::default();
+    let mut writer = StylesWriter::new(stream.lock(), &styles);
+    let config = Config::default();
+    for d in diagnostics {
+        let mut rich = match d.severity {
+            Severity::Error => Rich::error(),
+            Severity::Warning => Rich::warning(),
+        }
+        .with_code(d.code)
+        .with_message(&d.message);
+        if let Some(span) = d.span {
+            rich = rich.with_label(Label::primary(
+                span.file.0 as usize,
+                span.start as usize..span.end as usize,
+            ));
+        } else {
+            rich = rich.with_note(format!("in {default_file}"));
+        }
+        for related in &d.related {
+            rich = rich.with_label(
+                Label::secondary(
+                    related.span.file.0 as usize,
+                    related.span.start as usize..related.span.end as usize,
+                )
+                .with_message(&related.message),
+            );
+        }
+        term::emit_to_write_style(&mut writer, &config, &table, &rich)?;
+    }
+    Ok(())
 }
 
 /// `dispatch eval`.
@@ -146,7 +199,10 @@ pub(crate) fn eval(input: &Input, raw: bool) -> Outcome {
         print_diagnostics(&parsed.diagnostics, &parsed.files, &input.display_name());
         return match parsed.document {
             Some(doc) => {
-                println!("{}", serde_json::to_string_pretty(&ordered(&doc.root)).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&ordered(&doc.root)).unwrap_or_default()
+                );
                 Outcome::Ok
             }
             None => Outcome::Invalid,
@@ -215,7 +271,11 @@ pub(crate) fn validate(input: &Input) -> Outcome {
     let evaluated = evaluate(&bytes, &input.display_name(), &options, &limits);
     let mut all = evaluated.diagnostics();
     if let Some(p) = &evaluated.decoded.pipeline {
-        all.extend(crate::cmd_match::pattern_diagnostics(p, &evaluated.decoded.source_map, &limits));
+        all.extend(crate::cmd_match::pattern_diagnostics(
+            p,
+            &evaluated.decoded.source_map,
+            &limits,
+        ));
         dispatchfile_model::sort_diagnostics(&mut all);
     }
     print_diagnostics(&all, &evaluated.parsed.files, &input.display_name());
@@ -230,5 +290,9 @@ pub(crate) fn validate(input: &Input) -> Outcome {
             if warnings == 1 { "" } else { "s" }
         );
     }
-    if errors > 0 { Outcome::Invalid } else { Outcome::Ok }
+    if errors > 0 {
+        Outcome::Invalid
+    } else {
+        Outcome::Ok
+    }
 }

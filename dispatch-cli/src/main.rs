@@ -65,7 +65,10 @@ fn main() -> ExitCode {
         Command::Graph(args) => cmd_graph::run(&args),
         Command::Schema(SchemaArgs {}) => {
             let schema = dispatchfile_model::json_schema();
-            println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).unwrap_or_default()
+            );
             Outcome::Ok
         }
     };

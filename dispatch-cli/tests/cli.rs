@@ -20,7 +20,9 @@ mod cli {
             // A command that exits early closes its end; that is not a test failure.
             let _ = input.write_all(stdin);
         }
-        child.wait_with_output().expect("the dispatch binary finishes")
+        child
+            .wait_with_output()
+            .expect("the dispatch binary finishes")
     }
 
     /// Standard error as text.

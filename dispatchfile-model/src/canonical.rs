@@ -57,18 +57,29 @@ pub fn to_canonical_value(pipeline: &Pipeline) -> Json {
             o.insert("timeout".into(), json!(timeout));
         }
         if let Some(m) = &t.metadata {
-            o.insert("metadata".into(), json!({"labels": m.labels, "annotations": m.annotations}));
+            o.insert(
+                "metadata".into(),
+                json!({"labels": m.labels, "annotations": m.annotations}),
+            );
         }
         let mut o = match prune(Json::Object(o)) {
             Json::Object(m) => m,
             _ => Map::new(),
         };
         // Steps and volumes are pruned on their own: a volume keeps its empty source member.
-        let steps: Vec<Json> = t.steps.iter().map(|s| prune(serde_json::to_value(s).unwrap_or(Json::Null))).collect();
+        let steps: Vec<Json> = t
+            .steps
+            .iter()
+            .map(|s| prune(serde_json::to_value(s).unwrap_or(Json::Null)))
+            .collect();
         if !steps.is_empty() {
             o.insert("steps".into(), Json::Array(steps));
         }
-        let volumes: Vec<Json> = t.volumes.iter().map(|v| prune_volume(serde_json::to_value(v).unwrap_or(Json::Null))).collect();
+        let volumes: Vec<Json> = t
+            .volumes
+            .iter()
+            .map(|v| prune_volume(serde_json::to_value(v).unwrap_or(Json::Null)))
+            .collect();
         if !volumes.is_empty() {
             o.insert("volumes".into(), Json::Array(volumes));
         }
@@ -109,7 +120,10 @@ fn condition(c: &Condition) -> Json {
         Json::Object(m)
     };
     let (key, body) = match &c.kind {
-        ConditionKind::Push(p) => ("push", lists(&[("branches", &p.branches), ("paths", &p.paths)])),
+        ConditionKind::Push(p) => (
+            "push",
+            lists(&[("branches", &p.branches), ("paths", &p.paths)]),
+        ),
         ConditionKind::Tag(t) => ("tag", lists(&[("names", &t.names)])),
         ConditionKind::PullRequest(p) => (
             "pull_request",
@@ -161,7 +175,12 @@ fn is_empty(v: &Json) -> bool {
 fn prune(v: Json) -> Json {
     match v {
         Json::Array(a) => Json::Array(a.into_iter().map(prune).filter(|x| !is_empty(x)).collect()),
-        Json::Object(o) => Json::Object(o.into_iter().map(|(k, x)| (k, prune(x))).filter(|(_, x)| !is_empty(x)).collect()),
+        Json::Object(o) => Json::Object(
+            o.into_iter()
+                .map(|(k, x)| (k, prune(x)))
+                .filter(|(_, x)| !is_empty(x))
+                .collect(),
+        ),
         other => other,
     }
 }

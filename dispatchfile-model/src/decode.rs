@@ -88,7 +88,11 @@ impl SourceMap {
 
 /// Escapes one JSON-pointer segment (`~` → `~0`, `/` → `~1`).
 pub(crate) fn seg(s: &str) -> String {
-    if s.contains(['~', '/']) { s.replace('~', "~0").replace('/', "~1") } else { s.to_owned() }
+    if s.contains(['~', '/']) {
+        s.replace('~', "~0").replace('/', "~1")
+    } else {
+        s.to_owned()
+    }
 }
 
 /// Decodes a document into a pipeline and runs every validation rule of SPEC §2.
@@ -104,16 +108,28 @@ pub(crate) fn seg(s: &str) -> String {
 /// ```
 #[must_use]
 pub fn decode(doc: &Document, options: &DecodeOptions, limits: &Limits) -> Decoded {
-    let mut d = Decoder { options, diagnostics: Vec::new(), map: SourceMap::new() };
+    let mut d = Decoder {
+        options,
+        diagnostics: Vec::new(),
+        map: SourceMap::new(),
+    };
     if let Err(e) = check_size(&doc.root, limits) {
-        return Decoded { pipeline: None, source_map: d.map, diagnostics: vec![e.to_diagnostic()] };
+        return Decoded {
+            pipeline: None,
+            source_map: d.map,
+            diagnostics: vec![e.to_diagnostic()],
+        };
     }
     let pipeline = d.pipeline(&doc.root);
     let mut diagnostics = d.diagnostics;
     diagnostics.extend(crate::validate::validate(&pipeline, &d.map));
     sort_diagnostics(&mut diagnostics);
     let ok = !has_errors(&diagnostics);
-    Decoded { pipeline: ok.then_some(pipeline), source_map: d.map, diagnostics }
+    Decoded {
+        pipeline: ok.then_some(pipeline),
+        source_map: d.map,
+        diagnostics,
+    }
 }
 
 /// Checks depth and node count without recursion, so hand-built documents are bounded too.
@@ -123,7 +139,11 @@ fn check_size(root: &Node, limits: &Limits) -> Result<(), Error> {
     while let Some((node, depth)) = stack.pop() {
         count += 1;
         if count > limits.max_document_nodes {
-            return Err(Error::limit("max_document_nodes", limits.max_document_nodes, Some(node.span)));
+            return Err(Error::limit(
+                "max_document_nodes",
+                limits.max_document_nodes,
+                Some(node.span),
+            ));
         }
         if depth > limits.max_depth {
             return Err(Error::limit("max_depth", limits.max_depth, Some(node.span)));
@@ -150,17 +170,24 @@ struct Fields<'n> {
 
 impl<'n> Fields<'n> {
     fn get(&self, key: &str) -> Option<&'n Node> {
-        self.found.get(key).map(|e| &e.value).filter(|n| n.value != Value::Null)
+        self.found
+            .get(key)
+            .map(|e| &e.value)
+            .filter(|n| n.value != Value::Null)
     }
 }
 
 impl Decoder<'_> {
     fn error(&mut self, code: &'static str, msg: String, span: Span, path: &str) {
-        self.diagnostics.push(Diagnostic::error(code, msg).at(span).with_path(path));
+        self.diagnostics
+            .push(Diagnostic::error(code, msg).at(span).with_path(path));
     }
 
     fn type_error(&mut self, what: &str, expected: &str, node: &Node, path: &str) {
-        let msg = format!("{what} must be {expected}, found {}", node.value.type_name());
+        let msg = format!(
+            "{what} must be {expected}, found {}",
+            node.value.type_name()
+        );
         self.error("type", msg, node.span, path);
     }
 
@@ -194,7 +221,10 @@ impl Decoder<'_> {
                 self.diagnostics.push(
                     Diagnostic::warning(
                         "deprecated-alias",
-                        format!("{what}: \"{}\" is a deprecated spelling of \"{canonical}\"", entry.key),
+                        format!(
+                            "{what}: \"{}\" is a deprecated spelling of \"{canonical}\"",
+                            entry.key
+                        ),
                     )
                     .at(entry.key_span)
                     .with_path(format!("{path}/{canonical}")),
@@ -204,7 +234,10 @@ impl Decoder<'_> {
                 self.diagnostics.push(
                     Diagnostic::error(
                         "duplicate-key",
-                        format!("{what}: \"{canonical}\" is set twice (as \"{}\" and \"{}\")", prev.key, entry.key),
+                        format!(
+                            "{what}: \"{canonical}\" is set twice (as \"{}\" and \"{}\")",
+                            prev.key, entry.key
+                        ),
                     )
                     .at(entry.key_span)
                     .with_path(format!("{path}/{canonical}"))
@@ -233,13 +266,19 @@ impl Decoder<'_> {
         } else {
             Diagnostic::warning("unknown-field", msg)
         };
-        self.diagnostics.push(d.at(entry.key_span).with_path(format!("{path}/{}", seg(&entry.key))));
+        self.diagnostics.push(
+            d.at(entry.key_span)
+                .with_path(format!("{path}/{}", seg(&entry.key))),
+        );
     }
 
     fn pipeline(&mut self, root: &Node) -> Pipeline {
         let mut p = Pipeline::default();
         let Value::Object(_) = &root.value else {
-            let msg = format!("a Dispatchfile must be an object, found {}", root.value.type_name());
+            let msg = format!(
+                "a Dispatchfile must be an object, found {}",
+                root.value.type_name()
+            );
             self.error("type", msg, root.span, "");
             return p;
         };
@@ -282,7 +321,12 @@ impl Decoder<'_> {
     }
 
     /// The entries of a name → object map, with their paths recorded.
-    fn named_objects<'n>(&mut self, n: &'n Node, what: &str, path: &str) -> Vec<(String, &'n Node, String)> {
+    fn named_objects<'n>(
+        &mut self,
+        n: &'n Node,
+        what: &str,
+        path: &str,
+    ) -> Vec<(String, &'n Node, String)> {
         let Value::Object(entries) = &n.value else {
             self.type_error(what, "a map of names to objects", n, path);
             return Vec::new();
@@ -299,7 +343,9 @@ impl Decoder<'_> {
     }
 
     fn string(&mut self, what: &str, n: &Node, path: &str) -> Option<String> {
-        if let Value::String(s) = &n.value { Some(s.clone()) } else {
+        if let Value::String(s) = &n.value {
+            Some(s.clone())
+        } else {
             self.type_error(what, "a string", n, path);
             None
         }
@@ -341,11 +387,19 @@ impl Decoder<'_> {
     fn resource(&mut self, name: &str, node: &Node, path: &str) -> Resource {
         let what = format!("resource {name:?}");
         let mut r = Resource::default();
-        let Some(f) = self.fields(node, &what, path, &["type", "param", "secret"], &[("params", "param"), ("secrets", "secret")]) else {
+        let Some(f) = self.fields(
+            node,
+            &what,
+            path,
+            &["type", "param", "secret"],
+            &[("params", "param"), ("secrets", "secret")],
+        ) else {
             return r;
         };
         if let Some(v) = f.get("type") {
-            r.kind = self.string(&format!("{what}: \"type\""), v, &format!("{path}/type")).unwrap_or_default();
+            r.kind = self
+                .string(&format!("{what}: \"type\""), v, &format!("{path}/type"))
+                .unwrap_or_default();
         }
         if let Some(v) = f.get("param") {
             r.params = self.string_map(&format!("{what}: \"param\""), v, &format!("{path}/param"));
@@ -358,21 +412,42 @@ impl Decoder<'_> {
                     self.map.insert_key(p.clone(), e.key_span);
                     self.map.insert(p.clone(), e.value.span);
                     let w = format!("{what}: secret {:?}", e.key);
-                    if let Some(sel) = self.k8s(&w, &e.value, &p, "io.k8s.api.core.v1.SecretKeySelector") {
+                    if let Some(sel) =
+                        self.k8s(&w, &e.value, &p, "io.k8s.api.core.v1.SecretKeySelector")
+                    {
                         r.secrets.insert(e.key.clone(), sel);
                     }
                 }
             } else {
-                self.type_error(&format!("{what}: \"secret\""), "a map of secret selectors", v, &spath);
+                self.type_error(
+                    &format!("{what}: \"secret\""),
+                    "a map of secret selectors",
+                    v,
+                    &spath,
+                );
             }
         }
         r
     }
 
     /// Checks `node` against a bundled Kubernetes definition, then converts it.
-    fn k8s<T: serde::de::DeserializeOwned>(&mut self, what: &str, n: &Node, path: &str, def: &str) -> Option<T> {
+    fn k8s<T: serde::de::DeserializeOwned>(
+        &mut self,
+        what: &str,
+        n: &Node,
+        path: &str,
+        def: &str,
+    ) -> Option<T> {
         let before = self.diagnostics.len();
-        let json = k8s::check(n, def, path, what, self.options.strict, &mut self.diagnostics, &mut self.map);
+        let json = k8s::check(
+            n,
+            def,
+            path,
+            what,
+            self.options.strict,
+            &mut self.diagnostics,
+            &mut self.map,
+        );
         if self.diagnostics[before..].iter().any(Diagnostic::is_error) {
             return None;
         }
@@ -392,12 +467,18 @@ impl Decoder<'_> {
             node,
             &what,
             path,
-            &["inputs", "outputs", "deps", "steps", "volumes", "timeout", "metadata"],
+            &[
+                "inputs", "outputs", "deps", "steps", "volumes", "timeout", "metadata",
+            ],
             &[],
         ) else {
             return t;
         };
-        for (key, list) in [("inputs", &mut t.inputs), ("outputs", &mut t.outputs), ("deps", &mut t.deps)] {
+        for (key, list) in [
+            ("inputs", &mut t.inputs),
+            ("outputs", &mut t.outputs),
+            ("deps", &mut t.deps),
+        ] {
             if let Some(v) = f.get(key) {
                 *list = self.string_list(&format!("{what}: {key:?}"), v, &format!("{path}/{key}"));
             }
@@ -411,15 +492,25 @@ impl Decoder<'_> {
                     let w = format!("step #{i} of {what}");
                     // A step that failed to decode is replaced by a stand-in, so validation does
                     // not add "no steps" or renumber the rest; the pipeline is rejected anyway.
-                    let step = self.k8s(&w, item, &p, "io.k8s.api.core.v1.Container").unwrap_or_else(|| Container {
-                        name: item.get("name").and_then(|e| e.value.as_str()).map_or_else(|| format!("step-{i}"), str::to_owned),
-                        image: Some("invalid".to_owned()),
-                        ..Container::default()
-                    });
+                    let step = self
+                        .k8s(&w, item, &p, "io.k8s.api.core.v1.Container")
+                        .unwrap_or_else(|| Container {
+                            name: item
+                                .get("name")
+                                .and_then(|e| e.value.as_str())
+                                .map_or_else(|| format!("step-{i}"), str::to_owned),
+                            image: Some("invalid".to_owned()),
+                            ..Container::default()
+                        });
                     t.steps.push(step);
                 }
             } else {
-                self.type_error(&format!("{what}: \"steps\""), "a list of containers", v, &spath);
+                self.type_error(
+                    &format!("{what}: \"steps\""),
+                    "a list of containers",
+                    v,
+                    &spath,
+                );
             }
         }
         if let Some(v) = f.get("volumes") {
@@ -434,11 +525,20 @@ impl Decoder<'_> {
                     }
                 }
             } else {
-                self.type_error(&format!("{what}: \"volumes\""), "a list of volumes", v, &vpath);
+                self.type_error(
+                    &format!("{what}: \"volumes\""),
+                    "a list of volumes",
+                    v,
+                    &vpath,
+                );
             }
         }
         if let Some(v) = f.get("timeout") {
-            t.timeout = self.string(&format!("{what}: \"timeout\""), v, &format!("{path}/timeout"));
+            t.timeout = self.string(
+                &format!("{what}: \"timeout\""),
+                v,
+                &format!("{path}/timeout"),
+            );
         }
         if let Some(v) = f.get("metadata") {
             let mpath = format!("{path}/metadata");
@@ -446,11 +546,18 @@ impl Decoder<'_> {
             if let Some(mf) = self.fields(v, &mw, &mpath, &["labels", "annotations"], &[]) {
                 let mut m = TaskMetadata::default();
                 if let Some(l) = mf.get("labels") {
-                    m.labels = self.string_map(&format!("{what}: \"labels\""), l, &format!("{mpath}/labels"));
+                    m.labels = self.string_map(
+                        &format!("{what}: \"labels\""),
+                        l,
+                        &format!("{mpath}/labels"),
+                    );
                 }
                 if let Some(a) = mf.get("annotations") {
-                    m.annotations =
-                        self.string_map(&format!("{what}: \"annotations\""), a, &format!("{mpath}/annotations"));
+                    m.annotations = self.string_map(
+                        &format!("{what}: \"annotations\""),
+                        a,
+                        &format!("{mpath}/annotations"),
+                    );
                 }
                 t.metadata = Some(m);
             }
@@ -460,7 +567,11 @@ impl Decoder<'_> {
 
     fn action(&mut self, index: usize, n: &Node, path: &str) -> Action {
         let what = format!("action #{index}");
-        let mut a = Action { name: None, tasks: Vec::new(), on: placeholder() };
+        let mut a = Action {
+            name: None,
+            tasks: Vec::new(),
+            on: placeholder(),
+        };
         let Some(f) = self.fields(n, &what, path, &["name", "tasks", "on"], &[]) else {
             return a;
         };
@@ -476,17 +587,38 @@ impl Decoder<'_> {
                     a.on = c;
                 }
             }
-            None => self.error("missing-field", format!("{what}: missing required field \"on\""), n.span, path),
+            None => self.error(
+                "missing-field",
+                format!("{what}: missing required field \"on\""),
+                n.span,
+                path,
+            ),
         }
         a
     }
 
     fn condition(&mut self, what: &str, n: &Node, path: &str) -> Option<Condition> {
-        const TOP: [&str; 7] = ["push", "tag", "pull_request", "release", "cron", "git", "image"];
+        const TOP: [&str; 7] = [
+            "push",
+            "tag",
+            "pull_request",
+            "release",
+            "cron",
+            "git",
+            "image",
+        ];
         let f = self.fields(n, &format!("{what}: condition"), path, &TOP, &[])?;
-        let set: Vec<&str> = TOP.iter().copied().filter(|k| f.found.contains_key(k)).collect();
+        let set: Vec<&str> = TOP
+            .iter()
+            .copied()
+            .filter(|k| f.found.contains_key(k))
+            .collect();
         if set.len() != 1 {
-            let found = if set.is_empty() { "none".to_owned() } else { set.join(", ") };
+            let found = if set.is_empty() {
+                "none".to_owned()
+            } else {
+                set.join(", ")
+            };
             let msg = format!(
                 "{what}: condition must set exactly one of push, tag, pull_request, release, cron, git, image (found {found})"
             );
@@ -501,31 +633,51 @@ impl Decoder<'_> {
                 const GIT: [&str; 4] = ["push", "tag", "pull_request", "release"];
                 let gw = format!("{what}: condition \"git\"");
                 let gf = self.fields(body, &gw, &bpath, &GIT, &[])?;
-                let set: Vec<&str> = GIT.iter().copied().filter(|k| gf.found.contains_key(k)).collect();
+                let set: Vec<&str> = GIT
+                    .iter()
+                    .copied()
+                    .filter(|k| gf.found.contains_key(k))
+                    .collect();
                 if set.len() != 1 {
-                    let found = if set.is_empty() { "none".to_owned() } else { set.join(", ") };
-                    let msg = format!("{what}: \"git\" must set exactly one of push, tag, pull_request, release (found {found})");
+                    let found = if set.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        set.join(", ")
+                    };
+                    let msg = format!(
+                        "{what}: \"git\" must set exactly one of push, tag, pull_request, release (found {found})"
+                    );
                     self.error("condition-kind", msg, body.span, &bpath);
                     return None;
                 }
                 let inner = gf.found.get(set[0]).map(|e| &e.value)?;
                 let kind = self.body(what, set[0], inner, &format!("{bpath}/{}", set[0]))?;
-                Some(Condition { kind, layout: Layout::Grouped })
+                Some(Condition {
+                    kind,
+                    layout: Layout::Grouped,
+                })
             }
             "image" => {
                 let iw = format!("{what}: condition \"image\"");
                 let imf = self.fields(body, &iw, &bpath, &["push"], &[])?;
                 let Some(inner) = imf.found.get("push").map(|e| &e.value) else {
-                    let msg = format!("{what}: \"image\" must set exactly one of push (found none)");
+                    let msg =
+                        format!("{what}: \"image\" must set exactly one of push (found none)");
                     self.error("condition-kind", msg, body.span, &bpath);
                     return None;
                 };
                 let kind = self.body(what, "image_push", inner, &format!("{bpath}/push"))?;
-                Some(Condition { kind, layout: Layout::Grouped })
+                Some(Condition {
+                    kind,
+                    layout: Layout::Grouped,
+                })
             }
             _ => {
                 let kind = self.body(what, key, body, &bpath)?;
-                Some(Condition { kind, layout: Layout::Legacy })
+                Some(Condition {
+                    kind,
+                    layout: Layout::Legacy,
+                })
             }
         }
     }
@@ -536,7 +688,9 @@ impl Decoder<'_> {
         let known: &[&'static str] = match kind {
             "push" => &["branches", "paths"],
             "tag" => &["names"],
-            "pull_request" => &["targets", "branches", "sources", "paths", "labels", "chatops"],
+            "pull_request" => &[
+                "targets", "branches", "sources", "paths", "labels", "chatops",
+            ],
             "release" | "image_push" => &["tags"],
             "cron" => &["schedule", "revision", "git"],
             _ => &[],
@@ -547,11 +701,18 @@ impl Decoder<'_> {
         }
         let f = self.fields(n, &bw, path, known, &[])?;
         let list = |d: &mut Decoder<'_>, key: &str| -> Vec<String> {
-            f.get(key).map(|v| d.string_list(&format!("{bw}: {key:?}"), v, &format!("{path}/{key}"))).unwrap_or_default()
+            f.get(key)
+                .map(|v| d.string_list(&format!("{bw}: {key:?}"), v, &format!("{path}/{key}")))
+                .unwrap_or_default()
         };
         Some(match kind {
-            "push" => ConditionKind::Push(PushCondition { branches: list(self, "branches"), paths: list(self, "paths") }),
-            "tag" => ConditionKind::Tag(TagCondition { names: list(self, "names") }),
+            "push" => ConditionKind::Push(PushCondition {
+                branches: list(self, "branches"),
+                paths: list(self, "paths"),
+            }),
+            "tag" => ConditionKind::Tag(TagCondition {
+                names: list(self, "names"),
+            }),
             "pull_request" => {
                 let pr = PullRequestCondition {
                     targets: list(self, "targets"),
@@ -573,15 +734,29 @@ impl Decoder<'_> {
                 }
                 ConditionKind::PullRequest(pr)
             }
-            "release" => ConditionKind::Release(ReleaseCondition { tags: list(self, "tags") }),
-            "image_push" => ConditionKind::ImagePush(ImagePushCondition { tags: list(self, "tags") }),
+            "release" => ConditionKind::Release(ReleaseCondition {
+                tags: list(self, "tags"),
+            }),
+            "image_push" => ConditionKind::ImagePush(ImagePushCondition {
+                tags: list(self, "tags"),
+            }),
             _ => {
                 let mut c = CronCondition::default();
                 if let Some(v) = f.get("schedule") {
-                    c.schedule = self.string(&format!("{bw}: \"schedule\""), v, &format!("{path}/schedule")).unwrap_or_default();
+                    c.schedule = self
+                        .string(
+                            &format!("{bw}: \"schedule\""),
+                            v,
+                            &format!("{path}/schedule"),
+                        )
+                        .unwrap_or_default();
                 }
                 if let Some(v) = f.get("revision") {
-                    c.revision = self.string(&format!("{bw}: \"revision\""), v, &format!("{path}/revision"));
+                    c.revision = self.string(
+                        &format!("{bw}: \"revision\""),
+                        v,
+                        &format!("{path}/revision"),
+                    );
                 }
                 if let Some(e) = f.found.get("git") {
                     let gpath = format!("{path}/git");
@@ -589,14 +764,22 @@ impl Decoder<'_> {
                     let mut git = GitCronConfig::default();
                     if e.value.value != Value::Null
                         && let Some(gf) = self.fields(&e.value, &gw, &gpath, &["revision"], &[])
-                            && let Some(v) = gf.get("revision") {
-                                git.revision = self.string(&format!("{gw}: \"revision\""), v, &format!("{gpath}/revision"));
-                            }
+                        && let Some(v) = gf.get("revision")
+                    {
+                        git.revision = self.string(
+                            &format!("{gw}: \"revision\""),
+                            v,
+                            &format!("{gpath}/revision"),
+                        );
+                    }
                     if let (Some(a), Some(b)) = (&c.revision, &git.revision)
-                        && a != b {
-                            let msg = format!("{bw}: \"revision\" ({a:?}) and \"git.revision\" ({b:?}) differ");
-                            self.error("duplicate-key", msg, e.key_span, &gpath);
-                        }
+                        && a != b
+                    {
+                        let msg = format!(
+                            "{bw}: \"revision\" ({a:?}) and \"git.revision\" ({b:?}) differ"
+                        );
+                        self.error("duplicate-key", msg, e.key_span, &gpath);
+                    }
                     c.git = Some(git);
                 }
                 ConditionKind::Cron(c)
@@ -618,7 +801,10 @@ fn empty_body(kind: &str) -> ConditionKind {
 
 /// Stands in for a condition that failed to decode; the pipeline is rejected anyway.
 fn placeholder() -> Condition {
-    Condition { kind: ConditionKind::Push(PushCondition::default()), layout: Layout::Legacy }
+    Condition {
+        kind: ConditionKind::Push(PushCondition::default()),
+        layout: Layout::Legacy,
+    }
 }
 
 impl Node {
@@ -632,9 +818,17 @@ impl Node {
             serde_json::Value::Bool(b) => Value::Bool(*b),
             serde_json::Value::Number(n) => Value::Number(n.to_string()),
             serde_json::Value::String(s) => Value::String(s.clone()),
-            serde_json::Value::Array(a) => Value::Array(a.iter().map(|v| Node::from_json(v, span)).collect()),
+            serde_json::Value::Array(a) => {
+                Value::Array(a.iter().map(|v| Node::from_json(v, span)).collect())
+            }
             serde_json::Value::Object(o) => Value::Object(
-                o.iter().map(|(k, v)| Entry { key: k.clone(), key_span: span, value: Node::from_json(v, span) }).collect(),
+                o.iter()
+                    .map(|(k, v)| Entry {
+                        key: k.clone(),
+                        key_span: span,
+                        value: Node::from_json(v, span),
+                    })
+                    .collect(),
             ),
         };
         Node::new(v, span)

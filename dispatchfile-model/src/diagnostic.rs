@@ -69,7 +69,10 @@ impl Diagnostic {
     /// A warning-severity diagnostic.
     #[must_use]
     pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
     }
 
     /// Sets the span.
@@ -89,7 +92,10 @@ impl Diagnostic {
     /// Adds a related position.
     #[must_use]
     pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.related.push(Related { span, message: message.into() });
+        self.related.push(Related {
+            span,
+            message: message.into(),
+        });
         self
     }
 
@@ -105,7 +111,10 @@ impl Diagnostic {
     #[must_use]
     pub fn render(&self, files: &Files, default_file: &str) -> String {
         let mut out = String::new();
-        match self.span.and_then(|s| files.get(s.file).map(|f| (f, f.position(s.start)))) {
+        match self
+            .span
+            .and_then(|s| files.get(s.file).map(|f| (f, f.position(s.start))))
+        {
             Some((file, pos)) => {
                 let _ = write!(out, "{}:{}:{}: ", file.name(), pos.line, pos.column);
             }
@@ -113,7 +122,13 @@ impl Diagnostic {
                 let _ = write!(out, "{default_file}: ");
             }
         }
-        let _ = write!(out, "{}[{}]: {}", self.severity.as_str(), self.code, self.message);
+        let _ = write!(
+            out,
+            "{}[{}]: {}",
+            self.severity.as_str(),
+            self.code,
+            self.message
+        );
         out
     }
 
@@ -128,7 +143,14 @@ impl Diagnostic {
         for related in &self.related {
             if let Some(f) = files.get(related.span.file) {
                 let pos = f.position(related.span.start);
-                let _ = write!(out, "\n  note: {} at {}:{}:{}", related.message, f.name(), pos.line, pos.column);
+                let _ = write!(
+                    out,
+                    "\n  note: {} at {}:{}:{}",
+                    related.message,
+                    f.name(),
+                    pos.line,
+                    pos.column
+                );
                 snippet(&mut out, files, related.span, "");
             }
         }
@@ -138,12 +160,18 @@ impl Diagnostic {
 
 /// Appends `  |` lines with the text of the span's first line and carets under the span.
 fn snippet(out: &mut String, files: &Files, span: Span, label: &str) {
-    let Some(file) = files.get(span.file) else { return };
+    let Some(file) = files.get(span.file) else {
+        return;
+    };
     let start = file.position(span.start);
     let end = file.position(span.end.max(span.start));
     let line = file.line_text(start.line);
-    let width = if end.line == start.line { end.column.saturating_sub(start.column).max(1) } else {
-        (line.chars().count() as u32 + 1).saturating_sub(start.column).max(1)
+    let width = if end.line == start.line {
+        end.column.saturating_sub(start.column).max(1)
+    } else {
+        (line.chars().count() as u32 + 1)
+            .saturating_sub(start.column)
+            .max(1)
     };
     let gutter = start.line.to_string();
     let pad = " ".repeat(gutter.len());
@@ -164,7 +192,10 @@ fn snippet(out: &mut String, files: &Files, span: Span, label: &str) {
 pub fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| d.span.map(|s| (s.file, s.start));
-        key(a).cmp(&key(b)).then(a.code.cmp(b.code)).then(a.message.cmp(&b.message))
+        key(a)
+            .cmp(&key(b))
+            .then(a.code.cmp(b.code))
+            .then(a.message.cmp(&b.message))
     });
     diagnostics.dedup();
 }

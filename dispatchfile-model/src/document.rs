@@ -99,9 +99,14 @@ impl Node {
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Number(n) => number_to_json(n),
             Value::String(s) => serde_json::Value::String(s.clone()),
-            Value::Array(items) => serde_json::Value::Array(items.iter().map(Node::to_json).collect()),
+            Value::Array(items) => {
+                serde_json::Value::Array(items.iter().map(Node::to_json).collect())
+            }
             Value::Object(entries) => serde_json::Value::Object(
-                entries.iter().map(|e| (e.key.clone(), e.value.to_json())).collect(),
+                entries
+                    .iter()
+                    .map(|e| (e.key.clone(), e.value.to_json()))
+                    .collect(),
             ),
         }
     }
@@ -118,5 +123,8 @@ pub(crate) fn number_to_json(text: &str) -> serde_json::Value {
     text.parse::<f64>()
         .ok()
         .and_then(serde_json::Number::from_f64)
-        .map_or_else(|| serde_json::Value::String(text.to_owned()), serde_json::Value::Number)
+        .map_or_else(
+            || serde_json::Value::String(text.to_owned()),
+            serde_json::Value::Number,
+        )
 }

@@ -59,8 +59,18 @@ impl Error {
     /// A new error. `code` is one of the diagnostic codes of SPEC §2 (`parse`, `type`, …).
     #[cold]
     #[must_use]
-    pub fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>, span: Option<Span>) -> Error {
-        Error(Box::new(Repr { kind, code, message: message.into(), span }))
+    pub fn new(
+        kind: ErrorKind,
+        code: &'static str,
+        message: impl Into<String>,
+        span: Option<Span>,
+    ) -> Error {
+        Error(Box::new(Repr {
+            kind,
+            code,
+            message: message.into(),
+            span,
+        }))
     }
 
     /// A `limit exceeded` error naming the limit and its value.

@@ -17,7 +17,11 @@ pub fn sanitize(name: &str) -> Option<String> {
         .chars()
         .map(|c| {
             let c = c.to_ascii_lowercase();
-            if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' { c } else { '-' }
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' {
+                c
+            } else {
+                '-'
+            }
         })
         .collect();
     let trimmed = mapped.trim_matches('-');
@@ -47,7 +51,8 @@ pub fn hash8(s: &str) -> String {
 pub fn is_dns1123_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -60,9 +65,10 @@ pub fn is_qualified_name(s: &str) -> bool {
         None => (None, s),
     };
     if let Some(p) = prefix
-        && (p.is_empty() || p.len() > 253 || !p.split('.').all(is_dns1123_label)) {
-            return false;
-        }
+        && (p.is_empty() || p.len() > 253 || !p.split('.').all(is_dns1123_label))
+    {
+        return false;
+    }
     !name.is_empty() && name.len() <= 63 && is_label_value(name)
 }
 
@@ -74,7 +80,8 @@ pub fn is_label_value(s: &str) -> bool {
         return true;
     }
     s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         && s.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
         && s.as_bytes().last().is_some_and(u8::is_ascii_alphanumeric)
 }

@@ -156,7 +156,11 @@ impl PullRequestCondition {
     /// The target filter: `targets` followed by the deprecated `branches` (SPEC §1.2).
     #[must_use]
     pub fn target_patterns(&self) -> Vec<&str> {
-        self.targets.iter().chain(&self.branches).map(String::as_str).collect()
+        self.targets
+            .iter()
+            .chain(&self.branches)
+            .map(String::as_str)
+            .collect()
     }
 }
 

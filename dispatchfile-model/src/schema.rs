@@ -33,9 +33,7 @@ pub fn json_schema() -> Json {
     let mut pr = body(&["targets", "branches", "sources", "paths", "labels"]);
     pr["properties"]["branches"]["deprecated"] = json!(true);
     pr["properties"]["chatops"] = strings.clone();
-    let one = |key: &str, schema: Json| {
-        json!({"type": "object", "properties": {key: schema}, "required": [key], "additionalProperties": false})
-    };
+    let one = |key: &str, schema: Json| json!({"type": "object", "properties": {key: schema}, "required": [key], "additionalProperties": false});
     let mut defs = k8s_defs()
         .into_iter()
         .map(|(k, v)| (k, rewrite_refs(v)))
@@ -169,7 +167,13 @@ pub(crate) mod k8s {
         diagnostics: &mut Vec<Diagnostic>,
         map: &mut SourceMap,
     ) -> Json {
-        let mut ctx = Ctx { what, root: path, strict, diagnostics, map };
+        let mut ctx = Ctx {
+            what,
+            root: path,
+            strict,
+            diagnostics,
+            map,
+        };
         let schema = defs().get(def).cloned().unwrap_or(Json::Null);
         walk(&mut ctx, node, &schema, Some(def), path)
     }
@@ -246,7 +250,11 @@ pub(crate) mod k8s {
                 "boolean" => "a boolean".to_owned(),
                 _ => format!("a {t}"),
             };
-            let want = expected.iter().map(|t| article(t)).collect::<Vec<_>>().join(" or ");
+            let want = expected
+                .iter()
+                .map(|t| article(t))
+                .collect::<Vec<_>>()
+                .join(" or ");
             mismatch(ctx, node, &want, path);
             return Json::Null;
         }
@@ -289,20 +297,23 @@ pub(crate) mod k8s {
                 }
                 // A container's name is a warning in validation (R14), not a schema error.
                 if def != Some("io.k8s.api.core.v1.Container")
-                    && let Some(req) = schema.get("required").and_then(Json::as_array) {
-                        for r in req.iter().filter_map(Json::as_str) {
-                            if !entries.iter().any(|e| e.key == r) {
-                                let mut msg = format!("{}: missing required field {r:?}", ctx.what);
-                                if path != ctx.root {
-                                    msg.push_str(" in ");
-                                    msg.push_str(&field_name(path));
-                                }
-                                ctx.diagnostics.push(
-                                    Diagnostic::error("missing-field", msg).at(node.span).with_path(path),
-                                );
+                    && let Some(req) = schema.get("required").and_then(Json::as_array)
+                {
+                    for r in req.iter().filter_map(Json::as_str) {
+                        if !entries.iter().any(|e| e.key == r) {
+                            let mut msg = format!("{}: missing required field {r:?}", ctx.what);
+                            if path != ctx.root {
+                                msg.push_str(" in ");
+                                msg.push_str(&field_name(path));
                             }
+                            ctx.diagnostics.push(
+                                Diagnostic::error("missing-field", msg)
+                                    .at(node.span)
+                                    .with_path(path),
+                            );
                         }
                     }
+                }
                 Json::Object(out)
             }
             Value::Array(items) => {
@@ -330,7 +341,8 @@ pub(crate) mod k8s {
             field_name(path),
             node.value.type_name()
         );
-        ctx.diagnostics.push(Diagnostic::error("type", msg).at(node.span).with_path(path));
+        ctx.diagnostics
+            .push(Diagnostic::error("type", msg).at(node.span).with_path(path));
     }
 
     fn is_integer(text: &str) -> bool {

@@ -24,13 +24,21 @@ impl Span {
     /// A span over `start..end` in `file`.
     #[must_use]
     pub fn new(file: FileId, start: u32, end: u32) -> Span {
-        Span { file, start, end: end.max(start) }
+        Span {
+            file,
+            start,
+            end: end.max(start),
+        }
     }
 
     /// The smallest span covering both `self` and `other` (same file assumed).
     #[must_use]
     pub fn to(self, other: Span) -> Span {
-        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 }
 
@@ -82,9 +90,14 @@ impl SourceFile {
         // Offsets may fall inside a multi-byte character (for example from a lossy decoder); count
         // only the characters that start before the offset.
         let column = self.text.get(start..).map_or(0, |rest| {
-            rest.char_indices().take_while(|(i, _)| start + i < offset).count()
+            rest.char_indices()
+                .take_while(|(i, _)| start + i < offset)
+                .count()
         });
-        Position { line: line as u32 + 1, column: column as u32 + 1 }
+        Position {
+            line: line as u32 + 1,
+            column: column as u32 + 1,
+        }
     }
 
     /// The text of 1-based line `line`, without its line end.
@@ -117,9 +130,16 @@ impl Files {
         let text = text.into();
         let mut line_starts = vec![0u32];
         line_starts.extend(
-            text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i as u32 + 1),
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i as u32 + 1),
         );
-        self.files.push(SourceFile { name: name.into(), text, line_starts });
+        self.files.push(SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        });
         FileId(self.files.len() as u32 - 1)
     }
 
@@ -137,7 +157,10 @@ impl Files {
 
     /// Every file, in the order added.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
     }
 }
 
@@ -158,6 +181,9 @@ mod tests {
     fn offsets_past_the_end_are_clamped() {
         let mut files = Files::new();
         let id = files.add("f", "a\nb");
-        assert_eq!(files.position(Span::new(id, 99, 99)), Some(Position { line: 2, column: 2 }));
+        assert_eq!(
+            files.position(Span::new(id, 99, 99)),
+            Some(Position { line: 2, column: 2 })
+        );
     }
 }

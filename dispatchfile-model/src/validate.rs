@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 
 use crate::decode::{SourceMap, seg};
 use crate::diagnostic::{Diagnostic, sort_diagnostics};
-use crate::names::{CONTEXT_VARIABLES, is_dns1123_label, is_label_value, is_qualified_name, sanitize};
+use crate::names::{
+    CONTEXT_VARIABLES, is_dns1123_label, is_label_value, is_qualified_name, sanitize,
+};
 use crate::pipeline::{ConditionKind, Pipeline};
 
 /// Runs every rule of SPEC §2 (R1–R15) on a decoded pipeline and returns all problems, sorted by
@@ -14,7 +16,10 @@ use crate::pipeline::{ConditionKind, Pipeline};
 /// Glob patterns (R16) are checked by `dispatch-trigger`.
 #[must_use]
 pub fn validate(pipeline: &Pipeline, source_map: &SourceMap) -> Vec<Diagnostic> {
-    let mut v = Validator { map: source_map, out: Vec::new() };
+    let mut v = Validator {
+        map: source_map,
+        out: Vec::new(),
+    };
     v.resources(pipeline);
     v.tasks(pipeline);
     v.actions(pipeline);
@@ -38,12 +43,14 @@ impl Validator<'_> {
 
     fn err(&mut self, code: &'static str, msg: String, path: &str) {
         let span = self.span(path);
-        self.out.push(Diagnostic::error(code, msg).at(span).with_path(path));
+        self.out
+            .push(Diagnostic::error(code, msg).at(span).with_path(path));
     }
 
     fn warn(&mut self, code: &'static str, msg: String, path: &str) {
         let span = self.span(path);
-        self.out.push(Diagnostic::warning(code, msg).at(span).with_path(path));
+        self.out
+            .push(Diagnostic::warning(code, msg).at(span).with_path(path));
     }
 
     /// R11 for one name; `path` points at the element whose key is the name.
@@ -51,14 +58,20 @@ impl Validator<'_> {
         let span = self.map.key(path).or_else(|| self.map.nearest(path));
         match sanitize(name) {
             None => self.out.push(
-                Diagnostic::error("invalid-name", format!("{what} has no usable Kubernetes name"))
-                    .at(span)
-                    .with_path(path),
+                Diagnostic::error(
+                    "invalid-name",
+                    format!("{what} has no usable Kubernetes name"),
+                )
+                .at(span)
+                .with_path(path),
             ),
             Some(s) if !is_dns1123_label(name) => self.out.push(
-                Diagnostic::warning("invalid-name", format!("{what} will be named {s:?} in Kubernetes"))
-                    .at(span)
-                    .with_path(path),
+                Diagnostic::warning(
+                    "invalid-name",
+                    format!("{what} will be named {s:?} in Kubernetes"),
+                )
+                .at(span)
+                .with_path(path),
             ),
             Some(_) => {}
         }
@@ -69,7 +82,11 @@ impl Validator<'_> {
             let path = format!("/resource/{}", seg(name));
             let what = format!("resource {name:?}");
             if r.kind.is_empty() {
-                self.err("missing-field", format!("{what}: missing required field \"type\""), &path);
+                self.err(
+                    "missing-field",
+                    format!("{what}: missing required field \"type\""),
+                    &path,
+                );
             }
             self.name(&what, name, &path);
         }
@@ -80,7 +97,11 @@ impl Validator<'_> {
             if p.actions.is_empty() {
                 self.warn("empty-pipeline", "pipeline defines no tasks".into(), "");
             } else {
-                self.err("missing-field", "pipeline has actions but defines no tasks".into(), "");
+                self.err(
+                    "missing-field",
+                    "pipeline has actions but defines no tasks".into(),
+                    "",
+                );
             }
         }
         for (name, t) in &p.tasks {
@@ -88,7 +109,11 @@ impl Validator<'_> {
             let what = format!("task {name:?}");
             self.name(&what, name, &path);
             if t.steps.is_empty() {
-                self.err("missing-field", format!("{what}: missing required field \"steps\" (at least one step)"), &path);
+                self.err(
+                    "missing-field",
+                    format!("{what}: missing required field \"steps\" (at least one step)"),
+                    &path,
+                );
             }
             for (i, input) in t.inputs.iter().enumerate() {
                 let ipath = format!("{path}/inputs/{i}");
@@ -108,12 +133,20 @@ impl Validator<'_> {
             }
             for (i, output) in t.outputs.iter().enumerate() {
                 if !p.resources.contains_key(output) {
-                    self.err("undefined-output", format!("{what}: output {output:?} is not a resource"), &format!("{path}/outputs/{i}"));
+                    self.err(
+                        "undefined-output",
+                        format!("{what}: output {output:?} is not a resource"),
+                        &format!("{path}/outputs/{i}"),
+                    );
                 }
             }
             for (i, dep) in t.deps.iter().enumerate() {
                 if !p.tasks.contains_key(dep) {
-                    self.err("undefined-dep", format!("{what}: dependency {dep:?} is not a task"), &format!("{path}/deps/{i}"));
+                    self.err(
+                        "undefined-dep",
+                        format!("{what}: dependency {dep:?} is not a task"),
+                        &format!("{path}/deps/{i}"),
+                    );
                 }
             }
             let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
@@ -121,48 +154,86 @@ impl Validator<'_> {
                 let spath = format!("{path}/steps/{i}");
                 let swhat = format!("step #{i} of {what}");
                 if step.name.is_empty() {
-                    self.warn("missing-step-name", format!("{swhat} has no name; it will be named \"step-{i}\""), &spath);
+                    self.warn(
+                        "missing-step-name",
+                        format!("{swhat} has no name; it will be named \"step-{i}\""),
+                        &spath,
+                    );
                 } else {
                     if let Some(first) = seen.get(step.name.as_str()) {
                         self.err(
                             "duplicate-step",
-                            format!("{what}: duplicate step name {:?} (steps #{first} and #{i})", step.name),
+                            format!(
+                                "{what}: duplicate step name {:?} (steps #{first} and #{i})",
+                                step.name
+                            ),
                             &format!("{spath}/name"),
                         );
                     } else {
                         seen.insert(&step.name, i);
                     }
                     match sanitize(&step.name) {
-                        None => self.err("invalid-name", format!("{swhat}: step name {:?} has no usable Kubernetes name", step.name), &format!("{spath}/name")),
+                        None => self.err(
+                            "invalid-name",
+                            format!(
+                                "{swhat}: step name {:?} has no usable Kubernetes name",
+                                step.name
+                            ),
+                            &format!("{spath}/name"),
+                        ),
                         Some(s) if !is_dns1123_label(&step.name) => self.warn(
                             "invalid-name",
-                            format!("{swhat}: step {:?} will be named {s:?} in Kubernetes", step.name),
+                            format!(
+                                "{swhat}: step {:?} will be named {s:?} in Kubernetes",
+                                step.name
+                            ),
                             &format!("{spath}/name"),
                         ),
                         Some(_) => {}
                     }
                 }
                 if step.image.as_deref().is_none_or(str::is_empty) {
-                    self.warn("missing-image", format!("{swhat} has no image; lowering will fail"), &spath);
+                    self.warn(
+                        "missing-image",
+                        format!("{swhat} has no image; lowering will fail"),
+                        &spath,
+                    );
                 }
             }
             if let Some(timeout) = &t.timeout
-                && let Err(why) = parse_go_duration(timeout) {
-                    self.err("invalid-duration", format!("{what}: invalid timeout {timeout:?}: {why}"), &format!("{path}/timeout"));
-                }
+                && let Err(why) = parse_go_duration(timeout)
+            {
+                self.err(
+                    "invalid-duration",
+                    format!("{what}: invalid timeout {timeout:?}: {why}"),
+                    &format!("{path}/timeout"),
+                );
+            }
             if let Some(m) = &t.metadata {
                 for (k, v) in &m.labels {
                     let lp = format!("{path}/metadata/labels/{}", seg(k));
                     if !is_qualified_name(k) {
-                        self.err("invalid-label", format!("{what}: invalid label key {k:?}"), &lp);
+                        self.err(
+                            "invalid-label",
+                            format!("{what}: invalid label key {k:?}"),
+                            &lp,
+                        );
                     }
                     if !is_label_value(v) {
-                        self.err("invalid-label", format!("{what}: invalid value {v:?} for label {k:?}"), &lp);
+                        self.err(
+                            "invalid-label",
+                            format!("{what}: invalid value {v:?} for label {k:?}"),
+                            &lp,
+                        );
                     }
                 }
                 for k in m.annotations.keys() {
                     if !is_qualified_name(k) {
-                        self.err("invalid-label", format!("{what}: invalid annotation key {k:?}"), &format!("{path}/metadata/annotations/{}", seg(k)));
+                        self.err(
+                            "invalid-label",
+                            format!("{what}: invalid annotation key {k:?}"),
+                            &format!("{path}/metadata/annotations/{}", seg(k)),
+                        );
                     }
                 }
             }
@@ -174,19 +245,35 @@ impl Validator<'_> {
         for (i, a) in p.actions.iter().enumerate() {
             let path = format!("/actions/{i}");
             if a.tasks.is_empty() {
-                self.err("missing-field", format!("action #{i}: missing required field \"tasks\" (at least one task)"), &path);
+                self.err(
+                    "missing-field",
+                    format!("action #{i}: missing required field \"tasks\" (at least one task)"),
+                    &path,
+                );
             }
             for (j, t) in a.tasks.iter().enumerate() {
                 if !p.tasks.contains_key(t) {
-                    self.err("undefined-task", format!("undefined task {t:?} in action #{i}"), &format!("{path}/tasks/{j}"));
+                    self.err(
+                        "undefined-task",
+                        format!("undefined task {t:?} in action #{i}"),
+                        &format!("{path}/tasks/{j}"),
+                    );
                 }
             }
             if let ConditionKind::Cron(c) = &a.on.kind {
                 if c.schedule.is_empty() {
-                    self.err("missing-field", format!("action #{i}: cron condition: missing required field \"schedule\""), &format!("{path}/on/cron"));
+                    self.err(
+                        "missing-field",
+                        format!("action #{i}: cron condition: missing required field \"schedule\""),
+                        &format!("{path}/on/cron"),
+                    );
                 }
                 match &a.name {
-                    None => self.err("cron-name", format!("action #{i}: cron actions need a \"name\""), &path),
+                    None => self.err(
+                        "cron-name",
+                        format!("action #{i}: cron actions need a \"name\""),
+                        &path,
+                    ),
                     Some(n) => {
                         if let Some(first) = cron_names.get(n.as_str()) {
                             self.err(
@@ -216,8 +303,16 @@ impl Validator<'_> {
         }
         for (r, tasks) in by {
             if tasks.len() > 1 {
-                let names = tasks.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(", ");
-                self.err("multiple-producers", format!("resource {r:?} is output by more than one task: {names}"), &format!("/resource/{}", seg(r)));
+                let names = tasks
+                    .iter()
+                    .map(|t| format!("{t:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.err(
+                    "multiple-producers",
+                    format!("resource {r:?} is output by more than one task: {names}"),
+                    &format!("/resource/{}", seg(r)),
+                );
             }
         }
     }
@@ -230,8 +325,16 @@ impl Validator<'_> {
             if let Some(cycle) = find_cycle(&edges, start) {
                 let members: BTreeSet<&str> = cycle.iter().copied().collect();
                 if reported.insert(members) {
-                    let text = cycle.iter().map(|t| format!("task {t:?}")).collect::<Vec<_>>().join(" -> ");
-                    self.err("cycle", format!("dependency cycle: {text}"), &format!("/task/{}", seg(cycle[0])));
+                    let text = cycle
+                        .iter()
+                        .map(|t| format!("task {t:?}"))
+                        .collect::<Vec<_>>()
+                        .join(" -> ");
+                    self.err(
+                        "cycle",
+                        format!("dependency cycle: {text}"),
+                        &format!("/task/{}", seg(cycle[0])),
+                    );
                 }
             }
         }
@@ -245,7 +348,9 @@ impl Validator<'_> {
                 for var in unknown_context_vars(&json) {
                     self.warn(
                         "unknown-context-var",
-                        format!("task {name:?} step #{i}: unknown context variable $(context.{var})"),
+                        format!(
+                            "task {name:?} step #{i}: unknown context variable $(context.{var})"
+                        ),
                         &format!("/task/{}/steps/{i}", seg(name)),
                     );
                 }
@@ -284,9 +389,10 @@ pub(crate) fn dependency_edges(p: &Pipeline) -> BTreeMap<&str, BTreeSet<&str>> {
         for i in &t.inputs {
             if p.resources.contains_key(i) {
                 if let Some(prod) = producers.get(i.as_str())
-                    && *prod != name.as_str() {
-                        before.insert(prod);
-                    }
+                    && *prod != name.as_str()
+                {
+                    before.insert(prod);
+                }
             } else if p.tasks.contains_key(i) {
                 before.insert(i);
             }
@@ -296,7 +402,10 @@ pub(crate) fn dependency_edges(p: &Pipeline) -> BTreeMap<&str, BTreeSet<&str>> {
 }
 
 /// A cycle through `start` (as `[start, …, start]`), found with an explicit stack.
-fn find_cycle<'a>(edges: &BTreeMap<&'a str, BTreeSet<&'a str>>, start: &'a str) -> Option<Vec<&'a str>> {
+fn find_cycle<'a>(
+    edges: &BTreeMap<&'a str, BTreeSet<&'a str>>,
+    start: &'a str,
+) -> Option<Vec<&'a str>> {
     let mut path: Vec<&'a str> = vec![start];
     let mut iters: Vec<std::collections::btree_set::Iter<'_, &'a str>> = Vec::new();
     let mut visited: BTreeSet<&'a str> = BTreeSet::new();
@@ -311,10 +420,11 @@ fn find_cycle<'a>(edges: &BTreeMap<&'a str, BTreeSet<&'a str>>, start: &'a str) 
             }
             Some(&next) => {
                 if visited.insert(next)
-                    && let Some(e) = edges.get(next) {
-                        path.push(next);
-                        iters.push(e.iter());
-                    }
+                    && let Some(e) = edges.get(next)
+                {
+                    path.push(next);
+                    iters.push(e.iter());
+                }
             }
             None => {
                 iters.pop();
@@ -337,9 +447,15 @@ fn unknown_context_vars(v: &serde_json::Value) -> Vec<String> {
                     rest = &rest[i + "$(context.".len()..];
                     let Some(end) = rest.find(')') else { break };
                     let name = &rest[..end];
-                    let tekton = ["taskRun.", "task.", "pipelineRun.", "pipeline.", "pipelineTask."]
-                        .iter()
-                        .any(|p| name.starts_with(p));
+                    let tekton = [
+                        "taskRun.",
+                        "task.",
+                        "pipelineRun.",
+                        "pipeline.",
+                        "pipelineTask.",
+                    ]
+                    .iter()
+                    .any(|p| name.starts_with(p));
                     if !tekton && !CONTEXT_VARIABLES.contains(&name) {
                         out.push(name.to_owned());
                     }
@@ -374,12 +490,16 @@ pub fn parse_go_duration(s: &str) -> Result<u128, String> {
     let mut total: u128 = 0;
     let mut rest = t;
     while !rest.is_empty() {
-        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         if num_len == 0 {
             return Err(format!("expected a number at {rest:?}"));
         }
         let (num, after) = rest.split_at(num_len);
-        let unit_len = after.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(after.len());
+        let unit_len = after
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(after.len());
         let (unit, next) = after.split_at(unit_len);
         let scale: u128 = match unit {
             "ns" => 1,
@@ -395,7 +515,12 @@ pub fn parse_go_duration(s: &str) -> Result<u128, String> {
         if int.is_empty() && frac.is_empty() || frac.contains('.') {
             return Err(format!("invalid number {num:?}"));
         }
-        let int: u128 = if int.is_empty() { 0 } else { int.parse().map_err(|_| format!("number {num:?} is too large"))? };
+        let int: u128 = if int.is_empty() {
+            0
+        } else {
+            int.parse()
+                .map_err(|_| format!("number {num:?} is too large"))?
+        };
         let mut value = int.checked_mul(scale).ok_or("duration is too large")?;
         let mut f_scale = scale;
         for d in frac.bytes().take(30) {

@@ -9,7 +9,9 @@ mod model {
 
     /// Decodes a JSON value as a Dispatchfile document (spans are all zero).
     pub(crate) fn decode_json(value: &serde_json::Value) -> Decoded {
-        let doc = Document { root: Node::from_json(value, Span::default()) };
+        let doc = Document {
+            root: Node::from_json(value, Span::default()),
+        };
         decode(&doc, &DecodeOptions::default(), &Limits::default())
     }
 }

@@ -50,7 +50,8 @@ impl fmt::Display for Format {
 impl std::str::FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Format, String> {
-        Format::from_name(s).ok_or_else(|| format!("unknown format {s:?} (expected cue, json, yaml or starlark)"))
+        Format::from_name(s)
+            .ok_or_else(|| format!("unknown format {s:?} (expected cue, json, yaml or starlark)"))
     }
 }
 
@@ -102,8 +103,11 @@ pub fn detect(
         } else if let Some(image) = image_selector(sel) {
             found = Some(image);
         } else if forced.is_none() {
-            return Err(Diagnostic::error("unknown-format", format!("unknown Dispatchfile format selector {line:?}"))
-                .at(Span::new(file, start as u32, start as u32 + 2)));
+            return Err(Diagnostic::error(
+                "unknown-format",
+                format!("unknown Dispatchfile format selector {line:?}"),
+            )
+            .at(Span::new(file, start as u32, start as u32 + 2)));
         }
     }
     let (format, version, mut generation) = match (forced, found) {
@@ -126,7 +130,11 @@ pub fn detect(
     if let Some(v) = &version {
         match parse_version(v) {
             Some((major, minor)) => {
-                generation = if (major, minor) < (0, 5) { Generation::Legacy } else { Generation::Modern };
+                generation = if (major, minor) < (0, 5) {
+                    Generation::Legacy
+                } else {
+                    Generation::Modern
+                };
             }
             None => {
                 generation = Generation::Modern;
@@ -146,12 +154,30 @@ pub fn detect(
     let mut body = String::with_capacity(text.len());
     if line.starts_with("#!") || bom {
         body.extend(std::iter::repeat_n(' ', start));
-        body.extend(std::iter::repeat_n(' ', if line.starts_with("#!") { line.len() } else { 0 }));
-        body.push_str(&rest[if line.starts_with("#!") { line.len() } else { 0 }..]);
+        body.extend(std::iter::repeat_n(
+            ' ',
+            if line.starts_with("#!") {
+                line.len()
+            } else {
+                0
+            },
+        ));
+        body.push_str(
+            &rest[if line.starts_with("#!") {
+                line.len()
+            } else {
+                0
+            }..],
+        );
     } else {
         body.push_str(text);
     }
-    Ok(Detected { format, version, generation, body })
+    Ok(Detected {
+        format,
+        version,
+        generation,
+        body,
+    })
 }
 
 /// `(registry/owner/)dispatch-FORMAT(:VERSION)`.
@@ -210,7 +236,10 @@ mod tests {
     fn unknown_selector_is_an_error_at_1_1() {
         let mut diags = Vec::new();
         let e = detect("#!python\n", FileId(0), None, &mut diags).expect_err("python is no format");
-        assert_eq!(e.message, "unknown Dispatchfile format selector \"#!python\"");
+        assert_eq!(
+            e.message,
+            "unknown Dispatchfile format selector \"#!python\""
+        );
         assert_eq!(e.span.map(|s| s.start), Some(0));
     }
 

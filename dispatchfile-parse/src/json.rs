@@ -10,11 +10,21 @@ use crate::{FrontendResult, span};
 
 /// Parses a JSON Dispatchfile body (selector line already blanked).
 pub(crate) fn parse(text: &str, file: FileId, limits: &Limits) -> FrontendResult {
-    let mut p = Parser { text: text.as_bytes(), src: text, pos: 0, file, limits, nodes: 0 };
+    let mut p = Parser {
+        text: text.as_bytes(),
+        src: text,
+        pos: 0,
+        file,
+        limits,
+        nodes: 0,
+    };
     let result = (|| {
         p.skip_ws();
         if p.pos >= p.text.len() {
-            return Err(p.error_at(p.pos, "the file is empty: a Dispatchfile must be a JSON object"));
+            return Err(p.error_at(
+                p.pos,
+                "the file is empty: a Dispatchfile must be a JSON object",
+            ));
         }
         if p.peek() != Some(b'{') {
             return Err(p.error_at(p.pos, "a JSON Dispatchfile must be an object"));
@@ -49,13 +59,19 @@ impl Parser<'_> {
     }
 
     fn error_at(&self, at: usize, msg: impl Into<String>) -> Diagnostic {
-        let end = self.src[at.min(self.src.len())..].chars().next().map_or(at, |c| at + c.len_utf8());
+        let end = self.src[at.min(self.src.len())..]
+            .chars()
+            .next()
+            .map_or(at, |c| at + c.len_utf8());
         Diagnostic::error("parse", msg).at(span(self.file, at, end))
     }
 
     fn unexpected(&self, expected: &str) -> Diagnostic {
         match self.src.get(self.pos..).and_then(|r| r.chars().next()) {
-            None => self.error_at(self.pos, format!("unexpected end of file, expected {expected}")),
+            None => self.error_at(
+                self.pos,
+                format!("unexpected end of file, expected {expected}"),
+            ),
             Some(c) => self.error_at(self.pos, format!("unexpected {c:?}, expected {expected}")),
         }
     }
@@ -78,7 +94,10 @@ impl Parser<'_> {
         if self.nodes > self.limits.max_document_nodes {
             return Err(Diagnostic::error(
                 "limit-exceeded",
-                format!("limit exceeded: max_document_nodes ({})", self.limits.max_document_nodes),
+                format!(
+                    "limit exceeded: max_document_nodes ({})",
+                    self.limits.max_document_nodes
+                ),
             )
             .at(span(self.file, self.pos, self.pos + 1)));
         }
@@ -89,7 +108,10 @@ impl Parser<'_> {
             Some(b'[') => self.array(depth),
             Some(b'"') => {
                 let s = self.string()?;
-                Ok(Node::new(Value::String(s), span(self.file, start, self.pos)))
+                Ok(Node::new(
+                    Value::String(s),
+                    span(self.file, start, self.pos),
+                ))
             }
             Some(b't') => self.keyword("true", Value::Bool(true)),
             Some(b'f') => self.keyword("false", Value::Bool(false)),
@@ -143,7 +165,10 @@ impl Parser<'_> {
                 return Err(self.unexpected("a digit in the exponent"));
             }
         }
-        Ok(Node::new(Value::Number(self.src[start..self.pos].to_owned()), span(self.file, start, self.pos)))
+        Ok(Node::new(
+            Value::Number(self.src[start..self.pos].to_owned()),
+            span(self.file, start, self.pos),
+        ))
     }
 
     fn string(&mut self) -> PResult<String> {
@@ -182,12 +207,16 @@ impl Parser<'_> {
                             let hi = self.hex4(esc)?;
                             let c = if (0xD800..0xDC00).contains(&hi) {
                                 if !self.text[self.pos..].starts_with(b"\\u") {
-                                    return Err(self.error_at(esc, "unpaired surrogate in \\u escape"));
+                                    return Err(
+                                        self.error_at(esc, "unpaired surrogate in \\u escape")
+                                    );
                                 }
                                 self.pos += 2;
                                 let lo = self.hex4(esc)?;
                                 if !(0xDC00..0xE000).contains(&lo) {
-                                    return Err(self.error_at(esc, "unpaired surrogate in \\u escape"));
+                                    return Err(
+                                        self.error_at(esc, "unpaired surrogate in \\u escape")
+                                    );
                                 }
                                 char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
                             } else {
@@ -202,14 +231,22 @@ impl Parser<'_> {
                     self.pos += 1;
                     out.push(c);
                 }
-                Some(_) => return Err(self.error_at(self.pos, "control characters must be escaped in strings")),
+                Some(_) => {
+                    return Err(
+                        self.error_at(self.pos, "control characters must be escaped in strings")
+                    );
+                }
             }
         }
     }
 
     fn hex4(&mut self, esc: usize) -> PResult<u32> {
-        let digits = self.src.get(self.pos..self.pos + 4).ok_or_else(|| self.error_at(esc, "invalid \\u escape"))?;
-        let v = u32::from_str_radix(digits, 16).map_err(|_| self.error_at(esc, "invalid \\u escape"))?;
+        let digits = self
+            .src
+            .get(self.pos..self.pos + 4)
+            .ok_or_else(|| self.error_at(esc, "invalid \\u escape"))?;
+        let v = u32::from_str_radix(digits, 16)
+            .map_err(|_| self.error_at(esc, "invalid \\u escape"))?;
         if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(self.error_at(esc, "invalid \\u escape"));
         }
@@ -224,7 +261,10 @@ impl Parser<'_> {
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Ok(Node::new(Value::Array(items), span(self.file, start, self.pos)));
+            return Ok(Node::new(
+                Value::Array(items),
+                span(self.file, start, self.pos),
+            ));
         }
         loop {
             items.push(self.value(depth + 1)?);
@@ -240,7 +280,10 @@ impl Parser<'_> {
                 }
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(Node::new(Value::Array(items), span(self.file, start, self.pos)));
+                    return Ok(Node::new(
+                        Value::Array(items),
+                        span(self.file, start, self.pos),
+                    ));
                 }
                 _ => return Err(self.unexpected("',' or ']'")),
             }
@@ -256,7 +299,10 @@ impl Parser<'_> {
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(Node::new(Value::Object(entries), span(self.file, start, self.pos)));
+            return Ok(Node::new(
+                Value::Object(entries),
+                span(self.file, start, self.pos),
+            ));
         }
         loop {
             self.skip_ws();
@@ -267,9 +313,11 @@ impl Parser<'_> {
             let key = self.string()?;
             let key_span = span(self.file, key_start, self.pos);
             if let Some(prev) = seen.get(&key).and_then(|&i| entries.get(i)) {
-                return Err(Diagnostic::error("duplicate-key", format!("duplicate key {key:?}"))
-                    .at(key_span)
-                    .with_related(prev.key_span, "first defined here"));
+                return Err(
+                    Diagnostic::error("duplicate-key", format!("duplicate key {key:?}"))
+                        .at(key_span)
+                        .with_related(prev.key_span, "first defined here"),
+                );
             }
             seen.insert(key.clone(), entries.len());
             self.skip_ws();
@@ -278,7 +326,11 @@ impl Parser<'_> {
             }
             self.pos += 1;
             let value = self.value(depth + 1)?;
-            entries.push(Entry { key, key_span, value });
+            entries.push(Entry {
+                key,
+                key_span,
+                value,
+            });
             self.skip_ws();
             match self.peek() {
                 Some(b',') => {
@@ -291,7 +343,10 @@ impl Parser<'_> {
                 }
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(Node::new(Value::Object(entries), span(self.file, start, self.pos)));
+                    return Ok(Node::new(
+                        Value::Object(entries),
+                        span(self.file, start, self.pos),
+                    ));
                 }
                 _ => return Err(self.unexpected("',' or '}'")),
             }

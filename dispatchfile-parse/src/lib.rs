@@ -62,10 +62,19 @@ pub fn parse(source: &[u8], name: &str, options: &ParseOptions<'_>, limits: &Lim
         let file = files.add(name, "");
         let d = Diagnostic::error(
             "limit-exceeded",
-            format!("limit exceeded: max_source_bytes ({}): the file has {} bytes", limits.max_source_bytes, source.len()),
+            format!(
+                "limit exceeded: max_source_bytes ({}): the file has {} bytes",
+                limits.max_source_bytes,
+                source.len()
+            ),
         )
         .at(Span::new(file, 0, 0));
-        return Parsed { document: None, format: None, files, diagnostics: vec![d] };
+        return Parsed {
+            document: None,
+            format: None,
+            files,
+            diagnostics: vec![d],
+        };
     }
     let text = match std::str::from_utf8(source) {
         Ok(t) => t.to_owned(),
@@ -73,9 +82,17 @@ pub fn parse(source: &[u8], name: &str, options: &ParseOptions<'_>, limits: &Lim
             let valid = e.valid_up_to();
             let lossy = String::from_utf8_lossy(source).into_owned();
             let file = files.add(name, lossy);
-            let d = Diagnostic::error("parse", "the file is not valid UTF-8")
-                .at(Span::new(file, valid as u32, valid as u32 + 1));
-            return Parsed { document: None, format: None, files, diagnostics: vec![d] };
+            let d = Diagnostic::error("parse", "the file is not valid UTF-8").at(Span::new(
+                file,
+                valid as u32,
+                valid as u32 + 1,
+            ));
+            return Parsed {
+                document: None,
+                format: None,
+                files,
+                diagnostics: vec![d],
+            };
         }
     };
     let file = files.add(name, text.clone());
@@ -83,7 +100,12 @@ pub fn parse(source: &[u8], name: &str, options: &ParseOptions<'_>, limits: &Lim
         Ok(d) => d,
         Err(d) => {
             diagnostics.push(d);
-            return Parsed { document: None, format: None, files, diagnostics };
+            return Parsed {
+                document: None,
+                format: None,
+                files,
+                diagnostics,
+            };
         }
     };
     let result = match detected.format {
@@ -103,8 +125,17 @@ pub fn parse(source: &[u8], name: &str, options: &ParseOptions<'_>, limits: &Lim
         }
     };
     sort_diagnostics(&mut diagnostics);
-    let document = if has_errors(&diagnostics) { None } else { document };
-    Parsed { document, format: Some(detected.format), files, diagnostics }
+    let document = if has_errors(&diagnostics) {
+        None
+    } else {
+        document
+    };
+    Parsed {
+        document,
+        format: Some(detected.format),
+        files,
+        diagnostics,
+    }
 }
 
 /// The result of [`evaluate`]: the parse and the decode together.
@@ -130,7 +161,12 @@ impl Evaluated {
 /// Parses `source` and decodes it into a pipeline, with every validation rule of SPEC §2 that the
 /// model owns (glob patterns are checked by `dispatch-trigger`).
 #[must_use]
-pub fn evaluate(source: &[u8], name: &str, options: &ParseOptions<'_>, limits: &Limits) -> Evaluated {
+pub fn evaluate(
+    source: &[u8],
+    name: &str,
+    options: &ParseOptions<'_>,
+    limits: &Limits,
+) -> Evaluated {
     let parsed = parse(source, name, options, limits);
     let decoded = match &parsed.document {
         Some(doc) => {

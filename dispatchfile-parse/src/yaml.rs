@@ -24,7 +24,10 @@ impl Offsets {
             t.push(text.len() as u32);
             t
         });
-        Offsets { table, len: text.len() }
+        Offsets {
+            table,
+            len: text.len(),
+        }
     }
 
     fn byte(&self, char_index: usize) -> u32 {
@@ -36,8 +39,18 @@ impl Offsets {
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, start: u32, anchor: usize },
-    Map { entries: Vec<Entry>, seen: HashMap<String, usize>, key: Option<(String, Span)>, start: u32, anchor: usize },
+    Seq {
+        items: Vec<Node>,
+        start: u32,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<Entry>,
+        seen: HashMap<String, usize>,
+        key: Option<(String, Span)>,
+        start: u32,
+        anchor: usize,
+    },
 }
 
 struct Builder<'a> {
@@ -73,7 +86,11 @@ pub(crate) fn parse(text: &str, file: FileId, limits: &Limits) -> FrontendResult
 
 impl Builder<'_> {
     fn span(&self, s: saphyr_parser::Span) -> Span {
-        Span::new(self.file, self.offsets.byte(s.start.index()), self.offsets.byte(s.end.index()))
+        Span::new(
+            self.file,
+            self.offsets.byte(s.start.index()),
+            self.offsets.byte(s.end.index()),
+        )
     }
 
     fn err(&self, code: &'static str, msg: impl Into<String>, span: Span) -> Diagnostic {
@@ -81,7 +98,11 @@ impl Builder<'_> {
     }
 
     fn limit(&self, name: &str, value: usize, span: Span) -> Diagnostic {
-        self.err("limit-exceeded", format!("limit exceeded: {name} ({value})"), span)
+        self.err(
+            "limit-exceeded",
+            format!("limit exceeded: {name} ({value})"),
+            span,
+        )
     }
 
     fn run(&mut self, text: &str) -> Result<Node, Diagnostic> {
@@ -107,7 +128,11 @@ impl Builder<'_> {
                 Event::DocumentStart(_) => {
                     documents += 1;
                     if documents > 1 {
-                        return Err(self.err("parse", "a Dispatchfile holds exactly one YAML document", sp));
+                        return Err(self.err(
+                            "parse",
+                            "a Dispatchfile holds exactly one YAML document",
+                            sp,
+                        ));
                     }
                 }
                 Event::Scalar(value, style, anchor, tag) => {
@@ -117,7 +142,11 @@ impl Builder<'_> {
                 }
                 Event::Alias(id) => {
                     if self.open_anchors.contains(&id) {
-                        return Err(self.err("parse", "alias refers to a node that contains it (alias cycle)", sp));
+                        return Err(self.err(
+                            "parse",
+                            "alias refers to a node that contains it (alias cycle)",
+                            sp,
+                        ));
                     }
                     let Some(node) = self.anchors.get(&id).cloned() else {
                         return Err(self.err("parse", "alias to an unknown anchor", sp));
@@ -125,7 +154,11 @@ impl Builder<'_> {
                     let count = count_nodes(&node);
                     self.alias_nodes = self.alias_nodes.saturating_add(count);
                     if self.alias_nodes > self.limits.yaml_max_alias_nodes {
-                        return Err(self.limit("yaml_max_alias_nodes", self.limits.yaml_max_alias_nodes, sp));
+                        return Err(self.limit(
+                            "yaml_max_alias_nodes",
+                            self.limits.yaml_max_alias_nodes,
+                            sp,
+                        ));
                     }
                     self.count(count, sp)?;
                     let scalar = !matches!(node.value, Value::Array(_) | Value::Object(_));
@@ -134,7 +167,11 @@ impl Builder<'_> {
                 Event::SequenceStart(anchor, tag) => {
                     self.check_tag(tag.as_deref(), "seq", sp)?;
                     self.open(anchor, sp)?;
-                    self.stack.push(Frame::Seq { items: Vec::new(), start: sp.start, anchor });
+                    self.stack.push(Frame::Seq {
+                        items: Vec::new(),
+                        start: sp.start,
+                        anchor,
+                    });
                 }
                 Event::MappingStart(anchor, tag) => {
                     self.check_tag(tag.as_deref(), "map", sp)?;
@@ -152,8 +189,17 @@ impl Builder<'_> {
                         return Err(self.err("parse", "unbalanced end of collection", sp));
                     };
                     let (value, start, anchor) = match frame {
-                        Frame::Seq { items, start, anchor } => (Value::Array(items), start, anchor),
-                        Frame::Map { entries, start, anchor, .. } => (Value::Object(entries), start, anchor),
+                        Frame::Seq {
+                            items,
+                            start,
+                            anchor,
+                        } => (Value::Array(items), start, anchor),
+                        Frame::Map {
+                            entries,
+                            start,
+                            anchor,
+                            ..
+                        } => (Value::Object(entries), start, anchor),
                     };
                     let node = Node::new(value, Span::new(self.file, start, sp.end.max(start)));
                     self.open_anchors.remove(&anchor);
@@ -163,7 +209,11 @@ impl Builder<'_> {
             }
         }
         self.root.take().ok_or_else(|| {
-            self.err("parse", "the file is empty: a Dispatchfile must be a YAML mapping", Span::new(self.file, 0, 0).to(last_span))
+            self.err(
+                "parse",
+                "the file is empty: a Dispatchfile must be a YAML mapping",
+                Span::new(self.file, 0, 0).to(last_span),
+            )
         })
     }
 
@@ -185,7 +235,11 @@ impl Builder<'_> {
         }
         // A collection used as a mapping key.
         if let Some(Frame::Map { key: None, .. }) = self.stack.last() {
-            return Err(self.err("parse", "complex mapping keys are not supported; keys must be scalars", sp));
+            return Err(self.err(
+                "parse",
+                "complex mapping keys are not supported; keys must be scalars",
+                sp,
+            ));
         }
         Ok(())
     }
@@ -200,12 +254,30 @@ impl Builder<'_> {
         match tag {
             None => Ok(()),
             Some(t) if is_core(t) && t.suffix == want => Ok(()),
-            Some(t) => Err(self.err("parse", format!("unsupported YAML tag \"{t}\" on a {}", if want == "seq" { "sequence" } else { "mapping" }), sp)),
+            Some(t) => Err(self.err(
+                "parse",
+                format!(
+                    "unsupported YAML tag \"{t}\" on a {}",
+                    if want == "seq" { "sequence" } else { "mapping" }
+                ),
+                sp,
+            )),
         }
     }
 
-    fn scalar(&mut self, text: &str, style: ScalarStyle, tag: Option<&Tag>, sp: Span) -> Result<Node, Diagnostic> {
-        if self.stack.is_empty() && self.root.is_none() && tag.is_none() && style == ScalarStyle::Plain && text.is_empty() {
+    fn scalar(
+        &mut self,
+        text: &str,
+        style: ScalarStyle,
+        tag: Option<&Tag>,
+        sp: Span,
+    ) -> Result<Node, Diagnostic> {
+        if self.stack.is_empty()
+            && self.root.is_none()
+            && tag.is_none()
+            && style == ScalarStyle::Plain
+            && text.is_empty()
+        {
             // An empty document.
             return Ok(Node::new(Value::Null, sp));
         }
@@ -216,13 +288,33 @@ impl Builder<'_> {
                 "null" => Value::Null,
                 "bool" => match resolve_plain(text) {
                     Value::Bool(b) => Value::Bool(b),
-                    _ => return Err(self.err("parse", format!("{text:?} is not a boolean (!!bool)"), sp)),
+                    _ => {
+                        return Err(self.err(
+                            "parse",
+                            format!("{text:?} is not a boolean (!!bool)"),
+                            sp,
+                        ));
+                    }
                 },
                 "int" | "float" => match resolve_plain(text) {
-                    Value::Number(n) if t.suffix == "float" || !n.contains(['.', 'e', 'E']) => Value::Number(n),
-                    _ => return Err(self.err("parse", format!("{text:?} is not a number (!!{})", t.suffix), sp)),
+                    Value::Number(n) if t.suffix == "float" || !n.contains(['.', 'e', 'E']) => {
+                        Value::Number(n)
+                    }
+                    _ => {
+                        return Err(self.err(
+                            "parse",
+                            format!("{text:?} is not a number (!!{})", t.suffix),
+                            sp,
+                        ));
+                    }
                 },
-                other => return Err(self.err("parse", format!("unsupported YAML tag \"!!{other}\" on a scalar"), sp)),
+                other => {
+                    return Err(self.err(
+                        "parse",
+                        format!("unsupported YAML tag \"!!{other}\" on a scalar"),
+                        sp,
+                    ));
+                }
             },
             Some(t) => return Err(self.err("parse", format!("unsupported YAML tag \"{t}\""), sp)),
             None if style == ScalarStyle::Plain => resolve_plain(text),
@@ -244,7 +336,11 @@ impl Builder<'_> {
                         Value::Null => return Ok(()),
                         _ => node.value.type_name(),
                     };
-                    return Err(self.err("type", format!("a YAML Dispatchfile must be a mapping, found {what}"), node.span));
+                    return Err(self.err(
+                        "type",
+                        format!("a YAML Dispatchfile must be a mapping, found {what}"),
+                        node.span,
+                    ));
                 }
                 self.root = Some(node);
                 Ok(())
@@ -253,7 +349,9 @@ impl Builder<'_> {
                 items.push(node);
                 Ok(())
             }
-            Some(Frame::Map { entries, seen, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries, seen, key, ..
+            }) => match key.take() {
                 None => {
                     let text = match (&node.value, scalar) {
                         (Value::String(s), _) => s.clone(),
@@ -261,20 +359,31 @@ impl Builder<'_> {
                         (Value::Bool(b), _) => b.to_string(),
                         (Value::Null, true) => "~".to_owned(),
                         _ => {
-                            return Err(Diagnostic::error("parse", "complex mapping keys are not supported; keys must be scalars").at(node.span));
+                            return Err(Diagnostic::error(
+                                "parse",
+                                "complex mapping keys are not supported; keys must be scalars",
+                            )
+                            .at(node.span));
                         }
                     };
                     if let Some(prev) = seen.get(&text).and_then(|&i| entries.get(i)) {
-                        return Err(Diagnostic::error("duplicate-key", format!("duplicate key {text:?}"))
-                            .at(node.span)
-                            .with_related(prev.key_span, "first defined here"));
+                        return Err(Diagnostic::error(
+                            "duplicate-key",
+                            format!("duplicate key {text:?}"),
+                        )
+                        .at(node.span)
+                        .with_related(prev.key_span, "first defined here"));
                     }
                     *key = Some((text, node.span));
                     Ok(())
                 }
                 Some((k, key_span)) => {
                     seen.insert(k.clone(), entries.len());
-                    entries.push(Entry { key: k, key_span, value: node });
+                    entries.push(Entry {
+                        key: k,
+                        key_span,
+                        value: node,
+                    });
                     Ok(())
                 }
             },

@@ -4,6 +4,7 @@ mod parse {
     mod corpus;
     mod diagnostics;
     mod json;
+    mod starlark;
     mod yaml;
 
     use dispatchfile_model::{Diagnostic, Limits};
@@ -11,16 +12,27 @@ mod parse {
 
     /// Evaluates `text` named `Dispatchfile` with default options and limits.
     pub(crate) fn eval(text: &str) -> Evaluated {
-        evaluate(text.as_bytes(), "Dispatchfile", &ParseOptions::default(), &Limits::default())
+        evaluate(
+            text.as_bytes(),
+            "Dispatchfile",
+            &ParseOptions::default(),
+            &Limits::default(),
+        )
     }
 
     /// Every diagnostic rendered in one line each.
     pub(crate) fn rendered(e: &Evaluated) -> String {
-        e.diagnostics().iter().map(|d: &Diagnostic| d.render(&e.parsed.files, "Dispatchfile") + "\n").collect()
+        e.diagnostics()
+            .iter()
+            .map(|d: &Diagnostic| d.render(&e.parsed.files, "Dispatchfile") + "\n")
+            .collect()
     }
 
     /// The shared corpus folder, or `None` (after saying so) when `DISPATCH_SHARED` is unset.
-    #[allow(clippy::disallowed_methods, reason = "tests locate the shared corpus through the environment")]
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "tests locate the shared corpus through the environment"
+    )]
     pub(crate) fn shared() -> Option<std::path::PathBuf> {
         match std::env::var_os("DISPATCH_SHARED") {
             Some(p) => Some(std::path::PathBuf::from(p)),

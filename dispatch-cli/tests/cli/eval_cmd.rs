@@ -8,7 +8,11 @@ fn eval_prints_the_canonical_seed_pipeline() {
     let yaml = run(&["eval", "../examples/Dispatchfile.yaml"], b"");
     assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
     assert_eq!(yaml.status.code(), Some(0), "{}", stderr(&yaml));
-    assert_eq!(stdout(&json), stdout(&yaml), "every format gives the same bytes");
+    assert_eq!(
+        stdout(&json),
+        stdout(&yaml),
+        "every format gives the same bytes"
+    );
     assert!(stdout(&json).starts_with("{\n  \"actions\": [\n"));
     assert!(stdout(&json).ends_with("}\n"));
 }
@@ -24,7 +28,13 @@ fn eval_raw_keeps_document_order() {
 fn stdin_is_named_stdin_in_diagnostics() {
     let out = run(&["eval", "-"], b"#!json\n{\"task\": 1}");
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).starts_with("<stdin>:2:10: error[type]: \"task\" must be a map of names to objects, found number"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with(
+            "<stdin>:2:10: error[type]: \"task\" must be a map of names to objects, found number"
+        ),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -45,13 +55,23 @@ fn validate_counts_problems() {
     let out = run(&["validate", "-"], b"#!yaml\ntask:\n  t:\n    steps: [{image: alpine}]\nactions:\n  - tasks: [x]\n    on: {push: {}}\n");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout(&out), "1 error, 1 warning\n");
-    assert!(stderr(&out).contains("<stdin>:6:14: error[undefined-task]: undefined task \"x\" in action #0"), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("<stdin>:6:14: error[undefined-task]: undefined task \"x\" in action #0"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn validate_says_ok() {
     let out = run(&["validate", "../examples/Dispatchfile.yaml"], b"");
-    assert_eq!((out.status.code(), stdout(&out).as_str()), (Some(0), "ok\n"), "{}", stderr(&out));
+    assert_eq!(
+        (out.status.code(), stdout(&out).as_str()),
+        (Some(0), "ok\n"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -2,11 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use dispatchfile_model::k8s_openapi::api::core::v1::{Container, EmptyDirVolumeSource, EnvVar, Volume};
+use dispatchfile_model::k8s_openapi::api::core::v1::{
+    Container, EmptyDirVolumeSource, EnvVar, Volume,
+};
 use dispatchfile_model::{
-    Action, Condition, ConditionKind, CronCondition, GitCronConfig, ImagePushCondition, Layout, Pipeline,
-    PullRequestCondition, PushCondition, ReleaseCondition, Resource, TagCondition, Task, TaskMetadata,
-    to_canonical_json,
+    Action, Condition, ConditionKind, CronCondition, GitCronConfig, ImagePushCondition, Layout,
+    Pipeline, PullRequestCondition, PushCondition, ReleaseCondition, Resource, TagCondition, Task,
+    TaskMetadata, to_canonical_json,
 };
 use proptest::prelude::*;
 use serde_json::json;
@@ -95,10 +97,23 @@ fn empty_bodies_and_volume_sources_are_kept() {
     let text = to_canonical_json(&decoded.pipeline.expect("valid"));
     let v: serde_json::Value = serde_json::from_str(&text).expect("canonical output is JSON");
     assert_eq!(v["actions"][0]["on"], json!({"git": {"pull_request": {}}}));
-    assert_eq!(v["actions"][1]["on"], json!({"cron": {"git": {}, "schedule": "@daily"}}));
-    assert_eq!(v["task"]["t"]["volumes"], json!([{"emptyDir": {}, "name": "d"}]));
-    assert_eq!(v["task"]["t"]["steps"], json!([{"image": "a", "name": "s"}]), "empty env is omitted");
-    assert!(v["task"]["t"].get("metadata").is_none(), "empty metadata is omitted");
+    assert_eq!(
+        v["actions"][1]["on"],
+        json!({"cron": {"git": {}, "schedule": "@daily"}})
+    );
+    assert_eq!(
+        v["task"]["t"]["volumes"],
+        json!([{"emptyDir": {}, "name": "d"}])
+    );
+    assert_eq!(
+        v["task"]["t"]["steps"],
+        json!([{"image": "a", "name": "s"}]),
+        "empty env is omitted"
+    );
+    assert!(
+        v["task"]["t"].get("metadata").is_none(),
+        "empty metadata is omitted"
+    );
 }
 
 #[test]
@@ -108,7 +123,10 @@ fn no_default_is_filled_in() {
         "actions": [{"name": "n", "tasks": ["t"], "on": {"cron": {"schedule": "@daily"}}}]
     }));
     let text = to_canonical_json(&decoded.pipeline.expect("valid"));
-    assert!(!text.contains("revision"), "an absent revision stays absent:\n{text}");
+    assert!(
+        !text.contains("revision"),
+        "an absent revision stays absent:\n{text}"
+    );
 }
 
 fn name() -> impl Strategy<Value = String> {
@@ -120,13 +138,27 @@ fn patterns() -> impl Strategy<Value = Vec<String>> {
 }
 
 fn container() -> impl Strategy<Value = Container> {
-    (name(), "[a-z]{1,8}:[0-9]{1,2}", prop::collection::vec("[ -~]{0,6}", 0..3), prop::option::of("/[a-z]{1,5}"), prop::collection::vec(("[A-Z]{1,4}", "[a-zé]{0,4}"), 0..2))
+    (
+        name(),
+        "[a-z]{1,8}:[0-9]{1,2}",
+        prop::collection::vec("[ -~]{0,6}", 0..3),
+        prop::option::of("/[a-z]{1,5}"),
+        prop::collection::vec(("[A-Z]{1,4}", "[a-zé]{0,4}"), 0..2),
+    )
         .prop_map(|(name, image, command, wd, env)| Container {
             name,
             image: Some(image),
             command: (!command.is_empty()).then_some(command),
             working_dir: wd,
-            env: (!env.is_empty()).then(|| env.into_iter().map(|(n, v)| EnvVar { name: n, value: Some(v), ..Default::default() }).collect()),
+            env: (!env.is_empty()).then(|| {
+                env.into_iter()
+                    .map(|(n, v)| EnvVar {
+                        name: n,
+                        value: Some(v),
+                        ..Default::default()
+                    })
+                    .collect()
+            }),
             ..Default::default()
         })
 }
@@ -134,20 +166,79 @@ fn container() -> impl Strategy<Value = Container> {
 fn condition() -> impl Strategy<Value = (Option<String>, Condition)> {
     let layout = prop_oneof![Just(Layout::Legacy), Just(Layout::Grouped)];
     prop_oneof![
-        (patterns(), patterns(), layout.clone()).prop_map(|(branches, paths, layout)| (None, Condition { kind: ConditionKind::Push(PushCondition { branches, paths }), layout })),
-        (patterns(), layout.clone()).prop_map(|(names, layout)| (None, Condition { kind: ConditionKind::Tag(TagCondition { names }), layout })),
-        (patterns(), patterns(), prop::collection::vec("[a-z]{1,5}", 0..2), layout.clone()).prop_map(|(targets, labels, chatops, layout)| (None, Condition {
-            kind: ConditionKind::PullRequest(PullRequestCondition { targets, labels, chatops, ..Default::default() }), layout })),
-        (patterns(), layout).prop_map(|(tags, layout)| (None, Condition { kind: ConditionKind::Release(ReleaseCondition { tags }), layout })),
-        (patterns()).prop_map(|tags| (None, Condition { kind: ConditionKind::ImagePush(ImagePushCondition { tags }), layout: Layout::Grouped })),
-        ("[0-9*]{1,3} \\* \\* \\* \\*", prop::option::of("[a-z]{1,5}"), any::<bool>()).prop_map(|(schedule, rev, grouped)| {
-            let cron = if grouped {
-                CronCondition { schedule, revision: None, git: Some(GitCronConfig { revision: rev }) }
-            } else {
-                CronCondition { schedule, revision: rev, git: None }
-            };
-            (Some(String::new()), Condition { kind: ConditionKind::Cron(cron), layout: Layout::Legacy })
-        }),
+        (patterns(), patterns(), layout.clone()).prop_map(|(branches, paths, layout)| (
+            None,
+            Condition {
+                kind: ConditionKind::Push(PushCondition { branches, paths }),
+                layout
+            }
+        )),
+        (patterns(), layout.clone()).prop_map(|(names, layout)| (
+            None,
+            Condition {
+                kind: ConditionKind::Tag(TagCondition { names }),
+                layout
+            }
+        )),
+        (
+            patterns(),
+            patterns(),
+            prop::collection::vec("[a-z]{1,5}", 0..2),
+            layout.clone()
+        )
+            .prop_map(|(targets, labels, chatops, layout)| (
+                None,
+                Condition {
+                    kind: ConditionKind::PullRequest(PullRequestCondition {
+                        targets,
+                        labels,
+                        chatops,
+                        ..Default::default()
+                    }),
+                    layout
+                }
+            )),
+        (patterns(), layout).prop_map(|(tags, layout)| (
+            None,
+            Condition {
+                kind: ConditionKind::Release(ReleaseCondition { tags }),
+                layout
+            }
+        )),
+        (patterns()).prop_map(|tags| (
+            None,
+            Condition {
+                kind: ConditionKind::ImagePush(ImagePushCondition { tags }),
+                layout: Layout::Grouped
+            }
+        )),
+        (
+            "[0-9*]{1,3} \\* \\* \\* \\*",
+            prop::option::of("[a-z]{1,5}"),
+            any::<bool>()
+        )
+            .prop_map(|(schedule, rev, grouped)| {
+                let cron = if grouped {
+                    CronCondition {
+                        schedule,
+                        revision: None,
+                        git: Some(GitCronConfig { revision: rev }),
+                    }
+                } else {
+                    CronCondition {
+                        schedule,
+                        revision: rev,
+                        git: None,
+                    }
+                };
+                (
+                    Some(String::new()),
+                    Condition {
+                        kind: ConditionKind::Cron(cron),
+                        layout: Layout::Legacy,
+                    },
+                )
+            }),
     ]
 }
 

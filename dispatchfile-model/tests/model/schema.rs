@@ -7,9 +7,18 @@ use super::decode_json;
 #[test]
 fn schema_is_draft_2020_12_with_bundled_kubernetes_defs() {
     let schema = dispatchfile_model::json_schema();
-    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
     let defs = schema["$defs"].as_object().expect("$defs is an object");
-    for name in ["io.k8s.api.core.v1.Container", "io.k8s.api.core.v1.Volume", "io.k8s.api.core.v1.SecretKeySelector", "condition", "task"] {
+    for name in [
+        "io.k8s.api.core.v1.Container",
+        "io.k8s.api.core.v1.Volume",
+        "io.k8s.api.core.v1.SecretKeySelector",
+        "condition",
+        "task",
+    ] {
         assert!(defs.contains_key(name), "$defs lacks {name}");
     }
     assert_eq!(schema["properties"]["resources"]["deprecated"], true);
@@ -30,7 +39,10 @@ fn canonical_output_validates_against_the_schema() {
     }));
     let text = dispatchfile_model::to_canonical_json(&decoded.pipeline.expect("valid"));
     let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
-    let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
 

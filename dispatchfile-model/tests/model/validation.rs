@@ -157,7 +157,12 @@ fn every_problem_is_reported_at_once() {
         "actions": [{"tasks": ["nope"], "on": {"push": {}, "tag": {}}}]
     }));
     let codes: Vec<&str> = decoded.diagnostics.iter().map(|d| d.code).collect();
-    for want in ["missing-field", "undefined-dep", "undefined-task", "condition-kind"] {
+    for want in [
+        "missing-field",
+        "undefined-dep",
+        "undefined-task",
+        "condition-kind",
+    ] {
         assert!(codes.contains(&want), "{want} missing from {codes:?}");
     }
 }

@@ -7,11 +7,18 @@ use dispatchfile_parse::{ParseOptions, evaluate};
 use super::shared;
 
 #[test]
-#[allow(clippy::disallowed_methods, reason = "the test reads the shared corpus")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the test reads the shared corpus"
+)]
 fn json_and_yaml_dispatchfiles_evaluate_or_fail_with_positions() {
     let Some(shared) = shared() else { return };
     let dir = shared.join("corpus/dispatchfiles");
-    let mut entries: Vec<_> = std::fs::read_dir(&dir).expect("corpus folder").filter_map(Result::ok).map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .expect("corpus folder")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     let (mut ok, mut rejected, mut problems) = (0, 0, Vec::new());
     for path in entries {
@@ -19,15 +26,27 @@ fn json_and_yaml_dispatchfiles_evaluate_or_fail_with_positions() {
         if ext != "json" && ext != "yaml" {
             continue;
         }
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?").to_owned();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("?")
+            .to_owned();
         let bytes = std::fs::read(&path).expect("readable");
         // A JSON file without a selector line is CUE by SPEC §3.1; read it as JSON here.
         let mut options = ParseOptions::default();
         if !bytes.starts_with(b"#!") {
-            options.format = Some(if ext == "json" { dispatchfile_parse::Format::Json } else { dispatchfile_parse::Format::Yaml });
+            options.format = Some(if ext == "json" {
+                dispatchfile_parse::Format::Json
+            } else {
+                dispatchfile_parse::Format::Yaml
+            });
         }
         let e = evaluate(&bytes, &name, &options, &Limits::default());
-        let errors: Vec<_> = e.diagnostics().into_iter().filter(|d| d.is_error()).collect();
+        let errors: Vec<_> = e
+            .diagnostics()
+            .into_iter()
+            .filter(|d| d.is_error())
+            .collect();
         match &e.decoded.pipeline {
             Some(p) => {
                 ok += 1;
@@ -39,15 +58,23 @@ fn json_and_yaml_dispatchfiles_evaluate_or_fail_with_positions() {
             }
             None => {
                 rejected += 1;
-                let first = errors.first().map(|d| d.render(&e.parsed.files, &name)).unwrap_or_default();
+                let first = errors
+                    .first()
+                    .map(|d| d.render(&e.parsed.files, &name))
+                    .unwrap_or_default();
                 println!("rejected {name}: {first}");
                 if errors.is_empty() || errors.iter().any(|d| d.span.is_none()) {
-                    problems.push(format!("{name}: rejected without a positioned error: {first}"));
+                    problems.push(format!(
+                        "{name}: rejected without a positioned error: {first}"
+                    ));
                 }
             }
         }
     }
     println!("{ok} evaluated, {rejected} rejected");
-    assert!(ok >= 15, "most JSON and YAML corpus files are valid ({ok} evaluated)");
+    assert!(
+        ok >= 15,
+        "most JSON and YAML corpus files are valid ({ok} evaluated)"
+    );
     assert!(problems.is_empty(), "{problems:#?}");
 }

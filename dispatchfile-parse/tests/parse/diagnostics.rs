@@ -4,7 +4,10 @@ use super::eval;
 
 fn snapshot_text(text: &str) -> String {
     let e = eval(text);
-    e.diagnostics().iter().map(|d| d.render_with_snippet(&e.parsed.files, "Dispatchfile") + "\n").collect()
+    e.diagnostics()
+        .iter()
+        .map(|d| d.render_with_snippet(&e.parsed.files, "Dispatchfile") + "\n")
+        .collect()
 }
 
 #[test]
@@ -16,7 +19,9 @@ fn undefined_task_and_input() {
 
 #[test]
 fn duplicate_key_with_first_definition() {
-    insta::assert_snapshot!(snapshot_text("#!json\n{\n  \"task\": {},\n  \"task\": {}\n}\n"));
+    insta::assert_snapshot!(snapshot_text(
+        "#!json\n{\n  \"task\": {},\n  \"task\": {}\n}\n"
+    ));
 }
 
 #[test]

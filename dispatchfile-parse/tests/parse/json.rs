@@ -37,7 +37,12 @@ json_cases! {
 
 #[test]
 fn numbers_keep_their_exact_text() {
-    let parsed = parse(b"#!json\n{\"a\": 1.10, \"b\": -0.0e+5, \"c\": 123456789012345678901234567890}", "f", &ParseOptions::default(), &Limits::default());
+    let parsed = parse(
+        b"#!json\n{\"a\": 1.10, \"b\": -0.0e+5, \"c\": 123456789012345678901234567890}",
+        "f",
+        &ParseOptions::default(),
+        &Limits::default(),
+    );
     let root = parsed.document.expect("valid JSON").root;
     let texts: Vec<String> = ["a", "b", "c"]
         .iter()
@@ -51,31 +56,63 @@ fn numbers_keep_their_exact_text() {
 
 #[test]
 fn escapes_decode() {
-    let parsed = parse(br#"#!json
-{"a": "\u00e9\ud83d\ude00\n\"\/"}"#, "f", &ParseOptions::default(), &Limits::default());
+    let parsed = parse(
+        br#"#!json
+{"a": "\u00e9\ud83d\ude00\n\"\/"}"#,
+        "f",
+        &ParseOptions::default(),
+        &Limits::default(),
+    );
     let root = parsed.document.expect("valid JSON").root;
-    assert_eq!(root.get("a").and_then(|e| e.value.as_str()), Some("é😀\n\"/"));
+    assert_eq!(
+        root.get("a").and_then(|e| e.value.as_str()),
+        Some("é😀\n\"/")
+    );
 }
 
 #[test]
 fn deep_nesting_is_a_limit_error_not_a_stack_overflow() {
-    let text = format!("#!json\n{{\"a\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+    let text = format!(
+        "#!json\n{{\"a\": {}{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
     let e = eval(&text);
     let out = rendered(&e);
-    assert!(out.starts_with("Dispatchfile:2:") && out.contains("error[limit-exceeded]: limit exceeded: max_depth (128)"), "{out}");
+    assert!(
+        out.starts_with("Dispatchfile:2:")
+            && out.contains("error[limit-exceeded]: limit exceeded: max_depth (128)"),
+        "{out}"
+    );
 }
 
 #[test]
 fn oversized_input_is_a_limit_error() {
     let mut limits = Limits::default();
     limits.max_source_bytes = 16;
-    let e = dispatchfile_parse::evaluate(b"#!json\n{\"task\": {}, \"x\": 1}", "f", &ParseOptions::default(), &limits);
+    let e = dispatchfile_parse::evaluate(
+        b"#!json\n{\"task\": {}, \"x\": 1}",
+        "f",
+        &ParseOptions::default(),
+        &limits,
+    );
     let out = rendered(&e);
-    assert!(out.contains("error[limit-exceeded]: limit exceeded: max_source_bytes (16)"), "{out}");
+    assert!(
+        out.contains("error[limit-exceeded]: limit exceeded: max_source_bytes (16)"),
+        "{out}"
+    );
 }
 
 #[test]
 fn invalid_utf8_is_positioned() {
-    let e = dispatchfile_parse::evaluate(b"#!json\n{\"a\": \"\xff\"}", "f", &ParseOptions::default(), &Limits::default());
-    assert_eq!(rendered(&e), "f:2:8: error[parse]: the file is not valid UTF-8\n");
+    let e = dispatchfile_parse::evaluate(
+        b"#!json\n{\"a\": \"\xff\"}",
+        "f",
+        &ParseOptions::default(),
+        &Limits::default(),
+    );
+    assert_eq!(
+        rendered(&e),
+        "f:2:8: error[parse]: the file is not valid UTF-8\n"
+    );
 }

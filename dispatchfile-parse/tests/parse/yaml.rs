@@ -6,8 +6,15 @@ use dispatchfile_parse::{ParseOptions, parse};
 use super::{eval, rendered};
 
 fn scalar(text: &str, key: &str) -> Value {
-    let parsed = parse(format!("#!yaml\n{text}").as_bytes(), "f", &ParseOptions::default(), &Limits::default());
-    let doc = parsed.document.unwrap_or_else(|| panic!("{text:?} should parse: {:?}", parsed.diagnostics));
+    let parsed = parse(
+        format!("#!yaml\n{text}").as_bytes(),
+        "f",
+        &ParseOptions::default(),
+        &Limits::default(),
+    );
+    let doc = parsed
+        .document
+        .unwrap_or_else(|| panic!("{text:?} should parse: {:?}", parsed.diagnostics));
     doc.root.get(key).expect("key present").value.value.clone()
 }
 
@@ -49,7 +56,12 @@ scalar_cases! {
 
 #[test]
 fn on_key_is_a_string_key() {
-    let parsed = parse(b"#!yaml\non: push", "f", &ParseOptions::default(), &Limits::default());
+    let parsed = parse(
+        b"#!yaml\non: push",
+        "f",
+        &ParseOptions::default(),
+        &Limits::default(),
+    );
     let root = parsed.document.expect("parses").root;
     assert!(root.get("on").is_some());
 }
@@ -85,14 +97,24 @@ fn alias_bomb_is_a_limit_error() {
         text.push_str(&format!("a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"));
     }
     let out = rendered(&eval(&text));
-    assert!(out.contains("error[limit-exceeded]: limit exceeded: yaml_max_alias_nodes (100000)"), "{out}");
+    assert!(
+        out.contains("error[limit-exceeded]: limit exceeded: yaml_max_alias_nodes (100000)"),
+        "{out}"
+    );
 }
 
 #[test]
 fn deep_nesting_is_a_limit_error() {
-    let text = format!("#!yaml\na: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let text = format!(
+        "#!yaml\na: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
     let out = rendered(&eval(&text));
-    assert!(out.contains("error[limit-exceeded]: limit exceeded: max_depth (128)"), "{out}");
+    assert!(
+        out.contains("error[limit-exceeded]: limit exceeded: max_depth (128)"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -101,5 +123,8 @@ fn json_and_yaml_give_identical_canonical_json() {
     let yaml = include_str!("../../../examples/Dispatchfile.yaml");
     let a = eval(json).decoded.pipeline.expect("json example is valid");
     let b = eval(yaml).decoded.pipeline.expect("yaml example is valid");
-    assert_eq!(dispatchfile_model::to_canonical_json(&a), dispatchfile_model::to_canonical_json(&b));
+    assert_eq!(
+        dispatchfile_model::to_canonical_json(&a),
+        dispatchfile_model::to_canonical_json(&b)
+    );
 }
