@@ -1,6 +1,7 @@
 //! Document → [`Pipeline`] decoding with positioned diagnostics (SPEC §1, §1.4).
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use k8s_openapi::api::core::v1::Container;
 
@@ -123,6 +124,15 @@ pub fn decode(doc: &Document, options: &DecodeOptions, limits: &Limits) -> Decod
     let pipeline = d.pipeline(&doc.root);
     let mut diagnostics = d.diagnostics;
     diagnostics.extend(crate::validate::validate(&pipeline, &d.map));
+    // A `task` map that failed to decode is not "no tasks": drop that follow-on report.
+    if diagnostics
+        .iter()
+        .any(|x| x.is_error() && x.path.starts_with("/task"))
+    {
+        diagnostics.retain(|x| {
+            !(x.path.is_empty() && (x.code == "empty-pipeline" || x.code == "missing-field"))
+        });
+    }
     sort_diagnostics(&mut diagnostics);
     let ok = !has_errors(&diagnostics);
     Decoded {
@@ -214,7 +224,11 @@ impl Decoder<'_> {
                 let _ = a;
                 (*k, true)
             } else {
-                self.unknown_field(what, entry, path);
+                let hint = crate::names::suggest(
+                    &entry.key,
+                    known.iter().copied().chain(aliases.iter().map(|(a, _)| *a)),
+                );
+                self.unknown_field(what, entry, path, hint);
                 continue;
             };
             if alias {
@@ -253,10 +267,12 @@ impl Decoder<'_> {
         Some(Fields { found })
     }
 
-    fn unknown_field(&mut self, what: &str, entry: &Entry, path: &str) {
+    fn unknown_field(&mut self, what: &str, entry: &Entry, path: &str, hint: Option<&str>) {
         let top = path.is_empty();
         let mut msg = format!("{what}: unknown field \"{}\"", entry.key);
-        if top {
+        if let Some(h) = hint {
+            let _ = write!(msg, " (did you mean \"{h}\"?)");
+        } else if top {
             msg.push_str(" (helper fields can be hidden as \"_");
             msg.push_str(&entry.key);
             msg.push_str("\")");

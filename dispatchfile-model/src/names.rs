@@ -134,3 +134,57 @@ mod tests {
         assert!(!is_qualified_name("/x"));
     }
 }
+
+/// The candidate closest to a misspelt `key`: equal ignoring case, or at most two edits away
+/// (one for short keys). Used for "did you mean" hints on unknown fields.
+#[must_use]
+pub fn suggest<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let budget = if key.chars().count() <= 4 { 1 } else { 2 };
+    let mut best: Option<(usize, &'a str)> = None;
+    for c in candidates {
+        let d = if c.eq_ignore_ascii_case(key) {
+            0
+        } else {
+            edit_distance(key, c, budget)
+        };
+        if d <= budget && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Levenshtein distance, cut off above `max` (returns `max + 1` then).
+fn edit_distance(a: &str, b: &str, max: usize) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max || a.len() > 64 || b.len() > 64 {
+        return max + 1;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod suggest_tests {
+    use super::suggest;
+
+    #[test]
+    fn case_and_typos() {
+        assert_eq!(
+            suggest("workingdir", ["workingDir", "image"]),
+            Some("workingDir")
+        );
+        assert_eq!(suggest("imgae", ["workingDir", "image"]), Some("image"));
+        assert_eq!(suggest("xyz", ["workingDir", "image"]), None);
+    }
+}

@@ -287,6 +287,12 @@ pub(crate) mod k8s {
                             msg.push_str(" in ");
                             msg.push_str(&field_name(path));
                         }
+                        let known = props.into_iter().flat_map(|m| m.keys().map(String::as_str));
+                        if let Some(h) = crate::names::suggest(&e.key, known) {
+                            msg.push_str(" (did you mean \"");
+                            msg.push_str(h);
+                            msg.push_str("\"?)");
+                        }
                         let d = if ctx.strict {
                             Diagnostic::error("unknown-field", msg)
                         } else {

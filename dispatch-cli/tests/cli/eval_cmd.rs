@@ -57,7 +57,7 @@ fn validate_counts_problems() {
     assert_eq!(stdout(&out), "1 error, 1 warning\n");
     assert!(
         stderr(&out)
-            .contains("<stdin>:6:14: error[undefined-task]: undefined task \"x\" in action #0"),
+            .contains("<stdin>:6:13: error[undefined-task]: undefined task \"x\" in action #0"),
         "{}",
         stderr(&out)
     );
