@@ -199,10 +199,7 @@ pub(crate) fn eval(input: &Input, raw: bool) -> Outcome {
         print_diagnostics(&parsed.diagnostics, &parsed.files, &input.display_name());
         return match parsed.document {
             Some(doc) => {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&ordered(&doc.root)).unwrap_or_default()
-                );
+                print!("{}", raw_json(&doc.root));
                 Outcome::Ok
             }
             None => Outcome::Invalid,
@@ -218,40 +215,48 @@ pub(crate) fn eval(input: &Input, raw: bool) -> Outcome {
     }
 }
 
-/// A serializable view of a document node that keeps object entries in document order.
-pub(crate) fn ordered(node: &dispatchfile_model::Node) -> OrderedNode<'_> {
-    OrderedNode(node)
+/// The document as pretty JSON in document order, numbers exactly as the frontend kept them
+/// (CUE's `1E+3` stays `1E+3`, as `cue export` prints it), with a trailing newline.
+pub(crate) fn raw_json(node: &dispatchfile_model::Node) -> String {
+    let mut out = String::new();
+    write_node(&mut out, node, 0);
+    out.push('\n');
+    out
 }
 
-/// See [`ordered`].
-pub(crate) struct OrderedNode<'a>(&'a dispatchfile_model::Node);
-
-impl serde::Serialize for OrderedNode<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use dispatchfile_model::Value;
-        use serde::ser::{SerializeMap, SerializeSeq};
-        match &self.0.value {
-            Value::Null => s.serialize_unit(),
-            Value::Bool(b) => s.serialize_bool(*b),
-            Value::Number(n) => match serde_json::from_str::<serde_json::Number>(n) {
-                Ok(num) => num.serialize(s),
-                Err(_) => s.serialize_str(n),
-            },
-            Value::String(v) => s.serialize_str(v),
-            Value::Array(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for i in items {
-                    seq.serialize_element(&OrderedNode(i))?;
-                }
-                seq.end()
+fn write_node(out: &mut String, node: &dispatchfile_model::Node, indent: usize) {
+    use dispatchfile_model::Value;
+    let pad = |out: &mut String, n: usize| out.extend(std::iter::repeat_n("  ", n));
+    match &node.value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) if serde_json::from_str::<serde_json::Number>(n).is_ok() => out.push_str(n),
+        Value::Number(n) | Value::String(n) => out.push_str(&serde_json::Value::String(n.clone()).to_string()),
+        Value::Array(items) if items.is_empty() => out.push_str("[]"),
+        Value::Object(entries) if entries.is_empty() => out.push_str("{}"),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                out.push_str(if i == 0 { "\n" } else { ",\n" });
+                pad(out, indent + 1);
+                write_node(out, item, indent + 1);
             }
-            Value::Object(entries) => {
-                let mut map = s.serialize_map(Some(entries.len()))?;
-                for e in entries {
-                    map.serialize_entry(&e.key, &OrderedNode(&e.value))?;
-                }
-                map.end()
+            out.push('\n');
+            pad(out, indent);
+            out.push(']');
+        }
+        Value::Object(entries) => {
+            out.push('{');
+            for (i, e) in entries.iter().enumerate() {
+                out.push_str(if i == 0 { "\n" } else { ",\n" });
+                pad(out, indent + 1);
+                out.push_str(&serde_json::Value::String(e.key.clone()).to_string());
+                out.push_str(": ");
+                write_node(out, &e.value, indent + 1);
             }
+            out.push('\n');
+            pad(out, indent);
+            out.push('}');
         }
     }
 }

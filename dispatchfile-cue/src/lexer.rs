@@ -356,11 +356,17 @@ impl<'a> Lexer<'a> {
         let mut lit_start = self.pos;
         loop {
             if self.pos >= self.src.len() {
-                return Err(CueError::syntax("string literal not terminated", self.span(start)));
+                return Err(CueError::syntax(
+                    "string literal not terminated",
+                    self.span(start),
+                ));
             }
             let c = self.src[self.pos];
             if c == b'\n' && !multi {
-                return Err(CueError::syntax("string literal not terminated", self.span(start)));
+                return Err(CueError::syntax(
+                    "string literal not terminated",
+                    self.span(start),
+                ));
             }
             if c == q {
                 let closes = if multi {
@@ -515,7 +521,7 @@ fn unescape(raw: &[u8], hashes: usize, bytes: bool, off: usize) -> Res<Vec<u8>> 
         let err = |msg: &str| {
             CueError::syntax(
                 format!("unknown escape sequence{msg}"),
-                Span::new((off + at) as u32, (off + i + 1) as u32),
+                Span::new((off + at) as u32, (off + at + 2 + hashes) as u32),
             )
         };
         let Some(&e) = raw.get(i) else {

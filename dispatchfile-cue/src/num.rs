@@ -159,11 +159,7 @@ impl Num {
         if sa > MAX_SHIFT || sb > MAX_SHIFT {
             return Err("number too large".into());
         }
-        Ok((
-            &self.coef * pow10(sa as u32),
-            &o.coef * pow10(sb as u32),
-            e,
-        ))
+        Ok((&self.coef * pow10(sa as u32), &o.coef * pow10(sb as u32), e))
     }
 
     pub(crate) fn add(&self, o: &Num) -> Result<Num, String> {
@@ -272,10 +268,11 @@ impl Num {
     }
 
     pub(crate) fn cmp(&self, o: &Num) -> Ordering {
-        match self.aligned(o) {
-            Ok((a, b, _)) => a.cmp(&b),
+        if let Ok((a, b, _)) = self.aligned(o) {
+            a.cmp(&b)
+        } else {
             // Alignment too large: compare by sign, then by adjusted exponent.
-            Err(_) => {
+            {
                 let sa = self.coef.sign();
                 let sb = o.coef.sign();
                 if sa != sb {
@@ -318,7 +315,11 @@ impl Num {
             }
             _ => {
                 if r.sign() == Sign::Minus {
-                    if b.sign() == Sign::Plus { r + &b } else { r - &b }
+                    if b.sign() == Sign::Plus {
+                        r + &b
+                    } else {
+                        r - &b
+                    }
                 } else {
                     r
                 }

@@ -1,1 +1,19 @@
-//! Integration tests for dispatchfile-cue.
+//! Integration tests for dispatchfile-cue: oracle-made feature cases, the Dispatchfile corpus,
+//! the CUE upstream differential test, limits and the public API.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests read $DISPATCH_SHARED and the corpus files"
+)]
+#![allow(
+    clippy::format_collect,
+    reason = "hostile test inputs are built once per test"
+)]
+
+mod cue {
+    mod api;
+    mod cases;
+    mod corpus;
+    mod limits;
+    mod upstream;
+    mod util;
+}

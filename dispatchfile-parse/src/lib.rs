@@ -1,5 +1,10 @@
 #![doc = include_str!("../README.md")]
 
+/// The workspace README's embedding example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 mod cue;
 mod detect;
 mod json;
@@ -108,6 +113,15 @@ pub fn parse(source: &[u8], name: &str, options: &ParseOptions<'_>, limits: &Lim
             };
         }
     };
+    // An empty Dispatchfile is a mistake in every format (CUE would read it as `{}`).
+    if detected.body.trim().is_empty() {
+        diagnostics.push(
+            Diagnostic::error("parse", "the file is empty: a Dispatchfile must define a pipeline")
+                .at(Span::new(file, 0, 0)),
+        );
+        sort_diagnostics(&mut diagnostics);
+        return Parsed { document: None, format: Some(detected.format), files, diagnostics };
+    }
     let result = match detected.format {
         Format::Json => json::parse(&detected.body, file, limits),
         Format::Yaml => yaml::parse(&detected.body, file, limits),

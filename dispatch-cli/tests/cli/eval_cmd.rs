@@ -110,7 +110,7 @@ bad_input! {
     malformed_json: b"#!json\n{\"task\": [}".to_vec() => "error[parse]";
     malformed_yaml: b"#!yaml\ntask: [a, b\n".to_vec() => "error[parse]";
     wrong_types: b"#!yaml\ntask: 5\n".to_vec() => "error[type]";
-    empty_file: Vec::new() => "error";
+    empty_file: Vec::new() => "the file is empty";
     empty_yaml: b"#!yaml\n".to_vec() => "the file is empty";
     invalid_utf8: b"#!yaml\ntask: \xc3\x28\n".to_vec() => "not valid UTF-8";
     nul_bytes: b"#!json\n{\"a\": \0}".to_vec() => "error[parse]";

@@ -21,7 +21,9 @@ json_cases! {
     trailing_comma: "#!json\n{\"task\": {},}" => "Dispatchfile:2:12: error[parse]: trailing comma before '}'\n";
     comment_is_not_json: "#!json\n{ // no\n}" => "Dispatchfile:2:3: error[parse]: unexpected '/', expected a string key\n";
     top_level_array: "#!json\n[]" => "Dispatchfile:2:1: error[parse]: a JSON Dispatchfile must be an object\n";
-    empty_body: "#!json\n" => "Dispatchfile:2:1: error[parse]: the file is empty: a Dispatchfile must be a JSON object\n";
+    empty_body: "#!json\n" => "Dispatchfile:1:1: error[parse]: the file is empty: a Dispatchfile must define a pipeline\n";
+    whitespace_body: "#!json\n  \n" => "Dispatchfile:1:1: error[parse]: the file is empty: a Dispatchfile must define a pipeline\n";
+    only_whitespace_before_text: "#!json\n \n true" => "Dispatchfile:3:2: error[parse]: a JSON Dispatchfile must be an object\n";
     unterminated_string: "#!json\n{\"a" => "Dispatchfile:2:2: error[parse]: unterminated string\n";
     duplicate_key: "#!json\n{\"task\": {}, \"task\": {}}" => "Dispatchfile:2:14: error[duplicate-key]: duplicate key \"task\"\n";
     leading_zero: "#!json\n{\"a\": 01}" => "Dispatchfile:2:7: error[parse]: numbers cannot have leading zeros\n";
@@ -32,7 +34,7 @@ json_cases! {
     wrong_type_position: "#!json\n{\"task\": {\"t\": {\"steps\": [{\"name\": \"s\", \"image\": 5}]}}}"
         => "Dispatchfile:2:50: error[type]: step #0 of task \"t\": \"image\" must be a string, found number\n";
     non_ascii_columns_count_characters: "#!json\n{\"é\": 1, \"task\": []}"
-        => "Dispatchfile:2:1: warning[empty-pipeline]: pipeline defines no tasks\nDispatchfile:2:2: warning[unknown-field]: pipeline: unknown field \"é\" (helper fields can be hidden as \"_é\")\nDispatchfile:2:18: error[type]: \"task\" must be a map of names to objects, found array\n";
+        => "Dispatchfile:2:2: warning[unknown-field]: pipeline: unknown field \"é\" (helper fields can be hidden as \"_é\")\nDispatchfile:2:18: error[type]: \"task\" must be a map of names to objects, found array\n";
 }
 
 #[test]

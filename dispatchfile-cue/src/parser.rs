@@ -1,0 +1,1101 @@
+//! Parser for modern CUE (v0.4) and the 2019 Dispatch-era dialect, into [`Ast`].
+
+use crate::ast::{
+    Ast, BinOp, Clause, Comprehension, Decl, Elem, ExprId, ExprKind, Field, InterpPart, Label,
+    LabelKind, ListLit, Name, Pkg, StructLit, Tail, UnOp,
+};
+use crate::error::{CueError, ErrorKind, Span};
+use crate::lexer::{Lexer, StrPart, StrTok, Tok, Token};
+use crate::num::Num;
+
+type Res<T> = Result<T, CueError>;
+
+pub(crate) fn parse(src: &str, max_depth: usize) -> Res<Ast> {
+    let toks = Lexer::new(src, max_depth).tokens(false)?;
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        ast: Ast::default(),
+        depth: 0,
+        rec: 0,
+        max_depth,
+    };
+    p.ast.add(ExprKind::Top, Span::default());
+    let root = p.file()?;
+    p.ast.root = root;
+    Ok(p.ast)
+}
+
+struct Parser {
+    toks: Vec<Token>,
+    pos: usize,
+    ast: Ast,
+    depth: usize,
+    rec: usize,
+    max_depth: usize,
+}
+
+fn unsupported(msg: impl Into<String>, span: Span) -> CueError {
+    CueError::new(ErrorKind::Unsupported, msg, vec![span])
+}
+
+fn describe(t: &Tok) -> String {
+    match t {
+        Tok::Ident(s) => format!("identifier {s:?}"),
+        Tok::Num(s) => format!("number {s}"),
+        Tok::Str(_) => "string".into(),
+        Tok::Attr => "attribute".into(),
+        Tok::Bottom => "'_|_'".into(),
+        Tok::Eof => "end of file".into(),
+        Tok::AutoComma => "newline".into(),
+        other => {
+            let s = match other {
+                Tok::LBrace => "{",
+                Tok::RBrace => "}",
+                Tok::LBrack => "[",
+                Tok::RBrack => "]",
+                Tok::LParen => "(",
+                Tok::RParen => ")",
+                Tok::Comma => ",",
+                Tok::Colon => ":",
+                Tok::DColon => "::",
+                Tok::Question => "?",
+                Tok::Not => "!",
+                Tok::Assign => "=",
+                Tok::Dot => ".",
+                Tok::Ellipsis => "...",
+                Tok::And => "&",
+                Tok::Or => "|",
+                Tok::AndAnd => "&&",
+                Tok::OrOr => "||",
+                Tok::Plus => "+",
+                Tok::Minus => "-",
+                Tok::Star => "*",
+                Tok::Slash => "/",
+                Tok::Eq => "==",
+                Tok::Ne => "!=",
+                Tok::Lt => "<",
+                Tok::Le => "<=",
+                Tok::Gt => ">",
+                Tok::Ge => ">=",
+                Tok::Match => "=~",
+                Tok::NotMatch => "!~",
+                _ => "token",
+            };
+            format!("'{s}'")
+        }
+    }
+}
+
+fn is_keyword(s: &str) -> bool {
+    matches!(s, "for" | "if" | "let" | "in" | "import" | "package")
+}
+
+impl Parser {
+    fn tok(&self) -> &Tok {
+        self.tok_at(self.pos)
+    }
+
+    fn tok_at(&self, i: usize) -> &Tok {
+        self.toks.get(i).map_or(&Tok::Eof, |t| &t.tok)
+    }
+
+    fn span(&self) -> Span {
+        self.span_at(self.pos)
+    }
+
+    fn span_at(&self, i: usize) -> Span {
+        self.toks
+            .get(i)
+            .or(self.toks.last())
+            .map_or(Span::default(), |t| t.span)
+    }
+
+    fn prev_end(&self) -> u32 {
+        if self.pos == 0 {
+            0
+        } else {
+            self.span_at(self.pos - 1).end
+        }
+    }
+
+    fn bump(&mut self) {
+        if self.pos < self.toks.len() {
+            self.pos += 1;
+        }
+    }
+
+    fn err_expected(&self, what: &str) -> CueError {
+        CueError::syntax(
+            format!("expected {what}, found {}", describe(self.tok())),
+            self.span(),
+        )
+    }
+
+    fn expect(&mut self, t: &Tok, what: &str) -> Res<Span> {
+        if self.tok() == t {
+            let s = self.span();
+            self.bump();
+            Ok(s)
+        } else {
+            Err(self.err_expected(what))
+        }
+    }
+
+    /// Enters a nesting level (`{`, `[`, `(`, interpolation): bounded by `max_depth`.
+    fn enter(&mut self) -> Res<()> {
+        self.depth += 1;
+        self.rec += 1;
+        if self.depth > self.max_depth || self.rec > self.max_depth.saturating_mul(8) {
+            return Err(CueError::limit(
+                "max_depth",
+                self.max_depth,
+                Some(self.span()),
+            ));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+        self.rec -= 1;
+    }
+
+    /// Enters a recursive rule that is not a nesting level (declarations, unary chains).
+    fn enter_rec(&mut self) -> Res<()> {
+        self.rec += 1;
+        if self.rec > self.max_depth.saturating_mul(8) {
+            return Err(CueError::limit(
+                "max_depth",
+                self.max_depth,
+                Some(self.span()),
+            ));
+        }
+        Ok(())
+    }
+
+    fn leave_rec(&mut self) {
+        self.rec -= 1;
+    }
+
+    fn is_ident(&self, i: usize, word: &str) -> bool {
+        matches!(self.tok_at(i), Tok::Ident(s) if &**s == word)
+    }
+
+    fn skip_attrs(&mut self) {
+        while *self.tok() == Tok::Attr {
+            self.bump();
+        }
+    }
+
+    fn skip_commas(&mut self) {
+        while matches!(self.tok(), Tok::Comma | Tok::AutoComma) {
+            self.bump();
+        }
+    }
+
+    // ---- file ----
+
+    fn file(&mut self) -> Res<ExprId> {
+        let start = self.span();
+        self.skip_commas();
+        self.skip_attrs();
+        self.skip_commas();
+        if self.is_ident(self.pos, "package") && matches!(self.tok_at(self.pos + 1), Tok::Ident(_))
+        {
+            self.pos += 2;
+            self.skip_attrs();
+            self.skip_commas();
+        }
+        while self.is_ident(self.pos, "import") && !self.is_field_start(self.pos) {
+            self.bump();
+            if *self.tok() == Tok::LParen {
+                self.bump();
+                self.skip_commas();
+                while *self.tok() != Tok::RParen {
+                    self.import_spec()?;
+                    self.skip_commas();
+                    if *self.tok() == Tok::Eof {
+                        return Err(self.err_expected("')'"));
+                    }
+                }
+                self.bump();
+            } else {
+                self.import_spec()?;
+            }
+            self.skip_commas();
+        }
+        let (id, _) = self.struct_body(true, start)?;
+        Ok(id)
+    }
+
+    fn import_spec(&mut self) -> Res<()> {
+        let alias = if let Tok::Ident(s) = self.tok() {
+            let s = s.clone();
+            self.bump();
+            Some(s)
+        } else {
+            None
+        };
+        let span = self.span();
+        let Tok::Str(st) = self.tok() else {
+            return Err(self.err_expected("import path"));
+        };
+        let path = plain_string(st).ok_or_else(|| CueError::syntax("invalid import path", span))?;
+        self.bump();
+        let (pkg, base) = match path.as_str() {
+            "strings" => (Pkg::Strings, "strings"),
+            "list" => (Pkg::List, "list"),
+            "math" => (Pkg::Math, "math"),
+            "strconv" => (Pkg::Strconv, "strconv"),
+            "regexp" => (Pkg::Regexp, "regexp"),
+            "encoding/json" => (Pkg::Json, "json"),
+            _ => {
+                return Err(unsupported(
+                    format!(
+                        "import {path:?} is not supported (only strings, list, math, strconv, regexp and encoding/json)"
+                    ),
+                    span,
+                ));
+            }
+        };
+        let name = alias.as_deref().unwrap_or(base).to_owned();
+        let sym = self.ast.syms.intern(&name);
+        self.ast.imports.push((sym, pkg));
+        Ok(())
+    }
+
+    /// Parses declarations until `}` (or end of file at the top level) into a struct literal.
+    fn struct_body(&mut self, top: bool, start: Span) -> Res<(ExprId, Span)> {
+        let mut decls = Vec::new();
+        loop {
+            self.skip_commas();
+            match self.tok() {
+                Tok::Eof if top => break,
+                Tok::RBrace if !top => break,
+                Tok::Eof => return Err(self.err_expected("'}'")),
+                _ => {}
+            }
+            if *self.tok() == Tok::Attr {
+                self.bump();
+                continue;
+            }
+            if self.is_ident(self.pos, "package")
+                && matches!(self.tok_at(self.pos + 1), Tok::Ident(_))
+            {
+                return Err(CueError::syntax("unexpected package clause", self.span()));
+            }
+            if self.is_ident(self.pos, "import") && !self.is_field_start(self.pos) {
+                return Err(CueError::syntax(
+                    "imports must come before other declarations",
+                    self.span(),
+                ));
+            }
+            let d = self.decl()?;
+            decls.push(d);
+            self.skip_attrs();
+            match self.tok() {
+                Tok::Comma | Tok::AutoComma => self.bump(),
+                Tok::RBrace if !top => {}
+                Tok::Eof if top => {}
+                _ => return Err(self.err_expected("',' or newline")),
+            }
+        }
+        let end = self.prev_end().max(start.start);
+        let span = Span::new(start.start, end);
+        Ok((self.make_struct(decls, span)?, span))
+    }
+
+    fn make_struct(&mut self, decls: Vec<Decl>, span: Span) -> Res<ExprId> {
+        let mut names: Vec<(u32, Name)> = Vec::new();
+        let mut is_struct = decls.is_empty();
+        for d in &decls {
+            match d {
+                Decl::Field(f) => {
+                    let target = match f.label {
+                        Label::Ident(s, k) => Some(Name::Field(s, k)),
+                        Label::Str(s) => Some(Name::Field(s, LabelKind::Regular)),
+                        _ => None,
+                    };
+                    if let (Some(a), Some(t)) = (f.alias, target)
+                        && !names.iter().any(|(n, _)| *n == a)
+                    {
+                        names.push((a, t));
+                    }
+                    if let Label::Ident(s, k) = f.label {
+                        if !names.iter().any(|(n, _)| *n == s) {
+                            names.push((s, Name::Field(s, k)));
+                        }
+                        if k == LabelKind::Regular {
+                            is_struct = true;
+                        }
+                    } else {
+                        is_struct = true;
+                    }
+                }
+                Decl::Let(s, e) => {
+                    if names.iter().any(|(n, _)| n == s) {
+                        return Err(CueError::syntax(
+                            format!("duplicate let or field {:?}", self.ast.syms.name(*s)),
+                            span,
+                        ));
+                    }
+                    names.push((*s, Name::Let(*e)));
+                }
+                Decl::Pattern { .. } | Decl::Ellipsis => is_struct = true,
+                Decl::Embed(_) | Decl::Comprehension(_) => {}
+            }
+        }
+        let id = self.ast.structs.len() as u32;
+        self.ast.structs.push(StructLit {
+            decls,
+            span,
+            names,
+            is_struct,
+        });
+        Ok(self.ast.add(ExprKind::Struct(id), span))
+    }
+
+    /// Whether tokens at `i` start a field: labels (space-separated in the 2019 dialect),
+    /// optional `?`/`!`, then `:` or `::`.
+    fn is_field_start(&self, mut i: usize) -> bool {
+        let mut n = 0;
+        loop {
+            n += 1;
+            if n > 64 {
+                return false;
+            }
+            match self.tok_at(i) {
+                Tok::Ident(_) | Tok::Str(_) => {
+                    i += 1;
+                    if *self.tok_at(i) == Tok::Assign && matches!(self.tok_at(i - 1), Tok::Ident(_))
+                    {
+                        // Alias `X=label`.
+                        i += 1;
+                        continue;
+                    }
+                }
+                Tok::LParen | Tok::LBrack => {
+                    // Dynamic label or pattern: find the matching bracket.
+                    let mut depth = 0usize;
+                    loop {
+                        match self.tok_at(i) {
+                            Tok::LParen | Tok::LBrack | Tok::LBrace => depth += 1,
+                            Tok::RParen | Tok::RBrack | Tok::RBrace => {
+                                depth = depth.saturating_sub(1);
+                                if depth == 0 {
+                                    break;
+                                }
+                            }
+                            Tok::Eof => return false,
+                            _ => {}
+                        }
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                Tok::Lt
+                    if matches!(self.tok_at(i + 1), Tok::Ident(_))
+                        && *self.tok_at(i + 2) == Tok::Gt =>
+                {
+                    i += 3;
+                }
+                _ => return false,
+            }
+            if matches!(self.tok_at(i), Tok::Question | Tok::Not) {
+                i += 1;
+            }
+            match self.tok_at(i) {
+                Tok::Colon | Tok::DColon => return true,
+                Tok::Ident(_) | Tok::Str(_) => {}
+                Tok::Lt
+                    if matches!(self.tok_at(i + 1), Tok::Ident(_))
+                        && *self.tok_at(i + 2) == Tok::Gt => {}
+                _ => return false,
+            }
+        }
+    }
+
+    fn decl(&mut self) -> Res<Decl> {
+        self.enter_rec()?;
+        let r = self.decl_inner();
+        self.leave_rec();
+        r
+    }
+
+    fn decl_inner(&mut self) -> Res<Decl> {
+        let start = self.span();
+        if self.is_ident(self.pos, "let")
+            && matches!(self.tok_at(self.pos + 1), Tok::Ident(_))
+            && *self.tok_at(self.pos + 2) == Tok::Assign
+        {
+            let Tok::Ident(name) = self.tok_at(self.pos + 1).clone() else {
+                return Err(self.err_expected("identifier"));
+            };
+            self.pos += 3;
+            let e = self.expr()?;
+            let s = self.ast.syms.intern(&name);
+            return Ok(Decl::Let(s, e));
+        }
+        if (self.is_ident(self.pos, "for") || self.is_ident(self.pos, "if"))
+            && !self.is_field_start(self.pos)
+        {
+            let clauses = self.clauses()?;
+            if *self.tok() != Tok::LBrace {
+                return Err(self.err_expected("'{'"));
+            }
+            let body = self.operand()?;
+            let span = start.to(self.ast.expr(body).span);
+            return Ok(Decl::Comprehension(Comprehension {
+                clauses,
+                body,
+                span,
+            }));
+        }
+        if *self.tok() == Tok::Ellipsis {
+            self.bump();
+            // `...T` in a struct: the type is accepted and ignored.
+            if !matches!(
+                self.tok(),
+                Tok::Comma | Tok::AutoComma | Tok::RBrace | Tok::Eof
+            ) {
+                self.expr()?;
+            }
+            let _ = start;
+            return Ok(Decl::Ellipsis);
+        }
+        if *self.tok() == Tok::Lt
+            && matches!(self.tok_at(self.pos + 1), Tok::Ident(_))
+            && *self.tok_at(self.pos + 2) == Tok::Gt
+        {
+            return Err(unsupported(
+                "templates (<Name>: T) are not supported; use a pattern constraint [Name=string]: T",
+                start.to(self.span_at(self.pos + 2)),
+            ));
+        }
+        if self.is_field_start(self.pos) {
+            return self.field();
+        }
+        let e = self.expr()?;
+        Ok(Decl::Embed(e))
+    }
+
+    /// Parses a field, including label chains (`a: b: c`, 2019 `a b c:`) and a trailing
+    /// 2019 field comprehension.
+    fn field(&mut self) -> Res<Decl> {
+        // Collect labels up to the ':'.
+        let mut labels: Vec<(LabelOrPattern, Span, bool, Option<u32>)> = Vec::new();
+        loop {
+            let alias = if let (Tok::Ident(a), Tok::Assign) =
+                (self.tok().clone(), self.tok_at(self.pos + 1).clone())
+            {
+                self.pos += 2;
+                Some(self.ast.syms.intern(&a))
+            } else {
+                None
+            };
+            let (l, sp) = self.label()?;
+            let mut optional = false;
+            match self.tok() {
+                Tok::Question => {
+                    optional = true;
+                    self.bump();
+                }
+                Tok::Not => {
+                    return Err(unsupported(
+                        "required fields (a!: T) are not supported (CUE v0.6 syntax)",
+                        self.span(),
+                    ));
+                }
+                _ => {}
+            }
+            labels.push((l, sp, optional, alias));
+            match self.tok() {
+                Tok::Colon => {
+                    self.bump();
+                    break;
+                }
+                Tok::DColon => {
+                    // 2019 definition `x::`.
+                    let sp = self.span();
+                    self.bump();
+                    if let Some((LabelOrPattern::Label(Label::Ident(_, k)), _, _, _)) =
+                        labels.last_mut()
+                    {
+                        if *k != LabelKind::Regular {
+                            return Err(CueError::syntax(
+                                "'::' needs a plain identifier label",
+                                sp,
+                            ));
+                        }
+                        *k = LabelKind::Def;
+                    } else {
+                        return Err(CueError::syntax("'::' needs an identifier label", sp));
+                    }
+                    break;
+                }
+                _ => {}
+            }
+        }
+        self.skip_attrs_inline();
+        // The value: another field (label chain) or an expression.
+        let value_start = self.span();
+        let mut value = if self.is_field_start(self.pos)
+            && !self.is_ident(self.pos, "for")
+            && !self.is_ident(self.pos, "if")
+        {
+            // A label chain nests a struct per label: bounded like any nesting.
+            self.enter()?;
+            let inner = self.field();
+            self.leave();
+            let d = inner?;
+            let span = value_start.to(Span::new(self.prev_end(), self.prev_end()));
+            self.make_struct(vec![d], span)?
+        } else {
+            self.expr()?
+        };
+        // 2019 trailing field comprehension: `"\(k)": v for k, v in src`.
+        let trailing = if self.is_ident(self.pos, "for") || self.is_ident(self.pos, "if") {
+            Some(self.clauses()?)
+        } else {
+            None
+        };
+        self.skip_attrs();
+        // Build nested fields from the innermost label outwards.
+        let mut comp = trailing;
+        while let Some((l, sp, optional, alias)) = labels.pop() {
+            let d = match l {
+                LabelOrPattern::Label(label) => Decl::Field(Field {
+                    label,
+                    alias,
+                    label_span: sp,
+                    optional,
+                    value,
+                }),
+                LabelOrPattern::Pattern(alias, pattern) => Decl::Pattern {
+                    alias,
+                    pattern,
+                    value,
+                },
+            };
+            let d = if let Some(clauses) = comp.take() {
+                let span = sp.to(Span::new(self.prev_end(), self.prev_end()));
+                let body = self.make_struct(vec![d], span)?;
+                Decl::Comprehension(Comprehension {
+                    clauses,
+                    body,
+                    span,
+                })
+            } else {
+                d
+            };
+            if labels.is_empty() {
+                return Ok(d);
+            }
+            let span = sp.to(Span::new(self.prev_end(), self.prev_end()));
+            value = self.make_struct(vec![d], span)?;
+        }
+        Err(CueError::syntax("expected label", value_start))
+    }
+
+    fn skip_attrs_inline(&mut self) {
+        self.skip_attrs();
+    }
+
+    fn label(&mut self) -> Res<(LabelOrPattern, Span)> {
+        let start = self.span();
+        let sp = self.span();
+        match self.tok().clone() {
+            Tok::Ident(s) => {
+                self.bump();
+                let k = LabelKind::of_ident(&s);
+                let sym = self.ast.syms.intern(&s);
+                Ok((LabelOrPattern::Label(Label::Ident(sym, k)), sp))
+            }
+            Tok::Str(st) => {
+                self.bump();
+                if st.bytes {
+                    return Err(CueError::syntax("byte strings cannot be labels", sp));
+                }
+                if let Some(s) = plain_string(&st) {
+                    let sym = self.ast.syms.intern(&s);
+                    Ok((LabelOrPattern::Label(Label::Str(sym)), sp))
+                } else {
+                    let e = self.string_expr(&st, sp)?;
+                    Ok((LabelOrPattern::Label(Label::Interp(e)), sp))
+                }
+            }
+            Tok::LParen => {
+                self.bump();
+                let e = self.expr()?;
+                self.expect(&Tok::RParen, "')'")?;
+                Ok((
+                    LabelOrPattern::Label(Label::Dynamic(e)),
+                    start.to(Span::new(self.prev_end(), self.prev_end())),
+                ))
+            }
+            Tok::LBrack => {
+                self.bump();
+                let alias = if let (Tok::Ident(a), Tok::Assign) =
+                    (self.tok().clone(), self.tok_at(self.pos + 1).clone())
+                {
+                    self.pos += 2;
+                    Some(self.ast.syms.intern(&a))
+                } else {
+                    None
+                };
+                let e = self.expr()?;
+                self.skip_commas_before(&Tok::RBrack);
+                self.expect(&Tok::RBrack, "']'")?;
+                Ok((
+                    LabelOrPattern::Pattern(alias, e),
+                    start.to(Span::new(self.prev_end(), self.prev_end())),
+                ))
+            }
+            Tok::Lt => Err(unsupported(
+                "templates (<Name>: T) are not supported; use a pattern constraint [Name=string]: T",
+                sp,
+            )),
+            _ => Err(self.err_expected("label")),
+        }
+    }
+
+    fn skip_commas_before(&mut self, t: &Tok) {
+        if *self.tok() == Tok::AutoComma && self.tok_at(self.pos + 1) == t {
+            self.bump();
+        }
+    }
+
+    fn clauses(&mut self) -> Res<Vec<Clause>> {
+        let mut out = Vec::new();
+        loop {
+            if self.is_ident(self.pos, "for") {
+                self.bump();
+                let a = self.ident_name()?;
+                let (key, value) = if *self.tok() == Tok::Comma {
+                    self.bump();
+                    let b = self.ident_name()?;
+                    (Some(a), b)
+                } else {
+                    (None, a)
+                };
+                if !self.is_ident(self.pos, "in") {
+                    return Err(self.err_expected("'in'"));
+                }
+                self.bump();
+                let source = self.expr()?;
+                out.push(Clause::For { key, value, source });
+            } else if self.is_ident(self.pos, "if") {
+                self.bump();
+                let c = self.expr()?;
+                out.push(Clause::If(c));
+            } else if self.is_ident(self.pos, "let")
+                && matches!(self.tok_at(self.pos + 1), Tok::Ident(_))
+                && *self.tok_at(self.pos + 2) == Tok::Assign
+            {
+                self.bump();
+                let n = self.ident_name()?;
+                self.bump();
+                let e = self.expr()?;
+                out.push(Clause::Let(n, e));
+            } else {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    fn ident_name(&mut self) -> Res<u32> {
+        if let Tok::Ident(s) = self.tok().clone() {
+            self.bump();
+            Ok(self.ast.syms.intern(&s))
+        } else {
+            Err(self.err_expected("identifier"))
+        }
+    }
+
+    // ---- expressions ----
+
+    fn expr(&mut self) -> Res<ExprId> {
+        self.enter_rec()?;
+        let r = self.binary(1);
+        self.leave_rec();
+        r
+    }
+
+    fn binop(&self) -> Option<(BinOp, u8)> {
+        Some(match self.tok() {
+            Tok::Or => (BinOp::Or, 1),
+            Tok::And => (BinOp::And, 2),
+            Tok::OrOr => (BinOp::OrOr, 3),
+            Tok::AndAnd => (BinOp::AndAnd, 4),
+            Tok::Eq => (BinOp::Eq, 5),
+            Tok::Ne => (BinOp::Ne, 5),
+            Tok::Lt => (BinOp::Lt, 5),
+            Tok::Le => (BinOp::Le, 5),
+            Tok::Gt => (BinOp::Gt, 5),
+            Tok::Ge => (BinOp::Ge, 5),
+            Tok::Match => (BinOp::Match, 5),
+            Tok::NotMatch => (BinOp::NotMatch, 5),
+            Tok::Plus => (BinOp::Add, 6),
+            Tok::Minus => (BinOp::Sub, 6),
+            Tok::Star => (BinOp::Mul, 7),
+            Tok::Slash => (BinOp::Div, 7),
+            Tok::Ident(s) => match &**s {
+                // 2019 infix integer operators.
+                "div" => (BinOp::IntDiv, 7),
+                "mod" => (BinOp::IntMod, 7),
+                "quo" => (BinOp::IntQuo, 7),
+                "rem" => (BinOp::IntRem, 7),
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+
+    fn binary(&mut self, min_prec: u8) -> Res<ExprId> {
+        let mut lhs = self.unary()?;
+        while let Some((op, prec)) = self.binop() {
+            if prec < min_prec {
+                break;
+            }
+            self.bump();
+            if op == BinOp::Or {
+                // Flatten a disjunction chain, keeping default marks.
+                let mut terms = vec![self.default_term(lhs)];
+                loop {
+                    let t = self.binary(2)?;
+                    terms.push(self.default_term(t));
+                    if *self.tok() == Tok::Or {
+                        self.bump();
+                    } else {
+                        break;
+                    }
+                }
+                let span = self
+                    .ast
+                    .expr(terms[0].0)
+                    .span
+                    .to(Span::new(self.prev_end(), self.prev_end()));
+                let span = Span::new(self.ast.expr(lhs).span.start.min(span.start), span.end);
+                lhs = self.ast.add(ExprKind::Disj(terms.into()), span);
+                continue;
+            }
+            let rhs = self.binary(prec + 1)?;
+            let span = self.ast.expr(lhs).span.to(self.ast.expr(rhs).span);
+            lhs = self.ast.add(ExprKind::Binary(op, lhs, rhs), span);
+        }
+        Ok(lhs)
+    }
+
+    fn default_term(&self, e: ExprId) -> (ExprId, bool) {
+        match self.ast.expr(e).kind {
+            ExprKind::Unary(UnOp::Default, inner) => (inner, true),
+            _ => (e, false),
+        }
+    }
+
+    fn unary(&mut self) -> Res<ExprId> {
+        let start = self.span();
+        let op = match self.tok() {
+            Tok::Minus => UnOp::Neg,
+            Tok::Plus => UnOp::Pos,
+            Tok::Not => UnOp::Not,
+            Tok::Star => UnOp::Default,
+            Tok::Lt => UnOp::Lt,
+            Tok::Le => UnOp::Le,
+            Tok::Gt => UnOp::Gt,
+            Tok::Ge => UnOp::Ge,
+            Tok::Ne => UnOp::Ne,
+            Tok::Match => UnOp::Match,
+            Tok::NotMatch => UnOp::NotMatch,
+            _ => return self.postfix(),
+        };
+        self.bump();
+        self.enter_rec()?;
+        let inner = self.unary();
+        self.leave_rec();
+        let inner = inner?;
+        let span = start.to(self.ast.expr(inner).span);
+        Ok(self.ast.add(ExprKind::Unary(op, inner), span))
+    }
+
+    fn postfix(&mut self) -> Res<ExprId> {
+        let mut e = self.operand()?;
+        loop {
+            match self.tok() {
+                Tok::Dot => {
+                    self.bump();
+                    let sp = self.span();
+                    let name = match self.tok().clone() {
+                        Tok::Ident(s) => s.to_string(),
+                        Tok::Str(st) => plain_string(&st)
+                            .ok_or_else(|| CueError::syntax("invalid selector", sp))?,
+                        _ => return Err(self.err_expected("selector")),
+                    };
+                    self.bump();
+                    let sym = self.ast.syms.intern(&name);
+                    let span = self.ast.expr(e).span.to(sp);
+                    e = self.ast.add(ExprKind::Select(e, sym, sp), span);
+                }
+                Tok::LBrack => {
+                    self.bump();
+                    let i = self.expr()?;
+                    if *self.tok() == Tok::Colon {
+                        return Err(unsupported(
+                            "slice expressions are not supported",
+                            self.span(),
+                        ));
+                    }
+                    self.expect(&Tok::RBrack, "']'")?;
+                    let span = self
+                        .ast
+                        .expr(e)
+                        .span
+                        .to(Span::new(self.prev_end(), self.prev_end()));
+                    e = self.ast.add(ExprKind::Index(e, i), span);
+                }
+                Tok::LParen => {
+                    self.bump();
+                    let mut args = Vec::new();
+                    self.skip_commas_before(&Tok::RParen);
+                    while *self.tok() != Tok::RParen {
+                        args.push(self.expr()?);
+                        match self.tok() {
+                            Tok::Comma => {
+                                self.bump();
+                                self.skip_commas_before(&Tok::RParen);
+                            }
+                            Tok::AutoComma => self.skip_commas_before(&Tok::RParen),
+                            Tok::RParen => {}
+                            _ => return Err(self.err_expected("',' or ')'")),
+                        }
+                        if *self.tok() == Tok::AutoComma {
+                            return Err(self.err_expected("',' or ')'"));
+                        }
+                    }
+                    self.bump();
+                    let span = self
+                        .ast
+                        .expr(e)
+                        .span
+                        .to(Span::new(self.prev_end(), self.prev_end()));
+                    e = self.ast.add(ExprKind::Call(e, args.into()), span);
+                }
+                _ => break,
+            }
+        }
+        Ok(e)
+    }
+
+    fn operand(&mut self) -> Res<ExprId> {
+        let sp = self.span();
+        let t = self.tok().clone();
+        match t {
+            Tok::Ident(s) => {
+                self.bump();
+                let kind = match &*s {
+                    "null" => ExprKind::Null,
+                    "true" => ExprKind::Bool(true),
+                    "false" => ExprKind::Bool(false),
+                    "_" => ExprKind::Top,
+                    w if is_keyword(w) && !matches!(w, "in") => {
+                        return Err(CueError::syntax(format!("unexpected keyword {w:?}"), sp));
+                    }
+                    _ => ExprKind::Ident(self.ast.syms.intern(&s)),
+                };
+                Ok(self.ast.add(kind, sp))
+            }
+            Tok::Bottom => {
+                self.bump();
+                Ok(self.ast.add(ExprKind::Bottom, sp))
+            }
+            Tok::Num(n) => {
+                self.bump();
+                let v = Num::parse(&n)
+                    .ok_or_else(|| CueError::syntax(format!("invalid number {n:?}"), sp))?;
+                Ok(self.ast.add(ExprKind::Num(v), sp))
+            }
+            Tok::Str(st) => {
+                self.bump();
+                self.string_expr(&st, sp)
+            }
+            Tok::LParen => {
+                self.bump();
+                self.enter()?;
+                let e = self.expr();
+                self.leave();
+                let e = e?;
+                self.skip_commas_before(&Tok::RParen);
+                self.expect(&Tok::RParen, "')'")?;
+                Ok(e)
+            }
+            Tok::LBrace => {
+                self.bump();
+                self.enter()?;
+                let r = self.struct_body(false, sp);
+                self.leave();
+                let (id, _) = r?;
+                let end = self.expect(&Tok::RBrace, "'}'")?;
+                let span = sp.to(end);
+                if let Some(x) = self.ast.exprs.get_mut(id as usize) {
+                    x.span = span;
+                }
+                if let ExprKind::Struct(s) = self.ast.expr(id).kind
+                    && let Some(st) = self.ast.structs.get_mut(s as usize)
+                {
+                    st.span = span;
+                }
+                Ok(id)
+            }
+            Tok::LBrack => {
+                self.bump();
+                self.enter()?;
+                let r = self.list(sp);
+                self.leave();
+                r
+            }
+            _ => Err(self.err_expected("expression")),
+        }
+    }
+
+    fn list(&mut self, start: Span) -> Res<ExprId> {
+        let mut elems = Vec::new();
+        let mut tail = Tail::Closed;
+        loop {
+            self.skip_commas_before(&Tok::RBrack);
+            if *self.tok() == Tok::RBrack {
+                break;
+            }
+            if *self.tok() == Tok::Ellipsis {
+                self.bump();
+                if matches!(self.tok(), Tok::Comma | Tok::AutoComma | Tok::RBrack) {
+                    tail = Tail::Open;
+                } else {
+                    tail = Tail::Typed(self.expr()?);
+                }
+                if *self.tok() == Tok::Comma {
+                    self.bump();
+                }
+                self.skip_commas_before(&Tok::RBrack);
+                break;
+            }
+            if self.is_ident(self.pos, "for") || self.is_ident(self.pos, "if") {
+                let cstart = self.span();
+                let clauses = self.clauses()?;
+                if *self.tok() != Tok::LBrace {
+                    return Err(self.err_expected("'{'"));
+                }
+                let body = self.operand()?;
+                let span = cstart.to(self.ast.expr(body).span);
+                elems.push(Elem::Comprehension(Comprehension {
+                    clauses,
+                    body,
+                    span,
+                }));
+            } else {
+                let e = self.expr()?;
+                if self.is_ident(self.pos, "for") {
+                    // 2019 trailing list comprehension: `[ e for k, v in src if c ]`.
+                    let clauses = self.clauses()?;
+                    let span = self
+                        .ast
+                        .expr(e)
+                        .span
+                        .to(Span::new(self.prev_end(), self.prev_end()));
+                    elems.push(Elem::Comprehension(Comprehension {
+                        clauses,
+                        body: e,
+                        span,
+                    }));
+                } else {
+                    elems.push(Elem::Expr(e));
+                }
+            }
+            match self.tok() {
+                Tok::Comma => self.bump(),
+                Tok::AutoComma => {
+                    if *self.tok_at(self.pos + 1) != Tok::RBrack {
+                        return Err(CueError::syntax(
+                            "missing ',' before newline in list literal",
+                            self.span_at(self.pos + 1),
+                        ));
+                    }
+                }
+                Tok::RBrack => {}
+                _ => return Err(self.err_expected("',' or ']'")),
+            }
+        }
+        let end = self.expect(&Tok::RBrack, "']'")?;
+        let id = self.ast.lists.len() as u32;
+        self.ast.lists.push(ListLit { elems, tail });
+        Ok(self.ast.add(ExprKind::List(id), start.to(end)))
+    }
+
+    fn string_expr(&mut self, st: &StrTok, sp: Span) -> Res<ExprId> {
+        if let Some(s) = plain_bytes(st) {
+            if st.bytes {
+                return Ok(self.ast.add(ExprKind::Bytes(s.into()), sp));
+            }
+            let s = String::from_utf8(s)
+                .map_err(|_| CueError::syntax("invalid UTF-8 in string", sp))?;
+            return Ok(self.ast.add(ExprKind::Str(s.into()), sp));
+        }
+        let mut parts = Vec::new();
+        for p in &st.parts {
+            match p {
+                StrPart::Lit(b) => parts.push(InterpPart::Lit(b.clone())),
+                StrPart::Interp(toks, isp) => {
+                    let saved = std::mem::replace(&mut self.toks, toks.clone());
+                    let saved_pos = self.pos;
+                    self.pos = 0;
+                    self.enter()?;
+                    let r = (|| {
+                        self.skip_commas();
+                        let e = self.expr()?;
+                        self.skip_commas();
+                        if *self.tok() != Tok::Eof {
+                            return Err(self.err_expected("')'"));
+                        }
+                        Ok(e)
+                    })();
+                    self.leave();
+                    self.toks = saved;
+                    self.pos = saved_pos;
+                    let e = r.map_err(|e| {
+                        if e.spans().is_empty() {
+                            CueError::syntax(e.message().to_owned(), *isp)
+                        } else {
+                            e
+                        }
+                    })?;
+                    parts.push(InterpPart::Expr(e));
+                }
+            }
+        }
+        Ok(self.ast.add(ExprKind::Interp(parts.into(), st.bytes), sp))
+    }
+}
+
+enum LabelOrPattern {
+    Label(Label),
+    Pattern(Option<u32>, ExprId),
+}
+
+fn plain_bytes(st: &StrTok) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    for p in &st.parts {
+        match p {
+            StrPart::Lit(b) => out.extend_from_slice(b),
+            StrPart::Interp(..) => return None,
+        }
+    }
+    Some(out)
+}
+
+fn plain_string(st: &StrTok) -> Option<String> {
+    if st.bytes {
+        return None;
+    }
+    String::from_utf8(plain_bytes(st)?).ok()
+}

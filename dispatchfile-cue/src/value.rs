@@ -1,0 +1,295 @@
+//! Scalars, kinds and leaf constraints shared by the evaluator and the builtins.
+
+use crate::ast::UnOp;
+use crate::error::{ErrorKind, Span};
+use crate::num::Num;
+use std::cmp::Ordering;
+use std::fmt::Write as _;
+
+pub(crate) const NULL: u16 = 1;
+pub(crate) const BOOL: u16 = 2;
+pub(crate) const INT: u16 = 4;
+pub(crate) const FLOAT: u16 = 8;
+pub(crate) const STRING: u16 = 16;
+pub(crate) const BYTES: u16 = 32;
+pub(crate) const STRUCT: u16 = 64;
+pub(crate) const LIST: u16 = 128;
+pub(crate) const NUMBER: u16 = INT | FLOAT;
+pub(crate) const TOP: u16 = 255;
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Scalar {
+    Null,
+    Bool(bool),
+    Num(Num),
+    Str(String),
+    Bytes(Vec<u8>),
+}
+
+impl Scalar {
+    pub(crate) fn kind(&self) -> u16 {
+        match self {
+            Scalar::Null => NULL,
+            Scalar::Bool(_) => BOOL,
+            Scalar::Num(n) => {
+                if n.int {
+                    INT
+                } else {
+                    FLOAT
+                }
+            }
+            Scalar::Str(_) => STRING,
+            Scalar::Bytes(_) => BYTES,
+        }
+    }
+
+    /// Equality as CUE unification sees it (numbers by value).
+    pub(crate) fn same(&self, o: &Scalar) -> bool {
+        match (self, o) {
+            (Scalar::Num(a), Scalar::Num(b)) => a.int == b.int && a.value_eq(b),
+            _ => self == o,
+        }
+    }
+
+    /// CUE source-like text, used in messages.
+    pub(crate) fn display(&self) -> String {
+        match self {
+            Scalar::Null => "null".into(),
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::Num(n) => n.text(),
+            Scalar::Str(s) => quote(s),
+            Scalar::Bytes(b) => format!("'{}'", String::from_utf8_lossy(b)),
+        }
+    }
+
+    pub(crate) fn compare(&self, o: &Scalar) -> Option<Ordering> {
+        match (self, o) {
+            (Scalar::Num(a), Scalar::Num(b)) => Some(a.cmp(b)),
+            (Scalar::Str(a), Scalar::Str(b)) => Some(a.cmp(b)),
+            (Scalar::Bytes(a), Scalar::Bytes(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+pub(crate) fn kind_name(k: u16) -> String {
+    let names = [
+        (NULL, "null"),
+        (BOOL, "bool"),
+        (INT, "int"),
+        (FLOAT, "float"),
+        (STRING, "string"),
+        (BYTES, "bytes"),
+        (STRUCT, "struct"),
+        (LIST, "list"),
+    ];
+    if k == TOP {
+        return "_".into();
+    }
+    if k == NUMBER {
+        return "number".into();
+    }
+    let mut parts = Vec::new();
+    let mut k = k;
+    if k & NUMBER == NUMBER {
+        parts.push("number".to_owned());
+        k &= !NUMBER;
+    }
+    for (bit, n) in names {
+        if k & bit != 0 {
+            parts.push(n.to_owned());
+        }
+    }
+    if parts.is_empty() {
+        "_|_".into()
+    } else {
+        parts.join("|")
+    }
+}
+
+pub(crate) fn op_text(op: UnOp) -> &'static str {
+    match op {
+        UnOp::Lt => "<",
+        UnOp::Le => "<=",
+        UnOp::Gt => ">",
+        UnOp::Ge => ">=",
+        UnOp::Ne => "!=",
+        UnOp::Match => "=~",
+        UnOp::NotMatch => "!~",
+        UnOp::Neg => "-",
+        UnOp::Pos => "+",
+        UnOp::Not => "!",
+        UnOp::Default => "*",
+    }
+}
+
+/// A bottom value: an error carried as a value during evaluation.
+#[derive(Clone, Debug)]
+pub(crate) struct Bot {
+    pub(crate) kind: ErrorKind,
+    pub(crate) msg: String,
+    pub(crate) spans: Vec<Span>,
+}
+
+impl Bot {
+    pub(crate) fn eval(msg: impl Into<String>, spans: Vec<Span>) -> Box<Bot> {
+        Box::new(Bot {
+            kind: ErrorKind::Evaluation,
+            msg: msg.into(),
+            spans,
+        })
+    }
+
+    pub(crate) fn incomplete(msg: impl Into<String>, spans: Vec<Span>) -> Box<Bot> {
+        Box::new(Bot {
+            kind: ErrorKind::Incomplete,
+            msg: msg.into(),
+            spans,
+        })
+    }
+
+    pub(crate) fn is_incomplete(&self) -> bool {
+        self.kind == ErrorKind::Incomplete
+    }
+}
+
+/// A bound or validator: `<5`, `!="x"`, `=~"^a"`.
+#[derive(Clone, Debug)]
+pub(crate) struct Cons {
+    pub(crate) op: UnOp,
+    pub(crate) val: Scalar,
+    pub(crate) span: Span,
+}
+
+impl Cons {
+    pub(crate) fn display(&self) -> String {
+        format!("{}{}", op_text(self.op), self.val.display())
+    }
+}
+
+/// The non-structural part of a value: allowed kinds, a concrete scalar, constraints.
+#[derive(Clone, Debug)]
+pub(crate) struct Leaf {
+    pub(crate) kinds: u16,
+    pub(crate) val: Option<(Scalar, Span)>,
+    pub(crate) cons: Vec<Cons>,
+    /// Where the kind was first restricted, for messages.
+    pub(crate) kind_span: Option<Span>,
+}
+
+impl Default for Leaf {
+    fn default() -> Self {
+        Leaf {
+            kinds: TOP,
+            val: None,
+            cons: Vec::new(),
+            kind_span: None,
+        }
+    }
+}
+
+impl Leaf {
+    pub(crate) fn kind(k: u16, span: Span) -> Leaf {
+        Leaf {
+            kinds: k,
+            val: None,
+            cons: Vec::new(),
+            kind_span: Some(span),
+        }
+    }
+
+    pub(crate) fn display(&self) -> String {
+        if let Some((v, _)) = &self.val {
+            return v.display();
+        }
+        let mut parts = Vec::new();
+        if self.kinds != TOP || self.cons.is_empty() {
+            parts.push(kind_name(self.kinds));
+        }
+        for c in &self.cons {
+            parts.push(c.display());
+        }
+        parts.join(" & ")
+    }
+}
+
+/// Checks a concrete scalar against a constraint; `Err` carries the failure message.
+pub(crate) fn check_cons(
+    v: &Scalar,
+    c: &Cons,
+    re: &mut dyn FnMut(&str) -> Result<regex::Regex, String>,
+) -> Result<(), String> {
+    let ok = match c.op {
+        UnOp::Ne => !v.same(&c.val) && *v != c.val,
+        UnOp::Lt | UnOp::Le | UnOp::Gt | UnOp::Ge => match v.compare(&c.val) {
+            Some(o) => match c.op {
+                UnOp::Lt => o == Ordering::Less,
+                UnOp::Le => o != Ordering::Greater,
+                UnOp::Gt => o == Ordering::Greater,
+                _ => o != Ordering::Less,
+            },
+            None => {
+                return Err(format!(
+                    "invalid value {} (mismatched types for bound {})",
+                    v.display(),
+                    c.display()
+                ));
+            }
+        },
+        UnOp::Match | UnOp::NotMatch => {
+            let (Scalar::Str(s), Scalar::Str(p)) = (v, &c.val) else {
+                return Err(format!(
+                    "invalid value {} (mismatched types for {})",
+                    v.display(),
+                    c.display()
+                ));
+            };
+            let r = re(p)?;
+            r.is_match(s) == (c.op == UnOp::Match)
+        }
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid value {} (out of bound {})",
+            v.display(),
+            c.display()
+        ))
+    }
+}
+
+/// The kinds a bound applies to.
+pub(crate) fn bound_kinds(op: UnOp, v: &Scalar) -> u16 {
+    match op {
+        UnOp::Match | UnOp::NotMatch => STRING | BYTES,
+        UnOp::Ne => TOP,
+        _ => match v {
+            Scalar::Num(_) => NUMBER,
+            Scalar::Str(_) => STRING,
+            Scalar::Bytes(_) => BYTES,
+            _ => TOP,
+        },
+    }
+}

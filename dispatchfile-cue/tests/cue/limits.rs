@@ -1,0 +1,109 @@
+//! Limits (SPEC §6): hostile inputs fail fast with `limit exceeded`, never hang or overflow.
+
+use super::util::{eval, eval_with, on_small_stack};
+use dispatchfile_cue::{ErrorKind, Options};
+
+fn first_kind(src: String) -> (ErrorKind, String) {
+    on_small_stack(move || {
+        let errs = eval(&src).expect_err("hostile input fails");
+        (errs[0].kind(), errs[0].message().to_owned())
+    })
+}
+
+macro_rules! limit_cases {
+    ($($name:ident: $src:expr => $kind:ident, $msg:literal;)*) => {$(
+        #[test]
+        fn $name() {
+            let (kind, msg) = first_kind($src);
+            assert_eq!(kind, ErrorKind::$kind, "{msg}");
+            assert!(msg.contains($msg), "{msg:?} should contain {:?}", $msg);
+        }
+    )*};
+}
+
+limit_cases! {
+    deep_lists: "a: ".to_owned() + &"[".repeat(100_000) => LimitExceeded, "limit exceeded: max_depth (128)";
+    deep_structs: "a: {a: ".repeat(100_000) => LimitExceeded, "limit exceeded: max_depth (128)";
+    deep_parens: "a: ".to_owned() + &"(".repeat(100_000) + "1" => LimitExceeded, "max_depth";
+    deep_unary: "a: ".to_owned() + &"-".repeat(100_000) + "1" => LimitExceeded, "max_depth";
+    deep_interpolation: "a: ".to_owned() + &"\"\\(".repeat(50_000) => LimitExceeded, "max_depth";
+    long_label_chain: "a: ".repeat(100_000) + "1" => LimitExceeded, "max_depth";
+    reference_cycle: "a: b\nb: a\n".to_owned() => Incomplete, "incomplete";
+    arithmetic_cycle: "a: a + 1\n".to_owned() => Evaluation, "cycle";
+    structural_cycle: "a: {b: a}\n".to_owned() => Evaluation, "structural cycle";
+    disjoint_disjunctions: "z: ".to_owned() + &(0..30).map(|i| format!("({} | {})", i, i + 100)).collect::<Vec<_>>().join(" & ") + "\n"
+        => Evaluation, "empty disjunction";
+    huge_loop: "import \"list\"\nl: [for a in list.Range(0, 1000, 1) for b in list.Range(0, 1000, 1) for c in list.Range(0, 1000, 1) {a+b+c}]\n".to_owned()
+        => LimitExceeded, "limit exceeded: max_steps (10000000)";
+    long_reference_chain: (0..2000).map(|i| format!("a{i}: a{} + 1\n", i + 1)).collect::<String>() + "a2000: 0\n"
+        => LimitExceeded, "max_depth";
+    exponential_tree: (0..64).map(|i| format!("a{i}: {{x: a{}, y: a{}}}\n", i + 1, i + 1)).collect::<String>() + "a64: 1\n"
+        => LimitExceeded, "limit exceeded: max_";
+    disjunction_product: (0..12).map(|i| format!("d{i}: {{a{i}: 1}} | {{b{i}: 1}}\n")).collect::<String>()
+        + "x: " + &(0..12).map(|i| format!("d{i}")).collect::<Vec<_>>().join(" & ") + "\n"
+        => LimitExceeded, "limit exceeded: max_disjuncts (1024)";
+}
+
+#[test]
+fn source_size_limit() {
+    let mut o = Options::default();
+    o.max_source_bytes = 10;
+    let errs = eval_with("a: \"0123456789\"\n", &o).expect_err("too big");
+    assert_eq!(errs[0].message(), "limit exceeded: max_source_bytes (10)");
+}
+
+#[test]
+fn node_limit() {
+    let mut o = Options::default();
+    o.max_nodes = 10;
+    let errs =
+        eval_with("a: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]\n", &o).expect_err("too many nodes");
+    assert_eq!(errs[0].message(), "limit exceeded: max_nodes (10)");
+}
+
+#[test]
+fn step_limit_is_configurable() {
+    let mut o = Options::default();
+    o.max_steps = 50;
+    let src = (0..100).map(|i| format!("a{i}: {i}\n")).collect::<String>();
+    let errs = eval_with(&src, &o).expect_err("too many steps");
+    assert_eq!(errs[0].kind(), ErrorKind::LimitExceeded);
+    assert_eq!(errs[0].message(), "limit exceeded: max_steps (50)");
+}
+
+#[test]
+fn moderate_nesting_is_fine() {
+    let src = "a: ".to_owned() + &"{b: ".repeat(100) + "1" + &"}".repeat(100) + "\n";
+    on_small_stack(move || eval(&src).expect("100 levels are within max_depth"));
+}
+
+#[test]
+fn combined_defaults_resolve_without_blowup() {
+    // 30 fields `*1 | 2 | 3` unified: 3^30 combinations, but failing branches are pruned early.
+    let src = (0..30)
+        .map(|i| format!("x{i}: *1 | 2 | 3\n"))
+        .collect::<String>()
+        + "y: "
+        + &(0..30)
+            .map(|i| format!("x{i}"))
+            .collect::<Vec<_>>()
+            .join(" & ")
+        + "\n";
+    let out = on_small_stack(move || eval(&src).expect("resolves to the default"));
+    assert!(out.value.to_compact_json_string().ends_with(r#""y":1}"#));
+}
+
+#[test]
+fn shared_subexpressions_are_evaluated_once() {
+    // Each field doubles the previous one: 30 references, not 2^30 evaluations.
+    let src = (0..30)
+        .map(|i| format!("a{i}: a{} + a{}\n", i + 1, i + 1))
+        .collect::<String>()
+        + "a30: 1\n";
+    let out = on_small_stack(move || eval(&src).expect("linear work"));
+    assert!(
+        out.value
+            .to_compact_json_string()
+            .starts_with(r#"{"a0":1073741824,"#)
+    );
+}
