@@ -37,7 +37,6 @@ fn span(s: dispatchfile_cue::Span, file: FileId) -> Span {
 /// Converts without recursion on the native stack beyond the evaluator's own bounded depth.
 fn convert(e: &Exported, file: FileId) -> Node {
     let value = match &e.value {
-        Cue::Null => Value::Null,
         Cue::Bool(b) => Value::Bool(*b),
         Cue::Number(n) => Value::Number(n.clone()),
         Cue::String(s) => Value::String(s.clone()),
@@ -52,7 +51,7 @@ fn convert(e: &Exported, file: FileId) -> Node {
                 })
                 .collect(),
         ),
-        // `Value` is non-exhaustive; a future kind is carried as null and rejected by decoding.
+        // `Null`, and any kind a later `Value` adds (it is non-exhaustive): decoding rejects it.
         _ => Value::Null,
     };
     Node::new(value, span(e.span, file))

@@ -128,25 +128,24 @@ pub fn detect(
         (None, None) => (Format::Cue, None, Generation::Modern),
     };
     if let Some(v) = &version {
-        match parse_version(v) {
-            Some((major, minor)) => {
-                generation = if (major, minor) < (0, 5) {
-                    Generation::Legacy
-                } else {
-                    Generation::Modern
-                };
-            }
-            None => {
-                generation = Generation::Modern;
-                if format == Format::Starlark {
-                    diagnostics.push(
-                        Diagnostic::warning(
-                            "unknown-format",
-                            format!("cannot read selector version {v:?}; using the modern Starlark library"),
-                        )
-                        .at(line_span),
-                    );
-                }
+        if let Some((major, minor)) = parse_version(v) {
+            generation = if (major, minor) < (0, 5) {
+                Generation::Legacy
+            } else {
+                Generation::Modern
+            };
+        } else {
+            generation = Generation::Modern;
+            if format == Format::Starlark {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "unknown-format",
+                        format!(
+                            "cannot read selector version {v:?}; using the modern Starlark library"
+                        ),
+                    )
+                    .at(line_span),
+                );
             }
         }
     }

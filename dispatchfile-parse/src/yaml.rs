@@ -93,12 +93,12 @@ impl Builder<'_> {
         )
     }
 
-    fn err(&self, code: &'static str, msg: impl Into<String>, span: Span) -> Diagnostic {
+    fn err(code: &'static str, msg: impl Into<String>, span: Span) -> Diagnostic {
         Diagnostic::error(code, msg).at(span)
     }
 
-    fn limit(&self, name: &str, value: usize, span: Span) -> Diagnostic {
-        self.err(
+    fn limit(name: &str, value: usize, span: Span) -> Diagnostic {
+        Self::err(
             "limit-exceeded",
             format!("limit exceeded: {name} ({value})"),
             span,
@@ -116,9 +116,9 @@ impl Builder<'_> {
                     let sp = Span::new(self.file, at, at + 1);
                     // The scanner's own nesting guard sits above ours: report it as our limit.
                     if e.info().contains("recursion limit") {
-                        return Err(self.limit("max_depth", self.limits.max_depth, sp));
+                        return Err(Self::limit("max_depth", self.limits.max_depth, sp));
                     }
-                    return Err(self.err("parse", e.info().to_owned(), sp));
+                    return Err(Self::err("parse", e.info().to_owned(), sp));
                 }
             };
             let sp = self.span(ys);
@@ -128,7 +128,7 @@ impl Builder<'_> {
                 Event::DocumentStart(_) => {
                     documents += 1;
                     if documents > 1 {
-                        return Err(self.err(
+                        return Err(Self::err(
                             "parse",
                             "a Dispatchfile holds exactly one YAML document",
                             sp,
@@ -142,19 +142,19 @@ impl Builder<'_> {
                 }
                 Event::Alias(id) => {
                     if self.open_anchors.contains(&id) {
-                        return Err(self.err(
+                        return Err(Self::err(
                             "parse",
                             "alias refers to a node that contains it (alias cycle)",
                             sp,
                         ));
                     }
                     let Some(node) = self.anchors.get(&id).cloned() else {
-                        return Err(self.err("parse", "alias to an unknown anchor", sp));
+                        return Err(Self::err("parse", "alias to an unknown anchor", sp));
                     };
                     let count = count_nodes(&node);
                     self.alias_nodes = self.alias_nodes.saturating_add(count);
                     if self.alias_nodes > self.limits.yaml_max_alias_nodes {
-                        return Err(self.limit(
+                        return Err(Self::limit(
                             "yaml_max_alias_nodes",
                             self.limits.yaml_max_alias_nodes,
                             sp,
@@ -165,7 +165,7 @@ impl Builder<'_> {
                     self.push_node(node, scalar)?;
                 }
                 Event::SequenceStart(anchor, tag) => {
-                    self.check_tag(tag.as_deref(), "seq", sp)?;
+                    Self::check_tag(tag.as_deref(), "seq", sp)?;
                     self.open(anchor, sp)?;
                     self.stack.push(Frame::Seq {
                         items: Vec::new(),
@@ -174,7 +174,7 @@ impl Builder<'_> {
                     });
                 }
                 Event::MappingStart(anchor, tag) => {
-                    self.check_tag(tag.as_deref(), "map", sp)?;
+                    Self::check_tag(tag.as_deref(), "map", sp)?;
                     self.open(anchor, sp)?;
                     self.stack.push(Frame::Map {
                         entries: Vec::new(),
@@ -186,7 +186,7 @@ impl Builder<'_> {
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
                     let Some(frame) = self.stack.pop() else {
-                        return Err(self.err("parse", "unbalanced end of collection", sp));
+                        return Err(Self::err("parse", "unbalanced end of collection", sp));
                     };
                     let (value, start, anchor) = match frame {
                         Frame::Seq {
@@ -209,7 +209,7 @@ impl Builder<'_> {
             }
         }
         self.root.take().ok_or_else(|| {
-            self.err(
+            Self::err(
                 "parse",
                 "the file is empty: a Dispatchfile must be a YAML mapping",
                 Span::new(self.file, 0, 0).to(last_span),
@@ -220,14 +220,18 @@ impl Builder<'_> {
     fn count(&mut self, n: usize, sp: Span) -> Result<(), Diagnostic> {
         self.nodes = self.nodes.saturating_add(n);
         if self.nodes > self.limits.max_document_nodes {
-            return Err(self.limit("max_document_nodes", self.limits.max_document_nodes, sp));
+            return Err(Self::limit(
+                "max_document_nodes",
+                self.limits.max_document_nodes,
+                sp,
+            ));
         }
         Ok(())
     }
 
     fn open(&mut self, anchor: usize, sp: Span) -> Result<(), Diagnostic> {
         if self.stack.len() + 1 > self.limits.max_depth {
-            return Err(self.limit("max_depth", self.limits.max_depth, sp));
+            return Err(Self::limit("max_depth", self.limits.max_depth, sp));
         }
         self.count(1, sp)?;
         if anchor != 0 {
@@ -235,7 +239,7 @@ impl Builder<'_> {
         }
         // A collection used as a mapping key.
         if let Some(Frame::Map { key: None, .. }) = self.stack.last() {
-            return Err(self.err(
+            return Err(Self::err(
                 "parse",
                 "complex mapping keys are not supported; keys must be scalars",
                 sp,
@@ -250,11 +254,11 @@ impl Builder<'_> {
         }
     }
 
-    fn check_tag(&self, tag: Option<&Tag>, want: &str, sp: Span) -> Result<(), Diagnostic> {
+    fn check_tag(tag: Option<&Tag>, want: &str, sp: Span) -> Result<(), Diagnostic> {
         match tag {
             None => Ok(()),
             Some(t) if is_core(t) && t.suffix == want => Ok(()),
-            Some(t) => Err(self.err(
+            Some(t) => Err(Self::err(
                 "parse",
                 format!(
                     "unsupported YAML tag \"{t}\" on a {}",
@@ -289,7 +293,7 @@ impl Builder<'_> {
                 "bool" => match resolve_plain(text) {
                     Value::Bool(b) => Value::Bool(b),
                     _ => {
-                        return Err(self.err(
+                        return Err(Self::err(
                             "parse",
                             format!("{text:?} is not a boolean (!!bool)"),
                             sp,
@@ -301,7 +305,7 @@ impl Builder<'_> {
                         Value::Number(n)
                     }
                     _ => {
-                        return Err(self.err(
+                        return Err(Self::err(
                             "parse",
                             format!("{text:?} is not a number (!!{})", t.suffix),
                             sp,
@@ -309,14 +313,20 @@ impl Builder<'_> {
                     }
                 },
                 other => {
-                    return Err(self.err(
+                    return Err(Self::err(
                         "parse",
                         format!("unsupported YAML tag \"!!{other}\" on a scalar"),
                         sp,
                     ));
                 }
             },
-            Some(t) => return Err(self.err("parse", format!("unsupported YAML tag \"{t}\""), sp)),
+            Some(t) => {
+                return Err(Self::err(
+                    "parse",
+                    format!("unsupported YAML tag \"{t}\""),
+                    sp,
+                ));
+            }
             None if style == ScalarStyle::Plain => resolve_plain(text),
             None => Value::String(text.to_owned()),
         };
@@ -336,7 +346,7 @@ impl Builder<'_> {
                         Value::Null => return Ok(()),
                         _ => node.value.type_name(),
                     };
-                    return Err(self.err(
+                    return Err(Self::err(
                         "type",
                         format!("a YAML Dispatchfile must be a mapping, found {what}"),
                         node.span,

@@ -45,29 +45,26 @@ fn json_and_yaml_dispatchfiles_evaluate_or_fail_with_positions() {
         let errors: Vec<_> = e
             .diagnostics()
             .into_iter()
-            .filter(|d| d.is_error())
+            .filter(dispatchfile_model::Diagnostic::is_error)
             .collect();
-        match &e.decoded.pipeline {
-            Some(p) => {
-                ok += 1;
-                let text = to_canonical_json(p);
-                println!("ok       {name}");
-                if text != to_canonical_json(p) {
-                    problems.push(format!("{name}: canonical output is not deterministic"));
-                }
+        if let Some(p) = &e.decoded.pipeline {
+            ok += 1;
+            let text = to_canonical_json(p);
+            println!("ok       {name}");
+            if text != to_canonical_json(p) {
+                problems.push(format!("{name}: canonical output is not deterministic"));
             }
-            None => {
-                rejected += 1;
-                let first = errors
-                    .first()
-                    .map(|d| d.render(&e.parsed.files, &name))
-                    .unwrap_or_default();
-                println!("rejected {name}: {first}");
-                if errors.is_empty() || errors.iter().any(|d| d.span.is_none()) {
-                    problems.push(format!(
-                        "{name}: rejected without a positioned error: {first}"
-                    ));
-                }
+        } else {
+            rejected += 1;
+            let first = errors
+                .first()
+                .map(|d| d.render(&e.parsed.files, &name))
+                .unwrap_or_default();
+            println!("rejected {name}: {first}");
+            if errors.is_empty() || errors.iter().any(|d| d.span.is_none()) {
+                problems.push(format!(
+                    "{name}: rejected without a positioned error: {first}"
+                ));
             }
         }
     }

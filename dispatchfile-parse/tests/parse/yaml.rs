@@ -1,5 +1,7 @@
 //! The YAML frontend: YAML 1.2 core schema, one document, anchors bounded, spans.
 
+use std::fmt::Write as _;
+
 use dispatchfile_model::{Limits, Value};
 use dispatchfile_parse::{ParseOptions, parse};
 
@@ -94,7 +96,8 @@ fn alias_bomb_is_a_limit_error() {
     let mut text = String::from("#!yaml\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..10 {
         let prev = i - 1;
-        text.push_str(&format!("a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"));
+        let refs = vec![format!("*a{prev}"); 10].join(", ");
+        let _ = writeln!(text, "a{i}: &a{i} [{refs}]");
     }
     let out = rendered(&eval(&text));
     assert!(
