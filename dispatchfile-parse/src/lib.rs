@@ -116,11 +116,19 @@ pub fn parse(source: &[u8], name: &str, options: &ParseOptions<'_>, limits: &Lim
     // An empty Dispatchfile is a mistake in every format (CUE would read it as `{}`).
     if detected.body.trim().is_empty() {
         diagnostics.push(
-            Diagnostic::error("parse", "the file is empty: a Dispatchfile must define a pipeline")
-                .at(Span::new(file, 0, 0)),
+            Diagnostic::error(
+                "parse",
+                "the file is empty: a Dispatchfile must define a pipeline",
+            )
+            .at(Span::new(file, 0, 0)),
         );
         sort_diagnostics(&mut diagnostics);
-        return Parsed { document: None, format: Some(detected.format), files, diagnostics };
+        return Parsed {
+            document: None,
+            format: Some(detected.format),
+            files,
+            diagnostics,
+        };
     }
     let result = match detected.format {
         Format::Json => json::parse(&detected.body, file, limits),
