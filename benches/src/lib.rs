@@ -1,1 +1,326 @@
 //! Shared inputs and peer adapters for the dispatchfile benchmarks.
+//!
+//! Each topic has a module; benches in `benches/<topic>.rs` use it, so every peer in a criterion
+//! group runs on the same inputs.
+
+pub mod glob {
+    //! Inputs for `benches/glob.rs`: a Dispatchfile-sized list of 50 patterns and 10,000 realistic
+    //! branch names and changed paths, plus the peer adapters (globset, fast-glob).
+    //!
+    //! The patterns are ones on which our dialect (SPEC §4.1) and globset with
+    //! `literal_separator(true)` agree: no mid-segment `**`, no empty brace alternatives.
+
+    /// 38 positive and 12 negative patterns: literals, prefixes, extensions, `**`, classes, braces.
+    pub const PATTERNS: [&str; 50] = [
+        "main",
+        "master",
+        "develop",
+        "{staging,production}",
+        "release/*",
+        "release/v[0-9]*",
+        "hotfix/**",
+        "feature/**",
+        "dependabot/**",
+        "renovate/*",
+        "v[0-9]*",
+        "v[0-9].[0-9]*.[0-9]*",
+        "release-*",
+        "*-stable",
+        "src/**/*.rs",
+        "src/**/*.go",
+        "cmd/**",
+        "pkg/**/*.go",
+        "docs/**",
+        "**/*.md",
+        "**/*.{yaml,yml}",
+        "**/Dockerfile",
+        "**/Dispatchfile",
+        "api/v[12]/**",
+        "charts/*/templates/*.yaml",
+        "*.json",
+        "Makefile",
+        "go.{mod,sum}",
+        "Cargo.{toml,lock}",
+        ".github/workflows/*.yml",
+        "web/src/**/*.{ts,tsx}",
+        "scripts/*.sh",
+        "test/**/*_test.go",
+        "**/testdata/**",
+        "deploy/{dev,staging,prod}/**",
+        "infra/terraform/**/*.tf",
+        "tools/??-*",
+        "config/[a-z]*.toml",
+        "!docs/internal/**",
+        "!vendor/**",
+        "!**/node_modules/**",
+        "!release/old-*",
+        "!feature/wip-*",
+        "!**/*_generated.go",
+        "!**/*.pb.go",
+        "!third_party/**",
+        "!dependabot/npm_and_yarn/**",
+        "!*.bak",
+        "!**/.DS_Store",
+        "![0-9]*",
+    ];
+
+    /// A small deterministic generator (64-bit LCG, Knuth's constants), so every run and every peer
+    /// sees the same inputs.
+    #[derive(Debug)]
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            self.0 >> 33
+        }
+
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[(self.next() % items.len() as u64) as usize]
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    const WORDS: [&str; 24] = [
+        "login",
+        "cache",
+        "api",
+        "docs",
+        "parser",
+        "retry",
+        "auth",
+        "ui",
+        "metrics",
+        "deps",
+        "cleanup",
+        "ci",
+        "billing",
+        "search",
+        "upload",
+        "export",
+        "timeout",
+        "logging",
+        "k8s",
+        "helm",
+        "config",
+        "tests",
+        "perf",
+        "old-stuff",
+    ];
+    const DIRS: [&str; 30] = [
+        "src",
+        "pkg",
+        "cmd",
+        "docs",
+        "internal",
+        "web/src",
+        "vendor/github.com/x/y",
+        "node_modules/lodash",
+        "api/v1",
+        "api/v2",
+        "api/v3",
+        "charts/app",
+        "charts/app/templates",
+        "deploy/dev",
+        "deploy/prod",
+        "deploy/qa",
+        "test",
+        "test/e2e",
+        "infra/terraform",
+        "infra/terraform/modules/net",
+        "scripts",
+        "tools",
+        "config",
+        ".github/workflows",
+        "third_party/proto",
+        "docs/internal",
+        "src/testdata",
+        "lib",
+        "assets/img",
+        "build",
+    ];
+    const FILES: [&str; 32] = [
+        "main.rs",
+        "lib.rs",
+        "mod.rs",
+        "main.go",
+        "server.go",
+        "server_test.go",
+        "types_generated.go",
+        "api.pb.go",
+        "README.md",
+        "CHANGELOG.md",
+        "values.yaml",
+        "deployment.yaml",
+        "ci.yml",
+        "package.json",
+        "tsconfig.json",
+        "index.ts",
+        "App.tsx",
+        "Cargo.toml",
+        "Cargo.lock",
+        "go.mod",
+        "go.sum",
+        "Makefile",
+        "Dockerfile",
+        "Dispatchfile",
+        "run.sh",
+        "main.tf",
+        "app.toml",
+        "logo.png",
+        "notes.txt",
+        "data.bak",
+        ".DS_Store",
+        "ab-gen",
+    ];
+
+    fn branch(r: &mut Lcg) -> String {
+        let n = r.below(1000);
+        let w = r.pick(&WORDS);
+        match r.below(14) {
+            0 => r
+                .pick(&[
+                    "main",
+                    "master",
+                    "develop",
+                    "staging",
+                    "production",
+                    "trunk",
+                ])
+                .to_owned(),
+            1..=3 => format!("feature/{w}-{n}"),
+            4 => format!("feature/wip-{w}"),
+            5 => format!("release/{}.{}", r.below(5), r.below(20)),
+            6 => format!("release/v{}.{}.{}", r.below(5), r.below(20), r.below(9)),
+            7 => format!("v{}.{}.{}", r.below(5), r.below(20), r.below(9)),
+            8 => format!("hotfix/{w}/{n}"),
+            9 => format!(
+                "dependabot/{}/{w}-{n}",
+                r.pick(&["npm_and_yarn", "cargo", "go_modules"])
+            ),
+            10 => format!("renovate/{w}"),
+            11 => format!("users/{}/{w}", r.pick(&["alice", "bob", "carol"])),
+            12 => format!("release-{n}"),
+            _ => format!("{w}-{}", r.pick(&["stable", "beta", "fix"])),
+        }
+    }
+
+    fn path(r: &mut Lcg) -> String {
+        let mut p = String::new();
+        if r.below(5) != 0 {
+            p.push_str(r.pick(&DIRS));
+            p.push('/');
+            for _ in 0..r.below(3) {
+                p.push_str(r.pick(&WORDS));
+                p.push('/');
+            }
+        }
+        p.push_str(r.pick(&FILES));
+        p
+    }
+
+    /// 10,000 inputs, alternately a branch name and a changed path, from a fixed seed.
+    #[must_use]
+    pub fn inputs() -> Vec<String> {
+        let mut r = Lcg(0x00d1_5ba7_c4f1_1e00);
+        (0..10_000)
+            .map(|i| {
+                if i % 2 == 0 {
+                    branch(&mut r)
+                } else {
+                    path(&mut r)
+                }
+            })
+            .collect()
+    }
+
+    /// Our compiled list: one `GlobSet` holding positives and negatives.
+    ///
+    /// # Panics
+    ///
+    /// If a pattern of [`PATTERNS`] is invalid (it is a fixed list).
+    #[must_use]
+    pub fn dispatch_trigger(patterns: &[&str]) -> dispatch_trigger::GlobSet {
+        let mut b = dispatch_trigger::GlobSetBuilder::new();
+        for p in patterns {
+            b.add(dispatch_trigger::Glob::new(p).expect("bench patterns are valid"));
+        }
+        b.build().expect("50 patterns are within the limits")
+    }
+
+    /// globset's best shape for the list rule: one `GlobSet` for the positives, one for the
+    /// negatives (leading `!` removed), `literal_separator(true)`.
+    #[derive(Debug)]
+    pub struct GlobsetList {
+        positive: globset::GlobSet,
+        negative: globset::GlobSet,
+    }
+
+    impl GlobsetList {
+        /// Compiles `patterns`.
+        ///
+        /// # Panics
+        ///
+        /// If globset rejects a pattern (the fixed list is accepted).
+        #[must_use]
+        pub fn new(patterns: &[&str]) -> GlobsetList {
+            let mut pos = globset::GlobSetBuilder::new();
+            let mut neg = globset::GlobSetBuilder::new();
+            for p in patterns {
+                let (set, body) = match p.strip_prefix('!') {
+                    Some(body) => (&mut neg, body),
+                    None => (&mut pos, *p),
+                };
+                set.add(
+                    globset::GlobBuilder::new(body)
+                        .literal_separator(true)
+                        .build()
+                        .expect("globset accepts it"),
+                );
+            }
+            GlobsetList {
+                positive: pos.build().expect("globset builds it"),
+                negative: neg.build().expect("globset builds it"),
+            }
+        }
+
+        /// The list rule of SPEC §4.2 with globset.
+        #[must_use]
+        pub fn is_match(&self, s: &str) -> bool {
+            (self.positive.is_empty() || self.positive.is_match(s)) && !self.negative.is_match(s)
+        }
+    }
+
+    /// fast-glob has no compile step: the list rule over 50 `glob_match` calls.
+    #[derive(Debug)]
+    pub struct FastGlobList {
+        positive: Vec<String>,
+        negative: Vec<String>,
+    }
+
+    impl FastGlobList {
+        /// Splits `patterns` into positives and negatives.
+        #[must_use]
+        pub fn new(patterns: &[&str]) -> FastGlobList {
+            let (neg, pos): (Vec<&str>, Vec<&str>) =
+                patterns.iter().partition(|p| p.starts_with('!'));
+            FastGlobList {
+                positive: pos.into_iter().map(str::to_owned).collect(),
+                negative: neg.into_iter().map(|p| p[1..].to_owned()).collect(),
+            }
+        }
+
+        /// The list rule of SPEC §4.2 with fast-glob.
+        #[must_use]
+        pub fn is_match(&self, s: &str) -> bool {
+            (self.positive.is_empty() || self.positive.iter().any(|p| fast_glob::glob_match(p, s)))
+                && !self.negative.iter().any(|p| fast_glob::glob_match(p, s))
+        }
+    }
+}

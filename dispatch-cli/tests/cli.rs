@@ -1,7 +1,12 @@
 //! Integration tests for the `dispatch` binary.
+#![allow(clippy::disallowed_methods, reason = "the CLI tests run the binary and write temporary files")]
 
 mod cli {
     mod eval_cmd;
+    mod graph_cmd;
+    mod hostile;
+    mod match_cmd;
+    mod render_cmd;
 
     use std::io::Write;
     use std::process::{Command, Output, Stdio};

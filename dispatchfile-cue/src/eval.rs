@@ -254,8 +254,13 @@ pub(crate) struct Eval<'a> {
     empty: Rc<[u32]>,
 }
 
-/// Steps charged for creating a vertex (its memory dominates an evaluation's footprint).
-const VERTEX_STEPS: u64 = 4;
+/// Steps charged for creating a vertex (its memory dominates an evaluation's footprint). With
+/// the default budget of 10,000,000 steps, a weight of 16 keeps a runaway evaluation (such as a
+/// comprehension producing ten million elements) below a few hundred megabytes.
+const VERTEX_STEPS: u64 = 16;
+
+/// Steps charged for creating an environment (a comprehension iteration or a `let` binding).
+const ENV_STEPS: u64 = 4;
 
 /// How deep disjuncts inside disjuncts are validated (see `Eval::validate`).
 const MAX_VALIDATE: usize = 4;
@@ -345,7 +350,7 @@ impl<'a> Eval<'a> {
     }
 
     fn new_env(&mut self, parent: EnvId, frame: Frame) -> EnvId {
-        self.steps += 1;
+        self.steps += ENV_STEPS;
         self.envs.push(Env {
             parent: Some(parent),
             frame,

@@ -31,7 +31,13 @@ impl fmt::Display for ModuleRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ModuleRef::Local { path } => f.write_str(path),
-            ModuleRef::Remote { host, owner, repo, path, version } => {
+            ModuleRef::Remote {
+                host,
+                owner,
+                repo,
+                path,
+                version,
+            } => {
                 write!(f, "{host}/{owner}/{repo}/{path}")?;
                 if let Some(v) = version {
                     write!(f, "@{v}")?;
@@ -68,7 +74,9 @@ impl std::error::Error for LoadError {}
 
 /// Provides modules the embedded catalog does not have. The library never touches disk or network:
 /// the embedder implements this (the `dispatch` CLI reads a vendor directory).
-pub trait ModuleLoader {
+///
+/// Loaders are `Sync` because evaluation runs on a helper thread with a large stack.
+pub trait ModuleLoader: Sync {
     /// Loads `module`, or says why not.
     fn load(&self, module: &ModuleRef) -> Result<ModuleSource, LoadError>;
 }

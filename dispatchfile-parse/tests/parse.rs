@@ -8,6 +8,7 @@ mod parse {
     mod corpus;
     mod diagnostics;
     mod json;
+    mod starlark;
     mod yaml;
 
     use dispatchfile_model::{Diagnostic, Limits};

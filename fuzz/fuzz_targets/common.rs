@@ -28,19 +28,44 @@ pub fn check(data: &[u8], format: Format) {
     let diagnostics = e.diagnostics();
     for d in &diagnostics {
         if let Some(span) = d.span {
-            let file = e.parsed.files.get(span.file).expect("a span names a known file");
-            assert!(span.start <= span.end && span.end as usize <= file.text().len().max(1) + 1, "span {span:?} outside {}", file.name());
+            let file = e
+                .parsed
+                .files
+                .get(span.file)
+                .expect("a span names a known file");
+            assert!(
+                span.start <= span.end && span.end as usize <= file.text().len().max(1) + 1,
+                "span {span:?} outside {}",
+                file.name()
+            );
         }
     }
     let has_error = diagnostics.iter().any(|d| d.is_error());
-    assert_eq!(e.decoded.pipeline.is_some(), !has_error, "a pipeline comes back exactly when no error was reported");
+    assert_eq!(
+        e.decoded.pipeline.is_some(),
+        !has_error,
+        "a pipeline comes back exactly when no error was reported"
+    );
     if let Some(p) = &e.decoded.pipeline {
         let text = to_canonical_json(p);
-        assert_eq!(text, to_canonical_json(p), "canonical output is deterministic");
+        assert_eq!(
+            text,
+            to_canonical_json(p),
+            "canonical output is deterministic"
+        );
         let mut json_options = ParseOptions::default();
         json_options.format = Some(Format::Json);
-        let again = evaluate(text.as_bytes(), "canonical", &json_options, &Limits::default());
+        let again = evaluate(
+            text.as_bytes(),
+            "canonical",
+            &json_options,
+            &Limits::default(),
+        );
         let back = again.decoded.pipeline.expect("canonical output decodes");
-        assert_eq!(to_canonical_json(&back), text, "canonical output is a fixed point");
+        assert_eq!(
+            to_canonical_json(&back),
+            text,
+            "canonical output is a fixed point"
+        );
     }
 }

@@ -4,4 +4,7 @@
 #[path = "common.rs"]
 mod common;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| common::check(data, dispatchfile_parse::Format::Starlark));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| common::check(
+    data,
+    dispatchfile_parse::Format::Starlark
+));

@@ -1,18 +1,958 @@
-//! The Starlark frontend and the Dispatch standard library (SPEC §3.5). Work in progress.
+//! The Starlark frontend and the Dispatch standard library (SPEC §3.5).
+//!
+//! A Dispatchfile is parsed and evaluated with the `starlark` crate inside the guards of SPEC §6:
+//! the source size and a token-level nesting estimate are checked before parsing, the AST depth
+//! after it (explicit stack), `+`, `*` and `range` are guarded natives, a statement hook spends the
+//! statement budget and checks the heap cap, and the whole evaluation runs on a thread with a
+//! large stack whose panics become errors. The builtins write the main pipeline into a
+//! per-evaluation [`value::Store`], which becomes the [`Document`] at the end.
 
-use dispatchfile_model::{Diagnostic, FileId, Files, Limits};
+mod catalog;
+mod convert;
+mod guard;
+mod schema;
+mod value;
 
-use crate::{Detected, FrontendResult, ParseOptions};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, OnceLock};
+
+use dispatchfile_model::{
+    Diagnostic, Document, Entry, FileId, Files, Limits, Node, Span, Value as NodeValue,
+};
+use starlark::PrintHandler;
+use starlark::environment::{FrozenModule, Globals, GlobalsBuilder, LibraryExtension, Module};
+use starlark::eval::{BeforeStmtFunc, Evaluator, FileLoader};
+use starlark::syntax::{AstModule, Dialect};
+use starlark::values::structs::AllocStruct;
+use starlark::values::{FrozenValue, Value};
+use starlark_syntax::syntax::ast::StmtP;
+
+use crate::loader::{ModuleLoader, ModuleRef};
+use crate::{Detected, FrontendResult, Generation, ParseOptions};
+
+use guard::{LimitError, MAX_NESTING_ESTIMATE, StatementHook};
+use schema::{COREV1, METAV1, P, Registry};
+use value::{Builtin, Constructor, DispatchError, Kind, Store};
+
+/// Stack bytes reserved per level of value nesting. Formatting and hashing recurse once per
+/// level (up to about 180 bytes a level in release builds); nesting is bounded by the heap cap,
+/// since each level is an allocation of at least 24 bytes.
+#[cfg(not(target_family = "wasm"))]
+const STACK_PER_LEVEL: usize = 256;
+
+/// The evaluation thread's stack: enough for the deepest structure the heap cap allows (only
+/// touched pages are committed), at least 64 MiB for the parser and the compiler.
+#[cfg(not(target_family = "wasm"))]
+fn stack_bytes(limits: &Limits) -> usize {
+    (limits.starlark_max_heap_bytes / 24)
+        .saturating_mul(STACK_PER_LEVEL)
+        .clamp(64 << 20, 8 << 30)
+}
+
+/// The Starlark dialect of Dispatchfiles and modules (SPEC §3.5): nested `def`, `lambda`,
+/// top-level `if`/`for`, keyword-only parameters; no f-strings, no type annotations; loaded
+/// symbols are not re-exported (as in Go Starlark, which Dispatch used).
+fn dialect() -> Dialect {
+    Dialect {
+        enable_top_level_stmt: true,
+        enable_keyword_only_arguments: true,
+        enable_load_reexport: false,
+        ..Dialect::Standard
+    }
+}
 
 /// Evaluates a Starlark Dispatchfile into a document.
 pub(crate) fn evaluate(
     detected: &Detected,
     file: FileId,
-    _name: &str,
-    _options: &ParseOptions<'_>,
-    _limits: &Limits,
-    _files: &mut Files,
+    name: &str,
+    options: &ParseOptions<'_>,
+    limits: &Limits,
+    files: &mut Files,
 ) -> FrontendResult {
-    let _ = (detected, file);
-    Err(vec![Diagnostic::error("unsupported", "Starlark Dispatchfiles are not supported yet")])
+    let backup = files.clone();
+    let taken = std::mem::take(files);
+    let body = detected.body.as_str();
+    let generation = detected.generation;
+    let loader = options.loader;
+    let job = move || run(body, file, name, generation, loader, limits, taken);
+    if let Some((result, back)) = on_big_stack(limits, job) {
+        *files = back;
+        result
+    } else {
+        *files = backup;
+        Err(vec![
+            Diagnostic::error(
+                "starlark",
+                "internal error: the Starlark evaluation failed unexpectedly",
+            )
+            .at(Span::new(file, 0, 0)),
+        ])
+    }
+}
+
+/// Runs `f` on a thread with a large stack; a panic becomes `None`. When the system refuses
+/// the reservation (a small address-space limit), a 64 MiB stack is used: the parser and the
+/// compiler stay within it thanks to the nesting guards, and such a process cannot build
+/// structures deep enough to need more.
+#[cfg(not(target_family = "wasm"))]
+fn on_big_stack<R: Send>(limits: &Limits, f: impl FnOnce() -> R + Send) -> Option<R> {
+    let slot = Mutex::new(Some(f));
+    let run = || slot.lock().ok().and_then(|mut s| s.take()).map(|f| f());
+    std::thread::scope(|s| {
+        for size in [stack_bytes(limits), 64 << 20] {
+            let spawned = std::thread::Builder::new()
+                .name("dispatch-starlark".to_owned())
+                .stack_size(size)
+                .spawn_scoped(s, run);
+            if let Ok(handle) = spawned {
+                return handle.join().ok().flatten();
+            }
+        }
+        None
+    })
+}
+
+/// Without threads, run in place; a panic becomes `None`.
+#[cfg(target_family = "wasm")]
+fn on_big_stack<R: Send>(_limits: &Limits, f: impl FnOnce() -> R + Send) -> Option<R> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
+}
+
+fn run(
+    body: &str,
+    file: FileId,
+    name: &str,
+    generation: Generation,
+    loader: Option<&dyn ModuleLoader>,
+    limits: &Limits,
+    files: Files,
+) -> (FrontendResult, Files) {
+    let store = Store::new(files, limits);
+    store
+        .state
+        .borrow_mut()
+        .file_ids
+        .insert(name.to_owned(), file);
+    let session = Session {
+        store,
+        loader,
+        limits,
+        generation,
+        cache: RefCell::new(HashMap::new()),
+        loading: RefCell::new(Vec::new()),
+        modules: RefCell::new(HashSet::new()),
+    };
+    let result = session.root(body, file, name);
+    let state = session.store.state.into_inner();
+    let result = result.map(|doc| (doc, state.warnings));
+    (result, state.files)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Globals and the embedded catalog (built once per process from constants)
+
+/// The Starlark library of Dispatchfiles: the standard functions plus `struct` and `print`.
+const EXTENSIONS: [LibraryExtension; 2] = [LibraryExtension::StructType, LibraryExtension::Print];
+
+/// The unguarded originals of the functions the guards wrap.
+fn originals() -> &'static Globals {
+    static ORIGINALS: OnceLock<Globals> = OnceLock::new();
+    ORIGINALS.get_or_init(|| GlobalsBuilder::extended_by(&EXTENSIONS).build())
+}
+
+fn original(name: &str) -> Option<FrozenValue> {
+    originals().iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+}
+
+fn builder() -> GlobalsBuilder {
+    let reg = Registry::get();
+    let mut b = GlobalsBuilder::extended_by(&EXTENSIONS);
+    let builtin = |kind| Builtin { kind, inner: None };
+    b.set("task", builtin(Kind::Task));
+    b.set("resource", builtin(Kind::Resource));
+    b.set("action", builtin(Kind::Action));
+    b.set("_dispatch_add", builtin(Kind::Add));
+    b.set("_dispatch_mul", builtin(Kind::Mul));
+    b.set("_dispatch_percent", builtin(Kind::Percent));
+    b.set(
+        "range",
+        Builtin {
+            kind: Kind::Range,
+            inner: original("range"),
+        },
+    );
+    for name in ["str", "repr", "print", "fail"] {
+        b.set(
+            name,
+            Builtin {
+                kind: Kind::Formatting(name),
+                inner: original(name),
+            },
+        );
+    }
+    let ns = |b: &mut GlobalsBuilder, name: &str| {
+        for s in reg.namespace(name) {
+            b.set(s.short(), Constructor { schema: s });
+        }
+    };
+    b.namespace("p", |b| ns(b, P));
+    b.namespace("k8s", |b| {
+        b.namespace("corev1", |b| ns(b, COREV1));
+        b.namespace("metav1", |b| ns(b, METAV1));
+        b.set("resource_quantity", builtin(Kind::ResourceQuantity));
+    });
+    b.namespace("v1", |b| ns(b, COREV1));
+    b
+}
+
+/// The predeclared names of every generation, and of catalog modules.
+fn modern_globals() -> &'static Globals {
+    static MODERN: OnceLock<Globals> = OnceLock::new();
+    MODERN.get_or_init(|| builder().build())
+}
+
+/// The legacy sugar of `#!starlark` and versions below v0.5: catalog tag 0.0.1 behaviour.
+const LEGACY_SUGAR: [(&str, &[&str]); 2] = [
+    (
+        "pipeline_0_0_1",
+        &[
+            "gitResource",
+            "imageResource",
+            "storageResource",
+            "push",
+            "tag",
+            "pullRequest",
+            "secretVar",
+            "volume",
+            "resourceVar",
+            "clean",
+        ],
+    ),
+    ("docker_0_0_1", &["dindTask"]),
+];
+
+fn legacy_globals() -> Result<&'static Globals, String> {
+    static LEGACY: OnceLock<Result<Globals, String>> = OnceLock::new();
+    LEGACY
+        .get_or_init(|| {
+            let mut b = builder();
+            for (id, names) in LEGACY_SUGAR {
+                let module = catalog_module(id)?;
+                for n in names {
+                    let v = module.get(n).map_err(|e| format!("{id}: {e}"))?;
+                    let frozen = v.owned_value(b.frozen_heap()).unpack_frozen();
+                    if let Some(f) = frozen {
+                        b.set(n, f);
+                    }
+                }
+            }
+            Ok(b.build())
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// The code map name of a catalog variant.
+fn catalog_key(id: &str) -> String {
+    format!("<catalog:{id}>")
+}
+
+/// A catalog variant, evaluated once per process and frozen. Catalog modules only define
+/// functions; everything they do happens when a Dispatchfile calls them, inside its evaluation.
+fn catalog_module(id: &str) -> Result<FrozenModule, String> {
+    static CACHE: OnceLock<Mutex<HashMap<String, FrozenModule>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(m) = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(id)
+    {
+        return Ok(m.clone());
+    }
+    let variant = catalog::variant(id).ok_or_else(|| format!("no embedded catalog file {id}"))?;
+    let ast = AstModule::parse(&catalog_key(id), variant.source.to_owned(), &dialect())
+        .map_err(|e| format!("{id}: {e}"))?;
+    let mut loads = Loaded::default();
+    for load in ast.loads() {
+        let dep = load
+            .module_id
+            .strip_prefix("catalog:")
+            .ok_or_else(|| format!("{id}: bad load"))?;
+        loads
+            .0
+            .insert(load.module_id.to_owned(), catalog_module(dep)?);
+    }
+    let frozen = Module::with_temp_heap(|module| -> Result<FrozenModule, String> {
+        {
+            let mut eval = Evaluator::new(&module);
+            eval.set_loader(&loads);
+            eval.eval_module(ast, modern_globals())
+                .map_err(|e| format!("{id}: {e}"))?;
+        }
+        module.freeze().map_err(|e| format!("{id}: {e:?}"))
+    })?;
+    cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(id.to_owned(), frozen.clone());
+    Ok(frozen)
+}
+
+/// The catalog variants `id` loads, itself included, transitively.
+fn catalog_closure(id: &'static str, out: &mut Vec<&'static str>) {
+    if out.contains(&id) {
+        return;
+    }
+    out.push(id);
+    let Some(v) = catalog::variant(id) else {
+        return;
+    };
+    for part in v.source.split("load(\"catalog:").skip(1) {
+        let dep = part.split('"').next().unwrap_or("");
+        if let Some(d) = catalog::variant(dep) {
+            catalog_closure(d.id, out);
+        }
+    }
+}
+
+/// Loaded modules by the string written in `load()`.
+#[derive(Default)]
+struct Loaded(HashMap<String, FrozenModule>);
+
+impl FileLoader for Loaded {
+    fn load(&self, path: &str) -> starlark::Result<FrozenModule> {
+        self.0
+            .get(path)
+            .cloned()
+            .ok_or_else(|| value::err(format!("cannot load \"{path}\"")))
+    }
+}
+
+/// Discards `print()` output: a library does not write to standard output.
+struct Silent;
+
+impl PrintHandler for Silent {
+    fn println(&self, _text: &str) -> starlark::Result<()> {
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Module references
+
+/// The module a `load()` is written in, which decides what a leading `/` means.
+#[derive(Debug, Clone)]
+enum From {
+    /// The Dispatchfile or a module of its repository.
+    Local,
+    /// A remote module `host/owner/repo/…@version`.
+    Remote {
+        host: String,
+        owner: String,
+        repo: String,
+        version: Option<String>,
+    },
+}
+
+/// What a `load()` resolves to.
+#[derive(Debug, Clone)]
+enum Target {
+    /// An embedded catalog module at a tag index.
+    Catalog { module: String, tag: usize },
+    /// A module for the embedder's loader; `note` is added when the loader cannot provide it.
+    External {
+        module: ModuleRef,
+        note: Option<String>,
+    },
+}
+
+fn resolve(spec: &str, from: &From) -> Result<Target, String> {
+    if let Some(path) = spec.strip_prefix('/') {
+        return match from {
+            From::Local => Ok(Target::External {
+                module: ModuleRef::Local {
+                    path: spec.to_owned(),
+                },
+                note: None,
+            }),
+            From::Remote {
+                host,
+                owner,
+                repo,
+                version,
+            } => {
+                let mut full = format!("{host}/{owner}/{repo}/{path}");
+                if let Some(v) = version {
+                    full.push('@');
+                    full.push_str(v);
+                }
+                resolve(&full, &From::Local)
+            }
+        };
+    }
+    let (location, version) = match spec.split_once('@') {
+        Some((l, v)) => (l, Some(v)),
+        None => (spec, None),
+    };
+    let parts: Vec<&str> = location.splitn(4, '/').collect();
+    let [host, owner, repo, path] = parts.as_slice() else {
+        return Err(format!(
+            "invalid module reference \"{spec}\": expected <host>/<owner>/<repo>/<path>[@<version>]"
+        ));
+    };
+    if [host, owner, repo, path].iter().any(|p| p.is_empty()) || version.is_some_and(str::is_empty)
+    {
+        return Err(format!(
+            "invalid module reference \"{spec}\": expected <host>/<owner>/<repo>/<path>[@<version>]"
+        ));
+    }
+    let module = ModuleRef::Remote {
+        host: (*host).to_owned(),
+        owner: (*owner).to_owned(),
+        repo: (*repo).to_owned(),
+        path: (*path).to_owned(),
+        version: version.map(str::to_owned),
+    };
+    let catalog_path = format!("{host}/{owner}/{repo}/{path}");
+    if let Some(m) = catalog_path.strip_prefix(catalog::PREFIX) {
+        let tag = match version {
+            None => Some(catalog::DEFAULT_TAG),
+            Some(v) => catalog::tag_index(v),
+        };
+        if let Some(t) = tag
+            && catalog::variant_for(m, t).is_some()
+        {
+            return Ok(Target::Catalog {
+                module: m.to_owned(),
+                tag: t,
+            });
+        }
+        let note = match (tag, catalog::tag_range(m)) {
+            (None, _) => format!(
+                "the embedded catalog has versions {}",
+                catalog::TAGS.join(", ")
+            ),
+            (Some(_), Some(range)) => format!("the embedded catalog has {m} at {range}"),
+            (Some(_), None) => format!("the embedded catalog has no module {m}"),
+        };
+        return Ok(Target::External {
+            module,
+            note: Some(note),
+        });
+    }
+    Ok(Target::External { module, note: None })
+}
+
+fn module_from(m: &ModuleRef) -> From {
+    match m {
+        ModuleRef::Remote {
+            host,
+            owner,
+            repo,
+            version,
+            ..
+        } => From::Remote {
+            host: host.clone(),
+            owner: owner.clone(),
+            repo: repo.clone(),
+            version: version.clone(),
+        },
+        _ => From::Local,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The evaluation
+
+struct Session<'a> {
+    store: Store,
+    loader: Option<&'a dyn ModuleLoader>,
+    limits: &'a Limits,
+    generation: Generation,
+    /// Evaluated external modules by reference.
+    cache: RefCell<HashMap<String, FrozenModule>>,
+    /// References being loaded (to find cycles).
+    loading: RefCell<Vec<String>>,
+    /// Distinct modules loaded so far.
+    modules: RefCell<HashSet<String>>,
+}
+
+/// A parsed module ready to run, or the diagnostics that stopped it.
+type Prepared = Result<(AstModule, Loaded), Vec<Diagnostic>>;
+
+impl Session<'_> {
+    fn globals(&self) -> Result<&'static Globals, Vec<Diagnostic>> {
+        match self.generation {
+            Generation::Modern => Ok(modern_globals()),
+            Generation::Legacy => legacy_globals().map_err(|e| {
+                vec![Diagnostic::error(
+                    "starlark",
+                    format!("internal error in the embedded catalog: {e}"),
+                )]
+            }),
+        }
+    }
+
+    fn span(&self, fs: &starlark::codemap::FileSpan) -> Option<Span> {
+        self.store.span(
+            fs.file.filename(),
+            fs.span.begin().get(),
+            fs.span.end().get(),
+        )
+    }
+
+    /// Parses `text` (code map name `key`, file `file`), applies the guards and loads its modules.
+    fn prepare(&self, key: &str, file: FileId, text: &str, from: &From) -> Prepared {
+        let whole = Span::new(file, 0, 0);
+        if text.len() > self.limits.max_source_bytes {
+            return Err(vec![limit_diag(
+                "max_source_bytes",
+                self.limits.max_source_bytes as u64,
+                whole,
+            )]);
+        }
+        if guard::nesting_estimate(text) > MAX_NESTING_ESTIMATE {
+            return Err(vec![limit_diag(
+                "max_depth",
+                self.limits.max_depth as u64,
+                whole,
+            )]);
+        }
+        let mut ast = match AstModule::parse(key, text.to_owned(), &dialect()) {
+            Ok(a) => a,
+            Err(e) => return Err(vec![self.diagnostic(&e, "parse")]),
+        };
+        let (depth, (start, end)) = guard::ast_depth(&ast);
+        if depth > self.limits.max_depth {
+            return Err(vec![limit_diag(
+                "max_depth",
+                self.limits.max_depth as u64,
+                Span::new(file, start, end),
+            )]);
+        }
+        let ops: HashMap<String, String> = [
+            ("+", "_dispatch_add"),
+            ("*", "_dispatch_mul"),
+            ("%", "_dispatch_percent"),
+        ]
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
+        ast.replace_binary_operators(&ops);
+        let mut loaded = Loaded::default();
+        let mut errors = Vec::new();
+        for load in ast.loads() {
+            let span = self.span(&load.span).unwrap_or(whole);
+            let symbols: Vec<&str> = load.symbols.values().copied().collect();
+            match self.load(load.module_id, &symbols, from) {
+                Ok(m) => {
+                    loaded.0.insert(load.module_id.to_owned(), m);
+                }
+                Err(msg) => {
+                    let d = match msg {
+                        LoadFailure::Message(m) => Diagnostic::error("load", m).at(span),
+                        LoadFailure::Limit(l) => limit_diag(l.field, l.value, span),
+                        LoadFailure::Module(mut ds) => {
+                            errors.append(&mut ds);
+                            continue;
+                        }
+                    };
+                    errors.push(d);
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok((ast, loaded))
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Sets the limits, hooks and context every evaluator of this evaluation shares.
+    fn setup<'a>(&'a self, eval: &mut Evaluator<'_, 'a, '_>, loaded: &'a Loaded) {
+        eval.extra = Some(&self.store);
+        eval.set_loader(loaded);
+        eval.set_print_handler(&Silent);
+        // GC is off: the heap cap bounds memory, and tracing deep structures would recurse.
+        eval.disable_gc();
+        let _ = eval.set_max_tick_count(self.limits.starlark_max_statements.max(1));
+        let _ = eval.set_max_callstack_size(self.limits.starlark_max_call_depth.max(1));
+        let _ = eval.set_max_heap_size(self.limits.starlark_max_heap_bytes.max(1));
+        eval.before_stmt_for_dap(BeforeStmtFunc::from_dyn(Box::new(StatementHook)));
+    }
+
+    /// The Dispatchfile itself.
+    fn root(&self, body: &str, file: FileId, name: &str) -> Result<Document, Vec<Diagnostic>> {
+        let globals = self.globals()?;
+        let (ast, loaded) = self.prepare(name, file, body, &From::Local)?;
+        let tests = test_functions(&ast);
+        Module::with_temp_heap(|module| -> Result<(), Vec<Diagnostic>> {
+            let mut eval = Evaluator::new(&module);
+            self.setup(&mut eval, &loaded);
+            eval.eval_module(ast, globals)
+                .map_err(|e| vec![self.diagnostic(&e, "starlark")])?;
+            // SPEC §3.5: every top-level `test_*` runs once with an empty struct; changes to the
+            // main pipeline are discarded.
+            let saved = {
+                let st = self.store.state.borrow();
+                (st.pipeline.clone(), st.warnings.len())
+            };
+            for t in &tests {
+                let Some(f) = module.get(t) else { continue };
+                let ctx = eval.heap().alloc(AllocStruct(Vec::<(&str, Value)>::new()));
+                eval.eval_function(f, &[ctx], &[])
+                    .map_err(|e| vec![self.diagnostic(&e, "starlark")])?;
+            }
+            let mut st = self.store.state.borrow_mut();
+            st.pipeline = saved.0;
+            st.warnings.truncate(saved.1);
+            Ok(())
+        })?;
+        Ok(self.document(file, body.len()))
+    }
+
+    /// Loads `spec` as written in a module of kind `from`, checking that it exports `symbols`.
+    fn load(&self, spec: &str, symbols: &[&str], from: &From) -> Result<FrozenModule, LoadFailure> {
+        let target = resolve(spec, from).map_err(LoadFailure::Message)?;
+        match target {
+            Target::Catalog { module, tag } => {
+                self.count(&format!(
+                    "{}{module}@{}",
+                    catalog::PREFIX,
+                    catalog::TAGS[tag]
+                ))?;
+                let variant = catalog::variant_for(&module, tag)
+                    .ok_or_else(|| LoadFailure::Message(format!("cannot load \"{spec}\"")))?;
+                let exports = catalog::exports(&module, tag);
+                for s in symbols {
+                    if !exports.contains(s) {
+                        return Err(LoadFailure::Message(format!(
+                            "\"{s}\" is not exported by {module}@{}{}",
+                            catalog::TAGS[tag],
+                            catalog::missing_hint(&module, tag, s)
+                        )));
+                    }
+                }
+                let frozen = catalog_module(variant.id).map_err(|e| {
+                    LoadFailure::Message(format!("internal error in the embedded catalog: {e}"))
+                })?;
+                let mut ids = Vec::new();
+                catalog_closure(variant.id, &mut ids);
+                for id in ids {
+                    if let Some(v) = catalog::variant(id) {
+                        self.store
+                            .add_file(&catalog_key(id), v.display, v.source, true);
+                    }
+                }
+                Ok(frozen)
+            }
+            Target::External { module, note } => {
+                let key = module.to_string();
+                if let Some(m) = self.cache.borrow().get(&key) {
+                    let m = m.clone();
+                    check_symbols(&m, symbols, &key)?;
+                    return Ok(m);
+                }
+                if self.loading.borrow().contains(&key) {
+                    return Err(LoadFailure::Message(format!(
+                        "load cycle: \"{key}\" loads itself"
+                    )));
+                }
+                self.count(&key)?;
+                let Some(loader) = self.loader else {
+                    return Err(LoadFailure::Message(with_note(
+                        format!("cannot load \"{key}\": no module loader"),
+                        note.as_deref(),
+                    )));
+                };
+                let source = loader
+                    .load(&module)
+                    .map_err(|e| LoadFailure::Message(with_note(e.message, note.as_deref())))?;
+                let code_key = format!("<load:{key}>");
+                let file = self
+                    .store
+                    .add_file(&code_key, &source.name, &source.text, false);
+                self.loading.borrow_mut().push(key.clone());
+                let result = self.module(&code_key, file, &source.text, &module_from(&module));
+                self.loading.borrow_mut().pop();
+                let frozen = result.map_err(LoadFailure::Module)?;
+                self.cache.borrow_mut().insert(key.clone(), frozen.clone());
+                check_symbols(&frozen, symbols, &key)?;
+                Ok(frozen)
+            }
+        }
+    }
+
+    /// Counts a distinct module against `max_modules`.
+    fn count(&self, key: &str) -> Result<(), LoadFailure> {
+        let mut seen = self.modules.borrow_mut();
+        if seen.contains(key) {
+            return Ok(());
+        }
+        if seen.len() >= self.limits.max_modules {
+            return Err(LoadFailure::Limit(LimitError {
+                field: "max_modules",
+                value: self.limits.max_modules as u64,
+            }));
+        }
+        seen.insert(key.to_owned());
+        Ok(())
+    }
+
+    /// Evaluates and freezes a loaded (non-catalog) module.
+    fn module(
+        &self,
+        key: &str,
+        file: FileId,
+        text: &str,
+        from: &From,
+    ) -> Result<FrozenModule, Vec<Diagnostic>> {
+        let globals = self.globals()?;
+        let (ast, loaded) = self.prepare(key, file, text, from)?;
+        Module::with_temp_heap(|module| -> Result<FrozenModule, Vec<Diagnostic>> {
+            {
+                let mut eval = Evaluator::new(&module);
+                self.setup(&mut eval, &loaded);
+                eval.eval_module(ast, globals)
+                    .map_err(|e| vec![self.diagnostic(&e, "starlark")])?;
+            }
+            module.freeze().map_err(|e| {
+                vec![
+                    Diagnostic::error("starlark", format!("cannot freeze the module: {e:?}"))
+                        .at(Span::new(file, 0, 0)),
+                ]
+            })
+        })
+    }
+
+    /// A positioned diagnostic for a Starlark error (`code` unless it is a limit).
+    fn diagnostic(&self, e: &starlark::Error, code: &'static str) -> Diagnostic {
+        let (mut primary, related) = self.error_spans(e);
+        if primary.is_none() {
+            primary = self
+                .store
+                .last_statement
+                .borrow()
+                .as_ref()
+                .and_then(|fs| self.span(fs));
+        }
+        if let Some(l) = limit_of(e, self.limits) {
+            let mut d = limit_diag(l.field, l.value, primary.unwrap_or_default());
+            d.span = primary;
+            return d;
+        }
+        let mut d = Diagnostic::error(code, error_message(e)).at(primary);
+        if let Some(r) = related {
+            d = d.with_related(r, "inside the embedded catalog");
+        }
+        d
+    }
+
+    /// Where an error is reported: the innermost position outside the embedded catalog (a
+    /// catalog function failing on a user's argument is reported at the user's call), plus the
+    /// catalog position when they differ.
+    fn error_spans(&self, e: &starlark::Error) -> (Option<Span>, Option<Span>) {
+        let is_catalog = |name: &str| self.store.state.borrow().catalog.contains(name);
+        let own = e
+            .span()
+            .and_then(|fs| self.span(fs).map(|s| (s, is_catalog(fs.file.filename()))));
+        match own {
+            Some((s, false)) => (Some(s), None),
+            Some((inner, true)) => {
+                let outer = e
+                    .call_stack()
+                    .frames
+                    .iter()
+                    .rev()
+                    .filter_map(|f| f.location.as_ref())
+                    .find(|fs| !is_catalog(fs.file.filename()))
+                    .and_then(|fs| self.span(fs));
+                match outer {
+                    Some(o) => (Some(o), Some(inner)),
+                    None => (Some(inner), None),
+                }
+            }
+            None => {
+                let outer = e
+                    .call_stack()
+                    .frames
+                    .iter()
+                    .rev()
+                    .filter_map(|f| f.location.as_ref())
+                    .find_map(|fs| self.span(fs));
+                (outer, None)
+            }
+        }
+    }
+
+    /// The main pipeline as a document with data-format keys.
+    fn document(&self, file: FileId, len: usize) -> Document {
+        let st = self.store.state.borrow();
+        let p = &st.pipeline;
+        let whole = Span::new(file, 0, len as u32);
+        let mut entries = Vec::new();
+        let map = |elements: &[value::Element]| {
+            let items: Vec<Entry> = elements
+                .iter()
+                .map(|e| Entry {
+                    key: e.name.clone(),
+                    key_span: e.call,
+                    value: e.node.clone(),
+                })
+                .collect();
+            let span = elements.first().map_or(whole, |e| e.call);
+            (span, Node::new(NodeValue::Object(items), whole))
+        };
+        if !p.resources.is_empty() {
+            let (span, node) = map(&p.resources);
+            entries.push(Entry {
+                key: "resource".to_owned(),
+                key_span: span,
+                value: node,
+            });
+        }
+        if !p.tasks.is_empty() {
+            let (span, node) = map(&p.tasks);
+            entries.push(Entry {
+                key: "task".to_owned(),
+                key_span: span,
+                value: node,
+            });
+        }
+        if !p.actions.is_empty() {
+            let span = p.actions.first().map_or(whole, |n| n.span);
+            entries.push(Entry {
+                key: "actions".to_owned(),
+                key_span: span,
+                value: Node::new(NodeValue::Array(p.actions.clone()), whole),
+            });
+        }
+        Document {
+            root: Node::new(NodeValue::Object(entries), whole),
+        }
+    }
+}
+
+/// Why a load failed.
+enum LoadFailure {
+    /// A `load` error at the load statement.
+    Message(String),
+    /// A limit, at the load statement.
+    Limit(LimitError),
+    /// The module itself failed; its own diagnostics say where.
+    Module(Vec<Diagnostic>),
+}
+
+fn check_symbols(m: &FrozenModule, symbols: &[&str], key: &str) -> Result<(), LoadFailure> {
+    for s in symbols {
+        if m.get_option(s).ok().flatten().is_none() {
+            return Err(LoadFailure::Message(format!(
+                "\"{s}\" is not exported by {key}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn with_note(msg: String, note: Option<&str>) -> String {
+    match note {
+        Some(n) => format!("{msg}; {n}"),
+        None => msg,
+    }
+}
+
+fn limit_diag(field: &str, value: u64, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "limit-exceeded",
+        format!("limit exceeded: {field} ({value})"),
+    )
+    .at(span)
+}
+
+/// The limit a Starlark error reports, if it is one.
+fn limit_of(e: &starlark::Error, limits: &Limits) -> Option<LimitError> {
+    use starlark::ErrorKind;
+    let inner = match e.kind() {
+        ErrorKind::StackOverflow(_) => {
+            return Some(LimitError {
+                field: "starlark_max_call_depth",
+                value: limits.starlark_max_call_depth as u64,
+            });
+        }
+        ErrorKind::Native(a)
+        | ErrorKind::Other(a)
+        | ErrorKind::Value(a)
+        | ErrorKind::Function(a) => a,
+        _ => return None,
+    };
+    if let Some(l) = inner.downcast_ref::<LimitError>() {
+        return Some(l.clone());
+    }
+    let text = inner.to_string();
+    if text.contains("ticks has been exceeded") {
+        return Some(LimitError {
+            field: "starlark_max_statements",
+            value: limits.starlark_max_statements,
+        });
+    }
+    if text.contains("Heap memory limit") {
+        return Some(LimitError {
+            field: "starlark_max_heap_bytes",
+            value: limits.starlark_max_heap_bytes as u64,
+        });
+    }
+    if text.contains("Too many recursion levels") || text.contains("call stack overflow") {
+        return Some(LimitError {
+            field: "starlark_max_call_depth",
+            value: limits.starlark_max_call_depth as u64,
+        });
+    }
+    None
+}
+
+/// The message of a Starlark error, without its traceback.
+fn error_message(e: &starlark::Error) -> String {
+    use starlark::ErrorKind;
+    let text = match e.kind() {
+        ErrorKind::Native(a) if a.downcast_ref::<DispatchError>().is_some() => a.to_string(),
+        ErrorKind::Fail(a) => format!("fail: {}", a.to_string().trim()),
+        other => other.to_string(),
+    };
+    let line = text.lines().next().unwrap_or("").trim();
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    let line = line
+        .replace("_dispatch_add", "+")
+        .replace("_dispatch_mul", "*")
+        .replace("_dispatch_percent", "%");
+    // A catalog function used without its `load` (modern Dispatchfiles predeclare no sugar).
+    if let Some(rest) = line.strip_prefix("Variable `") {
+        let name = rest.split('`').next().unwrap_or("");
+        if let Some((module, tag)) = catalog::exporter(name) {
+            return format!(
+                "Variable `{name}` not found; it is not predeclared here: load it, for example with load(\"{}{module}@{tag}\", \"{name}\")",
+                catalog::PREFIX
+            );
+        }
+    }
+    line
+}
+
+/// Names of top-level `def test_*` functions, in definition order.
+fn test_functions(ast: &AstModule) -> Vec<String> {
+    let mut out = Vec::new();
+    let top: Vec<&starlark_syntax::syntax::ast::AstStmt> = match &ast.statement().node {
+        StmtP::Statements(list) => list.iter().collect(),
+        _ => vec![ast.statement()],
+    };
+    for s in top {
+        if let StmtP::Def(def) = &s.node {
+            let name = def.name.ident.as_str();
+            if name.starts_with("test_") && !out.iter().any(|n| n == name) {
+                out.push(name.to_owned());
+            }
+        }
+    }
+    out
 }

@@ -1,0 +1,265 @@
+//! Hostile input through the built binary (issue 5, SPEC §6): every case ends within 2 s and
+//! 512 MB — exit 1 with a `limit exceeded` or positioned error, or, for matching, the right answer.
+//!
+//! The memory bound is an address-space limit (`ulimit -v`) set by `sh` before exec. The time
+//! bound is a hang guard, not a speed measurement: a case that is still running after 2 s is
+//! killed and fails.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TIME_LIMIT: Duration = Duration::from_secs(2);
+const MEMORY_LIMIT_KB: u64 = 512 * 1024;
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `dispatch ARGS` under the memory limit, feeding `stdin`, killing it after the time limit.
+fn run_limited(args: &[&str], stdin: &[u8]) -> Run {
+    let script = format!("ulimit -v {MEMORY_LIMIT_KB}; exec \"$0\" \"$@\"");
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_dispatch"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sh starts");
+    let input = stdin.to_vec();
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
+    let mut stdout_pipe = child.stdout.take().expect("stdout is piped");
+    let mut stderr_pipe = child.stderr.take().expect("stderr is piped");
+    let out_reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stdout_pipe, &mut s);
+        s
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stderr_pipe, &mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait works") {
+            break status;
+        }
+        if start.elapsed() > TIME_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("dispatch {args:?} still running after {TIME_LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let _ = writer.join();
+    let stdout = String::from_utf8_lossy(&out_reader.join().unwrap_or_default()).into_owned();
+    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
+    Run {
+        code: status.code(),
+        stdout,
+        stderr,
+    }
+}
+
+/// A file in a fresh temporary directory (event files for `dispatch match`).
+fn temp_file(name: &str, contents: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("dispatch-hostile-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("temp file");
+    path
+}
+
+/// `dispatch eval -` on input that must be rejected with exit 1 and `fragment` in a positioned message.
+macro_rules! rejected {
+    ($($name:ident: $input:expr => $fragment:literal;)*) => {$(
+        #[test]
+        fn $name() {
+            let input: Vec<u8> = $input;
+            let r = run_limited(&["eval", "-"], &input);
+            assert_eq!(r.code, Some(1), "exit code; stderr: {}", r.stderr);
+            assert!(r.stderr.starts_with("<stdin>:"), "positioned: {}", r.stderr);
+            assert!(r.stderr.contains($fragment), "expected {:?} in {}", $fragment, r.stderr);
+            assert!(r.stdout.is_empty(), "nothing half-done on stdout: {}", r.stdout);
+        }
+    )*};
+}
+
+fn alias_bomb() -> Vec<u8> {
+    let mut text = String::from("#!yaml\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let p = i - 1;
+        text.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    text.into_bytes()
+}
+
+fn nested(prefix: &str, open: &str, close: &str, suffix: &str) -> Vec<u8> {
+    format!(
+        "{prefix}{}{}{suffix}",
+        open.repeat(100_000),
+        close.repeat(100_000)
+    )
+    .into_bytes()
+}
+
+fn cue_disjunction_explosion() -> Vec<u8> {
+    let terms = vec!["(0 | 1)"; 40].join(" + ");
+    format!("#!cue\nx: {terms}\n").into_bytes()
+}
+
+rejected! {
+    yaml_alias_bomb: alias_bomb() => "limit exceeded: yaml_max_alias_nodes";
+    json_deep_arrays: nested("#!json\n{\"a\": ", "[", "]", "}") => "limit exceeded: max_depth (128)";
+    json_deep_objects: nested("#!json\n{\"a\": ", "{\"a\": ", "}", "}") => "limit exceeded: max_depth (128)";
+    yaml_deep_flow: nested("#!yaml\na: ", "[", "]", "\n") => "limit exceeded: max_depth (128)";
+    yaml_deep_block: (0..100_000).fold(String::from("#!yaml\n"), |mut s, i| { s.push_str(&" ".repeat(i % 400)); s.push_str("- \n"); s }).into_bytes() => "error";
+    cue_deep_structs: nested("#!cue\na: ", "{a: ", "}", "\n") => "limit exceeded";
+    cue_deep_lists: nested("#!cue\na: ", "[", "]", "\n") => "limit exceeded";
+    cue_deep_parens: nested("#!cue\na: ", "(", ")", "\n") => "limit exceeded";
+    starlark_deep_lists: nested("#!starlark\nx = ", "[", "]", "\n") => "limit exceeded";
+    starlark_deep_parens: nested("#!starlark\nx = ", "(", ")", "1\n") => "limit exceeded";
+    starlark_deep_dicts: nested("#!starlark\nx = ", "{'a': ", "}", "\n") => "limit exceeded";
+    starlark_deep_calls: nested("#!starlark\nx = ", "str(", ")", "\n") => "limit exceeded";
+    starlark_deep_defs: (0..100_000).fold(String::from("#!starlark\n"), |mut s, i| { s.push_str(&" ".repeat(i % 64)); s.push_str("def f():\n"); s }).into_bytes() => "error";
+    starlark_long_plus_chain: format!("#!starlark\nx = {}1\n", "1+".repeat(100_000)).into_bytes() => "limit exceeded";
+    starlark_recursion: b"#!starlark\ndef f(n):\n    return f(n + 1)\nf(0)\n".to_vec() => "limit exceeded";
+    starlark_endless_loop: b"#!starlark\ndef f():\n    for i in range(1000000000):\n        pass\nf()\n".to_vec() => "limit exceeded";
+    starlark_list_doubling: b"#!starlark\nx = [0]\nfor i in range(64):\n    x = x + x\n".to_vec() => "limit exceeded";
+    starlark_string_doubling: b"#!starlark\ns = \"a\"\nfor i in range(64):\n    s = s + s\n".to_vec() => "limit exceeded";
+    starlark_augmented_doubling: b"#!starlark\nx = [0]\nfor i in range(64):\n    x += x\n".to_vec() => "limit exceeded";
+    starlark_multiply: b"#!starlark\nx = [0] * 1000000000\n".to_vec() => "limit exceeded";
+    starlark_string_multiply: b"#!starlark\nx = 'a' * 2000000000\n".to_vec() => "limit exceeded";
+    starlark_replace_growth: b"#!starlark\ns = 'a'\nfor i in range(40):\n    s = s.replace('a', 'aa')\n".to_vec() => "limit exceeded";
+    starlark_mutual_recursion: b"#!starlark\ndef f(n):\n    return g(n)\ndef g(n):\n    return f(n)\nf(0)\n".to_vec() => "limit exceeded";
+    starlark_dict_doubling: b"#!starlark\nd = {}\nfor i in range(100000000):\n    d[i] = [i] * 1000\n".to_vec() => "limit exceeded";
+    cue_reference_cycle: b"#!cue\na: b\nb: a\n".to_vec() => "error";
+    cue_arithmetic_cycle: b"#!cue\na: a + 1\n".to_vec() => "error";
+    // Arithmetic over 2^40 disjunct combinations: CUE leaves it unresolved (as `cue export` does).
+    cue_exponential_disjunction: cue_disjunction_explosion() => "incomplete value";
+    cue_repeated_disjunctions: format!("#!cue\nx: {}\n", vec!["(\"a\" | \"b\" | \"c\")"; 30].join(" & ")).into_bytes() => "error";
+    cue_struct_disjunction_product: format!("#!cue\nx: {}\n", (0..30).map(|i| format!("({{a{i}: 1}} | {{b{i}: 2}})")).collect::<Vec<_>>().join(" & ")).into_bytes() => "limit exceeded";
+    cue_self_embedding: b"#!cue\na: {b: a}\n".to_vec() => "error";
+    cue_comprehension_blowup: b"#!cue\nl: [for a in [0,1,2,3,4,5,6,7,8,9] for b in [0,1,2,3,4,5,6,7,8,9] for c in [0,1,2,3,4,5,6,7,8,9] for d in [0,1,2,3,4,5,6,7,8,9] for e in [0,1,2,3,4,5,6,7,8,9] for f in [0,1,2,3,4,5,6,7,8,9] for g in [0,1,2,3,4,5,6,7,8,9] {a}]\n".to_vec() => "limit exceeded";
+    yaml_deep_flow_mappings: nested("#!yaml\na: ", "{a: ", "}", "\n") => "limit exceeded: max_depth (128)";
+    yaml_anchor_on_deep_alias_chain: (0..30_000).fold(String::from("#!yaml\na0: &a0 x\n"), |mut s, i| { s.push_str(&format!("a{}: &a{} [*a{i}]\n", i + 1, i + 1)); s }).into_bytes() => "limit exceeded";
+    invalid_utf8: b"#!yaml\ntask: \xff\xfe\n".to_vec() => "not valid UTF-8";
+    nul_bytes_json: b"#!json\n{\"task\": \0}".to_vec() => "error[parse]";
+    nul_bytes_cue: b"#!cue\ntask: \0\n".to_vec() => "error";
+    nul_bytes_starlark: b"#!starlark\nx = \0\n".to_vec() => "error";
+    nul_bytes_yaml: b"#!yaml\ntask: \0\n".to_vec() => "error";
+    invalid_utf8_starlark: b"#!starlark\nx = '\xc3\x28'\n".to_vec() => "not valid UTF-8";
+    binary_garbage: (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect() => "error";
+    oversized_source: format!("#!yaml\na: \"{}\"\n", "x".repeat(3 << 20)).into_bytes() => "limit exceeded: max_source_bytes";
+}
+
+fn pipeline_with_patterns(patterns: &[String]) -> Vec<u8> {
+    let list = serde_json::to_string(patterns).expect("patterns serialise");
+    format!(
+        "#!json\n{{\"task\": {{\"t\": {{\"steps\": [{{\"name\": \"s\", \"image\": \"alpine\"}}]}}}},\n \"actions\": [{{\"tasks\": [\"t\"], \"on\": {{\"push\": {{\"branches\": {list}}}}}}}, {{\"tasks\": [\"t\"], \"on\": {{\"pull_request\": {{\"chatops\": [\"test\"]}}}}}}]}}\n"
+    )
+    .into_bytes()
+}
+
+/// `dispatch match` of `pipeline` (bytes of a Dispatchfile) against `event`: exit 0 and the fired actions.
+fn fired(name: &str, pipeline: &[u8], event: &serde_json::Value) -> serde_json::Value {
+    let event = temp_file(&format!("{name}.json"), event.to_string().as_bytes());
+    let dispatchfile = temp_file(&format!("{name}.Dispatchfile"), pipeline);
+    let r = run_limited(
+        &[
+            "match",
+            dispatchfile.to_str().expect("utf-8 path"),
+            "--event",
+            event.to_str().expect("utf-8 path"),
+        ],
+        b"",
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let out: serde_json::Value = serde_json::from_str(&r.stdout).expect("match output is JSON");
+    out["actions"].clone()
+}
+
+fn push_pipeline(branches: &[String], paths: &[String]) -> Vec<u8> {
+    let on = serde_json::json!({"push": {"branches": branches, "paths": paths}});
+    let json = serde_json::json!({"task": {"t": {"steps": [{"name": "s", "image": "alpine"}]}}, "actions": [{"tasks": ["t"], "on": on}]});
+    format!("#!json\n{json}\n").into_bytes()
+}
+
+/// Glob matching is linear in pattern × input (SPEC §4.1): backtracking-bait patterns against
+/// 100,000-character names finish in time with the right answer.
+macro_rules! pathological_globs {
+    ($($name:ident: branches $branches:expr, paths $paths:expr, branch $branch:expr, changed $changed:expr => $fires:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let branches: Vec<String> = IntoIterator::into_iter($branches).map(Into::into).collect();
+            let paths: Vec<String> = IntoIterator::into_iter($paths).map(Into::into).collect();
+            let pipeline = push_pipeline(&branches, &paths);
+            let event = serde_json::json!({"kind": "push", "branch": $branch, "commit": "c", "url": "u", "changed": $changed});
+            let want: Vec<usize> = if $fires { vec![0] } else { vec![] };
+            assert_eq!(fired(stringify!($name), &pipeline, &event), serde_json::json!(want));
+        }
+    )*};
+}
+
+pathological_globs! {
+    glob_star_a_chain_no_b: branches [&format!("{}b", "*a".repeat(40))], paths [""; 0], branch "a".repeat(100_000), changed ["x"] => false;
+    glob_star_a_chain_with_b: branches [&format!("{}b", "*a".repeat(40))], paths [""; 0], branch format!("{}b", "a".repeat(100_000)), changed ["x"] => true;
+    glob_anystar_chain_in_paths: branches ["main"], paths [&format!("{}b", "**a".repeat(40))], branch "main", changed ["a/".repeat(50_000)] => false;
+    glob_dirstar_chain_in_paths: branches ["main"], paths [&format!("{}x", "**/a/".repeat(40))], branch "main", changed [format!("{}b", "a/".repeat(50_000))] => false;
+    glob_brace_product: branches [&"{a,aa,b}".repeat(100)], paths [""; 0], branch "a".repeat(100_000), changed ["x"] => false;
+    glob_question_marks: branches [&"?".repeat(1000)], paths [""; 0], branch "a".repeat(100_000), changed ["x"] => false;
+    glob_class_chain: branches [&format!("{}z", "[!/]*".repeat(150))], paths [""; 0], branch "a".repeat(100_000), changed ["x"] => false;
+    glob_nested_braces: branches [&format!("{}a{}", "{x,".repeat(120), "}".repeat(120))], paths [""; 0], branch "a".repeat(100_000), changed ["x"] => false;
+}
+
+#[test]
+fn fifty_thousand_patterns_are_a_limit_error() {
+    let patterns: Vec<String> = (0..50_000).map(|i| format!("release/{i}/*")).collect();
+    let file = pipeline_with_patterns(&patterns);
+    let r = run_limited(&["validate", "-"], &file);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("limit exceeded: max_patterns_per_list (256)"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.starts_with("<stdin>:"), "positioned: {}", r.stderr);
+}
+
+#[test]
+fn multi_megabyte_chatops_comment_is_bounded() {
+    let file = pipeline_with_patterns(&["main".to_owned()]);
+    let comment = format!("/test {}", "x ".repeat(2 << 20));
+    let event = serde_json::json!({"kind": "pull_request_comment", "number": 1, "base": "main", "head": "f",
+        "commit": "c", "url": "u", "comment": comment});
+    let event = temp_file("comment.json", event.to_string().as_bytes());
+    let dispatchfile = temp_file("Dispatchfile-comment", &file);
+    let r = run_limited(
+        &[
+            "match",
+            dispatchfile.to_str().expect("utf-8 path"),
+            "--event",
+            event.to_str().expect("utf-8 path"),
+        ],
+        b"",
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let out: serde_json::Value = serde_json::from_str(&r.stdout).expect("match output is JSON");
+    assert_eq!(
+        out["actions"],
+        serde_json::json!([1]),
+        "the /test command fires the chatops action"
+    );
+}

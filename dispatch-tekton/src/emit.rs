@@ -1,0 +1,1129 @@
+//! Deterministic YAML and JSON emitters over a serialized serde value.
+//!
+//! The typed Tekton structs serialize into a [`Tree`] that keeps struct field order (and moves a
+//! struct's `name` field first); the emitters write that tree in one fixed style. No YAML text is
+//! templated: every byte comes from the tree.
+//!
+//! YAML style (SPEC §5.5 leaves style to us, but fixed):
+//! * each document's top-level values (`metadata`, `spec`) are block mappings, and so are the
+//!   items of `steps` and `tasks` lists;
+//! * any other collection is written in flow style (`{a: b}`, `[x, y]`) when it holds no
+//!   multi-line string and its line stays within [`WIDTH`] characters, else in block style;
+//! * 2-space indentation, sequences indented under their key;
+//! * strings are plain when that reads back as the same string in YAML 1.1 and 1.2 parsers (no
+//!   `yes`, `1.0`, `0x1F`, `~` or indicator characters; inside flow collections no `:` either),
+//!   else double-quoted; multi-line strings in block context are literal blocks (`|`, `|-`, `|+`).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use serde::ser::{self, Impossible};
+
+/// Longest line, in characters, that a flow collection may make.
+pub(crate) const WIDTH: usize = 128;
+
+/// A serialized value whose maps keep their order.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Tree {
+    Null,
+    Bool(bool),
+    /// A number's JSON text.
+    Number(String),
+    String(String),
+    Seq(Vec<Tree>),
+    Map(Vec<(Key, Tree)>),
+}
+
+/// A map key: struct field names are static, map keys owned.
+pub(crate) type Key = Cow<'static, str>;
+
+/// An error from serializing into a [`Tree`] (a map key that is not a string, say).
+#[derive(Debug)]
+pub(crate) struct TreeError(String);
+
+impl fmt::Display for TreeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TreeError {}
+
+impl ser::Error for TreeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        TreeError(msg.to_string())
+    }
+}
+
+/// Serializes `value` into a [`Tree`].
+pub(crate) fn to_tree<T: Serialize + ?Sized>(value: &T) -> Result<Tree, TreeError> {
+    value.serialize(TreeSerializer)
+}
+
+struct TreeSerializer;
+
+pub(crate) struct SeqSer(Vec<Tree>);
+pub(crate) struct MapSer {
+    entries: Vec<(Key, Tree)>,
+    key: Option<String>,
+    /// Structs put their `name` field first.
+    is_struct: bool,
+}
+pub(crate) struct VariantSer<T> {
+    variant: &'static str,
+    inner: T,
+}
+
+fn number(n: impl fmt::Display) -> Tree {
+    Tree::Number(n.to_string())
+}
+
+fn float(f: f64) -> Tree {
+    serde_json::Number::from_f64(f).map_or(Tree::Null, |n| Tree::Number(n.to_string()))
+}
+
+impl ser::Serializer for TreeSerializer {
+    type Ok = Tree;
+    type Error = TreeError;
+    type SerializeSeq = SeqSer;
+    type SerializeTuple = SeqSer;
+    type SerializeTupleStruct = SeqSer;
+    type SerializeTupleVariant = VariantSer<SeqSer>;
+    type SerializeMap = MapSer;
+    type SerializeStruct = MapSer;
+    type SerializeStructVariant = VariantSer<MapSer>;
+
+    fn serialize_bool(self, v: bool) -> Result<Tree, TreeError> {
+        Ok(Tree::Bool(v))
+    }
+    fn serialize_i8(self, v: i8) -> Result<Tree, TreeError> {
+        Ok(number(v))
+    }
+    fn serialize_i16(self, v: i16) -> Result<Tree, TreeError> {
+        Ok(number(v))
+    }
+    fn serialize_i32(self, v: i32) -> Result<Tree, TreeError> {
+        Ok(number(v))
+    }
+    fn serialize_i64(self, v: i64) -> Result<Tree, TreeError> {
+        Ok(number(v))
+    }
+    fn serialize_i128(self, v: i128) -> Result<Tree, TreeError> {
+        Ok(number(v))
+    }
+    fn serialize_u8(self, v: u8) -> Result<Tree, TreeError> {
+        Ok(number(v))
+    }
+    fn serialize_u16(self, v: u16) -> Result<Tree, TreeError> {
+        Ok(number(v))
+    }
+    fn serialize_u32(self, v: u32) -> Result<Tree, TreeError> {
+        Ok(number(v))
+    }
+    fn serialize_u64(self, v: u64) -> Result<Tree, TreeError> {
+        Ok(number(v))
+    }
+    fn serialize_u128(self, v: u128) -> Result<Tree, TreeError> {
+        Ok(number(v))
+    }
+    fn serialize_f32(self, v: f32) -> Result<Tree, TreeError> {
+        Ok(float(f64::from(v)))
+    }
+    fn serialize_f64(self, v: f64) -> Result<Tree, TreeError> {
+        Ok(float(v))
+    }
+    fn serialize_char(self, v: char) -> Result<Tree, TreeError> {
+        Ok(Tree::String(v.to_string()))
+    }
+    fn serialize_str(self, v: &str) -> Result<Tree, TreeError> {
+        Ok(Tree::String(v.to_owned()))
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<Tree, TreeError> {
+        Ok(Tree::Seq(v.iter().map(number).collect()))
+    }
+    fn serialize_none(self) -> Result<Tree, TreeError> {
+        Ok(Tree::Null)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Tree, TreeError> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<Tree, TreeError> {
+        Ok(Tree::Null)
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<Tree, TreeError> {
+        Ok(Tree::Null)
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<Tree, TreeError> {
+        Ok(Tree::String(variant.to_owned()))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<Tree, TreeError> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<Tree, TreeError> {
+        Ok(Tree::Map(vec![(
+            Cow::Borrowed(variant),
+            value.serialize(TreeSerializer)?,
+        )]))
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<SeqSer, TreeError> {
+        Ok(SeqSer(Vec::with_capacity(len.unwrap_or(0))))
+    }
+    fn serialize_tuple(self, len: usize) -> Result<SeqSer, TreeError> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<SeqSer, TreeError> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<VariantSer<SeqSer>, TreeError> {
+        Ok(VariantSer {
+            variant,
+            inner: SeqSer(Vec::with_capacity(len)),
+        })
+    }
+    fn serialize_map(self, len: Option<usize>) -> Result<MapSer, TreeError> {
+        Ok(MapSer {
+            entries: Vec::with_capacity(len.unwrap_or(0)),
+            key: None,
+            is_struct: false,
+        })
+    }
+    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<MapSer, TreeError> {
+        Ok(MapSer {
+            entries: Vec::with_capacity(len),
+            key: None,
+            is_struct: true,
+        })
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<VariantSer<MapSer>, TreeError> {
+        Ok(VariantSer {
+            variant,
+            inner: MapSer {
+                entries: Vec::with_capacity(len),
+                key: None,
+                is_struct: true,
+            },
+        })
+    }
+}
+
+impl ser::SerializeSeq for SeqSer {
+    type Ok = Tree;
+    type Error = TreeError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), TreeError> {
+        self.0.push(value.serialize(TreeSerializer)?);
+        Ok(())
+    }
+    fn end(self) -> Result<Tree, TreeError> {
+        Ok(Tree::Seq(self.0))
+    }
+}
+
+impl ser::SerializeTuple for SeqSer {
+    type Ok = Tree;
+    type Error = TreeError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), TreeError> {
+        ser::SerializeSeq::serialize_element(self, value)
+    }
+    fn end(self) -> Result<Tree, TreeError> {
+        ser::SerializeSeq::end(self)
+    }
+}
+
+impl ser::SerializeTupleStruct for SeqSer {
+    type Ok = Tree;
+    type Error = TreeError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), TreeError> {
+        ser::SerializeSeq::serialize_element(self, value)
+    }
+    fn end(self) -> Result<Tree, TreeError> {
+        ser::SerializeSeq::end(self)
+    }
+}
+
+impl ser::SerializeTupleVariant for VariantSer<SeqSer> {
+    type Ok = Tree;
+    type Error = TreeError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), TreeError> {
+        ser::SerializeSeq::serialize_element(&mut self.inner, value)
+    }
+    fn end(self) -> Result<Tree, TreeError> {
+        Ok(Tree::Map(vec![(
+            Cow::Borrowed(self.variant),
+            Tree::Seq(self.inner.0),
+        )]))
+    }
+}
+
+impl MapSer {
+    fn finish(mut self) -> Tree {
+        if self.is_struct
+            && let Some(i) = self.entries.iter().position(|(k, _)| k == "name")
+        {
+            let entry = self.entries.remove(i);
+            self.entries.insert(0, entry);
+        }
+        Tree::Map(self.entries)
+    }
+}
+
+impl ser::SerializeMap for MapSer {
+    type Ok = Tree;
+    type Error = TreeError;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), TreeError> {
+        self.key = Some(key.serialize(KeySerializer)?);
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), TreeError> {
+        let key = self
+            .key
+            .take()
+            .ok_or_else(|| TreeError("map value without a key".to_owned()))?;
+        self.entries
+            .push((Cow::Owned(key), value.serialize(TreeSerializer)?));
+        Ok(())
+    }
+    fn end(self) -> Result<Tree, TreeError> {
+        Ok(self.finish())
+    }
+}
+
+impl ser::SerializeStruct for MapSer {
+    type Ok = Tree;
+    type Error = TreeError;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), TreeError> {
+        self.entries
+            .push((Cow::Borrowed(key), value.serialize(TreeSerializer)?));
+        Ok(())
+    }
+    fn end(self) -> Result<Tree, TreeError> {
+        Ok(self.finish())
+    }
+}
+
+impl ser::SerializeStructVariant for VariantSer<MapSer> {
+    type Ok = Tree;
+    type Error = TreeError;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), TreeError> {
+        ser::SerializeStruct::serialize_field(&mut self.inner, key, value)
+    }
+    fn end(self) -> Result<Tree, TreeError> {
+        Ok(Tree::Map(vec![(
+            Cow::Borrowed(self.variant),
+            self.inner.finish(),
+        )]))
+    }
+}
+
+/// Map keys: strings, or scalars written as strings (as serde_json does).
+struct KeySerializer;
+
+fn key_error() -> TreeError {
+    TreeError("map keys must be strings".to_owned())
+}
+
+impl ser::Serializer for KeySerializer {
+    type Ok = String;
+    type Error = TreeError;
+    type SerializeSeq = Impossible<String, TreeError>;
+    type SerializeTuple = Impossible<String, TreeError>;
+    type SerializeTupleStruct = Impossible<String, TreeError>;
+    type SerializeTupleVariant = Impossible<String, TreeError>;
+    type SerializeMap = Impossible<String, TreeError>;
+    type SerializeStruct = Impossible<String, TreeError>;
+    type SerializeStructVariant = Impossible<String, TreeError>;
+
+    fn serialize_bool(self, v: bool) -> Result<String, TreeError> {
+        Ok(v.to_string())
+    }
+    fn serialize_i8(self, v: i8) -> Result<String, TreeError> {
+        Ok(v.to_string())
+    }
+    fn serialize_i16(self, v: i16) -> Result<String, TreeError> {
+        Ok(v.to_string())
+    }
+    fn serialize_i32(self, v: i32) -> Result<String, TreeError> {
+        Ok(v.to_string())
+    }
+    fn serialize_i64(self, v: i64) -> Result<String, TreeError> {
+        Ok(v.to_string())
+    }
+    fn serialize_u8(self, v: u8) -> Result<String, TreeError> {
+        Ok(v.to_string())
+    }
+    fn serialize_u16(self, v: u16) -> Result<String, TreeError> {
+        Ok(v.to_string())
+    }
+    fn serialize_u32(self, v: u32) -> Result<String, TreeError> {
+        Ok(v.to_string())
+    }
+    fn serialize_u64(self, v: u64) -> Result<String, TreeError> {
+        Ok(v.to_string())
+    }
+    fn serialize_f32(self, _v: f32) -> Result<String, TreeError> {
+        Err(key_error())
+    }
+    fn serialize_f64(self, _v: f64) -> Result<String, TreeError> {
+        Err(key_error())
+    }
+    fn serialize_char(self, v: char) -> Result<String, TreeError> {
+        Ok(v.to_string())
+    }
+    fn serialize_str(self, v: &str) -> Result<String, TreeError> {
+        Ok(v.to_owned())
+    }
+    fn serialize_bytes(self, _v: &[u8]) -> Result<String, TreeError> {
+        Err(key_error())
+    }
+    fn serialize_none(self) -> Result<String, TreeError> {
+        Err(key_error())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<String, TreeError> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<String, TreeError> {
+        Err(key_error())
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<String, TreeError> {
+        Err(key_error())
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<String, TreeError> {
+        Ok(variant.to_owned())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<String, TreeError> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<String, TreeError> {
+        Err(key_error())
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, TreeError> {
+        Err(key_error())
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, TreeError> {
+        Err(key_error())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct, TreeError> {
+        Err(key_error())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, TreeError> {
+        Err(key_error())
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, TreeError> {
+        Err(key_error())
+    }
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStruct, TreeError> {
+        Err(key_error())
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, TreeError> {
+        Err(key_error())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+/// Writes `tree` in the `serde_json::to_string_pretty` layout (2-space indentation, `": "`).
+pub(crate) fn write_json(out: &mut String, tree: &Tree, indent: usize) {
+    match tree {
+        Tree::Null => out.push_str("null"),
+        Tree::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Tree::Number(n) => out.push_str(n),
+        Tree::String(s) => json_string(out, s),
+        Tree::Seq(items) if items.is_empty() => out.push_str("[]"),
+        Tree::Map(entries) if entries.is_empty() => out.push_str("{}"),
+        Tree::Seq(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                out.push_str(if i == 0 { "\n" } else { ",\n" });
+                pad(out, indent + 2);
+                write_json(out, item, indent + 2);
+            }
+            out.push('\n');
+            pad(out, indent);
+            out.push(']');
+        }
+        Tree::Map(entries) => {
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                out.push_str(if i == 0 { "\n" } else { ",\n" });
+                pad(out, indent + 2);
+                json_string(out, k);
+                out.push_str(": ");
+                write_json(out, v, indent + 2);
+            }
+            out.push('\n');
+            pad(out, indent);
+            out.push('}');
+        }
+    }
+}
+
+/// A JSON string literal, escaped as serde_json does.
+fn json_string(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+fn pad(out: &mut String, n: usize) {
+    const SPACES: &str = "                                                                ";
+    let mut n = n;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// YAML
+
+/// Keys whose list items are always block mappings (Task steps and Pipeline tasks).
+const BLOCK_ITEM_KEYS: [&str; 2] = ["steps", "tasks"];
+
+/// Writes one YAML document (without the `---` separator) for a mapping at the root.
+pub(crate) fn write_yaml_document(out: &mut String, tree: &Tree) {
+    match tree {
+        Tree::Map(entries) if !entries.is_empty() => block_map(out, entries, 0, false, true),
+        other => {
+            scalar_or_flow(out, other);
+            out.push('\n');
+        }
+    }
+}
+
+/// Writes the entries of a block mapping at column `indent`. With `inline_first`, the first key
+/// continues a line already written (after `- `). `top` marks a document's root mapping, whose
+/// collections are always in block style.
+fn block_map(
+    out: &mut String,
+    entries: &[(Key, Tree)],
+    indent: usize,
+    inline_first: bool,
+    top: bool,
+) {
+    for (i, (key, value)) in entries.iter().enumerate() {
+        if i > 0 || !inline_first {
+            pad(out, indent);
+        }
+        let before = out.len();
+        write_scalar(out, key, false);
+        let column = indent + out[before..].chars().count() + 2;
+        out.push(':');
+        match value {
+            Tree::Map(e) if !e.is_empty() => {
+                if !top && fits(value, column) {
+                    out.push(' ');
+                    flow(out, value);
+                    out.push('\n');
+                } else {
+                    out.push('\n');
+                    block_map(out, e, indent + 2, false, false);
+                }
+            }
+            Tree::Seq(items) if !items.is_empty() => {
+                let block_items = BLOCK_ITEM_KEYS.contains(&key.as_ref());
+                if !top && !block_items && fits(value, column) {
+                    out.push(' ');
+                    flow(out, value);
+                    out.push('\n');
+                } else {
+                    out.push('\n');
+                    block_seq(out, items, indent + 2, false, block_items);
+                }
+            }
+            Tree::String(s) if literal_ok(s) => {
+                out.push(' ');
+                literal(out, s, indent + 2);
+            }
+            other => {
+                out.push(' ');
+                scalar_or_flow(out, other);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// Writes the items of a block sequence with the `-` at column `indent`.
+fn block_seq(
+    out: &mut String,
+    items: &[Tree],
+    indent: usize,
+    inline_first: bool,
+    block_items: bool,
+) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 || !inline_first {
+            pad(out, indent);
+        }
+        out.push_str("- ");
+        let column = indent + 2;
+        match item {
+            Tree::Map(e) if !e.is_empty() => {
+                if !block_items && fits(item, column) {
+                    flow(out, item);
+                    out.push('\n');
+                } else {
+                    block_map(out, e, column, true, false);
+                }
+            }
+            Tree::Seq(s) if !s.is_empty() => {
+                if fits(item, column) {
+                    flow(out, item);
+                    out.push('\n');
+                } else {
+                    block_seq(out, s, column, true, false);
+                }
+            }
+            Tree::String(s) if literal_ok(s) => literal(out, s, column),
+            other => {
+                scalar_or_flow(out, other);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// Whether the flow form of `tree`, starting at `column`, holds no multi-line string and ends by
+/// column [`WIDTH`].
+fn fits(tree: &Tree, column: usize) -> bool {
+    flow_width(tree, WIDTH.saturating_sub(column)).is_some()
+}
+
+/// The width of the flow form of `tree`, or `None` when it exceeds `budget` or holds a line
+/// break (stops as soon as it knows).
+fn flow_width(tree: &Tree, budget: usize) -> Option<usize> {
+    let width = match tree {
+        Tree::Null => 4,
+        Tree::Bool(b) => {
+            if *b {
+                4
+            } else {
+                5
+            }
+        }
+        Tree::Number(n) => n.len(),
+        Tree::String(s) => {
+            if s.contains('\n') {
+                return None;
+            }
+            scalar_width(s, true)
+        }
+        Tree::Seq(items) => {
+            let mut w = 2 + 2 * items.len().saturating_sub(1);
+            for item in items {
+                if w > budget {
+                    return None;
+                }
+                w += flow_width(item, budget - w)?;
+            }
+            w
+        }
+        Tree::Map(entries) => {
+            let mut w = 2 + 2 * entries.len().saturating_sub(1);
+            for (k, v) in entries {
+                if w > budget || k.contains('\n') {
+                    return None;
+                }
+                w += scalar_width(k, true) + 2;
+                if w > budget {
+                    return None;
+                }
+                w += flow_width(v, budget - w)?;
+            }
+            w
+        }
+    };
+    (width <= budget).then_some(width)
+}
+
+/// A scalar in block context, or an empty collection.
+fn scalar_or_flow(out: &mut String, tree: &Tree) {
+    match tree {
+        Tree::String(s) => write_scalar(out, s, false),
+        other => flow(out, other),
+    }
+}
+
+/// Writes `tree` in flow style.
+fn flow(out: &mut String, tree: &Tree) {
+    match tree {
+        Tree::Null => out.push_str("null"),
+        Tree::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Tree::Number(n) => out.push_str(n),
+        Tree::String(s) => write_scalar(out, s, true),
+        Tree::Seq(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                flow(out, item);
+            }
+            out.push(']');
+        }
+        Tree::Map(entries) => {
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_scalar(out, k, true);
+                out.push_str(": ");
+                flow(out, v);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Whether `s` is written as a literal block scalar: it has a line break, only printable
+/// characters (tabs allowed), and its first line does not start with whitespace (which would
+/// need an indentation indicator).
+fn literal_ok(s: &str) -> bool {
+    s.contains('\n')
+        && !s.starts_with([' ', '\t', '\n'])
+        && s.chars().all(|c| c == '\n' || c == '\t' || printable(c))
+}
+
+/// Writes a literal block scalar header and its lines at column `indent`.
+fn literal(out: &mut String, s: &str, indent: usize) {
+    let body = s.trim_end_matches('\n');
+    let trailing = s.len() - body.len();
+    out.push_str(match trailing {
+        0 => "|-",
+        1 => "|",
+        _ => "|+",
+    });
+    out.push('\n');
+    for line in body.split('\n') {
+        if !line.is_empty() {
+            pad(out, indent);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    for _ in 1..trailing {
+        out.push('\n');
+    }
+}
+
+/// YAML's printable set, less the characters that some parsers read as line breaks or a BOM.
+fn printable(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+        && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+}
+
+/// The escape of `c` inside a double-quoted scalar, if it needs one.
+fn quoted_escape(c: char) -> Option<&'static str> {
+    Some(match c {
+        '"' => "\\\"",
+        '\\' => "\\\\",
+        '\n' => "\\n",
+        '\t' => "\\t",
+        '\r' => "\\r",
+        '\0' => "\\0",
+        c if printable(c) => return None,
+        _ => "",
+    })
+}
+
+/// The width in characters of `s` as written by [`write_scalar`].
+fn scalar_width(s: &str, in_flow: bool) -> usize {
+    if plain_ok(s, in_flow) {
+        return s.chars().count();
+    }
+    2 + s
+        .chars()
+        .map(|c| match quoted_escape(c) {
+            None => 1,
+            Some("") if (c as u32) <= 0xffff => 6,
+            Some("") => 10,
+            Some(e) => e.len(),
+        })
+        .sum::<usize>()
+}
+
+/// Writes a string as a plain or double-quoted scalar. `in_flow` is true inside flow collections.
+pub(crate) fn write_scalar(out: &mut String, s: &str, in_flow: bool) {
+    if plain_ok(s, in_flow) {
+        out.push_str(s);
+        return;
+    }
+    out.push('"');
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let Some(escape) = quoted_escape(c) else {
+            continue;
+        };
+        out.push_str(&s[start..i]);
+        if !escape.is_empty() {
+            out.push_str(escape);
+        } else if (c as u32) <= 0xffff {
+            let _ = write!(out, "\\u{:04X}", c as u32);
+        } else {
+            let _ = write!(out, "\\U{:08X}", c as u32);
+        }
+        start = i + c.len_utf8();
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// A string as a plain or double-quoted scalar.
+#[cfg(test)]
+fn scalar(s: &str, in_flow: bool) -> String {
+    let mut out = String::new();
+    write_scalar(&mut out, s, in_flow);
+    out
+}
+
+/// Whether `s` reads back as the same string when written plain, in YAML 1.1 and 1.2 parsers.
+fn plain_ok(s: &str, in_flow: bool) -> bool {
+    let b = s.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return false;
+    };
+    if b.len() > 1024 || last == b' ' || last == b':' {
+        return false;
+    }
+    // Indicators that cannot start a plain scalar; `-` only when a space or nothing follows.
+    if matches!(
+        first,
+        b' ' | b'?'
+            | b':'
+            | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'#'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+    ) {
+        return false;
+    }
+    if (first == b'-' && (b.len() == 1 || b[1] == b' ' || s.starts_with("---")))
+        || s.starts_with("...")
+        || s == "<<"
+        || s == "="
+    {
+        return false;
+    }
+    let mut prev = 0u8;
+    let mut ascii = true;
+    for &c in b {
+        match c {
+            0x20..=0x7e => {}
+            0x80.. => ascii = false,
+            _ => return false,
+        }
+        // `: ` and ` #` end a plain scalar; flow indicators end it in flow context, and `:` is
+        // avoided there too, because older parsers read `{a: b:c}` as a nested key.
+        if (prev == b':' && c == b' ')
+            || (prev == b' ' && c == b'#')
+            || (in_flow && matches!(c, b',' | b'[' | b']' | b'{' | b'}' | b':'))
+        {
+            return false;
+        }
+        prev = c;
+    }
+    (ascii || s.chars().all(printable)) && !resolves_to_non_string(s)
+}
+
+/// Whether a plain `s` would be read as null, a boolean, a number or a date by a YAML 1.1 or 1.2
+/// parser (conservatively: some strings that are quoted would still read as strings).
+fn resolves_to_non_string(s: &str) -> bool {
+    const WORDS: [&str; 18] = [
+        "null", "~", "true", "false", "yes", "no", "on", "off", "y", "n", ".inf", "-.inf", "+.inf",
+        ".nan", "nan", "inf", "-inf", "+inf",
+    ];
+    if s.len() <= 5 && WORDS.iter().any(|w| s.eq_ignore_ascii_case(w)) {
+        return true;
+    }
+    if !s.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.')) {
+        return false;
+    }
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let radix = |prefix: &str, ok: fn(char) -> bool| {
+        unsigned
+            .get(..2)
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+            && unsigned.len() > 2
+            && unsigned[2..].chars().all(|c| ok(c) || c == '_')
+    };
+    if radix("0x", |c| c.is_ascii_hexdigit())
+        || radix("0o", |c| c.is_digit(8))
+        || radix("0b", |c| c.is_digit(2))
+    {
+        return true;
+    }
+    // Integers, floats (`1e3`, `.5`, `1.13.0` in YAML 1.1), sexagesimals (`1:20`) and dates.
+    unsigned.chars().any(|c| c.is_ascii_digit())
+        && unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && unsigned
+            .chars()
+            .all(|c| c.is_ascii_digit() || "_.:+-eEtTzZ ".contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    macro_rules! scalar_cases {
+        ($($name:ident: $input:expr, $flow:expr => $want:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                assert_eq!(scalar($input, $flow), $want, "scalar({:?}, in_flow = {})", $input, $flow);
+            }
+        )*};
+    }
+
+    scalar_cases! {
+        plain_word: "dispatch", false => "dispatch";
+        image_with_colon_in_block: "golang:1.13.0-buster", false => "golang:1.13.0-buster";
+        colon_quoted_in_flow: "ghcr.io/x/bundle:v1.7.0", true => "\"ghcr.io/x/bundle:v1.7.0\"";
+        url_quoted_in_flow: "https://github.com/example/app.git", true => "\"https://github.com/example/app.git\"";
+        tekton_variable_plain_in_flow: "$(params.src-git-url)", true => "$(params.src-git-url)";
+        zero_quoted: "0", false => "\"0\"";
+        version_quoted: "1.13.0", false => "\"1.13.0\"";
+        float_quoted: "1e3", true => "\"1e3\"";
+        hex_quoted: "0x1F", false => "\"0x1F\"";
+        octal_quoted: "0o17", false => "\"0o17\"";
+        sexagesimal_quoted: "1:20", false => "\"1:20\"";
+        date_quoted: "2001-12-14", false => "\"2001-12-14\"";
+        sha_plain: "5f3c0ad6a1c2d6f0e0b5f7d7a1f9c8b2e4d6a8c0", false => "5f3c0ad6a1c2d6f0e0b5f7d7a1f9c8b2e4d6a8c0";
+        quantity_plain: "1000m", true => "1000m";
+        duration_plain: "1h0m0s", true => "1h0m0s";
+        dots_plain: "./...", true => "./...";
+        yes_quoted: "yes", false => "\"yes\"";
+        on_quoted: "On", false => "\"On\"";
+        null_quoted: "null", true => "\"null\"";
+        tilde_quoted: "~", false => "\"~\"";
+        empty_quoted: "", false => "\"\"";
+        dash_flag_plain: "-c", true => "-c";
+        lone_dash_quoted: "-", false => "\"-\"";
+        leading_space_quoted: " x", false => "\" x\"";
+        comment_quoted: "a #b", false => "\"a #b\"";
+        colon_space_quoted: "a: b", false => "\"a: b\"";
+        star_quoted: "*", false => "\"*\"";
+        comma_in_flow_quoted: "a,b", true => "\"a,b\"";
+        comma_in_block_plain: "a,b", false => "a,b";
+        escapes: "a\"b\\c\td", false => "\"a\\\"b\\\\c\\td\"";
+        control_escaped: "a\u{1}b", false => "\"a\\u0001b\"";
+        line_separator_escaped: "a\u{2028}b", false => "\"a\\u2028b\"";
+        non_ascii_plain: "grüße", false => "grüße";
+        newline_quoted: "a\nb", true => "\"a\\nb\"";
+    }
+
+    fn yaml(t: &Tree) -> String {
+        let mut s = String::new();
+        write_yaml_document(&mut s, t);
+        s
+    }
+
+    fn map(entries: Vec<(&str, Tree)>) -> Tree {
+        Tree::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k.to_owned()), v))
+                .collect(),
+        )
+    }
+
+    fn st(s: &str) -> Tree {
+        Tree::String(s.to_owned())
+    }
+
+    #[test]
+    fn literal_blocks_keep_trailing_newlines() {
+        let t = map(vec![(
+            "spec",
+            map(vec![
+                ("a", st("x\ny\n")),
+                ("b", st("x\n\ny")),
+                ("c", st("x\n\n")),
+                ("d", st(" x\ny")),
+            ]),
+        )]);
+        assert_eq!(
+            yaml(&t),
+            "spec:\n  a: |\n    x\n    y\n  b: |-\n    x\n\n    y\n  c: |+\n    x\n\n  d: \" x\\ny\"\n"
+        );
+    }
+
+    #[test]
+    fn long_flow_collections_break_into_blocks() {
+        let long = Tree::Seq((0..30).map(|i| st(&format!("item-{i}"))).collect());
+        let t = map(vec![(
+            "spec",
+            map(vec![
+                ("short", Tree::Seq(vec![st("a"), st("b")])),
+                ("long", long),
+            ]),
+        )]);
+        let out = yaml(&t);
+        assert!(
+            out.starts_with("spec:\n  short: [a, b]\n  long:\n    - item-0\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn multi_line_strings_force_block_collections() {
+        let t = map(vec![(
+            "spec",
+            map(vec![(
+                "args",
+                Tree::Seq(vec![st("-c"), st("echo a\necho b\n")]),
+            )]),
+        )]);
+        assert_eq!(
+            yaml(&t),
+            "spec:\n  args:\n    - -c\n    - |\n      echo a\n      echo b\n"
+        );
+    }
+
+    #[test]
+    fn json_layout_matches_serde_json_pretty() {
+        let t = map(vec![
+            ("a", Tree::Seq(vec![st("x\"y"), Tree::Number("1".into())])),
+            ("b", map(vec![])),
+            ("c", Tree::Seq(vec![])),
+        ]);
+        let mut out = String::new();
+        write_json(&mut out, &t, 0);
+        let v = serde_json::json!({"a": ["x\"y", 1], "b": {}, "c": []});
+        assert_eq!(out, serde_json::to_string_pretty(&v).unwrap());
+    }
+
+    #[test]
+    fn structs_put_name_first_and_maps_keep_order() {
+        #[derive(Serialize)]
+        struct S {
+            mount_path: &'static str,
+            name: &'static str,
+        }
+        let mut m = std::collections::BTreeMap::new();
+        m.insert("z", 1);
+        m.insert("name", 2);
+        assert_eq!(
+            to_tree(&(
+                S {
+                    mount_path: "/x",
+                    name: "n"
+                },
+                m
+            ))
+            .unwrap(),
+            Tree::Seq(vec![
+                map(vec![("name", st("n")), ("mount_path", st("/x"))]),
+                map(vec![
+                    ("name", Tree::Number("2".into())),
+                    ("z", Tree::Number("1".into()))
+                ]),
+            ])
+        );
+    }
+}

@@ -1,0 +1,232 @@
+//! The task closure of a build (SPEC §4.6).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use dispatchfile_model::Pipeline;
+
+/// The tasks a build runs when `tasks` are selected, in topological order.
+///
+/// The set is `tasks` plus the transitive closure over `deps`, task names in `inputs`, and the
+/// producer of every resource input (other than the task itself); an input naming both a resource
+/// and a task is the resource (SPEC §2 R4). Order: Kahn's algorithm over those edges, ready tasks
+/// taken in byte order of their names. Names that are not tasks of `pipeline` are left out. A cycle
+/// (rejected by validation) cannot hang it: tasks left on a cycle follow in byte order.
+///
+/// ```
+/// # use dispatchfile_model::{Pipeline, Task};
+/// use dispatch_trigger::closure;
+/// let mut p = Pipeline::default();
+/// p.tasks.insert("build".into(), Task::default());
+/// p.tasks.insert("deploy".into(), Task { deps: vec!["build".into()], ..Task::default() });
+/// p.tasks.insert("lint".into(), Task::default());
+/// assert_eq!(closure(&p, &["deploy"]), ["build", "deploy"]);
+/// ```
+#[must_use]
+pub fn closure(pipeline: &Pipeline, tasks: &[&str]) -> Vec<String> {
+    // Producers of each resource.
+    let mut producers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (name, task) in &pipeline.tasks {
+        for out in &task.outputs {
+            producers
+                .entry(out.as_str())
+                .or_default()
+                .push(name.as_str());
+        }
+    }
+    // The tasks a task needs before it runs.
+    let needs = |name: &str| -> BTreeSet<&str> {
+        let mut set = BTreeSet::new();
+        let Some((name, task)) = pipeline.tasks.get_key_value(name) else {
+            return set;
+        };
+        for d in &task.deps {
+            set.extend(
+                pipeline
+                    .tasks
+                    .get_key_value(d.as_str())
+                    .map(|(k, _)| k.as_str()),
+            );
+        }
+        for input in &task.inputs {
+            if pipeline.resources.contains_key(input) {
+                for p in producers.get(input.as_str()).into_iter().flatten() {
+                    if *p != name.as_str() {
+                        set.insert(*p);
+                    }
+                }
+            } else if let Some((k, _)) = pipeline.tasks.get_key_value(input.as_str()) {
+                set.insert(k.as_str());
+            }
+        }
+        set.remove(name.as_str());
+        set
+    };
+
+    // Union closure, each task visited once (explicit stack, no recursion).
+    let mut edges: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut stack: Vec<&str> = tasks
+        .iter()
+        .filter_map(|t| pipeline.tasks.get_key_value(*t).map(|(k, _)| k.as_str()))
+        .collect();
+    while let Some(t) = stack.pop() {
+        if edges.contains_key(t) {
+            continue;
+        }
+        let n = needs(t);
+        stack.extend(n.iter().copied().filter(|d| !edges.contains_key(d)));
+        edges.insert(t, n);
+    }
+
+    // Kahn's algorithm with a byte-ordered ready set.
+    let mut indegree: BTreeMap<&str, usize> = edges.iter().map(|(t, n)| (*t, n.len())).collect();
+    let mut dependents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (t, n) in &edges {
+        for d in n {
+            dependents.entry(*d).or_default().push(*t);
+        }
+    }
+    let mut ready: BTreeSet<&str> = indegree
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(t, _)| *t)
+        .collect();
+    let mut order = Vec::with_capacity(edges.len());
+    while let Some(t) = ready.pop_first() {
+        order.push(t.to_owned());
+        indegree.remove(t);
+        for d in dependents.get(t).into_iter().flatten() {
+            if let Some(n) = indegree.get_mut(d) {
+                *n -= 1;
+                if *n == 0 {
+                    ready.insert(*d);
+                }
+            }
+        }
+    }
+    // Only on a cycle, which validation rejects: keep the result complete and deterministic.
+    order.extend(indegree.into_keys().map(str::to_owned));
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use dispatchfile_model::{Pipeline, Resource, Task};
+
+    use super::closure;
+
+    fn task(inputs: &[&str], outputs: &[&str], deps: &[&str]) -> Task {
+        let v = |s: &[&str]| s.iter().map(|x| (*x).to_owned()).collect();
+        Task {
+            inputs: v(inputs),
+            outputs: v(outputs),
+            deps: v(deps),
+            ..Task::default()
+        }
+    }
+
+    fn pipeline(tasks: &[(&str, Task)], resources: &[&str]) -> Pipeline {
+        let mut p = Pipeline::default();
+        for (n, t) in tasks {
+            p.tasks.insert((*n).to_owned(), t.clone());
+        }
+        for r in resources {
+            p.resources.insert(
+                (*r).to_owned(),
+                Resource {
+                    kind: "image".into(),
+                    ..Resource::default()
+                },
+            );
+        }
+        p
+    }
+
+    #[test]
+    fn deps_inputs_and_producers_are_followed() {
+        let p = pipeline(
+            &[
+                ("build", task(&["src"], &["img"], &[])),
+                ("deploy", task(&["img", "test"], &[], &[])),
+                ("test", task(&["src"], &[], &["lint"])),
+                ("lint", task(&["src"], &[], &[])),
+                ("unrelated", task(&[], &[], &[])),
+            ],
+            &["src", "img"],
+        );
+        assert_eq!(
+            closure(&p, &["deploy"]),
+            ["build", "lint", "test", "deploy"]
+        );
+    }
+
+    #[test]
+    fn ready_tasks_in_byte_order() {
+        let p = pipeline(
+            &[
+                ("b", task(&[], &[], &[])),
+                ("a", task(&[], &[], &[])),
+                ("C", task(&[], &[], &[])),
+            ],
+            &[],
+        );
+        assert_eq!(closure(&p, &["b", "a", "C"]), ["C", "a", "b"]);
+    }
+
+    #[test]
+    fn self_produced_input_is_not_an_edge() {
+        let p = pipeline(&[("cache", task(&["data"], &["data"], &[]))], &["data"]);
+        assert_eq!(closure(&p, &["cache"]), ["cache"]);
+    }
+
+    #[test]
+    fn resource_wins_over_task_of_the_same_name() {
+        let p = pipeline(
+            &[("x", task(&[], &[], &[])), ("y", task(&["x"], &[], &[]))],
+            &["x"],
+        );
+        assert_eq!(closure(&p, &["y"]), ["y"]);
+    }
+
+    #[test]
+    fn unknown_names_are_left_out_and_duplicates_merged() {
+        let p = pipeline(&[("a", task(&[], &[], &[]))], &[]);
+        assert_eq!(closure(&p, &["nope", "a", "a"]), ["a"]);
+        assert!(closure(&p, &[]).is_empty());
+    }
+
+    #[test]
+    fn cycle_terminates_with_every_task() {
+        let p = pipeline(
+            &[
+                ("a", task(&[], &[], &["b"])),
+                ("b", task(&[], &[], &["a"])),
+                ("c", task(&[], &[], &["a"])),
+            ],
+            &[],
+        );
+        assert_eq!(closure(&p, &["c"]), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn long_chain_has_no_recursion() {
+        let mut p = Pipeline::default();
+        for i in 0..5000 {
+            let deps = if i == 0 {
+                vec![]
+            } else {
+                vec![format!("t{:05}", i - 1)]
+            };
+            p.tasks.insert(
+                format!("t{i:05}"),
+                Task {
+                    deps,
+                    ..Task::default()
+                },
+            );
+        }
+        let order = closure(&p, &["t04999"]);
+        assert_eq!(order.len(), 5000);
+        assert_eq!(order[0], "t00000");
+        assert_eq!(order[4999], "t04999");
+    }
+}

@@ -1,0 +1,372 @@
+//! The glob dialect of SPEC §4.1 and the list rule of §4.2, in the shape of `globset`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use dispatchfile_model::Limits;
+
+use crate::error::{Error, Result};
+
+mod parse;
+mod program;
+mod strategy;
+
+use parse::{ParseOptions, Tok};
+use strategy::{Strategies, Strategy};
+
+/// A parsed glob pattern of the Dispatch dialect (SPEC §4.1).
+///
+/// Case-sensitive and anchored at both ends: `*` and `?` never match `/`, `**/` matches zero or more
+/// whole directories, any other `**` matches anything, `[…]` classes never match `/`, `{a,b}`
+/// alternates, `\c` is `c`. A leading `!` marks a negative pattern, which only a [`GlobSet`] acts on.
+/// A `Glob` is not its matcher: call [`Glob::compile_matcher`] or add it to a [`GlobSetBuilder`].
+///
+/// ```
+/// use dispatch_trigger::Glob;
+/// let glob = Glob::new("docs/**/*.md")?;
+/// let m = glob.compile_matcher();
+/// assert!(m.is_match("docs/README.md"));
+/// assert!(m.is_match("docs/a/b/c.md"));
+/// assert!(!m.is_match("src/docs/x.md"));
+/// assert_eq!(glob.to_string(), "docs/**/*.md");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Glob {
+    text: Box<str>,
+    negated: bool,
+    toks: Vec<Tok>,
+    warning: Option<&'static str>,
+}
+
+impl Glob {
+    /// Parses a pattern with the dialect's defaults (negation on, the default [`Limits`]).
+    ///
+    /// # Errors
+    ///
+    /// `invalid-pattern` for an empty pattern, a lone `!`, an unclosed `[`, an empty class `[]`, a
+    /// reversed range, a trailing `\` or unbalanced braces (the message names the pattern and a
+    /// 1-based column); `limit-exceeded` for a pattern over `max_pattern_len` bytes or braces nested
+    /// deeper than `max_depth`.
+    pub fn new(pattern: &str) -> Result<Glob> {
+        GlobBuilder::new(pattern).build()
+    }
+
+    /// The pattern as written (with its `!` and any `refs/…` prefix).
+    #[must_use]
+    pub fn glob(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the pattern starts with `!` (a negative pattern of a list).
+    #[must_use]
+    pub fn is_negated(&self) -> bool {
+        self.negated
+    }
+
+    /// Why the pattern can never match in practice (a leading `/` or `./`), if it can't.
+    #[must_use]
+    pub fn warning(&self) -> Option<&'static str> {
+        self.warning
+    }
+
+    /// A matcher for this pattern, negation ignored: `!docs/**` matches what `docs/**` matches.
+    #[must_use]
+    pub fn compile_matcher(&self) -> GlobMatcher {
+        GlobMatcher {
+            strategies: strategy::strategies(&self.toks),
+        }
+    }
+}
+
+impl FromStr for Glob {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Glob> {
+        Glob::new(s)
+    }
+}
+
+impl fmt::Display for Glob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Builds a [`Glob`] with non-default options.
+///
+/// ```
+/// use dispatch_trigger::GlobBuilder;
+/// let glob = GlobBuilder::new("!refs/heads/release/*").ref_prefix("refs/heads/").build()?;
+/// assert!(glob.is_negated());
+/// assert!(glob.compile_matcher().is_match("release/1.0"));
+/// let literal = GlobBuilder::new("!important").negation(false).build()?;
+/// assert!(literal.compile_matcher().is_match("!important"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct GlobBuilder<'a> {
+    pattern: &'a str,
+    negation: bool,
+    ref_prefix: Option<&'a str>,
+    max_len: usize,
+    max_depth: usize,
+}
+
+impl<'a> GlobBuilder<'a> {
+    /// A builder for `pattern` with the dialect's defaults.
+    #[must_use]
+    pub fn new(pattern: &'a str) -> GlobBuilder<'a> {
+        let limits = Limits::default();
+        GlobBuilder {
+            pattern,
+            negation: true,
+            ref_prefix: None,
+            max_len: limits.max_pattern_len,
+            max_depth: limits.max_depth,
+        }
+    }
+
+    /// Whether a leading `!` marks a negative pattern. Default: `true`; when `false`, `!` is literal.
+    pub fn negation(&mut self, yes: bool) -> &mut GlobBuilder<'a> {
+        self.negation = yes;
+        self
+    }
+
+    /// A prefix removed from the pattern (after its `!`) before parsing, as SPEC §4.2 does with
+    /// `refs/heads/` in branch lists and `refs/tags/` in tag lists. Default: none. Error columns still
+    /// count in the pattern as written.
+    pub fn ref_prefix(&mut self, prefix: &'a str) -> &mut GlobBuilder<'a> {
+        self.ref_prefix = Some(prefix);
+        self
+    }
+
+    /// Takes `max_pattern_len` and `max_depth` (brace nesting) from `limits`. Default: [`Limits::default`].
+    pub fn limits(&mut self, limits: &Limits) -> &mut GlobBuilder<'a> {
+        self.max_len = limits.max_pattern_len;
+        self.max_depth = limits.max_depth;
+        self
+    }
+
+    /// Parses the pattern.
+    ///
+    /// # Errors
+    ///
+    /// As [`Glob::new`].
+    pub fn build(&self) -> Result<Glob> {
+        let opts = ParseOptions {
+            negation: self.negation,
+            ref_prefix: self.ref_prefix,
+            max_len: self.max_len,
+            max_depth: self.max_depth,
+        };
+        let parsed = parse::parse(self.pattern, &opts)?;
+        Ok(Glob {
+            text: self.pattern.into(),
+            negated: parsed.negated,
+            toks: parsed.toks,
+            warning: parsed.warning,
+        })
+    }
+}
+
+/// A compiled single glob: [`GlobMatcher::is_match`] tests one string. Immutable, `Send + Sync`.
+#[derive(Clone, Debug)]
+pub struct GlobMatcher {
+    strategies: Vec<Strategy>,
+}
+
+impl GlobMatcher {
+    /// Whether the whole of `s` matches the pattern. Linear in pattern × input; no allocation.
+    #[must_use]
+    pub fn is_match(&self, s: &str) -> bool {
+        self.strategies.iter().any(|st| st.is_match(s))
+    }
+}
+
+/// A compiled list of positive and negative globs with the list rule of SPEC §4.2.
+///
+/// `s` matches iff (there are no positive patterns, or one matches) and no negative pattern matches;
+/// order does not matter. An empty set matches everything ("no filter"). All patterns are compiled
+/// into one matcher that compares an input with few of them: exact strings by length, prefixes by
+/// first byte, suffixes by last byte, the rest by a linear-time NFA behind literal prefilters.
+///
+/// ```
+/// use dispatch_trigger::{Glob, GlobSetBuilder};
+/// let set = GlobSetBuilder::new()
+///     .add(Glob::new("v*")?)
+///     .add(Glob::new("!v0.*")?)
+///     .build()?;
+/// assert!(set.is_match("v1.0"));
+/// assert!(!set.is_match("v0.9"));
+/// assert!(!set.is_match("x1"));
+/// assert_eq!(set.to_string(), "[v*, !v0.*]");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct GlobSet {
+    globs: Vec<Glob>,
+    matchers: Vec<GlobMatcher>,
+    positive: Strategies,
+    negative: Strategies,
+    has_positive: bool,
+}
+
+impl GlobSet {
+    /// An empty set (matches everything).
+    #[must_use]
+    pub fn empty() -> GlobSet {
+        GlobSet {
+            globs: Vec::new(),
+            matchers: Vec::new(),
+            positive: Strategies::default(),
+            negative: Strategies::default(),
+            has_positive: false,
+        }
+    }
+
+    /// Whether `s` passes the list rule. No allocation; linear in patterns × input.
+    #[must_use]
+    #[inline]
+    pub fn is_match(&self, s: &str) -> bool {
+        let c = strategy::Candidate::new(s);
+        (!self.has_positive || self.positive.is_match_candidate(&c))
+            && !self.negative.is_match_candidate(&c)
+    }
+
+    /// Whether some positive pattern matches `s` (false when there are none).
+    #[must_use]
+    pub fn matches_positive(&self, s: &str) -> bool {
+        self.positive.is_match(s)
+    }
+
+    /// Whether some negative pattern matches `s` (false when there are none).
+    #[must_use]
+    pub fn matches_negative(&self, s: &str) -> bool {
+        self.negative.is_match(s)
+    }
+
+    /// Whether the set has a positive pattern.
+    #[must_use]
+    pub fn has_positive(&self) -> bool {
+        self.has_positive
+    }
+
+    /// Indices of the patterns whose body matches `s` (negation ignored), ascending.
+    #[must_use]
+    pub fn matches(&self, s: &str) -> Vec<usize> {
+        self.matchers
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.is_match(s))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The patterns, in the order they were added.
+    #[must_use]
+    pub fn globs(&self) -> &[Glob] {
+        &self.globs
+    }
+
+    /// The number of patterns.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.globs.len()
+    }
+
+    /// Whether the set has no pattern (and so matches everything).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.globs.is_empty()
+    }
+}
+
+impl Default for GlobSet {
+    fn default() -> GlobSet {
+        GlobSet::empty()
+    }
+}
+
+/// Prints the patterns as written: `[main, release/*, !release/old]`.
+impl fmt::Display for GlobSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[")?;
+        for (i, g) in self.globs.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(g.glob())?;
+        }
+        f.write_str("]")
+    }
+}
+
+/// Builds a [`GlobSet`].
+#[derive(Clone, Debug)]
+pub struct GlobSetBuilder {
+    globs: Vec<Glob>,
+    max_patterns: usize,
+}
+
+impl Default for GlobSetBuilder {
+    fn default() -> GlobSetBuilder {
+        GlobSetBuilder::new()
+    }
+}
+
+impl GlobSetBuilder {
+    /// An empty builder with the default [`Limits`].
+    #[must_use]
+    pub fn new() -> GlobSetBuilder {
+        GlobSetBuilder {
+            globs: Vec::new(),
+            max_patterns: Limits::default().max_patterns_per_list,
+        }
+    }
+
+    /// Adds a pattern.
+    pub fn add(&mut self, glob: Glob) -> &mut GlobSetBuilder {
+        self.globs.push(glob);
+        self
+    }
+
+    /// Takes `max_patterns_per_list` from `limits`. Default: [`Limits::default`].
+    pub fn limits(&mut self, limits: &Limits) -> &mut GlobSetBuilder {
+        self.max_patterns = limits.max_patterns_per_list;
+        self
+    }
+
+    /// Compiles the patterns into one set.
+    ///
+    /// # Errors
+    ///
+    /// `limit-exceeded` when there are more than `max_patterns_per_list` patterns.
+    pub fn build(&self) -> Result<GlobSet> {
+        if self.globs.len() > self.max_patterns {
+            return Err(Error::limit("max_patterns_per_list", self.max_patterns));
+        }
+        let matchers: Vec<GlobMatcher> = self.globs.iter().map(Glob::compile_matcher).collect();
+        let pick = |neg: bool| {
+            Strategies::new(
+                self.globs
+                    .iter()
+                    .zip(&matchers)
+                    .filter(|(g, _)| g.negated == neg)
+                    .flat_map(|(_, m)| &m.strategies),
+            )
+        };
+        let positive = pick(false);
+        let negative = pick(true);
+        Ok(GlobSet {
+            has_positive: self.globs.iter().any(|g| !g.negated),
+            globs: self.globs.clone(),
+            matchers,
+            positive,
+            negative,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

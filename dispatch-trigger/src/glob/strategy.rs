@@ -1,0 +1,686 @@
+//! Matching strategies: most Dispatchfile globs are a literal, a prefix, a suffix or an extension,
+//! matched with byte comparisons; the rest run the NFA of [`super::program`], behind literal
+//! prefilters.
+
+use super::parse::Tok;
+use super::program::Program;
+
+/// How many brace alternatives a pattern may be expanded into for classification (an optimisation,
+/// not a limit: larger brace sets run as one NFA).
+const MAX_EXPANSION: usize = 16;
+
+/// What must hold after a literal prefix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Tail {
+    /// Anything (`p**`).
+    Any,
+    /// No `/` (`p*`).
+    NoSlash,
+    /// Ends with the suffix, anything between (`p**s`, `p/**/*s`).
+    Suffix(Box<[u8]>),
+    /// Ends with the suffix, no `/` between (`p*s`).
+    NoSlashSuffix(Box<[u8]>),
+}
+
+/// What must hold before a literal suffix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Head {
+    /// Anything (`**s`, `**/*s` when `s` has no `/`).
+    Any,
+    /// No `/` (`*s`).
+    NoSlash,
+    /// Nothing, or anything ending in `/` (`**/s`).
+    Dir,
+}
+
+/// Where a literal must occur inside the input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Infix {
+    /// Anywhere (`**x**`).
+    Any,
+    /// At the start or after a `/` (`**/x/**`; the needle is stored as `/x/`).
+    Dir,
+}
+
+/// A general pattern with literal prefilters.
+#[derive(Clone, Debug)]
+pub(crate) struct General {
+    prefix: Box<[u8]>,
+    suffix: Box<[u8]>,
+    /// A literal that must occur somewhere (empty: none).
+    inner: Box<str>,
+    /// When there is no literal prefix: the few bytes a match can start with (empty: unknown).
+    first: Box<[u8]>,
+    min_len: usize,
+    program: Program,
+}
+
+impl General {
+    #[inline]
+    fn is_match(&self, s: &str) -> bool {
+        let b = s.as_bytes();
+        b.len() >= self.min_len
+            && starts_with(b, &self.prefix)
+            && ends_with(b, &self.suffix)
+            && contains(b, self.inner.as_bytes())
+            && self.program.is_match(s)
+    }
+}
+
+/// One way to match one (brace-free, or brace-heavy) alternative of a glob.
+#[derive(Clone, Debug)]
+pub(crate) enum Strategy {
+    /// `**`: everything.
+    Everything,
+    /// `*`: no `/`.
+    NoSlash,
+    /// The exact string.
+    Literal(Box<[u8]>),
+    /// A literal prefix, then a tail condition.
+    Prefix(Box<[u8]>, Tail),
+    /// A head condition, then a literal suffix.
+    Suffix(Box<[u8]>, Head),
+    /// A literal somewhere inside.
+    Infix(Box<str>, Infix),
+    /// Anything else.
+    General(Box<General>),
+}
+
+impl Strategy {
+    #[inline]
+    pub(crate) fn is_match(&self, s: &str) -> bool {
+        let b = s.as_bytes();
+        match self {
+            Strategy::Everything => true,
+            Strategy::NoSlash => !b.contains(&b'/'),
+            Strategy::Literal(l) => bytes_eq(b, l),
+            Strategy::Prefix(p, tail) => starts_with(b, p) && tail_ok(&b[p.len()..], tail),
+            Strategy::Suffix(x, head) => ends_with(b, x) && head_ok(&b[..b.len() - x.len()], head),
+            Strategy::Infix(x, kind) => infix_ok(s, x, kind),
+            Strategy::General(g) => g.is_match(s),
+        }
+    }
+}
+
+#[inline]
+fn infix_ok(s: &str, needle: &str, kind: &Infix) -> bool {
+    let (b, n) = (s.as_bytes(), needle.as_bytes());
+    match kind {
+        Infix::Any => contains(b, n),
+        Infix::Dir => starts_with(b, &n[1..]) || contains(b, n),
+    }
+}
+
+/// Whether `needle` (non-empty) occurs in `hay`: candidates by first byte, checked with
+/// [`bytes_eq`]. O(hay × needle) at worst, which SPEC §4.1 allows; inputs are short.
+#[inline]
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, _)) = needle.split_first() else {
+        return true;
+    };
+    if hay.len() < needle.len() {
+        return false;
+    }
+    let last_start = hay.len() - needle.len();
+    let mut from = 0;
+    while let Some(i) = hay[from..=last_start].iter().position(|&c| c == first) {
+        let at = from + i;
+        if bytes_eq(&hay[at..at + needle.len()], needle) {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
+/// Byte equality without a call into libc: patterns and inputs are short, and a `memcmp` call
+/// costs more than the comparison (measured: an empty-slice `memcmp` dominated a profile).
+#[inline]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    #[inline]
+    fn word(s: &[u8], at: usize) -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_ne_bytes(w)
+    }
+    #[inline]
+    fn half(s: &[u8], at: usize) -> u32 {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&s[at..at + 4]);
+        u32::from_ne_bytes(w)
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => {
+            let mut i = 0;
+            while i + 8 < n {
+                if word(a, i) != word(b, i) {
+                    return false;
+                }
+                i += 8;
+            }
+            word(a, n - 8) == word(b, n - 8)
+        }
+    }
+}
+
+#[inline]
+fn starts_with(s: &[u8], p: &[u8]) -> bool {
+    s.len() >= p.len() && bytes_eq(&s[..p.len()], p)
+}
+
+#[inline]
+fn ends_with(s: &[u8], x: &[u8]) -> bool {
+    s.len() >= x.len() && bytes_eq(&s[s.len() - x.len()..], x)
+}
+
+#[inline]
+fn tail_ok(rest: &[u8], tail: &Tail) -> bool {
+    match tail {
+        Tail::Any => true,
+        Tail::NoSlash => !rest.contains(&b'/'),
+        Tail::Suffix(x) => ends_with(rest, x),
+        Tail::NoSlashSuffix(x) => {
+            ends_with(rest, x) && !rest[..rest.len() - x.len()].contains(&b'/')
+        }
+    }
+}
+
+#[inline]
+fn head_ok(head: &[u8], kind: &Head) -> bool {
+    match kind {
+        Head::Any => true,
+        Head::NoSlash => !head.contains(&b'/'),
+        Head::Dir => head.last().is_none_or(|&c| c == b'/'),
+    }
+}
+
+/// The strategies for one parsed glob (one per brace alternative when braces expand cheaply).
+pub(crate) fn strategies(toks: &[Tok]) -> Vec<Strategy> {
+    if toks.iter().any(|t| matches!(t, Tok::Alt(_))) {
+        if let Some(alts) = expand(toks) {
+            return alts.iter().map(|a| classify(a)).collect();
+        }
+        return vec![general(toks)];
+    }
+    vec![classify(toks)]
+}
+
+/// Expands braces into brace-free alternatives, if there are at most [`MAX_EXPANSION`].
+fn expand(toks: &[Tok]) -> Option<Vec<Vec<Tok>>> {
+    let mut out: Vec<Vec<Tok>> = vec![Vec::new()];
+    for tok in toks {
+        if let Tok::Alt(alts) = tok {
+            let mut choices = Vec::new();
+            for alt in alts {
+                choices.extend(expand(alt)?);
+                if choices.len() > MAX_EXPANSION {
+                    return None;
+                }
+            }
+            if out.len() * choices.len() > MAX_EXPANSION {
+                return None;
+            }
+            let mut grown = Vec::with_capacity(out.len() * choices.len());
+            for head in &out {
+                for c in &choices {
+                    let mut v = head.clone();
+                    v.extend(c.iter().cloned());
+                    grown.push(v);
+                }
+            }
+            out = grown;
+        } else {
+            for v in &mut out {
+                v.push(tok.clone());
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Literal text of `toks`, if all are literals.
+fn literal(toks: &[Tok]) -> Option<Box<[u8]>> {
+    let mut s = String::new();
+    for t in toks {
+        let Tok::Lit(c) = t else { return None };
+        s.push(*c);
+    }
+    Some(s.into_bytes().into_boxed_slice())
+}
+
+/// The longest all-literal run at the start of `toks`, and where it ends.
+fn literal_prefix(toks: &[Tok]) -> (Box<[u8]>, usize) {
+    let n = toks.iter().take_while(|t| matches!(t, Tok::Lit(_))).count();
+    (literal(&toks[..n]).unwrap_or_default(), n)
+}
+
+/// The longest all-literal run at the end of `toks`, and where it starts.
+fn literal_suffix(toks: &[Tok]) -> (Box<[u8]>, usize) {
+    let n = toks
+        .iter()
+        .rev()
+        .take_while(|t| matches!(t, Tok::Lit(_)))
+        .count();
+    let start = toks.len() - n;
+    (literal(&toks[start..]).unwrap_or_default(), start)
+}
+
+/// Picks the cheapest exact strategy for a brace-free sequence.
+fn classify(toks: &[Tok]) -> Strategy {
+    if let Some(l) = literal(toks) {
+        return Strategy::Literal(l);
+    }
+    // `**x**` and `**/x/**`.
+    if let [first, inner @ .., Tok::AnyStar] = toks
+        && let Some(x) = literal(inner).filter(|x| !x.is_empty())
+    {
+        let x = String::from_utf8(x.into_vec()).unwrap_or_default();
+        match first {
+            Tok::AnyStar => return Strategy::Infix(x.into_boxed_str(), Infix::Any),
+            Tok::DirStar if x.ends_with('/') => {
+                return Strategy::Infix(format!("/{x}").into_boxed_str(), Infix::Dir);
+            }
+            _ => {}
+        }
+    }
+    let (prefix, p_end) = literal_prefix(toks);
+    let (suffix, s_start) = literal_suffix(toks);
+    let middle = &toks[p_end..s_start.max(p_end)];
+    let no_slash = |b: &[u8]| !b.contains(&b'/');
+    match (prefix.is_empty(), middle, suffix.is_empty()) {
+        (true, [Tok::AnyStar] | [Tok::DirStar, Tok::Star], true) => Strategy::Everything,
+        (true, [Tok::Star], true) => Strategy::NoSlash,
+        (false, [Tok::AnyStar] | [Tok::DirStar, Tok::Star], true) => {
+            Strategy::Prefix(prefix, Tail::Any)
+        }
+        (false, [Tok::Star], true) => Strategy::Prefix(prefix, Tail::NoSlash),
+        (false, [Tok::AnyStar], false) => Strategy::Prefix(prefix, Tail::Suffix(suffix)),
+        (false, [Tok::DirStar, Tok::Star], false) if no_slash(&suffix) => {
+            Strategy::Prefix(prefix, Tail::Suffix(suffix))
+        }
+        (false, [Tok::Star], false) => Strategy::Prefix(prefix, Tail::NoSlashSuffix(suffix)),
+        (true, [Tok::AnyStar], false) => Strategy::Suffix(suffix, Head::Any),
+        (true, [Tok::DirStar, Tok::Star], false) if no_slash(&suffix) => {
+            Strategy::Suffix(suffix, Head::Any)
+        }
+        (true, [Tok::Star], false) => Strategy::Suffix(suffix, Head::NoSlash),
+        (true, [Tok::DirStar], false) => Strategy::Suffix(suffix, Head::Dir),
+        _ => general(toks),
+    }
+}
+
+fn general(toks: &[Tok]) -> Strategy {
+    let (prefix, p_end) = literal_prefix(toks);
+    let (suffix, s_start) = literal_suffix(&toks[p_end..]);
+    let inner = longest_literal_run(&toks[p_end..p_end + s_start]);
+    let first = match toks.first() {
+        Some(Tok::Class(c)) if prefix.is_empty() => {
+            c.few_ascii(16).unwrap_or_default().into_boxed_slice()
+        }
+        _ => Box::default(),
+    };
+    let program = Program::compile(toks);
+    Strategy::General(Box::new(General {
+        prefix,
+        suffix,
+        inner,
+        first,
+        min_len: min_len(toks),
+        program,
+    }))
+}
+
+/// The longest run of two or more literals in `toks` (top level only), or empty.
+fn longest_literal_run(toks: &[Tok]) -> Box<str> {
+    let mut best: &[Tok] = &[];
+    for run in toks.split(|t| !matches!(t, Tok::Lit(_))) {
+        if run.len() > best.len() {
+            best = run;
+        }
+    }
+    if best.len() < 2 {
+        return Box::default();
+    }
+    best.iter()
+        .filter_map(|t| if let Tok::Lit(c) = t { Some(*c) } else { None })
+        .collect::<String>()
+        .into_boxed_str()
+}
+
+/// The fewest bytes a sequence can match.
+fn min_len(toks: &[Tok]) -> usize {
+    toks.iter()
+        .map(|t| match t {
+            Tok::Lit(c) => c.len_utf8(),
+            Tok::Any | Tok::Class(_) => 1,
+            Tok::Star | Tok::AnyStar | Tok::DirStar => 0,
+            Tok::Alt(alts) => alts.iter().map(|a| min_len(a)).min().unwrap_or(0),
+        })
+        .sum()
+}
+
+/// Up to the first 8 bytes of `b` as a little-endian word, zero-padded.
+#[inline]
+fn head_word(b: &[u8]) -> u64 {
+    match b.first_chunk::<8>() {
+        Some(w) => u64::from_le_bytes(*w),
+        None => short_word(b),
+    }
+}
+
+/// The bytes of `b` (shorter than 8) as a little-endian word, zero-padded; a loop of shifts
+/// rather than a variable-length copy, which compiles to a `memcpy` call.
+#[inline]
+fn short_word(b: &[u8]) -> u64 {
+    let mut w = 0u64;
+    for (i, &c) in b.iter().enumerate().take(8) {
+        w |= u64::from(c) << (8 * i);
+    }
+    w
+}
+
+/// Up to the last 8 bytes of `b` as a little-endian word, zero-padded at the low end.
+#[inline]
+fn tail_word(b: &[u8]) -> u64 {
+    match b.last_chunk::<8>() {
+        Some(w) => u64::from_le_bytes(*w),
+        None if b.is_empty() => 0,
+        None => short_word(b) << (8 * (8 - b.len())),
+    }
+}
+
+/// A literal compared with an input by one masked word first, then (past 8 bytes) byte by byte.
+#[derive(Clone, Debug)]
+struct Lit {
+    bytes: Box<[u8]>,
+    word: u64,
+    mask: u64,
+}
+
+impl Lit {
+    fn prefix(bytes: &[u8]) -> Lit {
+        let n = bytes.len().min(8);
+        let mask = if n == 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * n)) - 1
+        };
+        Lit {
+            bytes: bytes.into(),
+            word: head_word(bytes),
+            mask,
+        }
+    }
+
+    fn suffix(bytes: &[u8]) -> Lit {
+        let n = bytes.len().min(8);
+        let mask = if n == 8 {
+            u64::MAX
+        } else {
+            !((1u64 << (8 * (8 - n))) - 1)
+        };
+        Lit {
+            bytes: bytes.into(),
+            word: tail_word(bytes),
+            mask,
+        }
+    }
+
+    /// Whether `b` (whose [`head_word`] is `w`) starts with this literal.
+    #[inline]
+    fn starts(&self, b: &[u8], w: u64) -> bool {
+        w & self.mask == self.word
+            && b.len() >= self.bytes.len()
+            && (self.bytes.len() <= 8 || bytes_eq(&b[8..self.bytes.len()], &self.bytes[8..]))
+    }
+
+    /// Whether `b` (whose [`tail_word`] is `w`) ends with this literal.
+    #[inline]
+    fn ends(&self, b: &[u8], w: u64) -> bool {
+        let n = self.bytes.len();
+        w & self.mask == self.word
+            && b.len() >= n
+            && (n <= 8 || bytes_eq(&b[b.len() - n..b.len() - 8], &self.bytes[..n - 8]))
+    }
+}
+
+/// What follows a literal prefix in a [`Strategies`] bucket.
+#[derive(Clone, Debug)]
+enum After {
+    /// Nothing (an exact string).
+    Exact,
+    /// A tail condition.
+    Tail(Tail),
+    /// A general pattern with this prefix (index into `general`).
+    General(usize),
+}
+
+/// What precedes a literal suffix in a [`Strategies`] bucket.
+#[derive(Clone, Debug)]
+enum Before {
+    /// A head condition.
+    Head(Head),
+    /// A general pattern with this suffix and no prefix (index into `general`).
+    General(usize),
+}
+
+/// An input prepared once for several [`Strategies`]: its first and last eight bytes as words.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Candidate<'s> {
+    s: &'s str,
+    head: u64,
+    tail: u64,
+}
+
+impl<'s> Candidate<'s> {
+    #[inline]
+    pub(crate) fn new(s: &'s str) -> Candidate<'s> {
+        let b = s.as_bytes();
+        Candidate {
+            s,
+            head: head_word(b),
+            tail: tail_word(b),
+        }
+    }
+}
+
+/// Many strategies, bucketed so that one input is compared with few of them: everything that
+/// starts with a literal (exact strings, prefixes, general patterns with a literal prefix) by its
+/// first byte, compared a word at a time; everything else that ends with a literal by its last
+/// byte; `**/dir/**` patterns by one pass over the input's directories; the rest (other infixes,
+/// unanchored general patterns) always.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Strategies {
+    everything: bool,
+    no_slash: bool,
+    empty: bool,
+    /// Sorted by first byte; `first_index[b]..first_index[b + 1]` start with `b`.
+    anchored: Vec<(Lit, After)>,
+    first_index: Option<Box<[u32; 257]>>,
+    /// Sorted by last byte, indexed the same way.
+    suffixed: Vec<(Lit, Before)>,
+    last_index: Option<Box<[u32; 257]>>,
+    /// Directory names of `**/name/**` patterns (no `/` inside), sorted by length.
+    dirs: Vec<Box<[u8]>>,
+    infixes: Vec<(Box<str>, Infix)>,
+    /// General patterns with neither a literal prefix nor a literal suffix (indices into `general`).
+    floating: Vec<usize>,
+    general: Vec<General>,
+}
+
+impl Strategies {
+    pub(crate) fn new<'a>(all: impl IntoIterator<Item = &'a Strategy>) -> Strategies {
+        let mut s = Strategies::default();
+        for st in all {
+            match st {
+                Strategy::Everything => s.everything = true,
+                Strategy::NoSlash => s.no_slash = true,
+                Strategy::Literal(l) if l.is_empty() => s.empty = true,
+                Strategy::Literal(l) => s.anchored.push((Lit::prefix(l), After::Exact)),
+                Strategy::Prefix(p, t) => s.anchored.push((Lit::prefix(p), After::Tail(t.clone()))),
+                Strategy::Suffix(x, h) => {
+                    s.suffixed.push((Lit::suffix(x), Before::Head(h.clone())));
+                }
+                Strategy::Infix(x, Infix::Dir) if !x[1..x.len() - 1].contains('/') => {
+                    s.dirs.push(x.as_bytes()[1..x.len() - 1].into());
+                }
+                Strategy::Infix(x, k) => s.infixes.push((x.clone(), k.clone())),
+                Strategy::General(g) => {
+                    let i = s.general.len();
+                    if !g.prefix.is_empty() {
+                        s.anchored.push((Lit::prefix(&g.prefix), After::General(i)));
+                    } else if !g.first.is_empty() {
+                        for b in &g.first {
+                            s.anchored.push((Lit::prefix(&[*b]), After::General(i)));
+                        }
+                    } else if !g.suffix.is_empty() {
+                        s.suffixed
+                            .push((Lit::suffix(&g.suffix), Before::General(i)));
+                    } else {
+                        s.floating.push(i);
+                    }
+                    s.general.push((**g).clone());
+                }
+            }
+        }
+        s.anchored.sort_by_key(|(p, _)| p.bytes[0]);
+        s.first_index = index(s.anchored.iter().map(|(p, _)| p.bytes[0]));
+        s.suffixed.sort_by_key(|(x, _)| x.bytes[x.bytes.len() - 1]);
+        s.last_index = index(s.suffixed.iter().map(|(x, _)| x.bytes[x.bytes.len() - 1]));
+        s.dirs.sort_by_key(|d| d.len());
+        s
+    }
+
+    /// Whether any strategy matches `s`.
+    #[inline]
+    pub(crate) fn is_match(&self, s: &str) -> bool {
+        self.is_match_candidate(&Candidate::new(s))
+    }
+
+    /// Whether any strategy matches the prepared input.
+    #[inline]
+    pub(crate) fn is_match_candidate(&self, c: &Candidate<'_>) -> bool {
+        let (s, b) = (c.s, c.s.as_bytes());
+        let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+            return self.everything || self.no_slash || self.empty || self.slow(s);
+        };
+        if self.everything || (self.no_slash && !b.contains(&b'/')) {
+            return true;
+        }
+        if let Some(idx) = &self.first_index {
+            let range = idx[usize::from(first)] as usize..idx[usize::from(first) + 1] as usize;
+            if !range.is_empty() {
+                let w = c.head;
+                for (p, after) in &self.anchored[range] {
+                    if p.starts(b, w)
+                        && match after {
+                            After::Exact => b.len() == p.bytes.len(),
+                            After::Tail(t) => tail_ok(&b[p.bytes.len()..], t),
+                            After::General(i) => self.general[*i].is_match(s),
+                        }
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+        if let Some(idx) = &self.last_index {
+            let range = idx[usize::from(last)] as usize..idx[usize::from(last) + 1] as usize;
+            if !range.is_empty() {
+                let w = c.tail;
+                for (x, before) in &self.suffixed[range] {
+                    if x.ends(b, w)
+                        && match before {
+                            Before::Head(h) => head_ok(&b[..b.len() - x.bytes.len()], h),
+                            Before::General(i) => self.general[*i].is_match(s),
+                        }
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+        if !self.dirs.is_empty() && self.dir_match(b) {
+            return true;
+        }
+        self.slow(s)
+    }
+
+    /// Whether some directory of `b` (a segment followed by `/`) is one of `dirs`.
+    #[inline]
+    fn dir_match(&self, b: &[u8]) -> bool {
+        let mut start = 0;
+        let mut found = false;
+        for_each_slash(b, |i| {
+            let seg = &b[start..i];
+            start = i + 1;
+            for d in &self.dirs {
+                if d.len() > seg.len() {
+                    break;
+                }
+                if bytes_eq(d, seg) {
+                    found = true;
+                    return false;
+                }
+            }
+            true
+        });
+        found
+    }
+
+    /// The strategies that are not bucketed.
+    fn slow(&self, s: &str) -> bool {
+        self.infixes.iter().any(|(x, k)| infix_ok(s, x, k))
+            || self.floating.iter().any(|&i| self.general[i].is_match(s))
+    }
+}
+
+/// Calls `f` with the index of every `/` in `b`, in order, eight bytes at a time, until `f` says
+/// stop.
+#[inline]
+fn for_each_slash(b: &[u8], mut f: impl FnMut(usize) -> bool) {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const SLASHES: u64 = 0x2f2f_2f2f_2f2f_2f2f;
+    let mut at = 0;
+    while at < b.len() {
+        let rest = &b[at..];
+        let n = rest.len().min(8);
+        let x = head_word(rest) ^ SLASHES;
+        // High bit of each byte set exactly where the byte of `x` is zero (a `/` in the input).
+        let mut zeros = !(((x & LOW7) + LOW7) | x | LOW7);
+        if n < 8 {
+            zeros &= (1u64 << (8 * n)) - 1;
+        }
+        while zeros != 0 {
+            if !f(at + zeros.trailing_zeros() as usize / 8) {
+                return;
+            }
+            zeros &= zeros - 1;
+        }
+        at += 8;
+    }
+}
+
+/// `index[b]..index[b + 1]` is the range of sorted `keys` equal to `b`.
+fn index(keys: impl Iterator<Item = u8>) -> Option<Box<[u32; 257]>> {
+    let mut counts = [0u32; 257];
+    let mut any = false;
+    for k in keys {
+        counts[usize::from(k) + 1] += 1;
+        any = true;
+    }
+    if !any {
+        return None;
+    }
+    for i in 1..257 {
+        counts[i] += counts[i - 1];
+    }
+    Some(Box::new(counts))
+}

@@ -1,0 +1,182 @@
+//! Table tests for the glob dialect (SPEC §4.1) and the list rule (§4.2).
+
+use super::*;
+
+macro_rules! glob_cases {
+    ($($name:ident: $pat:literal, $input:literal => $want:literal;)*) => {$(
+        #[test]
+        fn $name() {
+            let glob = Glob::new($pat).expect("table patterns are valid");
+            let single = glob.compile_matcher().is_match($input);
+            assert_eq!(single, $want, "matcher: {:?} against {:?}", $pat, $input);
+            // The set path (bucketed strategies) must agree with the single matcher.
+            let set = GlobSetBuilder::new().add(glob).build().expect("one pattern");
+            assert_eq!(set.matches_positive($input), $want, "set: {:?} against {:?}", $pat, $input);
+            // And the general NFA must agree with the strategy picked.
+            let parsed = parse::parse($pat, &ParseOptions { negation: true, ref_prefix: None, max_len: 1024, max_depth: 128 })
+                .expect("valid");
+            let nfa = program::Program::compile(&parsed.toks);
+            assert_eq!(nfa.is_match($input), $want, "nfa: {:?} against {:?}", $pat, $input);
+            assert_eq!(nfa.is_match_large($input), $want, "large nfa: {:?} against {:?}", $pat, $input);
+        }
+    )*};
+}
+
+glob_cases! {
+    // SPEC §4.1, left table.
+    spec_release_star: "release/*", "release/1.0" => true;
+    spec_release_star_deeper: "release/*", "release/1.0/hotfix" => false;
+    spec_release_dstar_bare: "release/**", "release" => false;
+    spec_release_dstar_deep: "release/**", "release/1.0/hotfix" => true;
+    spec_star_no_slash: "*", "feature/x" => false;
+    spec_dstar_slash: "**", "feature/x" => true;
+    spec_case: "main", "Main" => false;
+    spec_dstar_mid_segment: "releases/**-alpha", "releases/beta/3-alpha" => true;
+    spec_star_alpha: "*-alpha", "releases/10-alpha" => false;
+    spec_semver_stars: "v*.*.*", "v1.2.3-rc.1" => true;
+    spec_class_star: "v[0-9]*", "v10.0" => true;
+    spec_question: "v1.?", "v1.2" => true;
+    spec_question_short: "v1.?", "v1" => false;
+    spec_leading_slash: "/src/**", "src/main.rs" => false;
+    // SPEC §4.1, right table.
+    spec_plus_is_literal: "v[12].[0-9]+.[0-9]+", "v1.10.1" => false;
+    spec_plus_literal_match: "v[12].[0-9]+.[0-9]+", "v1.1+.1+" => true;
+    spec_docs_md: "docs/**/*.md", "docs/README.md" => true;
+    spec_readme_anywhere: "**/README.md", "README.md" => true;
+    spec_dstar_ext: "**.js", "src/js/app.js" => true;
+    spec_star_ext: "*.js", "src/app.js" => false;
+    spec_dotfile: "*", ".env" => true;
+    spec_yml_anywhere: "**/*.yml", ".github/workflows/ci.yml" => true;
+    spec_zero_dirs: "a/**/b", "a/b" => true;
+    spec_src_anywhere: "**/*src/**", "my-src/code/js/app.js" => true;
+    spec_negated_class_bang: "[!abc].txt", "d.txt" => true;
+    spec_negated_class_caret: "[^abc].txt", "d.txt" => true;
+    spec_escape: "\\*.txt", "*.txt" => true;
+    spec_question_no_slash: "a?c", "a/c" => false;
+    spec_braces: "src/{a,b}/x.rs", "src/a/x.rs" => true;
+    // More edges.
+    escape_not_wild: "\\*.txt", "a.txt" => false;
+    dstar_empty: "**", "" => true;
+    star_empty: "*", "" => true;
+    literal_empty_input: "a", "" => false;
+    dir_dstar_many: "a/**/b", "a/x/y/b" => true;
+    dir_dstar_not_partial: "a/**/b", "a/xb" => false;
+    dir_dstar_leading_many: "**/README.md", "x/y/README.md" => true;
+    dir_dstar_leading_partial: "**/README.md", "xREADME.md" => false;
+    dstar_trailing_slash_only: "release/**", "release/" => true;
+    yml_root: "**/*.yml", "ci.yml" => true;
+    yml_not_suffix_dir: "**/*.yml", "a.yml/b" => false;
+    braces_nested: "{a,{b,c}d}", "cd" => true;
+    braces_nested_no: "{a,{b,c}d}", "c" => false;
+    braces_empty_alt: "a{,b}", "a" => true;
+    braces_empty_alt_b: "a{,b}", "ab" => true;
+    braces_slash_in_alt: "{src/**,docs}/x", "src/a/b/x" => true;
+    braces_ext: "*.{yaml,yml}", "a.yml" => true;
+    braces_ext_subdir: "*.{yaml,yml}", "x/a.yml" => false;
+    braces_only: "{}", "" => true;
+    class_never_slash: "a[/]b", "a/b" => false;
+    class_negated_never_slash: "a[!x]b", "a/b" => false;
+    class_range: "[a-c]", "b" => true;
+    class_range_out: "[a-c]", "d" => false;
+    class_escape: "[\\]]", "]" => true;
+    unicode_question: "?", "é" => true;
+    unicode_question_two: "??", "é" => false;
+    unicode_class: "[é]x", "éx" => true;
+    unicode_literal: "café/*", "café/x" => true;
+    unicode_star: "*é", "aéé" => true;
+    bang_literal_inside: "a!b", "a!b" => true;
+    escaped_bang: "\\!x", "!x" => true;
+    comma_outside_braces: "a,b", "a,b" => true;
+    star_middle: "release-*-rc", "release-1.0-rc" => true;
+    star_middle_slash: "release-*-rc", "release-1/0-rc" => false;
+    star_middle_overlap: "a*a", "a" => false;
+    prefix_suffix_overlap: "ab**ba", "aba" => false;
+    prefix_suffix_min: "ab**ba", "abba" => true;
+    many_stars: "*a*a*a*b", "xaxaxaxb" => true;
+    many_stars_no: "*a*a*a*b", "aaaaaaaa" => false;
+    triple_star: "a/***", "a/b/c" => true;
+    dstar_then_dstar: "**/**/x", "x" => true;
+    dirstar_after_prefix: "x**/y", "xy" => true;
+    dirstar_after_prefix_deep: "x**/y", "xa/b/y" => true;
+    src_general: "api/v[12]/**", "api/v2/x/y" => true;
+    src_general_no: "api/v[12]/**", "api/v3/x" => false;
+    infix_dir: "**/testdata/**", "src/testdata/x" => true;
+    infix_dir_start: "**/testdata/**", "testdata/x" => true;
+    infix_dir_partial: "**/testdata/**", "src/mytestdata/x" => false;
+    infix_dir_bare: "**/testdata/**", "src/testdata" => false;
+    infix_any: "**data**", "x/mydata/y" => true;
+    infix_any_no: "**data**", "x/dat/a" => false;
+    inner_literal: "charts/*/templates/*.yaml", "charts/app/templates/d.yaml" => true;
+    inner_literal_no: "charts/*/templates/*.yaml", "charts/app/x/templates/d.yaml" => false;
+    non_ascii_in_small_nfa: "v[0-9]?é*", "v1xéz" => true;
+    non_ascii_in_small_nfa_no: "v[0-9]?é*", "v1xez" => false;
+}
+
+#[test]
+fn list_rule_is_order_independent() {
+    let build = |pats: &[&str]| {
+        let mut b = GlobSetBuilder::new();
+        for p in pats {
+            b.add(Glob::new(p).expect("valid"));
+        }
+        b.build().expect("small set")
+    };
+    let a = build(&["v*", "!v0.*"]);
+    let b = build(&["!v0.*", "v*"]);
+    for s in ["v1.0", "v0.9", "x", "v0", "v0."] {
+        assert_eq!(a.is_match(s), b.is_match(s), "order matters for {s:?}");
+    }
+    let only_neg = build(&["!v0.*"]);
+    assert!(only_neg.is_match("v2.0"));
+    assert!(!only_neg.is_match("v0.1"));
+    assert!(GlobSet::empty().is_match("anything"));
+    assert_eq!(a.matches("v0.9"), vec![0, 1]);
+}
+
+#[test]
+fn set_limit() {
+    let mut b = GlobSetBuilder::new();
+    let mut limits = Limits::default();
+    limits.max_patterns_per_list = 2;
+    b.limits(&limits);
+    for _ in 0..3 {
+        b.add(Glob::new("a").expect("valid"));
+    }
+    assert_eq!(
+        b.build().expect_err("3 > 2").to_string(),
+        "limit exceeded: max_patterns_per_list (2)"
+    );
+}
+
+#[test]
+fn adversarial_input_is_linear() {
+    // `*a*a*…b` against 100,000 characters: no backtracking blow-up (a backtracking matcher would
+    // not finish). The suffix prefilter is bypassed by ending the input with `b`-less text, and
+    // by a second input that ends in `b` so the NFA runs to the end.
+    let pattern = format!("{}b", "*a".repeat(500));
+    let glob = Glob::new(&pattern).expect("valid");
+    let m = glob.compile_matcher();
+    let input = "a".repeat(100_000);
+    assert!(!m.is_match(&input));
+    let input_b = format!("c{}b", "a".repeat(99_998));
+    assert!(m.is_match(&input_b));
+    let no = format!("{}b", "a".repeat(400));
+    assert!(!m.is_match(&no));
+}
+
+#[test]
+fn warnings_for_leading_slash() {
+    assert!(Glob::new("/src/**").expect("valid").warning().is_some());
+    assert!(Glob::new("./src/**").expect("valid").warning().is_some());
+    assert!(Glob::new("!/src/**").expect("valid").warning().is_some());
+    assert!(Glob::new("src/**").expect("valid").warning().is_none());
+}
+
+#[test]
+fn display_and_from_str_round_trip() {
+    for p in ["release/*", "!docs/**", "{a,b}", "\\!x", "[!a-z]"] {
+        let g: Glob = p.parse().expect("valid");
+        assert_eq!(g.to_string(), p);
+        assert_eq!(g, Glob::new(p).expect("valid"));
+    }
+}

@@ -1,0 +1,710 @@
+//! Compiling a pipeline's conditions and matching events against them (SPEC §4.2–4.8).
+
+use std::fmt::Write as _;
+
+use dispatchfile_model::{
+    ConditionKind, Diagnostic, Layout, Limits, Pipeline, Resource, SourceMap, Task, has_errors,
+    sort_diagnostics,
+};
+use serde::Serialize;
+
+use crate::chatops;
+use crate::closure::closure;
+use crate::context::ContextVars;
+use crate::event::{Event, short_branch, short_tag};
+use crate::glob::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+/// A pipeline's trigger conditions, compiled once: every glob list is one [`GlobSet`].
+///
+/// Immutable and `Send + Sync`; [`Triggers::match_event`] takes `&self`.
+#[derive(Clone, Debug)]
+pub struct Triggers {
+    actions: Vec<CompiledAction>,
+    /// The task graph only (no steps), for the closure.
+    graph: Pipeline,
+    warnings: Vec<Diagnostic>,
+}
+
+#[derive(Clone, Debug)]
+struct CompiledAction {
+    tasks: Vec<String>,
+    cond: Cond,
+}
+
+// One `Cond` per action, built once per Dispatchfile: size does not matter, boxing would only add
+// indirection to matching.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per action, never moved in a hot path"
+)]
+#[derive(Clone, Debug)]
+enum Cond {
+    Push {
+        branches: GlobSet,
+        paths: GlobSet,
+    },
+    Tag {
+        names: GlobSet,
+    },
+    PullRequest {
+        targets: GlobSet,
+        sources: GlobSet,
+        paths: GlobSet,
+        labels: GlobSet,
+        chatops: Vec<String>,
+    },
+    Release {
+        tags: GlobSet,
+    },
+    Cron {
+        name: Option<String>,
+        revision: String,
+    },
+    ImagePush {
+        tags: GlobSet,
+    },
+}
+
+impl Cond {
+    fn kind(&self) -> &'static str {
+        match self {
+            Cond::Push { .. } => "push",
+            Cond::Tag { .. } => "tag",
+            Cond::PullRequest { .. } => "pull_request",
+            Cond::Release { .. } => "release",
+            Cond::Cron { .. } => "cron",
+            Cond::ImagePush { .. } => "image_push",
+        }
+    }
+}
+
+/// Compiles every glob list of `pipeline` (SPEC §4.6), without source positions.
+///
+/// # Errors
+///
+/// Every malformed pattern (`invalid-pattern`) and exceeded limit (`limit-exceeded`), as
+/// diagnostics sorted by position then code; warnings (a pattern that can never match) come with
+/// them. On success the warnings are in [`Triggers::warnings`].
+pub fn compile(pipeline: &Pipeline, limits: &Limits) -> Result<Triggers, Vec<Diagnostic>> {
+    compile_with_source_map(pipeline, &SourceMap::new(), limits)
+}
+
+/// [`compile`] with positions: each diagnostic gets the span of its pattern from `source_map` (the
+/// one [`dispatchfile_model::decode`] returned) and its element path, such as
+/// `/actions/0/on/push/branches/1` or `/actions/2/on/git/tag/names/0`.
+///
+/// ```
+/// use dispatch_trigger::compile;
+/// use dispatchfile_model::{decode, DecodeOptions, Document, FileId, Limits, Node, Span};
+/// let json = serde_json::json!({
+///     "task": {"t": {"steps": [{"name": "s", "image": "alpine"}]}},
+///     "actions": [{"tasks": ["t"], "on": {"push": {"branches": ["release/["]}}}],
+/// });
+/// let doc = Document { root: Node::from_json(&json, Span::new(FileId(0), 0, 0)) };
+/// let decoded = decode(&doc, &DecodeOptions::default(), &Limits::default());
+/// let pipeline = decoded.pipeline.expect("valid");
+/// let errors = dispatch_trigger::compile_with_source_map(&pipeline, &decoded.source_map, &Limits::default())
+///     .expect_err("a malformed glob");
+/// assert_eq!(errors[0].message, r#"action #0: branches[0]: invalid pattern "release/[": unclosed "[" at column 9"#);
+/// assert_eq!(errors[0].path, "/actions/0/on/push/branches/0");
+/// ```
+pub fn compile_with_source_map(
+    pipeline: &Pipeline,
+    source_map: &SourceMap,
+    limits: &Limits,
+) -> Result<Triggers, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let mut actions = Vec::with_capacity(pipeline.actions.len());
+    for (i, action) in pipeline.actions.iter().enumerate() {
+        let base = match (&action.on.kind, action.on.layout) {
+            (ConditionKind::ImagePush(_), _) => format!("/actions/{i}/on/image/push"),
+            (ConditionKind::Cron(_), _) | (_, Layout::Legacy) => {
+                format!("/actions/{i}/on/{}", action.on.kind.name())
+            }
+            (_, Layout::Grouped) => format!("/actions/{i}/on/git/{}", action.on.kind.name()),
+        };
+        let mut lists = Lists {
+            action: i,
+            base: &base,
+            source_map,
+            limits,
+            diags: &mut diags,
+        };
+        let cond = match &action.on.kind {
+            ConditionKind::Push(c) => Cond::Push {
+                branches: lists.set(
+                    "branches",
+                    &[(&c.branches, "branches")],
+                    Some("refs/heads/"),
+                ),
+                paths: lists.set("paths", &[(&c.paths, "paths")], None),
+            },
+            ConditionKind::Tag(c) => Cond::Tag {
+                names: lists.set("names", &[(&c.names, "names")], Some("refs/tags/")),
+            },
+            ConditionKind::PullRequest(c) => {
+                lists.chatops(&c.chatops);
+                Cond::PullRequest {
+                    targets: lists.set(
+                        "targets",
+                        &[(&c.targets, "targets"), (&c.branches, "branches")],
+                        Some("refs/heads/"),
+                    ),
+                    sources: lists.set("sources", &[(&c.sources, "sources")], Some("refs/heads/")),
+                    paths: lists.set("paths", &[(&c.paths, "paths")], None),
+                    labels: lists.set("labels", &[(&c.labels, "labels")], None),
+                    chatops: c.chatops.clone(),
+                }
+            }
+            ConditionKind::Release(c) => Cond::Release {
+                tags: lists.set("tags", &[(&c.tags, "tags")], Some("refs/tags/")),
+            },
+            ConditionKind::ImagePush(c) => Cond::ImagePush {
+                tags: lists.set("tags", &[(&c.tags, "tags")], None),
+            },
+            ConditionKind::Cron(c) => Cond::Cron {
+                name: action.name.clone(),
+                revision: c.effective_revision().to_owned(),
+            },
+            // The model may grow kinds; one we do not know never fires.
+            #[allow(unreachable_patterns, reason = "ConditionKind is non_exhaustive")]
+            _ => Cond::Cron {
+                name: None,
+                revision: String::new(),
+            },
+        };
+        actions.push(CompiledAction {
+            tasks: action.tasks.clone(),
+            cond,
+        });
+    }
+    sort_diagnostics(&mut diags);
+    if has_errors(&diags) {
+        return Err(diags);
+    }
+    Ok(Triggers {
+        actions,
+        graph: task_graph(pipeline),
+        warnings: diags,
+    })
+}
+
+/// The pipeline without steps, volumes or parameters: what [`closure`] needs.
+fn task_graph(p: &Pipeline) -> Pipeline {
+    let mut g = Pipeline::default();
+    for (name, t) in &p.tasks {
+        let task = Task {
+            inputs: t.inputs.clone(),
+            outputs: t.outputs.clone(),
+            deps: t.deps.clone(),
+            ..Task::default()
+        };
+        g.tasks.insert(name.clone(), task);
+    }
+    for name in p.resources.keys() {
+        g.resources.insert(name.clone(), Resource::default());
+    }
+    g
+}
+
+struct Lists<'a> {
+    action: usize,
+    base: &'a str,
+    source_map: &'a SourceMap,
+    limits: &'a Limits,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+impl Lists<'_> {
+    fn push(&mut self, d: Diagnostic, path: String) {
+        let span = self
+            .source_map
+            .get(&path)
+            .or_else(|| self.source_map.nearest(&path));
+        self.diags.push(d.at(span).with_path(path));
+    }
+
+    /// Compiles the concatenation of `parts` (field name for messages and paths) into one set.
+    fn set(
+        &mut self,
+        filter: &str,
+        parts: &[(&Vec<String>, &str)],
+        ref_prefix: Option<&str>,
+    ) -> GlobSet {
+        let action = self.action;
+        let total: usize = parts.iter().map(|(l, _)| l.len()).sum();
+        if total > self.limits.max_patterns_per_list {
+            let (_, field) = parts
+                .iter()
+                .find(|(l, _)| !l.is_empty())
+                .copied()
+                .unwrap_or((parts[0].0, filter));
+            let msg = format!(
+                "action #{action}: {filter}: limit exceeded: max_patterns_per_list ({})",
+                self.limits.max_patterns_per_list
+            );
+            self.push(
+                Diagnostic::error("limit-exceeded", msg),
+                format!("{}/{field}", self.base),
+            );
+            return GlobSet::empty();
+        }
+        let mut builder = GlobSetBuilder::new();
+        builder.limits(self.limits);
+        let mut ok = true;
+        for (list, field) in parts {
+            for (j, pattern) in list.iter().enumerate() {
+                let path = format!("{}/{field}/{j}", self.base);
+                let mut gb = GlobBuilder::new(pattern);
+                gb.limits(self.limits);
+                if let Some(p) = ref_prefix {
+                    gb.ref_prefix(p);
+                }
+                match gb.build() {
+                    Ok(glob) => {
+                        if let Some(w) = glob.warning() {
+                            let msg = format!(
+                                "action #{action}: {field}[{j}]: pattern {pattern:?} never matches: {w}"
+                            );
+                            self.push(Diagnostic::warning("invalid-pattern", msg), path);
+                        }
+                        builder.add(glob);
+                    }
+                    Err(e) => {
+                        ok = false;
+                        let msg = format!("action #{action}: {field}[{j}]: {e}");
+                        self.push(Diagnostic::error(e.code(), msg), path);
+                    }
+                }
+            }
+        }
+        if !ok {
+            return GlobSet::empty();
+        }
+        match builder.build() {
+            Ok(set) => set,
+            Err(e) => {
+                let msg = format!("action #{action}: {filter}: {e}");
+                self.push(
+                    Diagnostic::error(e.code(), msg),
+                    format!("{}/{}", self.base, parts[0].1),
+                );
+                GlobSet::empty()
+            }
+        }
+    }
+
+    fn chatops(&mut self, words: &[String]) {
+        let action = self.action;
+        for (j, w) in words.iter().enumerate() {
+            let why = if w.is_empty() {
+                "an empty command never matches"
+            } else if w.starts_with('/') {
+                "commands are written without their \"/\""
+            } else if w.contains(char::is_whitespace) {
+                "a command is one word"
+            } else {
+                continue;
+            };
+            let msg = format!("action #{action}: chatops[{j}]: {w:?} never matches: {why}");
+            self.push(
+                Diagnostic::warning("invalid-pattern", msg),
+                format!("{}/chatops/{j}", self.base),
+            );
+        }
+    }
+}
+
+/// The result of matching one event (SPEC §4.8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MatchResult {
+    /// Indices of the actions whose condition fired, ascending.
+    pub actions: Vec<usize>,
+    /// The tasks to run: the union closure of the fired actions' tasks, in topological order.
+    pub tasks: Vec<String>,
+    /// The context variables of the build.
+    pub context: ContextVars,
+    /// One entry per action, saying why it did or did not fire.
+    pub explain: Vec<Explain>,
+}
+
+/// Why one action did or did not fire.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explain {
+    /// The action index.
+    pub action: usize,
+    /// `push`, `tag`, `pull_request`, `release`, `cron` or `image_push` (layout-independent).
+    pub kind: &'static str,
+    /// Whether the condition fired.
+    pub matched: bool,
+    /// The filters evaluated, in the order of SPEC §4.4.
+    pub checks: Vec<Check>,
+}
+
+/// One filter of a condition and its outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Check {
+    /// `event`, `name`, `branches`, `names`, `tags`, `targets`, `sources`, `paths`, `labels` or `chatops`.
+    pub filter: &'static str,
+    /// Whether it passed.
+    pub ok: bool,
+    /// Free text for people, such as `branch "dev" not matched by [main]`.
+    pub detail: String,
+}
+
+impl Triggers {
+    /// Warnings found while compiling (patterns that can never match).
+    #[must_use]
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// The number of actions.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.actions.len()
+    }
+
+    /// Whether the pipeline has no actions.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+
+    /// Matches an event against every action (SPEC §4.4–4.7). No match gives empty sets, not an error.
+    #[must_use]
+    pub fn match_event(&self, event: &Event) -> MatchResult {
+        let mut result = MatchResult {
+            actions: Vec::new(),
+            tasks: Vec::new(),
+            context: ContextVars::default(),
+            explain: Vec::new(),
+        };
+        let mut cron_revision = None;
+        let mut names: Vec<&str> = Vec::new();
+        for (i, action) in self.actions.iter().enumerate() {
+            let (matched, checks) = evaluate(&action.cond, event);
+            if matched {
+                result.actions.push(i);
+                names.extend(action.tasks.iter().map(String::as_str));
+                if let (Cond::Cron { revision, .. }, None) = (&action.cond, cron_revision) {
+                    cron_revision = Some(revision.as_str());
+                }
+            }
+            result.explain.push(Explain {
+                action: i,
+                kind: action.cond.kind(),
+                matched,
+                checks,
+            });
+        }
+        if let (Event::Cron(e), None) = (event, cron_revision) {
+            cron_revision = self.actions.iter().find_map(|a| match &a.cond {
+                Cond::Cron {
+                    name: Some(n),
+                    revision,
+                } if *n == e.action => Some(revision.as_str()),
+                _ => None,
+            });
+        }
+        result.tasks = closure(&self.graph, &names);
+        result.context = ContextVars::for_event(event, cron_revision);
+        result
+    }
+}
+
+fn check(filter: &'static str, ok: bool, detail: String) -> Check {
+    Check { filter, ok, detail }
+}
+
+/// Evaluates one condition: the `event` check alone when the kinds differ, else every non-empty
+/// filter, no short-circuit.
+fn evaluate(cond: &Cond, event: &Event) -> (bool, Vec<Check>) {
+    let mut checks = Vec::new();
+    match (cond, event) {
+        (Cond::Push { branches, paths }, Event::Push(e)) => {
+            list(
+                &mut checks,
+                "branches",
+                "branch",
+                short_branch(&e.branch),
+                branches,
+            );
+            changed(&mut checks, e.changed.as_deref(), paths);
+        }
+        (Cond::Tag { names }, Event::Tag(e)) => {
+            list(&mut checks, "names", "tag", short_tag(&e.tag), names);
+        }
+        (Cond::Release { tags }, Event::Release(e)) => {
+            list(&mut checks, "tags", "tag", short_tag(&e.tag), tags);
+        }
+        (Cond::ImagePush { tags }, Event::ImagePush(e)) => {
+            list(&mut checks, "tags", "tag", &e.tag, tags);
+        }
+        (Cond::Cron { name, .. }, Event::Cron(e)) => {
+            let (ok, detail) = match name {
+                Some(n) if *n == e.action => (true, format!("cron action {n:?} is due")),
+                Some(n) => (
+                    false,
+                    format!("event is for cron action {:?}, not {n:?}", e.action),
+                ),
+                None => (false, "the cron action has no name".to_owned()),
+            };
+            checks.push(check("name", ok, detail));
+        }
+        (
+            Cond::PullRequest {
+                targets,
+                sources,
+                paths,
+                labels,
+                chatops,
+            },
+            Event::PullRequest(e),
+        ) if chatops.is_empty() => {
+            pull_request(
+                &mut checks,
+                [targets, sources, paths, labels],
+                (&e.base, &e.head, &e.labels, e.changed.as_deref()),
+            );
+        }
+        (
+            Cond::PullRequest {
+                targets,
+                sources,
+                paths,
+                labels,
+                chatops,
+            },
+            Event::PullRequestComment(e),
+        ) if !chatops.is_empty() => {
+            pull_request(
+                &mut checks,
+                [targets, sources, paths, labels],
+                (&e.base, &e.head, &e.labels, e.changed.as_deref()),
+            );
+            let words = format!("[{}]", chatops.join(", "));
+            let (ok, detail) = match chatops::parse(&e.comment) {
+                None => (
+                    false,
+                    format!("comment has no command; expected one of {words}"),
+                ),
+                Some((cmd, _)) if chatops.iter().any(|w| w == cmd) => {
+                    (true, format!("command {cmd:?} is one of {words}"))
+                }
+                Some((cmd, _)) => (false, format!("command {cmd:?} is not one of {words}")),
+            };
+            checks.push(check("chatops", ok, detail));
+        }
+        (Cond::PullRequest { chatops, .. }, Event::PullRequest(_)) => {
+            let _ = chatops;
+            let detail =
+                "pull_request conditions with chatops apply only to pull_request_comment events"
+                    .to_owned();
+            return (false, vec![check("event", false, detail)]);
+        }
+        (Cond::PullRequest { .. }, Event::PullRequestComment(_)) => {
+            let detail = "pull_request conditions without chatops do not apply to pull_request_comment events".to_owned();
+            return (false, vec![check("event", false, detail)]);
+        }
+        _ => {
+            let detail = format!(
+                "{} conditions do not apply to {} events",
+                cond.kind(),
+                event.kind()
+            );
+            return (false, vec![check("event", false, detail)]);
+        }
+    }
+    (checks.iter().all(|c| c.ok), checks)
+}
+
+fn pull_request(
+    checks: &mut Vec<Check>,
+    [targets, sources, paths, labels]: [&GlobSet; 4],
+    (base, head, pr_labels, changed_files): (&str, &str, &[String], Option<&[String]>),
+) {
+    list(
+        checks,
+        "targets",
+        "target branch",
+        short_branch(base),
+        targets,
+    );
+    list(
+        checks,
+        "sources",
+        "source branch",
+        short_branch(head),
+        sources,
+    );
+    changed(checks, changed_files, paths);
+    if !labels.is_empty() {
+        checks.push(label_check(pr_labels, labels));
+    }
+}
+
+/// A single-value list filter; skipped when the list is empty.
+fn list(checks: &mut Vec<Check>, filter: &'static str, what: &str, value: &str, set: &GlobSet) {
+    if set.is_empty() {
+        return;
+    }
+    let detail = if set.is_match(value) {
+        format!("{what} {value:?} matched by {set}")
+    } else if set.matches_negative(value) {
+        format!(
+            "{what} {value:?} excluded by {} in {set}",
+            excluding(set, value)
+        )
+    } else {
+        format!("{what} {value:?} not matched by {set}")
+    };
+    checks.push(check(filter, set.is_match(value), detail));
+}
+
+/// The first negative pattern matching `value`, as written.
+fn excluding<'s>(set: &'s GlobSet, value: &str) -> &'s str {
+    set.matches(value)
+        .into_iter()
+        .map(|i| &set.globs()[i])
+        .find(|g| g.is_negated())
+        .map_or("", |g| g.glob())
+}
+
+/// The paths filter: some changed file matches; unknown passes, none fails (SPEC §4.2).
+fn changed(checks: &mut Vec<Check>, files: Option<&[String]>, set: &GlobSet) {
+    if set.is_empty() {
+        return;
+    }
+    let (ok, detail) = match files {
+        None => (
+            true,
+            "changed files unknown: paths filter passes".to_owned(),
+        ),
+        Some([]) => (false, "no changed files: paths filter fails".to_owned()),
+        Some(files) => match files.iter().find(|f| set.is_match(f)) {
+            Some(f) => (true, format!("changed file {f:?} matched by {set}")),
+            None if files.len() == 1 => {
+                let f = &files[0];
+                if set.matches_negative(f) {
+                    (
+                        false,
+                        format!(
+                            "changed file {f:?} excluded by {} in {set}",
+                            excluding(set, f)
+                        ),
+                    )
+                } else {
+                    (false, format!("changed file {f:?} not matched by {set}"))
+                }
+            }
+            None => (
+                false,
+                format!("none of {} changed files matched by {set}", files.len()),
+            ),
+        },
+    };
+    checks.push(check("paths", ok, detail));
+}
+
+/// The labels filter (SPEC §4.2).
+fn label_check(labels: &[String], set: &GlobSet) -> Check {
+    if let Some(l) = labels.iter().find(|l| set.matches_negative(l)) {
+        return check(
+            "labels",
+            false,
+            format!("label {l:?} excluded by {} in {set}", excluding(set, l)),
+        );
+    }
+    if !set.has_positive() {
+        let detail = if labels.is_empty() {
+            format!("no labels, none excluded by {set}")
+        } else {
+            format!("no label excluded by {set}")
+        };
+        return check("labels", true, detail);
+    }
+    match labels.iter().find(|l| set.matches_positive(l)) {
+        Some(l) => check("labels", true, format!("label {l:?} matched by {set}")),
+        None if labels.is_empty() => check("labels", false, format!("no labels; {set} needs one")),
+        None => {
+            let mut all = String::new();
+            for (i, l) in labels.iter().enumerate() {
+                let _ = write!(all, "{}{l:?}", if i > 0 { ", " } else { "" });
+            }
+            check(
+                "labels",
+                false,
+                format!("labels [{all}] not matched by {set}"),
+            )
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonOut<'a> {
+    actions: &'a [usize],
+    context: std::collections::BTreeMap<&'static str, &'a str>,
+    explain: Vec<JsonExplain<'a>>,
+    tasks: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonExplain<'a> {
+    action: usize,
+    checks: Vec<JsonCheck<'a>>,
+    kind: &'a str,
+    matched: bool,
+}
+
+#[derive(Serialize)]
+struct JsonCheck<'a> {
+    detail: &'a str,
+    filter: &'a str,
+    ok: bool,
+}
+
+impl MatchResult {
+    /// The SPEC §4.8 JSON text: keys sorted, two-space indentation, trailing newline.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        let out = JsonOut {
+            actions: &self.actions,
+            context: self.context.entries().into_iter().collect(),
+            explain: self
+                .explain
+                .iter()
+                .map(|e| JsonExplain {
+                    action: e.action,
+                    checks: e
+                        .checks
+                        .iter()
+                        .map(|c| JsonCheck {
+                            detail: &c.detail,
+                            filter: c.filter,
+                            ok: c.ok,
+                        })
+                        .collect(),
+                    kind: e.kind,
+                    matched: e.matched,
+                })
+                .collect(),
+            tasks: &self.tasks,
+        };
+        // Serializing strings, numbers and booleans into a String cannot fail.
+        let mut s = serde_json::to_string_pretty(&out).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// An empty result for an event that fired nothing, with the context of `event`.
+    #[must_use]
+    pub fn empty(context: ContextVars) -> MatchResult {
+        MatchResult {
+            actions: Vec::new(),
+            tasks: Vec::new(),
+            context,
+            explain: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Properties: the compiled matchers agree with a plain reference (a translation to `regex`).
+
+use dispatch_trigger::{Glob, GlobSetBuilder};
+use proptest::prelude::*;
+
+/// The reference: SPEC §4.1 translated token by token into an anchored regex.
+fn reference(pattern: &str) -> regex::Regex {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut re = String::from("^");
+    let mut depth = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' => {
+                re.push_str(&regex::escape(&chars[i + 1].to_string()));
+                i += 1;
+            }
+            '*' => {
+                let mut n = 1;
+                while chars.get(i + 1) == Some(&'*') {
+                    n += 1;
+                    i += 1;
+                }
+                if n == 1 {
+                    re.push_str("[^/]*");
+                } else if chars.get(i + 1) == Some(&'/') {
+                    re.push_str("(?:.*/)?");
+                    i += 1;
+                } else {
+                    re.push_str(".*");
+                }
+            }
+            '?' => re.push_str("[^/]"),
+            '[' => {
+                let end = i
+                    + chars[i..]
+                        .iter()
+                        .skip(2)
+                        .position(|&c| c == ']')
+                        .expect("closed class")
+                    + 2;
+                let mut body: String = chars[i + 1..end].iter().collect();
+                if let Some(rest) = body.strip_prefix('!') {
+                    body = format!("^{rest}");
+                }
+                re.push_str("[[");
+                re.push_str(&body);
+                re.push_str("]&&[^/]]");
+                i = end;
+            }
+            '{' => {
+                depth += 1;
+                re.push_str("(?:");
+            }
+            ',' if depth > 0 => re.push('|'),
+            '}' => {
+                depth -= 1;
+                re.push(')');
+            }
+            _ => re.push_str(&regex::escape(&c.to_string())),
+        }
+        i += 1;
+    }
+    re.push('$');
+    regex::Regex::new(&format!("(?s){re}")).expect("the reference translation is a valid regex")
+}
+
+fn token() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        Just("a"),
+        Just("b"),
+        Just("/"),
+        Just("."),
+        Just("-"),
+        Just("é"),
+        Just("*"),
+        Just("**"),
+        Just("**/"),
+        Just("/**"),
+        Just("?"),
+        Just("[ab]"),
+        Just("[!a]"),
+        Just("[a-c]"),
+        Just("[/b]"),
+        Just("{a,b/}"),
+        Just("{,a*}"),
+        Just("{x{a,b},}"),
+        Just("{**/,b}"),
+        Just("\\*"),
+        Just("\\?"),
+    ]
+}
+
+fn pattern() -> impl Strategy<Value = String> {
+    prop::collection::vec(token(), 1..8).prop_map(|t| t.concat())
+}
+
+fn name() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just('a'),
+            Just('b'),
+            Just('c'),
+            Just('x'),
+            Just('/'),
+            Just('.'),
+            Just('-'),
+            Just('*'),
+            Just('é')
+        ],
+        0..12,
+    )
+    .prop_map(|c| c.into_iter().collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// Every strategy the compiler picks (literal, prefix, suffix, NFA) agrees with the reference.
+    #[test]
+    fn matcher_agrees_with_reference(pat in pattern(), names in prop::collection::vec(name(), 8)) {
+        let glob = Glob::new(&pat).expect("generated patterns are valid");
+        let m = glob.compile_matcher();
+        let re = reference(&pat);
+        for n in &names {
+            let want = re.is_match(n);
+            prop_assert_eq!(m.is_match(n), want, "pattern {:?} name {:?} regex {}", pat, n, re.as_str());
+        }
+    }
+
+    /// A set of positives and negatives follows the list rule over the reference.
+    #[test]
+    fn set_follows_the_list_rule(pos in prop::collection::vec(pattern(), 0..4), neg in prop::collection::vec(pattern(), 0..4),
+                                  names in prop::collection::vec(name(), 8)) {
+        let mut b = GlobSetBuilder::new();
+        for p in &pos {
+            b.add(Glob::new(p).expect("valid"));
+        }
+        for p in &neg {
+            b.add(Glob::new(&format!("!{p}")).expect("valid"));
+        }
+        let set = b.build().expect("small");
+        let pos_re: Vec<regex::Regex> = pos.iter().map(|p| reference(p)).collect();
+        let neg_re: Vec<regex::Regex> = neg.iter().map(|p| reference(p)).collect();
+        for n in &names {
+            let want = (pos_re.is_empty() || pos_re.iter().any(|r| r.is_match(n))) && !neg_re.iter().any(|r| r.is_match(n));
+            prop_assert_eq!(set.is_match(n), want, "pos {:?} neg {:?} name {:?}", pos, neg, n);
+        }
+    }
+
+    /// A glob prints back as written and parses to the same value.
+    #[test]
+    fn display_round_trips(pat in pattern(), bang in any::<bool>()) {
+        let text = if bang { format!("!{pat}") } else { pat };
+        let glob: Glob = text.parse().expect("valid");
+        prop_assert_eq!(glob.to_string(), text.clone());
+        prop_assert_eq!(glob.is_negated(), bang);
+        prop_assert_eq!(Glob::new(&text).expect("valid"), glob);
+    }
+
+    /// Arbitrary text never panics the parser, and an accepted pattern never panics the matcher.
+    #[test]
+    fn arbitrary_patterns_never_panic(pat in "\\PC{0,40}", n in "\\PC{0,40}") {
+        if let Ok(g) = Glob::new(&pat) {
+            let _ = g.compile_matcher().is_match(&n);
+        }
+    }
+}

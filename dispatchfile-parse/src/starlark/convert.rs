@@ -1,0 +1,127 @@
+//! Starlark values → [`Node`]s with data-format keys and the Kubernetes JSON layout (SPEC §3.5).
+//!
+//! A message becomes an object with its data-format keys (`params` → `param`); protobuf embedded
+//! members (`volumeSource`, `handler`, `localObjectReference`) are lifted one level up. Every node
+//! carries the span of the call that made its message, or of the nearest enclosing one.
+
+use dispatchfile_model::{Entry, Node, Span, Value as NodeValue};
+use starlark::values::dict::DictRef;
+use starlark::values::{Value, ValueLike};
+
+use super::guard::LimitError;
+use super::value::{Quantity, Store, err, list_items, type_name, view};
+
+/// Depth of an element's value in the document (root → `task` → name → value).
+const ELEMENT_DEPTH: usize = 3;
+
+/// Converts one pipeline element (a `p.Task`, `p.Resource` or `p.Action` message).
+pub(crate) fn to_node(v: Value<'_>, span: Span, store: &Store) -> starlark::Result<Node> {
+    let mut count = 0usize;
+    convert(v, span, ELEMENT_DEPTH, store, &mut count)
+}
+
+fn convert(
+    v: Value<'_>,
+    span: Span,
+    depth: usize,
+    store: &Store,
+    count: &mut usize,
+) -> starlark::Result<Node> {
+    let limits = &store.limits;
+    if depth > limits.max_depth {
+        return Err(starlark::Error::new_native(LimitError {
+            field: "max_depth",
+            value: limits.max_depth as u64,
+        }));
+    }
+    *count += 1;
+    if *count > limits.max_document_nodes {
+        return Err(starlark::Error::new_native(LimitError {
+            field: "max_document_nodes",
+            value: limits.max_document_nodes as u64,
+        }));
+    }
+    if v.is_none() {
+        return Ok(Node::new(NodeValue::Null, span));
+    }
+    if let Some(b) = v.unpack_bool() {
+        return Ok(Node::new(NodeValue::Bool(b), span));
+    }
+    if let Some(s) = v.unpack_str() {
+        return Ok(Node::new(NodeValue::String(s.to_owned()), span));
+    }
+    if let Some(q) = v.downcast_ref::<Quantity>() {
+        return Ok(Node::new(NodeValue::String(q.0.clone()), span));
+    }
+    match v.get_type() {
+        "int" => return Ok(Node::new(NodeValue::Number(v.to_repr()), span)),
+        "float" => {
+            let text = v.to_repr();
+            if text.contains("inf") || text.contains("nan") {
+                return Err(err(format!(
+                    "the number {text} cannot be part of a pipeline"
+                )));
+            }
+            return Ok(Node::new(NodeValue::Number(text), span));
+        }
+        _ => {}
+    }
+    if let Some(items) = list_items(v) {
+        let mut out = Vec::with_capacity(items.len());
+        for x in items {
+            out.push(convert(x, span, depth + 1, store, count)?);
+        }
+        return Ok(Node::new(NodeValue::Array(out), span));
+    }
+    if let Some(dict) = DictRef::from_value(v) {
+        let mut entries = Vec::with_capacity(dict.len());
+        for (k, x) in dict.iter() {
+            let Some(key) = k.unpack_str() else {
+                return Err(err(format!(
+                    "dict keys in a pipeline must be strings, got {}",
+                    k.get_type()
+                )));
+            };
+            let value = convert(x, span, depth + 1, store, count)?;
+            entries.push(Entry {
+                key: key.to_owned(),
+                key_span: span,
+                value,
+            });
+        }
+        return Ok(Node::new(NodeValue::Object(entries), span));
+    }
+    if let Some(m) = view(v) {
+        let span = m.origin.unwrap_or(span);
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut lifted: Vec<Entry> = Vec::new();
+        for (index, x) in m.fields {
+            let field = &m.schema.fields[index];
+            let node = convert(x, span, depth + 1, store, count)?;
+            if field.embedded {
+                // Protobuf embedded member: its fields belong to the parent object.
+                if let NodeValue::Object(inner) = node.value {
+                    lifted.extend(inner);
+                }
+                continue;
+            }
+            entries.retain(|e| e.key != field.key);
+            entries.push(Entry {
+                key: field.key.clone(),
+                key_span: span,
+                value: node,
+            });
+        }
+        // A field set directly wins over the same field set through the embedded member.
+        for e in lifted {
+            if !entries.iter().any(|x| x.key == e.key) {
+                entries.push(e);
+            }
+        }
+        return Ok(Node::new(NodeValue::Object(entries), span));
+    }
+    Err(err(format!(
+        "a value of type {} cannot be part of a pipeline",
+        type_name(v)
+    )))
+}

@@ -1,0 +1,221 @@
+//! Every Starlark Dispatchfile of the shared corpus gives the outcome SPEC §3.5 prescribes: it
+//! evaluates to canonical JSON (snapshotted as `corpus__<file>`) or fails with the listed code and
+//! message. The test prints each file with its outcome.
+
+use dispatchfile_model::{Diagnostic, Limits, to_canonical_json};
+use dispatchfile_parse::{ParseOptions, evaluate};
+
+use super::super::shared;
+
+/// `None`: evaluates. `Some((code, text))`: the first error has `code` and contains `text`.
+const EXPECTED: &[(&str, Option<(&str, &str)>)] = &[
+    (
+        "catalog-1.star",
+        Some((
+            "load",
+            "cannot load \"github.com/jbarrick-mesosphere/catalog/starlark/stable/docker@master\": no module loader",
+        )),
+    ),
+    (
+        "catalog-2.star",
+        Some((
+            "load",
+            "cannot load \"github.com/jbarrick-mesosphere/catalog/starlark/stable/docker@0.0.3\": no module loader",
+        )),
+    ),
+    ("catalog-3.star", None),
+    (
+        "chhsia0-devx-dispatch-demo-4.star",
+        Some((
+            "duplicate-step",
+            "task \"build-image\": duplicate step name \"build\"",
+        )),
+    ),
+    ("chhsia0-devx-dispatch-demo-5.star", None),
+    (
+        "cmays20-springboot-helloworld-dispatch-5.star",
+        Some((
+            "load",
+            "\"git_resource\" is not exported by stable/pipeline@master; it moved to stable/git in 0.0.7",
+        )),
+    ),
+    ("cmays20-springboot-helloworld-dispatch-6.star", None),
+    (
+        "cprovencher-cicd-hello-world-4.star",
+        Some((
+            "load",
+            "cannot load \"github.com/cprovencher/import-dispatch-task-test/lints@master\": no module loader",
+        )),
+    ),
+    ("d2iq-shadowbq-springboot-helloworld-dispatch-1.star", None),
+    ("docs-05.star", None),
+    ("docs-06.star", None),
+    ("docs-10.star", None),
+    ("docs-13.star", None),
+    ("docs-14.star", None),
+    (
+        "docs-15.star",
+        Some((
+            "load",
+            "cannot load \"github.com/mesosphere/dispatch/lib\": no module loader",
+        )),
+    ),
+    (
+        "docs-16.star",
+        Some(("load", "cannot load \"/lib\": no module loader")),
+    ),
+    ("docs-20.star", None),
+    (
+        "docs-22.star",
+        Some(("starlark", "Variable `push` not found")),
+    ),
+    ("docs-23.star", None),
+    ("docs-24.star", Some(("parse", "unfinished string literal"))),
+    (
+        "docs-25.star",
+        Some(("starlark", "Variable `storage` not found")),
+    ),
+    (
+        "docs-26.star",
+        Some((
+            "missing-field",
+            "action #2: missing required field \"tasks\"",
+        )),
+    ),
+    (
+        "docs-27.star",
+        Some((
+            "load",
+            "\"git_resource\" is not exported by stable/pipeline@master; it moved to stable/git in 0.0.7",
+        )),
+    ),
+    (
+        "docs-28.star",
+        Some(("starlark", "Variable `pull_request` not found")),
+    ),
+    (
+        "docs-29.star",
+        Some(("starlark", "Variable `pull_request` not found")),
+    ),
+    (
+        "docs-30.star",
+        Some(("load", "the embedded catalog has no module stable/buildkit")),
+    ),
+    ("gpaul-minimal-dispatch-test-1.star", None),
+    ("jbarrick-mesosphere-dispatch-lib-1.star", None),
+    ("kudobuilder-kudo-2.star", None),
+    ("kudobuilder-kuttl-1.star", None),
+    (
+        "mesosphere-charts-1.star",
+        Some((
+            "load",
+            "stable/docker@dc4612e95b62ff8b744bda2e4d3c75cf2edeb694\": no module loader; the embedded catalog has versions",
+        )),
+    ),
+    (
+        "mesosphere-kubeaddons-enterprise-1.star",
+        Some((
+            "load",
+            "cannot load \"github.com/mesosphere/cluster-claim-controller/starlark/claim@master\": no module loader",
+        )),
+    ),
+    ("mesosphere-kubeaddons-kommander-1.star", None),
+    (
+        "mesosphere-kubernetes-base-addons-1.star",
+        Some((
+            "load",
+            "cannot load \"github.com/mesosphere/cluster-claim-controller/starlark/claim@master\": no module loader",
+        )),
+    ),
+    (
+        "mesosphere-kudo-cassandra-operator-1.star",
+        Some((
+            "load",
+            "cannot load \"github.com/mesosphere/cluster-claim-controller/starlark/claim\": no module loader",
+        )),
+    ),
+    ("mesosphere-kudo-spark-operator-1.star", None),
+    (
+        "shiftleftsecurity-helloshiftleft-1.star",
+        Some((
+            "load",
+            "\"git_resource\" is not exported by stable/pipeline@master",
+        )),
+    ),
+    (
+        "takirala-charts-1.star",
+        Some(("parse", "unexpected new indentation block")),
+    ),
+    (
+        "takirala-helloshiftleft-1.star",
+        Some((
+            "load",
+            "\"git_resource\" is not exported by stable/pipeline@master",
+        )),
+    ),
+    (
+        "takirala-helloworld-1.star",
+        Some(("missing-field", "action #0: missing required field \"on\"")),
+    ),
+    ("walk1ng-kudo-kafka-operator-1.star", None),
+];
+
+#[test]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the test reads the shared corpus"
+)]
+fn starlark_dispatchfiles_give_the_spec_outcome() {
+    let Some(shared) = shared() else { return };
+    let dir = shared.join("corpus/dispatchfiles");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .expect("corpus folder")
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|n| {
+            std::path::Path::new(n)
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("star"))
+        })
+        .collect();
+    files.sort();
+    let mut problems = Vec::new();
+    for name in &files {
+        let Some((_, expected)) = EXPECTED.iter().find(|(n, _)| n == name) else {
+            problems.push(format!("{name}: not in the expectation table"));
+            continue;
+        };
+        let bytes = std::fs::read(dir.join(name)).expect("readable corpus file");
+        let e = evaluate(&bytes, name, &ParseOptions::default(), &Limits::default());
+        let first = e.diagnostics().into_iter().find(Diagnostic::is_error);
+        match (&e.decoded.pipeline, first, expected) {
+            (Some(p), None, None) => {
+                println!("evaluates  {name}");
+                insta::assert_snapshot!(format!("corpus__{name}"), to_canonical_json(p));
+            }
+            (None, Some(d), Some((code, text))) => {
+                let rendered = d.render(&e.parsed.files, name);
+                println!("fails      {rendered}");
+                if d.code != *code || !rendered.contains(text) || d.span.is_none() {
+                    problems.push(format!(
+                        "{name}: expected {code} containing {text:?}, got {rendered}"
+                    ));
+                }
+            }
+            (_, first, _) => {
+                let got = first.map_or_else(
+                    || "evaluates".to_owned(),
+                    |d| d.render(&e.parsed.files, name),
+                );
+                problems.push(format!("{name}: expected {expected:?}, got {got}"));
+            }
+        }
+    }
+    println!("{} Starlark Dispatchfiles checked", files.len());
+    assert_eq!(
+        files.len(),
+        EXPECTED.len(),
+        "every table row has a corpus file"
+    );
+    assert!(problems.is_empty(), "{problems:#?}");
+}

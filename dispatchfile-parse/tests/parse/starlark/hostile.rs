@@ -1,0 +1,126 @@
+//! Hostile Starlark ends with `limit exceeded` inside the limits (SPEC §6): never a hang, an abort
+//! or a stack overflow. Small limits keep each case fast.
+
+use dispatchfile_model::Limits;
+
+use super::{MODERN, first_error, star_with};
+
+/// `n` nested `if` blocks.
+fn nested_ifs(n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        s.push_str(&" ".repeat(i));
+        s.push_str("if True:\n");
+    }
+    s + &" ".repeat(n) + "pass\n"
+}
+
+fn limits() -> Limits {
+    let mut l = Limits::default();
+    l.starlark_max_statements = 50_000;
+    l.starlark_max_heap_bytes = 32 << 20;
+    l.starlark_max_call_depth = 64;
+    l
+}
+
+/// Each row must fail with `limit exceeded: <field>` at a position.
+macro_rules! limit_cases {
+    ($($name:ident: $src:expr => $field:literal;)*) => {$(
+        #[test]
+        fn $name() {
+            let src: String = $src;
+            let e = star_with(&format!("{MODERN}{src}"), None, &limits());
+            let d = e.diagnostics().into_iter().find(|d| d.is_error()).expect("an error");
+            let text = d.render(&e.parsed.files, "Dispatchfile");
+            assert_eq!(d.code, "limit-exceeded", "{text}");
+            assert!(text.contains(concat!("limit exceeded: ", $field, " (")), "{text}");
+            assert!(d.span.is_some(), "the limit error has a position: {text}");
+            assert!(e.parsed.document.is_none(), "no partial document");
+        }
+    )*};
+}
+
+limit_cases! {
+    recursion: "def f(n):\n    return f(n + 1)\nf(0)\n".to_owned() => "starlark_max_call_depth";
+    lambda_recursion: "f = lambda n: f(n)\nf(0)\n".to_owned() => "starlark_max_call_depth";
+    mutual_recursion: "def a(n):\n    return b(n)\ndef b(n):\n    return a(n)\na(0)\n".to_owned() => "starlark_max_call_depth";
+    endless_loop: "for i in range(1000000000):\n    pass\n".to_owned() => "starlark_max_statements";
+    nested_loops_in_a_function: "def g():\n    for i in range(100000):\n        for j in range(100000):\n            x = i\ng()\n".to_owned() => "starlark_max_statements";
+    nested_comprehension: "x = [j for i in range(100000) for j in range(100000)]\n".to_owned() => "starlark_max_statements";
+    materialised_range: "x = list(range(1000000000))\n".to_owned() => "starlark_max_statements";
+    list_repetition: "x = [0] * 1000000000\n".to_owned() => "starlark_max_heap_bytes";
+    string_repetition: "x = 'a' * 2000000000\n".to_owned() => "starlark_max_heap_bytes";
+    huge_int_repetition: "x = [1, 2] * 100000000000000000000\n".to_owned() => "starlark_max_heap_bytes";
+    list_doubling: "x = [0]\nfor i in range(64):\n    x = x + x\n".to_owned() => "starlark_max_heap_bytes";
+    string_doubling: "s = 'a'\nfor i in range(64):\n    s = s + s\n".to_owned() => "starlark_max_heap_bytes";
+    in_place_doubling: "x = [0]\nfor i in range(64):\n    x += x\n".to_owned() => "starlark_max_heap_bytes";
+    extend_doubling: "x = [0]\nfor i in range(64):\n    x.extend(x)\n".to_owned() => "starlark_max_heap_bytes";
+    replace_doubling: "s = 'a'\nfor i in range(64):\n    s = s.replace('a', 'aa')\n".to_owned() => "starlark_max_heap_bytes";
+    deep_literal: format!("x = {}{}\n", "[".repeat(3_000), "]".repeat(3_000)) => "max_depth";
+    long_plus_chain: format!("x = {}1\n", "1 + ".repeat(100_000)) => "max_depth";
+    moderate_plus_chain: format!("x = {}1\n", "1 + ".repeat(500)) => "max_depth";
+    deep_indentation: nested_ifs(200) => "max_depth";
+    deep_structure_formatted: "x = []\nfor i in range(20000):\n    x = [x]\ns = str(x)\n".to_owned() => "max_depth";
+    deep_structure_percent: "x = {}\nfor i in range(20000):\n    x = {'a': x}\ns = '%s' % x\n".to_owned() => "max_depth";
+    deep_structure_printed: "x = ()\nfor i in range(20000):\n    x = (x,)\nprint(x)\n".to_owned() => "max_depth";
+    deep_structure_in_a_task: "x = {}\nfor i in range(1000):\n    x = {'a': x}\ntask('t', steps = [k8s.corev1.Container(name = 's')], metadata = {'labels': x})\n".to_owned() => "max_depth";
+}
+
+#[test]
+fn the_statement_budget_spans_modules_and_test_functions() {
+    let src = format!(
+        "{MODERN}def test_spin(ctx):\n    for i in range(30000):\n        pass\nfor i in range(30000):\n    pass\n"
+    );
+    let e = star_with(&src, None, &limits());
+    assert!(
+        first_error(&e).contains("limit exceeded: starlark_max_statements (50000)"),
+        "{}",
+        first_error(&e)
+    );
+}
+
+#[test]
+fn oversized_source_is_refused_before_parsing() {
+    let mut l = limits();
+    l.max_source_bytes = 100;
+    let e = star_with(&format!("{MODERN}x = \"{}\"\n", "a".repeat(200)), None, &l);
+    assert!(
+        first_error(&e).contains("limit exceeded: max_source_bytes (100)"),
+        "{}",
+        first_error(&e)
+    );
+}
+
+/// Deep structures that Starlark formats or hashes recursively end cleanly: either fine (the
+/// evaluation thread's stack holds them) or a limit error, never an abort.
+#[test]
+fn deep_structures_in_unguarded_operations_end_cleanly() {
+    for src in [
+        "x = ()\nfor i in range(20000):\n    x = (x,)\nd = {x: 1}\n",
+        "x = []\nfor i in range(20000):\n    x = [x]\ns = '{}'.format(x)\n",
+        "x = []\nfor i in range(20000):\n    x = [x]\ny = [x]\nok = x == y[0]\n",
+    ] {
+        let e = star_with(&format!("{MODERN}{src}"), None, &limits());
+        let err = first_error(&e);
+        assert!(
+            err.is_empty() || err.contains("limit exceeded") || err.contains("error[starlark]"),
+            "{src}: {err}"
+        );
+    }
+}
+
+#[test]
+fn limits_are_reported_with_the_configured_value() {
+    let mut l = limits();
+    l.starlark_max_call_depth = 10;
+    let e = star_with(
+        &format!("{MODERN}def f(n):\n    return f(n + 1)\nf(0)\n"),
+        None,
+        &l,
+    );
+    assert!(
+        first_error(&e).contains("limit exceeded: starlark_max_call_depth (10)"),
+        "{}",
+        first_error(&e)
+    );
+}
