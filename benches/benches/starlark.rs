@@ -79,7 +79,7 @@ fn starlark(c: &mut Criterion) {
     let mut group = c.benchmark_group("starlark");
     group.bench_function("seed_pipeline/ours", |b| b.iter(|| run(black_box(SEED))));
     group.bench_function("five_catalog_modules/ours", |b| {
-        b.iter(|| run(black_box(FIVE_MODULES)))
+        b.iter(|| run(black_box(FIVE_MODULES)));
     });
     group.finish();
 }

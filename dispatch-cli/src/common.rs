@@ -230,8 +230,12 @@ fn write_node(out: &mut String, node: &dispatchfile_model::Node, indent: usize) 
     match &node.value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) if serde_json::from_str::<serde_json::Number>(n).is_ok() => out.push_str(n),
-        Value::Number(n) | Value::String(n) => out.push_str(&serde_json::Value::String(n.clone()).to_string()),
+        Value::Number(n) if serde_json::from_str::<serde_json::Number>(n).is_ok() => {
+            out.push_str(n);
+        }
+        Value::Number(n) | Value::String(n) => {
+            out.push_str(&serde_json::Value::String(n.clone()).to_string());
+        }
         Value::Array(items) if items.is_empty() => out.push_str("[]"),
         Value::Object(entries) if entries.is_empty() => out.push_str("{}"),
         Value::Array(items) => {

@@ -1,5 +1,8 @@
 //! Integration tests for the `dispatch` binary.
-#![allow(clippy::disallowed_methods, reason = "the CLI tests run the binary and write temporary files")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the CLI tests run the binary and write temporary files"
+)]
 
 mod cli {
     mod eval_cmd;

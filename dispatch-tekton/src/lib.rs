@@ -11,8 +11,8 @@ use dispatchfile_model::Diagnostic;
 
 pub use lower::lower;
 pub use options::{
-    GIT_CLONE_REPOSITORY, GIT_CLONE_VERSION, GitClone, LowerOptions, Error, Selection,
-    Target, WorkspaceVolume, default_step_resources,
+    Error, GIT_CLONE_REPOSITORY, GIT_CLONE_VERSION, GitClone, LowerOptions, Selection, Target,
+    WorkspaceVolume, default_step_resources,
 };
 pub use tekton::Object;
 

@@ -194,16 +194,16 @@ struct TaskCx<'a> {
     name: &'a str,
     /// Resource inputs, then outputs not also inputs.
     resources: Vec<&'a str>,
-    inputs: BTreeSet<&'a str>,
-    outputs: BTreeSet<&'a str>,
+    inputs: Vec<&'a str>,
+    outputs: Vec<&'a str>,
     /// Params the task must declare: (index into `resources`, key).
-    params: BTreeSet<(usize, Key)>,
+    params: Vec<(usize, Key)>,
 }
 
 impl TaskCx<'_> {
     fn need(&mut self, r: &str, key: Key) {
         if let Some(i) = self.resources.iter().position(|x| *x == r) {
-            self.params.insert((i, key));
+            self.params.push((i, key));
         }
     }
 }
@@ -438,8 +438,20 @@ impl<'a> Cx<'a> {
         for (i, (t, _)) in tasks.iter().enumerate() {
             index.insert(t, fetch_count + i);
         }
+        // PipelineTask names by index: fetch tasks, then tasks.
+        let order: Vec<String> = ptasks
+            .iter()
+            .map(|pt| pt.name.clone())
+            .chain(
+                tasks
+                    .iter()
+                    .map(|(t, _)| self.task_names.get(t).cloned().unwrap_or_default()),
+            )
+            .collect();
+        objects.reserve(tasks.len() + 2);
+        ptasks.reserve(tasks.len());
         for (t, task) in &tasks {
-            let (task_obj, pt, run_spec) = self.task(t, task, &index, pipeline_timeout);
+            let (task_obj, pt, run_spec) = self.task(t, task, &index, &order, pipeline_timeout);
             objects.push(Object::Task(task_obj));
             ptasks.push(pt);
             run_specs.extend(run_spec);
@@ -745,17 +757,18 @@ impl<'a> Cx<'a> {
         t: &'a str,
         task: &'a DTask,
         index: &BTreeMap<&str, usize>,
+        order: &[String],
         pipeline_timeout: u128,
     ) -> (Task, PipelineTask, Option<PipelineTaskRunSpec>) {
         let path = format!("/task/{}", seg(t));
         let name = self.task_names.get(t).cloned().unwrap_or_default();
         let mut resources: Vec<&'a str> = Vec::new();
-        let mut inputs = BTreeSet::new();
-        let mut outputs = BTreeSet::new();
-        let mut run_after: BTreeSet<usize> = BTreeSet::new();
+        let mut inputs = Vec::new();
+        let mut outputs = Vec::new();
+        let mut run_after: Vec<usize> = Vec::new();
         for input in &task.inputs {
             if let Some((r, res)) = self.res.get_key_value(input.as_str()) {
-                inputs.insert(*r);
+                inputs.push(*r);
                 if !resources.contains(r) {
                     resources.push(r);
                 }
@@ -763,12 +776,12 @@ impl<'a> Cx<'a> {
                     run_after.extend(index.get(p));
                 }
             } else if let Some(i) = index.get(input.as_str()) {
-                run_after.insert(*i);
+                run_after.push(*i);
             }
         }
         for output in &task.outputs {
             if let Some((r, _)) = self.res.get_key_value(output.as_str()) {
-                outputs.insert(*r);
+                outputs.push(*r);
                 if !resources.contains(r) {
                     resources.push(r);
                 }
@@ -782,7 +795,7 @@ impl<'a> Cx<'a> {
             resources,
             inputs,
             outputs,
-            params: BTreeSet::new(),
+            params: Vec::new(),
         };
 
         // Steps, with every string rewritten.
@@ -820,7 +833,7 @@ impl<'a> Cx<'a> {
             let (kind, ws, producer) = (res.kind, res.ws.clone(), res.producer);
             let has_url = res.resource.params.contains_key("url");
             let has_revision = res.resource.params.contains_key("revision");
-            let is_out = tcx.outputs.contains(r);
+            let is_out = tcx.outputs.contains(&r);
             match kind {
                 Some(Kind::Git) => {
                     // The mount path is `/workspace/<r>`, written only when not the default.
@@ -1003,7 +1016,9 @@ impl<'a> Cx<'a> {
         // Params and results.
         let mut params = Vec::new();
         let mut pt_params = Vec::new();
-        for (i, key) in tcx.params.iter().copied().collect::<Vec<_>>() {
+        tcx.params.sort_unstable();
+        tcx.params.dedup();
+        for (i, key) in tcx.params.clone() {
             let r = tcx.resources[i];
             let (pbase, kind, producer) = {
                 let res = &self.res[r];
@@ -1013,7 +1028,7 @@ impl<'a> Cx<'a> {
             params.push(ParamSpec::string(pname.clone()));
             let from_producer = kind == Some(Kind::Image)
                 && key != Key::Revision
-                && tcx.inputs.contains(r)
+                && tcx.inputs.contains(&r)
                 && producer.is_some_and(|p| p != t && index.contains_key(p));
             let value = if let Some(p) = producer.filter(|_| from_producer) {
                 let pt = self.task_names.get(p).cloned().unwrap_or_default();
@@ -1087,16 +1102,13 @@ impl<'a> Cx<'a> {
         });
 
         // runAfter in PipelineTask order; names of fetch tasks come first.
-        let fetch: Vec<&String> = self.fetch_names.values().collect();
-        let mut by_index: Vec<String> = Vec::new();
-        let task_order: Vec<(&str, usize)> = index.iter().map(|(k, v)| (*k, *v)).collect();
-        for i in run_after {
-            if let Some(f) = fetch.get(i) {
-                by_index.push((*f).clone());
-            } else if let Some((k, _)) = task_order.iter().find(|(k, v)| *v == i && *k != t) {
-                by_index.push(self.task_names.get(k).cloned().unwrap_or_default());
-            }
-        }
+        run_after.sort_unstable();
+        run_after.dedup();
+        let by_index: Vec<String> = run_after
+            .into_iter()
+            .filter(|i| order.get(*i).is_some_and(|n| *n != name))
+            .filter_map(|i| order.get(i).cloned())
+            .collect();
 
         let task_obj = Task {
             api_version: self.o.target.api_version().to_owned(),
@@ -1367,7 +1379,6 @@ impl<'a> Cx<'a> {
         if !s.contains("$(") {
             return s.to_owned();
         }
-        let path = &path();
         let mut out = String::with_capacity(s.len() + 16);
         let mut rest = s;
         while let Some(i) = rest.find("$(") {
@@ -1385,7 +1396,7 @@ impl<'a> Cx<'a> {
                 rest = after;
                 continue;
             }
-            if let Some(replacement) = self.resolve(tcx, inner, path, what) {
+            if let Some(replacement) = self.resolve(tcx, inner, &path, what) {
                 out.push_str(&replacement);
             } else {
                 out.push_str("$(");
@@ -1403,7 +1414,7 @@ impl<'a> Cx<'a> {
         &mut self,
         tcx: &mut TaskCx<'a>,
         inner: &str,
-        path: &str,
+        path: &dyn Fn() -> String,
         what: &dyn Display,
     ) -> Option<String> {
         if let Some(name) = inner.strip_prefix("context.") {
@@ -1413,7 +1424,7 @@ impl<'a> Cx<'a> {
             self.warn(
                 "unsupported-task-result",
                 format!("{what}: step result variable $({inner}) is not supported and is kept as written"),
-                path,
+                &path(),
             );
             return None;
         }
@@ -1435,14 +1446,14 @@ impl<'a> Cx<'a> {
             self.error(
                 "resource-variable",
                 format!("{what}: {var} names no resource key"),
-                path,
+                &path(),
             );
             return None;
         };
         let listed = if output {
-            tcx.outputs.contains(r)
+            tcx.outputs.contains(&r)
         } else {
-            tcx.inputs.contains(r)
+            tcx.inputs.contains(&r)
         };
         let Some(res) = self.res.get(r).filter(|_| listed) else {
             let t = tcx.name;
@@ -1450,7 +1461,7 @@ impl<'a> Cx<'a> {
             self.error(
                 "resource-variable",
                 format!("{what}: {var} names resource {r:?}, which is not {role} of task {t:?}"),
-                path,
+                &path(),
             );
             return None;
         };
@@ -1492,7 +1503,7 @@ impl<'a> Cx<'a> {
                 self.error(
                     "resource-variable",
                     format!("{what}: {var}: resource {r:?} has no param {key:?}"),
-                    path,
+                    &path(),
                 );
                 None
             }
@@ -1500,7 +1511,7 @@ impl<'a> Cx<'a> {
                 self.error(
                     "resource-variable",
                     format!("{what}: {var}: an output image has no digest before the build"),
-                    path,
+                    &path(),
                 );
                 None
             }
@@ -1508,7 +1519,7 @@ impl<'a> Cx<'a> {
                 self.error(
                     "resource-variable",
                     format!("{what}: {var}: an input image has no path (only outputs are written to /workspace/output/{r})"),
-                    path,
+                    &path(),
                 );
                 None
             }

@@ -75,9 +75,8 @@ fn spec_exports(module: &str, t: usize) -> Vec<&'static str> {
         "stable/docker" if t <= 3 => vec!["dindTask"],
         "stable/docker" => vec!["dindTask", "dind_task"],
         "stable/kaniko" => vec!["kaniko"],
-        "stable/go" if master => vec!["go_test", "go", "ko", "ko_resolve"],
+        "stable/go" | "experimental/go" if master => vec!["go_test", "go", "ko", "ko_resolve"],
         "stable/go" => vec!["go_test", "go", "ko"],
-        "experimental/go" if master => vec!["go_test", "go", "ko", "ko_resolve"],
         "experimental/go" if t >= 3 => vec!["go_test", "go", "ko"],
         "experimental/buildkit" if t <= 3 => vec!["buildkitContainer", "buildkit"],
         "experimental/buildkit" if master => {
