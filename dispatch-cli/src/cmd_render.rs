@@ -8,7 +8,7 @@ use dispatch_tekton::tekton::PodTemplate;
 use dispatch_tekton::{GitClone, LowerOptions, Selection, Target, lower};
 use dispatch_trigger::{Event, compile_with_source_map};
 use dispatchfile_model::{Files, Limits, Pipeline, SourceMap, sort_diagnostics};
-use dispatchfile_parse::{Evaluated, ParseOptions, evaluate};
+use dispatchfile_parse::{Evaluated, evaluate};
 
 use crate::cmd_match::{event_of, read_arg_file};
 use crate::common::{Input, Outcome, limits, print_diagnostics};
@@ -99,10 +99,7 @@ pub(crate) struct Loaded {
 pub(crate) fn load(input: &Input, limits: &Limits) -> Result<Loaded, Outcome> {
     let bytes = input.read()?;
     let loader = input.loader();
-    let mut options = ParseOptions::default();
-    options.format = input.format;
-    options.strict = input.strict;
-    options.loader = Some(&loader);
+    let options = input.parse_options(&loader);
     let evaluated = evaluate(&bytes, &input.display_name(), &options, limits);
     let mut all = evaluated.diagnostics();
     let Evaluated { parsed, decoded } = evaluated;

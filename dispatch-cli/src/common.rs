@@ -77,6 +77,15 @@ impl Input {
             .map_err(|e| Outcome::usage(format!("cannot read {}: {e}", self.file)))
     }
 
+    /// Parse options for this input: the forced format, `--strict` and `loader`.
+    pub(crate) fn parse_options<'a>(&self, loader: &'a VendorLoader) -> ParseOptions<'a> {
+        let mut options = ParseOptions::default();
+        options.format = self.format;
+        options.strict = self.strict;
+        options.loader = Some(loader);
+        options
+    }
+
     /// The vendor loader for this input, if `--vendor` was given or the file has a directory.
     pub(crate) fn loader(&self) -> VendorLoader {
         VendorLoader::new(
@@ -94,10 +103,7 @@ impl Input {
     ) -> Result<(Pipeline, Files, Vec<Diagnostic>), Outcome> {
         let bytes = self.read()?;
         let loader = self.loader();
-        let mut options = ParseOptions::default();
-        options.format = self.format;
-        options.strict = self.strict;
-        options.loader = Some(&loader);
+        let options = self.parse_options(&loader);
         let Evaluated { parsed, decoded } =
             evaluate(&bytes, &self.display_name(), &options, limits);
         let mut all = parsed.diagnostics.clone();
@@ -191,10 +197,7 @@ pub(crate) fn eval(input: &Input, raw: bool) -> Outcome {
             Err(o) => return o,
         };
         let loader = input.loader();
-        let mut options = ParseOptions::default();
-        options.format = input.format;
-        options.strict = input.strict;
-        options.loader = Some(&loader);
+        let options = input.parse_options(&loader);
         let parsed = parse(&bytes, &input.display_name(), &options, &limits);
         print_diagnostics(&parsed.diagnostics, &parsed.files, &input.display_name());
         return match parsed.document {
@@ -273,10 +276,7 @@ pub(crate) fn validate(input: &Input) -> Outcome {
         Err(o) => return o,
     };
     let loader = input.loader();
-    let mut options = ParseOptions::default();
-    options.format = input.format;
-    options.strict = input.strict;
-    options.loader = Some(&loader);
+    let options = input.parse_options(&loader);
     let evaluated = evaluate(&bytes, &input.display_name(), &options, &limits);
     let mut all = evaluated.diagnostics();
     if let Some(p) = &evaluated.decoded.pipeline {
