@@ -17,12 +17,22 @@ use crate::common::{Input, Outcome, limits};
 pub(crate) struct MatchArgs {
     #[command(flatten)]
     input: Input,
+    #[command(flatten)]
+    source: EventSource,
+    /// Print a readable table of every action and filter instead of JSON.
+    #[arg(long)]
+    explain: bool,
+}
+
+/// Where an event comes from: an event file or a provider webhook (shared by `match` and `render`).
+#[derive(Debug, Args)]
+pub(crate) struct EventSource {
     /// The event, as a JSON file (SPEC §4.3); `-` reads standard input.
     #[arg(long, value_name = "EVENT.json")]
-    event: Option<PathBuf>,
+    pub(crate) event: Option<PathBuf>,
     /// A GitHub webhook event name (`push`, `pull_request`, `issue_comment`, `release`); needs `--payload`.
     #[arg(long, value_name = "NAME", requires = "payload")]
-    github_event: Option<String>,
+    pub(crate) github_event: Option<String>,
     /// A GitLab `X-Gitlab-Event` name (`Push Hook`, `Service Hook`, …) or object kind; needs `--payload`.
     #[arg(
         long,
@@ -30,16 +40,29 @@ pub(crate) struct MatchArgs {
         requires = "payload",
         conflicts_with = "github_event"
     )]
-    gitlab_event: Option<String>,
-    /// The webhook body, as delivered.
+    pub(crate) gitlab_event: Option<String>,
+    /// The webhook body, as delivered (JSON file; `-` reads standard input).
     #[arg(long, value_name = "FILE")]
-    payload: Option<PathBuf>,
+    pub(crate) payload: Option<PathBuf>,
     /// Pull request details `{base, head, commit, changed?}` (needed for GitHub `issue_comment`).
     #[arg(long, value_name = "FILE")]
-    pr_details: Option<PathBuf>,
-    /// Print a readable table of every action and filter instead of JSON.
-    #[arg(long)]
-    explain: bool,
+    pub(crate) pr_details: Option<PathBuf>,
+}
+
+impl EventSource {
+    /// The event these arguments name, or `None` when none was given.
+    pub(crate) fn event(&self) -> Result<Option<Event>, Outcome> {
+        if self.event.is_none() && self.github_event.is_none() && self.gitlab_event.is_none() {
+            return Ok(None);
+        }
+        event_of(
+            self.event.as_deref(),
+            self.github_event.as_deref(),
+            self.gitlab_event.as_deref(),
+            self.payload.as_deref(),
+            self.pr_details.as_deref(),
+        )
+    }
 }
 
 /// Runs `dispatch match`.
@@ -52,9 +75,13 @@ pub(crate) fn run(args: &MatchArgs) -> Outcome {
 
 fn run_inner(args: &MatchArgs) -> Result<(), Outcome> {
     if args.input.file == "-"
-        && [&args.event, &args.payload, &args.pr_details]
-            .iter()
-            .any(|p| is_stdin(p.as_deref()))
+        && [
+            &args.source.event,
+            &args.source.payload,
+            &args.source.pr_details,
+        ]
+        .iter()
+        .any(|p| is_stdin(p.as_deref()))
     {
         return Err(Outcome::usage(
             "only one of FILE, --event, --payload and --pr-details can be standard input",
@@ -62,13 +89,7 @@ fn run_inner(args: &MatchArgs) -> Result<(), Outcome> {
     }
     let limits = limits();
     let loaded = crate::cmd_render::load(&args.input, &limits)?;
-    let event = event_of(
-        args.event.as_deref(),
-        args.github_event.as_deref(),
-        args.gitlab_event.as_deref(),
-        args.payload.as_deref(),
-        args.pr_details.as_deref(),
-    )?;
+    let event = args.source.event()?;
     let result = match &event {
         Some(event) => {
             let triggers = compile_with_source_map(&loaded.pipeline, &loaded.source_map, &limits)
@@ -104,7 +125,7 @@ pub(crate) fn read_arg_file(path: &Path, what: &str) -> Result<String, Outcome> 
 /// The event selected by `--event`, or adapted from `--github-event`/`--gitlab-event` and
 /// `--payload` (SPEC §4.9); `None` when the webhook is ignored (the reason is printed on stderr).
 /// `dispatch render` can share it.
-pub(crate) fn event_of(
+fn event_of(
     event: Option<&Path>,
     github_event: Option<&str>,
     gitlab_event: Option<&str>,

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use clap::{ArgGroup, Args, ValueEnum};
 use dispatch_tekton::tekton::PodTemplate;
 use dispatch_tekton::{GitClone, LowerOptions, Selection, Target, lower};
-use dispatch_trigger::{Event, compile_with_source_map};
+use dispatch_trigger::compile_with_source_map;
 use dispatchfile_model::{Files, Limits, Pipeline, SourceMap, sort_diagnostics};
 use dispatchfile_parse::{Evaluated, evaluate};
 
-use crate::cmd_match::{event_of, read_arg_file};
+use crate::cmd_match::read_arg_file;
 use crate::common::{Input, Outcome, limits, print_diagnostics};
 
 /// Arguments of `dispatch render`.
@@ -19,26 +19,8 @@ use crate::common::{Input, Outcome, limits, print_diagnostics};
 pub(crate) struct RenderArgs {
     #[command(flatten)]
     input: Input,
-    /// The event to match, as a JSON file (SPEC §4.3); `-` reads standard input.
-    #[arg(long, value_name = "EVENT.json")]
-    event: Option<PathBuf>,
-    /// A GitHub webhook event name (`push`, `pull_request`, `issue_comment`, `release`); needs `--payload`.
-    #[arg(long, value_name = "NAME", requires = "payload")]
-    github_event: Option<String>,
-    /// A GitLab webhook event name (the `X-Gitlab-Event` header); needs `--payload`.
-    #[arg(
-        long,
-        value_name = "NAME",
-        requires = "payload",
-        conflicts_with = "github_event"
-    )]
-    gitlab_event: Option<String>,
-    /// The webhook payload (JSON file; `-` reads standard input).
-    #[arg(long, value_name = "FILE")]
-    payload: Option<PathBuf>,
-    /// Pull request details `{base, head, commit, changed?}` for comment events.
-    #[arg(long, value_name = "FILE")]
-    pr_details: Option<PathBuf>,
+    #[command(flatten)]
+    source: crate::cmd_match::EventSource,
     /// Render these tasks (and what they need) without an event.
     #[arg(long, value_name = "TASK", num_args = 1..)]
     task: Vec<String>,
@@ -159,19 +141,6 @@ impl RenderArgs {
         }
         Ok(o)
     }
-
-    fn event(&self) -> Result<Option<Event>, Outcome> {
-        if self.event.is_none() && self.github_event.is_none() && self.gitlab_event.is_none() {
-            return Ok(None);
-        }
-        event_of(
-            self.event.as_deref(),
-            self.github_event.as_deref(),
-            self.gitlab_event.as_deref(),
-            self.payload.as_deref(),
-            self.pr_details.as_deref(),
-        )
-    }
 }
 
 /// Runs `dispatch render`.
@@ -184,7 +153,7 @@ pub(crate) fn run(args: &RenderArgs) -> Outcome {
 
 fn render(args: &RenderArgs) -> Result<(), Outcome> {
     let options = args.options()?;
-    let event = args.event()?;
+    let event = args.source.event()?;
     let limits = limits();
     let loaded = load(&args.input, &limits)?;
     let selection = if args.task.is_empty() {
