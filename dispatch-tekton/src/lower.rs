@@ -1,9 +1,10 @@
 //! The lowering of SPEC §5.2–5.4: one Task per selected task, one Pipeline, one PipelineRun.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
 
-use dispatch_trigger::closure;
+use dispatch_trigger::closure_names;
 use dispatchfile_model::names::{is_label_value, sanitize};
 use dispatchfile_model::{
     Diagnostic, Pipeline, Resource, Span, Task as DTask, format_go_duration, parse_go_duration,
@@ -151,11 +152,11 @@ impl Key {
 }
 
 /// Escapes one JSON-pointer segment of a source-map path.
-fn seg(s: &str) -> String {
+fn seg(s: &str) -> Cow<'_, str> {
     if s.contains(['~', '/']) {
-        s.replace('~', "~0").replace('/', "~1")
+        Cow::Owned(s.replace('~', "~0").replace('/', "~1"))
     } else {
-        s.to_owned()
+        Cow::Borrowed(s)
     }
 }
 
@@ -234,9 +235,12 @@ impl<'a> Cx<'a> {
                 (t.as_str(), name)
             })
             .collect();
-        for ((t, _), n) in pairs.iter().zip(assign(&pairs, &BTreeSet::new())) {
-            cx.task_names.insert(t, n);
-        }
+        cx.task_names = p
+            .tasks
+            .keys()
+            .map(String::as_str)
+            .zip(assign(pairs, &[]))
+            .collect();
         let pairs: Vec<(&str, String)> = p
             .resources
             .keys()
@@ -247,13 +251,14 @@ impl<'a> Cx<'a> {
                 )
             })
             .collect();
-        let ws = assign(&pairs, &BTreeSet::new());
-        let bases: Vec<(&str, String)> = pairs
-            .iter()
+        let ws = assign(pairs, &[]);
+        let bases: Vec<(&str, String)> = p
+            .resources
+            .keys()
             .zip(&ws)
-            .map(|((r, _), w)| {
+            .map(|(r, w)| {
                 (
-                    *r,
+                    r.as_str(),
                     if w.starts_with(|c: char| c.is_ascii_digit()) {
                         format!("r-{w}")
                     } else {
@@ -262,15 +267,20 @@ impl<'a> Cx<'a> {
                 )
             })
             .collect();
-        let pbases = assign(&bases, &BTreeSet::new());
+        let pbases = assign(bases, &[]);
         let mut producers: BTreeMap<&str, &str> = BTreeMap::new();
         for (t, task) in &p.tasks {
             for out in &task.outputs {
                 producers.entry(out.as_str()).or_insert(t.as_str());
             }
         }
-        for ((((r, _), w), pb), resource) in
-            pairs.iter().zip(ws).zip(pbases).zip(p.resources.values())
+        for (((r, w), pb), resource) in p
+            .resources
+            .keys()
+            .map(String::as_str)
+            .zip(ws)
+            .zip(pbases)
+            .zip(p.resources.values())
         {
             let kind = match resource.kind.as_str() {
                 "git" => Some(Kind::Git),
@@ -329,7 +339,7 @@ impl<'a> Cx<'a> {
             }
         }
         let requested: Vec<&str> = self.sel.tasks.iter().map(String::as_str).collect();
-        let order = closure(self.p, &requested);
+        let order = closure_names(self.p, &requested);
         let pipeline_timeout = match parse_go_duration(&self.o.pipeline_timeout) {
             Ok(n) => n,
             Err(why) => {
@@ -345,7 +355,7 @@ impl<'a> Cx<'a> {
         };
         let tasks: Vec<(&'a str, &'a DTask)> = order
             .iter()
-            .filter_map(|t| self.p.tasks.get_key_value(t.as_str()))
+            .filter_map(|t| self.p.tasks.get_key_value(*t))
             .map(|(k, v)| (k.as_str(), v))
             .collect();
         for (t, _) in &tasks {
@@ -414,12 +424,12 @@ impl<'a> Cx<'a> {
         // Fetch tasks: never named like a task of the pipeline.
         let inline = self.o.git_clone == GitClone::Inline;
         if !inline {
-            let taken: BTreeSet<String> = self.task_names.values().cloned().collect();
+            let taken: Vec<String> = self.task_names.values().cloned().collect();
             let pairs: Vec<(&str, String)> = git_used
                 .iter()
                 .map(|r| (*r, fit(&self.res[r].ws, "-fetch")))
                 .collect();
-            for ((r, _), n) in pairs.iter().zip(assign(&pairs, &taken)) {
+            for (r, n) in git_used.iter().zip(assign(pairs, &taken)) {
                 self.fetch_names.insert(r, n);
             }
         }
@@ -760,12 +770,13 @@ impl<'a> Cx<'a> {
         order: &[String],
         pipeline_timeout: u128,
     ) -> (Task, PipelineTask, Option<PipelineTaskRunSpec>) {
-        let path = format!("/task/{}", seg(t));
+        let path = cat(&["/task/", &seg(t)]);
         let name = self.task_names.get(t).cloned().unwrap_or_default();
-        let mut resources: Vec<&'a str> = Vec::new();
-        let mut inputs = Vec::new();
-        let mut outputs = Vec::new();
-        let mut run_after: Vec<usize> = Vec::new();
+        let mut resources: Vec<&'a str> =
+            Vec::with_capacity(task.inputs.len() + task.outputs.len());
+        let mut inputs = Vec::with_capacity(task.inputs.len());
+        let mut outputs = Vec::with_capacity(task.outputs.len());
+        let mut run_after: Vec<usize> = Vec::with_capacity(task.inputs.len() + task.deps.len() + 1);
         for input in &task.inputs {
             if let Some((r, res)) = self.res.get_key_value(input.as_str()) {
                 inputs.push(*r);
@@ -799,24 +810,23 @@ impl<'a> Cx<'a> {
         };
 
         // Steps, with every string rewritten.
-        let mut steps = Vec::new();
-        let mut step_names: Vec<(String, String)> = Vec::new();
+        let mut steps = Vec::with_capacity(task.steps.len());
+        let mut step_names: Vec<(Cow<'a, str>, String)> = Vec::with_capacity(task.steps.len());
         for (i, c) in task.steps.iter().enumerate() {
             let spath = Located(&path, "/steps/", i);
             let what = StepOf(t, i);
             steps.push(self.step(&mut tcx, c, &spath, &what));
             let original = if c.name.is_empty() {
-                format!("step-{i}")
+                Cow::Owned(format!("step-{i}"))
             } else {
-                c.name.clone()
+                Cow::Borrowed(c.name.as_str())
             };
             let candidate = sanitize(&c.name).unwrap_or_else(|| format!("step-{i}"));
             step_names.push((original, candidate));
         }
-        let volumes_path = format!("{path}/volumes");
-        let mut volumes: Vec<Volume> = Vec::new();
+        let mut volumes: Vec<Volume> = Vec::with_capacity(task.volumes.len());
         for (i, v) in task.volumes.iter().enumerate() {
-            let vpath = format!("{volumes_path}/{i}");
+            let vpath = format!("{path}/volumes/{i}");
             let what = format!("volume #{i} of task {t:?}");
             volumes.push(self.rewrite_json(&mut tcx, v, &vpath, &what));
         }
@@ -828,7 +838,8 @@ impl<'a> Cx<'a> {
         let mut output_volumes: Vec<(&'a str, String)> = Vec::new();
         let mut clone_steps: Vec<&'a str> = Vec::new();
         let mut export_steps: Vec<&'a str> = Vec::new();
-        for r in tcx.resources.clone() {
+        for ri in 0..tcx.resources.len() {
+            let r = tcx.resources[ri];
             let Some(res) = self.res.get(r) else { continue };
             let (kind, ws, producer) = (res.kind, res.ws.clone(), res.producer);
             let has_url = res.resource.params.contains_key("url");
@@ -903,13 +914,13 @@ impl<'a> Cx<'a> {
         }
 
         // Generated volumes never take a name the task's own volumes use.
-        let taken: BTreeSet<String> = volumes.iter().map(|v| v.name.clone()).collect();
+        let taken: Vec<String> = volumes.iter().map(|v| v.name.clone()).collect();
         let pairs: Vec<(&str, String)> = output_volumes
             .iter()
             .map(|(r, ws)| (*r, fit(ws, "-output")))
             .collect();
-        let vol_names = assign(&pairs, &taken);
-        let mut mounts = Vec::new();
+        let vol_names = assign(pairs, &taken);
+        let mut mounts = Vec::with_capacity(output_volumes.len());
         for ((r, _), vname) in output_volumes.iter().zip(&vol_names) {
             volumes.push(Volume {
                 name: vname.clone(),
@@ -924,20 +935,20 @@ impl<'a> Cx<'a> {
         }
 
         // Step names: the task's own first, generated ones yield.
-        let pairs: Vec<(&str, String)> = step_names
-            .iter()
-            .map(|(o, c)| (o.as_str(), c.clone()))
-            .collect();
-        let user_names = assign(&pairs, &BTreeSet::new());
-        let taken: BTreeSet<String> = user_names.iter().cloned().collect();
-        let mut gen_pairs: Vec<(&str, String)> = Vec::new();
+        let user_names = assign(step_names, &[]);
+        let mut gen_pairs: Vec<(&str, String)> =
+            Vec::with_capacity(clone_steps.len() + export_steps.len());
         for r in &clone_steps {
             gen_pairs.push((r, fit(&self.res[r].ws, "-clone")));
         }
         for r in &export_steps {
             gen_pairs.push((r, fit(&format!("export-{}", self.res[r].ws), "-digest")));
         }
-        let gen_names = assign(&gen_pairs, &taken);
+        let gen_names = if gen_pairs.is_empty() {
+            Vec::new()
+        } else {
+            assign(gen_pairs, &user_names)
+        };
 
         // Secrets of every resource the task lists, in input-then-output order.
         let mut secrets: Vec<EnvVar> = Vec::new();
@@ -960,7 +971,7 @@ impl<'a> Cx<'a> {
             }
         }
 
-        let mut all_steps = Vec::new();
+        let mut all_steps = Vec::with_capacity(steps.len() + gen_names.len());
         for (r, n) in clone_steps.iter().zip(&gen_names) {
             let res = &self.res[r];
             let mut params = vec![Param::new("url", format!("$(params.{}-url)", res.pbase))];
@@ -992,6 +1003,7 @@ impl<'a> Cx<'a> {
             if let Some(mut step) = step {
                 step.name = n;
                 let env = step.env.get_or_insert_with(Vec::new);
+                env.reserve(secrets.len());
                 for s in &secrets {
                     if !env.iter().any(|e| e.name == s.name) {
                         env.push(s.clone());
@@ -1014,17 +1026,20 @@ impl<'a> Cx<'a> {
         }
 
         // Params and results.
-        let mut params = Vec::new();
-        let mut pt_params = Vec::new();
         tcx.params.sort_unstable();
         tcx.params.dedup();
-        for (i, key) in tcx.params.clone() {
+        let mut params = Vec::with_capacity(tcx.params.len());
+        let mut pt_params = Vec::with_capacity(tcx.params.len());
+        for (i, key) in std::mem::take(&mut tcx.params) {
             let r = tcx.resources[i];
-            let (pbase, kind, producer) = {
+            let (pname, kind, producer) = {
                 let res = &self.res[r];
-                (res.pbase.clone(), res.kind, res.producer)
+                (
+                    cat(&[&res.pbase, "-", key.as_str()]),
+                    res.kind,
+                    res.producer,
+                )
             };
-            let pname = cat(&[&pbase, "-", key.as_str()]);
             params.push(ParamSpec::string(pname.clone()));
             let from_producer = kind == Some(Kind::Image)
                 && key != Key::Revision
@@ -1350,7 +1365,7 @@ impl<'a> Cx<'a> {
         what: &dyn Display,
     ) {
         match v {
-            serde_json::Value::String(s) if s.contains("$(") => {
+            serde_json::Value::String(s) if find_open(s).is_some() => {
                 *s = self.rewrite(tcx, s, || path.to_owned(), what);
             }
             serde_json::Value::Array(items) => {
@@ -1376,12 +1391,12 @@ impl<'a> Cx<'a> {
         path: impl Fn() -> String,
         what: &dyn Display,
     ) -> String {
-        if !s.contains("$(") {
+        if find_open(s).is_none() {
             return s.to_owned();
         }
-        let mut out = String::with_capacity(s.len() + 16);
+        let mut out = String::with_capacity(s.len() + 64);
         let mut rest = s;
-        while let Some(i) = rest.find("$(") {
+        while let Some(i) = find_open(rest) {
             out.push_str(&rest[..i]);
             let after = &rest[i + 2..];
             let Some(end) = after.find(')') else {
@@ -1390,15 +1405,13 @@ impl<'a> Cx<'a> {
                 break;
             };
             let inner = &after[..end];
-            if inner.contains("$(") {
+            if find_open(inner).is_some() {
                 // `$(echo $(x))`: keep the outer text, look at the inner variable.
                 out.push_str("$(");
                 rest = after;
                 continue;
             }
-            if let Some(replacement) = self.resolve(tcx, inner, &path, what) {
-                out.push_str(&replacement);
-            } else {
+            if !self.resolve(tcx, inner, &path, what, &mut out) {
                 out.push_str("$(");
                 out.push_str(inner);
                 out.push(')');
@@ -1409,16 +1422,22 @@ impl<'a> Cx<'a> {
         out
     }
 
-    /// The replacement of the variable `$(inner)`, or `None` to keep it.
+    /// Writes the replacement of the variable `$(inner)` to `out`; false to keep the variable.
     fn resolve(
         &mut self,
         tcx: &mut TaskCx<'a>,
         inner: &str,
         path: &dyn Fn() -> String,
         what: &dyn Display,
-    ) -> Option<String> {
+        out: &mut String,
+    ) -> bool {
         if let Some(name) = inner.strip_prefix("context.") {
-            return self.sel.context.get(name).map(str::to_owned);
+            return self
+                .sel
+                .context
+                .get(name)
+                .map(|v| out.push_str(v))
+                .is_some();
         }
         if inner.starts_with("inputs.tasks.") {
             self.warn(
@@ -1426,7 +1445,7 @@ impl<'a> Cx<'a> {
                 format!("{what}: step result variable $({inner}) is not supported and is kept as written"),
                 &path(),
             );
-            return None;
+            return false;
         }
         let (output, rest) = if let Some(r) = inner
             .strip_prefix("inputs.resources.")
@@ -1439,7 +1458,7 @@ impl<'a> Cx<'a> {
         {
             (true, r)
         } else {
-            return None;
+            return false;
         };
         let var = Var(inner);
         let Some((r, key)) = rest.rsplit_once('.') else {
@@ -1448,7 +1467,7 @@ impl<'a> Cx<'a> {
                 format!("{what}: {var} names no resource key"),
                 &path(),
             );
-            return None;
+            return false;
         };
         let listed = if output {
             tcx.outputs.contains(&r)
@@ -1463,7 +1482,7 @@ impl<'a> Cx<'a> {
                 format!("{what}: {var} names resource {r:?}, which is not {role} of task {t:?}"),
                 &path(),
             );
-            return None;
+            return false;
         };
         let has = |k: &str| res.resource.params.contains_key(k);
         let external_producer = !output && res.producer.is_some_and(|p| p != tcx.name);
@@ -1491,21 +1510,27 @@ impl<'a> Cx<'a> {
         };
         let res = &self.res[r];
         match outcome {
-            Resolved::Workspace => Some(cat(&["$(workspaces.", &res.ws, ".path)"])),
-            Resolved::OutputPath => Some(cat(&["/workspace/output/", r])),
-            Resolved::Param(k) => {
-                let text = cat(&["$(params.", &res.pbase, "-", k.as_str(), ")"]);
-                tcx.need(r, k);
-                Some(text)
+            Resolved::Workspace => {
+                push_all(out, &["$(workspaces.", &res.ws, ".path)"]);
+                true
             }
-            Resolved::Literal => self.param_value(r, key),
+            Resolved::OutputPath => {
+                push_all(out, &["/workspace/output/", r]);
+                true
+            }
+            Resolved::Param(k) => {
+                push_all(out, &["$(params.", &res.pbase, "-", k.as_str(), ")"]);
+                tcx.need(r, k);
+                true
+            }
+            Resolved::Literal => self.param_value(r, key).map(|v| out.push_str(&v)).is_some(),
             Resolved::Missing => {
                 self.error(
                     "resource-variable",
                     format!("{what}: {var}: resource {r:?} has no param {key:?}"),
                     &path(),
                 );
-                None
+                false
             }
             Resolved::DigestOfOutput => {
                 self.error(
@@ -1513,7 +1538,7 @@ impl<'a> Cx<'a> {
                     format!("{what}: {var}: an output image has no digest before the build"),
                     &path(),
                 );
-                None
+                false
             }
             Resolved::PathOfInput => {
                 self.error(
@@ -1521,7 +1546,7 @@ impl<'a> Cx<'a> {
                     format!("{what}: {var}: an input image has no path (only outputs are written to /workspace/output/{r})"),
                     &path(),
                 );
-                None
+                false
             }
         }
     }
@@ -1548,12 +1573,32 @@ impl Display for Var<'_> {
     }
 }
 
+/// The byte offset of the first `$(` in `s`. Most strings have no `$` at all, and the scan for one
+/// byte is much cheaper than setting up a substring search for every string of every step.
+fn find_open(s: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = bytes[from..].iter().position(|b| *b == b'$') {
+        let at = from + i;
+        if bytes.get(at + 1) == Some(&b'(') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Appends every part to `out`.
+fn push_all(out: &mut String, parts: &[&str]) {
+    for p in parts {
+        out.push_str(p);
+    }
+}
+
 /// The concatenation of `parts`, allocated once.
 fn cat(parts: &[&str]) -> String {
     let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        s.push_str(p);
-    }
+    push_all(&mut s, parts);
     s
 }
 

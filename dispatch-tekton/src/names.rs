@@ -25,31 +25,32 @@ pub(crate) fn fit(base: &str, suffix: &str) -> String {
 /// Of the originals sharing a candidate, the one that already equals it (else the byte-smallest)
 /// keeps it; every other gets `-` + the FNV-1a hash of its original, cut to fit 63 bytes. Names in
 /// `taken` are never handed out (they belong to higher-priority members of the namespace).
-pub(crate) fn assign(pairs: &[(&str, String)], taken: &BTreeSet<String>) -> Vec<String> {
-    // Usually nothing collides.
+pub(crate) fn assign<O: AsRef<str>>(pairs: Vec<(O, String)>, taken: &[String]) -> Vec<String> {
+    // Usually nothing collides: the candidates are the names, moved out without a copy.
     let distinct =
         |i: usize, c: &String| !taken.contains(c) && pairs[..i].iter().all(|(_, d)| d != c);
     if pairs.len() <= 32 && pairs.iter().enumerate().all(|(i, (_, c))| distinct(i, c)) {
-        return pairs.iter().map(|(_, c)| c.clone()).collect();
+        return pairs.into_iter().map(|(_, c)| c).collect();
     }
+    let original = |i: usize| pairs[i].0.as_ref();
     let mut order: Vec<usize> = (0..pairs.len()).collect();
     // Winners first: exact originals, then byte order of the originals.
     order.sort_by(|&a, &b| {
-        let exact = |i: usize| pairs[i].0 != pairs[i].1;
+        let exact = |i: usize| original(i) != pairs[i].1;
         exact(a)
             .cmp(&exact(b))
-            .then(pairs[a].0.cmp(pairs[b].0))
+            .then(original(a).cmp(original(b)))
             .then(a.cmp(&b))
     });
-    let mut used = taken.clone();
+    let mut used: BTreeSet<String> = taken.iter().cloned().collect();
     let mut out = vec![String::new(); pairs.len()];
     for i in order {
-        let (original, candidate) = (&pairs[i].0, &pairs[i].1);
+        let (original, candidate) = (original(i), &pairs[i].1);
         let mut name = candidate.clone();
         let mut salt = 0u32;
         while used.contains(&name) {
             let key = if salt == 0 {
-                (*original).to_owned()
+                original.to_owned()
             } else {
                 format!("{original}#{salt}")
             };
@@ -68,7 +69,7 @@ mod tests {
 
     fn run(pairs: &[(&str, &str)]) -> Vec<String> {
         let pairs: Vec<(&str, String)> = pairs.iter().map(|(o, c)| (*o, (*c).to_owned())).collect();
-        assign(&pairs, &BTreeSet::new())
+        assign(pairs, &[])
     }
 
     #[test]
@@ -89,8 +90,10 @@ mod tests {
 
     #[test]
     fn taken_names_are_never_reused() {
-        let taken = BTreeSet::from(["src-fetch".to_owned()]);
-        let out = assign(&[("src", "src-fetch".to_owned())], &taken);
+        let out = assign(
+            vec![("src", "src-fetch".to_owned())],
+            &["src-fetch".to_owned()],
+        );
         assert_eq!(out, [format!("src-fetch-{}", hash8("src"))]);
     }
 

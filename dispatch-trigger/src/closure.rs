@@ -1,8 +1,9 @@
 //! The task closure of a build (SPEC §4.6).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
-use dispatchfile_model::Pipeline;
+use dispatchfile_model::{Pipeline, Task};
 
 /// The tasks a build runs when `tasks` are selected, in topological order.
 ///
@@ -23,88 +24,96 @@ use dispatchfile_model::Pipeline;
 /// ```
 #[must_use]
 pub fn closure(pipeline: &Pipeline, tasks: &[&str]) -> Vec<String> {
-    // Producers of each resource.
-    let mut producers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (name, task) in &pipeline.tasks {
+    closure_names(pipeline, tasks)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// [`closure`], borrowing the task names from `pipeline`.
+///
+/// Tasks are numbered by their position in `pipeline.tasks`, which is byte order, so the ready
+/// set of Kahn's algorithm is a min-heap of numbers and no name is compared twice.
+#[must_use]
+pub fn closure_names<'p>(pipeline: &'p Pipeline, tasks: &[&str]) -> Vec<&'p str> {
+    let names: Vec<&'p str> = pipeline.tasks.keys().map(String::as_str).collect();
+    let index = |name: &str| names.binary_search(&name).ok();
+    let resources: Vec<&str> = pipeline.resources.keys().map(String::as_str).collect();
+    // Producers of each resource, by resource number.
+    let mut producers: Vec<Vec<usize>> = vec![Vec::new(); resources.len()];
+    for (i, task) in pipeline.tasks.values().enumerate() {
         for out in &task.outputs {
-            producers
-                .entry(out.as_str())
-                .or_default()
-                .push(name.as_str());
-        }
-    }
-    // The tasks a task needs before it runs.
-    let needs = |name: &str| -> BTreeSet<&str> {
-        let mut set = BTreeSet::new();
-        let Some((name, task)) = pipeline.tasks.get_key_value(name) else {
-            return set;
-        };
-        for d in &task.deps {
-            set.extend(
-                pipeline
-                    .tasks
-                    .get_key_value(d.as_str())
-                    .map(|(k, _)| k.as_str()),
-            );
-        }
-        for input in &task.inputs {
-            if pipeline.resources.contains_key(input) {
-                for p in producers.get(input.as_str()).into_iter().flatten() {
-                    if *p != name.as_str() {
-                        set.insert(*p);
-                    }
-                }
-            } else if let Some((k, _)) = pipeline.tasks.get_key_value(input.as_str()) {
-                set.insert(k.as_str());
+            if let Ok(r) = resources.binary_search(&out.as_str()) {
+                producers[r].push(i);
             }
         }
-        set.remove(name.as_str());
+    }
+    // The tasks a task needs before it runs, sorted and without itself.
+    let needs = |i: usize, task: &Task| -> Vec<usize> {
+        let mut set: Vec<usize> = task.deps.iter().filter_map(|d| index(d)).collect();
+        for input in &task.inputs {
+            if let Ok(r) = resources.binary_search(&input.as_str()) {
+                set.extend_from_slice(&producers[r]);
+            } else if let Some(k) = index(input) {
+                set.push(k);
+            }
+        }
+        set.sort_unstable();
+        set.dedup();
+        set.retain(|k| *k != i);
         set
     };
 
     // Union closure, each task visited once (explicit stack, no recursion).
-    let mut edges: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    let mut stack: Vec<&str> = tasks
-        .iter()
-        .filter_map(|t| pipeline.tasks.get_key_value(*t).map(|(k, _)| k.as_str()))
-        .collect();
+    let tasks_by_index: Vec<&Task> = pipeline.tasks.values().collect();
+    let mut edges: Vec<Option<Vec<usize>>> = vec![None; names.len()];
+    let mut stack: Vec<usize> = tasks.iter().filter_map(|t| index(t)).collect();
+    let mut selected = 0usize;
     while let Some(t) = stack.pop() {
-        if edges.contains_key(t) {
+        if edges[t].is_some() {
             continue;
         }
-        let n = needs(t);
-        stack.extend(n.iter().copied().filter(|d| !edges.contains_key(d)));
-        edges.insert(t, n);
+        let n = needs(t, tasks_by_index[t]);
+        stack.extend(n.iter().copied().filter(|d| edges[*d].is_none()));
+        edges[t] = Some(n);
+        selected += 1;
     }
 
     // Kahn's algorithm with a byte-ordered ready set.
-    let mut indegree: BTreeMap<&str, usize> = edges.iter().map(|(t, n)| (*t, n.len())).collect();
-    let mut dependents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (t, n) in &edges {
-        for d in n {
-            dependents.entry(*d).or_default().push(*t);
+    let mut indegree: Vec<usize> = edges
+        .iter()
+        .map(|n| n.as_ref().map_or(0, Vec::len))
+        .collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
+    for (t, n) in edges.iter().enumerate() {
+        for d in n.iter().flatten() {
+            dependents[*d].push(t);
         }
     }
-    let mut ready: BTreeSet<&str> = indegree
-        .iter()
-        .filter(|(_, n)| **n == 0)
-        .map(|(t, _)| *t)
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..names.len())
+        .filter(|t| edges[*t].is_some() && indegree[*t] == 0)
+        .map(Reverse)
         .collect();
-    let mut order = Vec::with_capacity(edges.len());
-    while let Some(t) = ready.pop_first() {
-        order.push(t.to_owned());
-        indegree.remove(t);
-        for d in dependents.get(t).into_iter().flatten() {
-            if let Some(n) = indegree.get_mut(d) {
-                *n -= 1;
-                if *n == 0 {
-                    ready.insert(*d);
-                }
+    let mut done = vec![false; names.len()];
+    let mut order = Vec::with_capacity(selected);
+    while let Some(Reverse(t)) = ready.pop() {
+        order.push(names[t]);
+        done[t] = true;
+        for d in &dependents[t] {
+            indegree[*d] -= 1;
+            if indegree[*d] == 0 {
+                ready.push(Reverse(*d));
             }
         }
     }
     // Only on a cycle, which validation rejects: keep the result complete and deterministic.
-    order.extend(indegree.into_keys().map(str::to_owned));
+    if order.len() < selected {
+        order.extend(
+            (0..names.len())
+                .filter(|t| edges[*t].is_some() && !done[*t])
+                .map(|t| names[t]),
+        );
+    }
     order
 }
 
@@ -228,5 +237,113 @@ mod tests {
         assert_eq!(order.len(), 5000);
         assert_eq!(order[0], "t00000");
         assert_eq!(order[4999], "t04999");
+    }
+
+    /// The first, string-keyed implementation, kept as the reference the indexed one must match.
+    fn reference(pipeline: &Pipeline, tasks: &[&str]) -> Vec<String> {
+        use std::collections::{BTreeMap, BTreeSet};
+        let mut producers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (name, task) in &pipeline.tasks {
+            for out in &task.outputs {
+                producers
+                    .entry(out.as_str())
+                    .or_default()
+                    .push(name.as_str());
+            }
+        }
+        let needs = |name: &str| -> BTreeSet<&str> {
+            let mut set = BTreeSet::new();
+            let Some((name, task)) = pipeline.tasks.get_key_value(name) else {
+                return set;
+            };
+            for d in &task.deps {
+                set.extend(
+                    pipeline
+                        .tasks
+                        .get_key_value(d.as_str())
+                        .map(|(k, _)| k.as_str()),
+                );
+            }
+            for input in &task.inputs {
+                if pipeline.resources.contains_key(input) {
+                    set.extend(producers.get(input.as_str()).into_iter().flatten());
+                } else if let Some((k, _)) = pipeline.tasks.get_key_value(input.as_str()) {
+                    set.insert(k.as_str());
+                }
+            }
+            set.remove(name.as_str());
+            set
+        };
+        let mut edges: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        let mut stack: Vec<&str> = tasks
+            .iter()
+            .filter_map(|t| pipeline.tasks.get_key_value(*t).map(|(k, _)| k.as_str()))
+            .collect();
+        while let Some(t) = stack.pop() {
+            if !edges.contains_key(t) {
+                let n = needs(t);
+                stack.extend(n.iter().copied());
+                edges.insert(t, n);
+            }
+        }
+        let mut indegree: BTreeMap<&str, usize> =
+            edges.iter().map(|(t, n)| (*t, n.len())).collect();
+        let mut ready: BTreeSet<&str> = indegree
+            .iter()
+            .filter(|(_, n)| **n == 0)
+            .map(|(t, _)| *t)
+            .collect();
+        let mut order = Vec::new();
+        while let Some(t) = ready.pop_first() {
+            order.push(t.to_owned());
+            indegree.remove(t);
+            for (d, n) in &edges {
+                if n.contains(t)
+                    && let Some(k) = indegree.get_mut(d)
+                {
+                    *k -= 1;
+                    if *k == 0 {
+                        ready.insert(*d);
+                    }
+                }
+            }
+        }
+        order.extend(indegree.into_keys().map(str::to_owned));
+        order
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// Random graphs over a small alphabet, so that names collide between tasks, resources,
+        /// deps and inputs, and cycles occur.
+        #[test]
+        fn matches_the_string_keyed_reference(
+            tasks in proptest::collection::vec(
+                (
+                    "[a-eA-C]",
+                    proptest::collection::vec("[a-eA-Cr-t]", 0..3),
+                    proptest::collection::vec("[r-t]", 0..2),
+                    proptest::collection::vec("[a-eA-C]", 0..2),
+                ),
+                0..8,
+            ),
+            resources in proptest::collection::vec("[a-br-t]", 0..4),
+            selected in proptest::collection::vec("[a-eA-Cz]", 0..4),
+        ) {
+            let mut p = Pipeline::default();
+            for (name, inputs, outputs, deps) in &tasks {
+                p.tasks.insert(name.clone(), Task {
+                    inputs: inputs.clone(),
+                    outputs: outputs.clone(),
+                    deps: deps.clone(),
+                    ..Task::default()
+                });
+            }
+            for r in &resources {
+                p.resources.insert(r.clone(), Resource { kind: "storage".into(), ..Resource::default() });
+            }
+            let selected: Vec<&str> = selected.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(closure(&p, &selected), reference(&p, &selected));
+        }
     }
 }

@@ -16,7 +16,7 @@ pub mod github;
 pub mod gitlab;
 
 pub use chatops::parse as parse_chatops;
-pub use closure::closure;
+pub use closure::{closure, closure_names};
 pub use context::{ContextVars, substitute};
 pub use error::{Error, ErrorKind, Result};
 pub use event::{

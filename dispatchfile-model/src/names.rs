@@ -13,6 +13,10 @@
 /// ```
 #[must_use]
 pub fn sanitize(name: &str) -> Option<String> {
+    // Already a label: mapping and trimming would give it back unchanged.
+    if is_dns1123_label(name) {
+        return Some(name.to_owned());
+    }
     let mapped: String = name
         .chars()
         .map(|c| {
