@@ -3,10 +3,12 @@
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use dispatchfile_model::{Diagnostic, Files, Limits, Pipeline, Severity, to_canonical_json};
-use dispatchfile_parse::{Evaluated, Format, ParseOptions, evaluate, parse};
+use dispatchfile_parse::{Clock, Evaluated, Format, ParseOptions, evaluate, parse};
 
 use crate::vendor::VendorLoader;
 
@@ -83,6 +85,7 @@ impl Input {
         options.format = self.format;
         options.strict = self.strict;
         options.loader = Some(loader);
+        options.clock = Some(clock());
         options
     }
 
@@ -121,7 +124,27 @@ impl Input {
 
 /// The CLI's limits: the library defaults (the 10 s clock of SPEC §7 needs an injected clock).
 pub(crate) fn limits() -> Limits {
-    Limits::default()
+    let mut limits = Limits::default();
+    limits.eval_timeout = Some(EVAL_TIMEOUT);
+    limits
+}
+
+/// The CLI's wall-clock budget for evaluating one Dispatchfile (SPEC §6).
+const EVAL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The process's monotonic clock, the one the libraries are given to enforce `eval_timeout`.
+struct ProcessClock(Instant);
+
+impl Clock for ProcessClock {
+    fn now(&self) -> Duration {
+        self.0.elapsed()
+    }
+}
+
+/// The clock every evaluation of this process reads.
+fn clock() -> &'static ProcessClock {
+    static CLOCK: OnceLock<ProcessClock> = OnceLock::new();
+    CLOCK.get_or_init(|| ProcessClock(Instant::now()))
 }
 
 /// Prints diagnostics to stderr.

@@ -240,7 +240,11 @@ enum BuildOut {
 pub(crate) struct Eval<'a> {
     pub(crate) ast: &'a Ast,
     pub(crate) syms: Interner,
-    pub(crate) opts: &'a Options,
+    pub(crate) opts: &'a Options<'a>,
+    /// The clock reading at the start, when a wall-clock budget is enforced.
+    started: Option<std::time::Duration>,
+    /// The step count at which the clock is read next (never without a clock).
+    clock_at: u64,
     pub(crate) verts: Vec<Vertex>,
     envs: Vec<Env>,
     closing: Vec<bool>,
@@ -259,6 +263,10 @@ pub(crate) struct Eval<'a> {
 /// comprehension producing ten million elements) below a few hundred megabytes.
 const VERTEX_STEPS: u64 = 16;
 
+/// How many steps pass between two readings of an injected clock: a reading costs far more than
+/// a step, and a few thousand steps take well under a millisecond.
+const CLOCK_STEPS: u64 = 4096;
+
 /// Steps charged for creating an environment (a comprehension iteration or a `let` binding).
 const ENV_STEPS: u64 = 4;
 
@@ -270,8 +278,17 @@ fn span_of(ast: &Ast, e: ExprId) -> Span {
 }
 
 impl<'a> Eval<'a> {
-    pub(crate) fn new(ast: &'a Ast, syms: Interner, opts: &'a Options) -> Self {
+    pub(crate) fn new(ast: &'a Ast, syms: Interner, opts: &'a Options<'a>) -> Self {
         Eval {
+            started: opts
+                .clock
+                .filter(|_| opts.timeout.is_some())
+                .map(crate::Clock::now),
+            clock_at: if opts.clock.is_some() && opts.timeout.is_some() {
+                CLOCK_STEPS
+            } else {
+                u64::MAX
+            },
             ast,
             syms,
             opts,
@@ -312,6 +329,25 @@ impl<'a> Eval<'a> {
         if self.steps > self.opts.max_steps {
             return Err(Fatal {
                 err: CueError::limit("max_steps", self.opts.max_steps, None),
+                depth: false,
+            });
+        }
+        if self.steps >= self.clock_at {
+            self.clock_at = self.steps.saturating_add(CLOCK_STEPS);
+            self.check_clock()?;
+        }
+        Ok(())
+    }
+
+    /// Fails once the wall-clock budget is spent (only with an injected clock).
+    #[cold]
+    fn check_clock(&self) -> R<()> {
+        if let (Some(started), Some(clock), Some(timeout)) =
+            (self.started, self.opts.clock, self.opts.timeout)
+            && clock.now().saturating_sub(started) > timeout
+        {
+            return Err(Fatal {
+                err: CueError::limit("eval_timeout", format!("{timeout:?}"), None),
                 depth: false,
             });
         }

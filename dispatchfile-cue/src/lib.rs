@@ -17,7 +17,16 @@ mod num;
 mod parser;
 mod value;
 
+use std::time::Duration;
+
 pub use error::{CueError, ErrorKind, Span};
+
+/// A monotonic clock supplied by the embedder: the evaluator never reads the time on its own
+/// (SPEC §6, `eval_timeout`).
+pub trait Clock: Sync {
+    /// The time since a fixed origin of the clock's choosing; only differences are used.
+    fn now(&self) -> Duration;
+}
 
 /// Limits for one evaluation (SPEC §6). `Default` gives the SPEC's values.
 ///
@@ -27,8 +36,8 @@ pub use error::{CueError, ErrorKind, Span};
 /// assert_eq!(opts.max_depth, 128);
 /// ```
 #[non_exhaustive]
-#[derive(Clone, Debug)]
-pub struct Options {
+#[derive(Clone)]
+pub struct Options<'a> {
     /// Largest accepted source, in bytes (default 1 MiB).
     pub max_source_bytes: usize,
     /// Deepest nesting of the source and of evaluation (default 128).
@@ -40,9 +49,14 @@ pub struct Options {
     pub max_disjuncts: usize,
     /// Nodes of the exported value (default 1,000,000).
     pub max_nodes: usize,
+    /// Wall-clock budget of one evaluation, checked every few thousand steps; enforced only
+    /// when [`Options::clock`] is set (default none).
+    pub timeout: Option<Duration>,
+    /// The clock that measures [`Options::timeout`] (default none).
+    pub clock: Option<&'a dyn Clock>,
 }
 
-impl Default for Options {
+impl Default for Options<'_> {
     fn default() -> Self {
         Options {
             max_source_bytes: 1 << 20,
@@ -50,7 +64,23 @@ impl Default for Options {
             max_steps: 10_000_000,
             max_disjuncts: 1024,
             max_nodes: 1_000_000,
+            timeout: None,
+            clock: None,
         }
+    }
+}
+
+impl std::fmt::Debug for Options<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("max_source_bytes", &self.max_source_bytes)
+            .field("max_depth", &self.max_depth)
+            .field("max_steps", &self.max_steps)
+            .field("max_disjuncts", &self.max_disjuncts)
+            .field("max_nodes", &self.max_nodes)
+            .field("timeout", &self.timeout)
+            .field("clock", &self.clock.map(|_| "…"))
+            .finish()
     }
 }
 

@@ -3,11 +3,19 @@
 use dispatchfile_cue::{CueError, ErrorKind, Exported, Options, Value as Cue};
 use dispatchfile_model::{Diagnostic, Document, Entry, FileId, Limits, Node, Span, Value};
 
-use crate::FrontendResult;
+use crate::{FrontendResult, ParseOptions};
 
 /// Evaluates a CUE Dispatchfile body (selector line already blanked).
-pub(crate) fn evaluate(text: &str, file: FileId, name: &str, limits: &Limits) -> FrontendResult {
+pub(crate) fn evaluate(
+    text: &str,
+    file: FileId,
+    name: &str,
+    parse_options: &ParseOptions<'_>,
+    limits: &Limits,
+) -> FrontendResult {
     let mut options = Options::default();
+    options.timeout = limits.eval_timeout;
+    options.clock = parse_options.clock;
     options.max_source_bytes = limits.max_source_bytes;
     options.max_depth = limits.max_depth;
     options.max_steps = limits.cue_max_steps;

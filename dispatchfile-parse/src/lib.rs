@@ -18,6 +18,7 @@ use dispatchfile_model::{
 };
 
 pub use detect::{Detected, Format, Generation, detect};
+pub use dispatchfile_cue::Clock;
 pub use loader::{LoadError, ModuleLoader, ModuleRef, ModuleSource};
 
 /// Options for [`parse`] and [`evaluate`].
@@ -30,6 +31,9 @@ pub struct ParseOptions<'a> {
     pub loader: Option<&'a dyn ModuleLoader>,
     /// Unknown fields are errors instead of warnings. Default `false`.
     pub strict: bool,
+    /// The clock that enforces [`Limits::eval_timeout`] for Starlark and CUE. Default: none, and
+    /// then no time limit applies (the library never reads the time on its own).
+    pub clock: Option<&'a dyn Clock>,
 }
 
 impl std::fmt::Debug for ParseOptions<'_> {
@@ -38,6 +42,7 @@ impl std::fmt::Debug for ParseOptions<'_> {
             .field("format", &self.format)
             .field("loader", &self.loader.map(|_| "…"))
             .field("strict", &self.strict)
+            .field("clock", &self.clock.map(|_| "…"))
             .finish()
     }
 }
@@ -133,7 +138,7 @@ pub fn parse(source: &[u8], name: &str, options: &ParseOptions<'_>, limits: &Lim
     let result = match detected.format {
         Format::Json => json::parse(&detected.body, file, limits),
         Format::Yaml => yaml::parse(&detected.body, file, limits),
-        Format::Cue => cue::evaluate(&detected.body, file, name, limits),
+        Format::Cue => cue::evaluate(&detected.body, file, name, options, limits),
         Format::Starlark => starlark::evaluate(&detected, file, name, options, limits, &mut files),
     };
     let document = match result {

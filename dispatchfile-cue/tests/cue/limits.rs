@@ -71,6 +71,48 @@ fn step_limit_is_configurable() {
     assert_eq!(errs[0].message(), "limit exceeded: max_steps (50)");
 }
 
+/// A fake clock: every reading is one second after the previous one, so tests never wait.
+struct Ticking(std::sync::atomic::AtomicU64);
+
+impl dispatchfile_cue::Clock for Ticking {
+    fn now(&self) -> std::time::Duration {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        std::time::Duration::from_secs(n)
+    }
+}
+
+/// A comprehension long enough to read the clock several times.
+fn long_evaluation() -> String {
+    "a: [for i, _ in [".to_owned() + &"0, ".repeat(20_000) + "] {i}]\n"
+}
+
+#[test]
+fn timeout_with_a_clock_is_a_limit_error() {
+    let clock = Ticking(std::sync::atomic::AtomicU64::new(0));
+    let mut o = Options::default();
+    o.timeout = Some(std::time::Duration::from_secs(3));
+    o.clock = Some(&clock);
+    let errs = eval_with(&long_evaluation(), &o).expect_err("the clock runs out");
+    assert_eq!(errs[0].kind(), ErrorKind::LimitExceeded);
+    assert_eq!(errs[0].message(), "limit exceeded: eval_timeout (3s)");
+}
+
+#[test]
+fn timeout_is_not_enforced_without_a_clock() {
+    let mut o = Options::default();
+    o.timeout = Some(std::time::Duration::ZERO);
+    assert!(eval_with(&long_evaluation(), &o).is_ok());
+}
+
+#[test]
+fn clock_without_a_timeout_is_never_read() {
+    let clock = Ticking(std::sync::atomic::AtomicU64::new(0));
+    let mut o = Options::default();
+    o.clock = Some(&clock);
+    assert!(eval_with(&long_evaluation(), &o).is_ok());
+    assert_eq!(clock.0.load(std::sync::atomic::Ordering::Relaxed), 0);
+}
+
 #[test]
 fn moderate_nesting_is_fine() {
     let src = "a: ".to_owned() + &"{b: ".repeat(100) + "1" + &"}".repeat(100) + "\n";
