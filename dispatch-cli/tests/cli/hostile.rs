@@ -153,6 +153,29 @@ rejected! {
     starlark_multiply: b"#!starlark\nx = [0] * 1000000000\n".to_vec() => "limit exceeded";
     starlark_string_multiply: b"#!starlark\nx = 'a' * 2000000000\n".to_vec() => "limit exceeded";
     starlark_replace_growth: b"#!starlark\ns = 'a'\nfor i in range(40):\n    s = s.replace('a', 'aa')\n".to_vec() => "limit exceeded";
+    // One native call that would allocate far more than the heap cap in one go (Rust aborts the
+    // process when such an allocation fails): each is refused before it runs.
+    starlark_join_capacity_guess: b"#!starlark\ns = \"a\" * (1 << 20)\nl = [\"\"] * (1 << 20)\nx = s.join(l)\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
+    starlark_split_into_a_huge_list: b"#!starlark\ns = \"a\" * (60 << 20)\nx = s.split(\"a\")\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
+    starlark_str_of_a_shared_list: b"#!starlark\ns = \"a\" * (1 << 20)\nl = [s] * 1000\nx = str(l)\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
+    starlark_format_repeats_an_argument: b"#!starlark\ns = \"a\" * (1 << 20)\nx = (\"{0}\" * 1000).format(s)\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
+    starlark_elems_materialised: b"#!starlark\ns = \"a\" * (60 << 20)\nx = list(s.elems())\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
+    starlark_codepoints_materialised: b"#!starlark\ns = \"a\" * (60 << 20)\nx = list(s.codepoints())\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
+    starlark_join_of_elems: b"#!starlark\ns = \"a\" * (60 << 20)\nx = \", \".join(s.elems())\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
+    starlark_repr_of_shared_dicts: b"#!starlark\ns = \"a\" * (1 << 20)\nl = [s] * 100\nd = {\"a\": l, \"b\": l}\nx = repr([d] * 100)\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
+    starlark_percent_of_a_shared_list: b"#!starlark\ns = \"a\" * (1 << 20)\nl = [s] * 1000\nx = \"%s %r\" % (l, l)\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
+    starlark_print_of_a_shared_list: b"#!starlark\ns = \"a\" * (1 << 20)\nl = [s] * 1000\nprint(l, l)\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
+    starlark_fail_with_a_shared_list: b"#!starlark\ns = \"a\" * (1 << 20)\nl = [s] * 1000\nfail(l)\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
+    starlark_replace_empty_pattern: b"#!starlark\ns = \"a\" * (1 << 20)\nx = s.replace(\"\", s)\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
+    starlark_splitlines_huge: b"#!starlark\ns = \"\\n\" * (60 << 20)\nx = s.splitlines()\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
+    starlark_bound_method_join: b"#!starlark\ns = \"a\" * (1 << 20)\nl = [\"\"] * (1 << 20)\nf = s.join\nx = f(l)\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
+    starlark_getattr_join: b"#!starlark\ns = \"a\" * (1 << 20)\nl = [\"\"] * (1 << 20)\nx = getattr(s, \"join\")(l)\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
+    starlark_zip_of_many_lists: b"#!starlark\nl = [0] * (1 << 22)\nx = zip(l, l, l, l, l, l, l, l)\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
+    starlark_enumerate_huge: b"#!starlark\nx = enumerate([0] * (4 << 20))\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
+    // Copies inside one expression: the statement hook looks before each comprehension element,
+    // too late for a 50 MB copy per element under the memory limit.
+    starlark_slices_in_a_comprehension: b"#!starlark\ns = \"a\" * (50 << 20)\nx = [s[1:] for i in range(900)]\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
+    starlark_dict_union_in_a_comprehension: b"#!starlark\nd = {i: i for i in range(1 << 20)}\nx = [d | d for i in range(900)]\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
     starlark_mutual_recursion: b"#!starlark\ndef f(n):\n    return g(n)\ndef g(n):\n    return f(n)\nf(0)\n".to_vec() => "limit exceeded";
     starlark_dict_doubling: b"#!starlark\nd = {}\nfor i in range(100000000):\n    d[i] = [i] * 1000\n".to_vec() => "limit exceeded";
     cue_reference_cycle: b"#!cue\na: b\nb: a\n".to_vec() => "error";

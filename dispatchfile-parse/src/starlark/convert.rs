@@ -14,10 +14,55 @@ use super::value::{Quantity, Store, err, list_items, type_name, view};
 /// Depth of an element's value in the document (root → `task` → name → value).
 const ELEMENT_DEPTH: usize = 3;
 
-/// Converts one pipeline element (a `p.Task`, `p.Resource` or `p.Action` message).
-pub(crate) fn to_node(v: Value<'_>, span: Span, store: &Store) -> starlark::Result<Node> {
-    let mut count = 0usize;
-    convert(v, span, ELEMENT_DEPTH, store, &mut count)
+/// Bytes a node takes besides its text: the node and, in an object, its entry.
+const NODE_BYTES: usize = size_of::<Node>() + size_of::<Entry>();
+
+/// What converting one element may use: nodes, and bytes outside the Starlark heap.
+struct Budget {
+    nodes: usize,
+    bytes: usize,
+    /// Bytes left under `starlark_max_heap_bytes` when the conversion started.
+    left: usize,
+}
+
+impl Budget {
+    /// Spends one node of `text` bytes; a value shared many times is copied every time, so the
+    /// bytes are checked against the heap cap.
+    fn spend(&mut self, text: usize, store: &Store) -> starlark::Result<()> {
+        let limits = &store.limits;
+        self.nodes += 1;
+        if self.nodes > limits.max_document_nodes {
+            return Err(starlark::Error::new_native(LimitError {
+                field: "max_document_nodes",
+                value: limits.max_document_nodes as u64,
+            }));
+        }
+        self.bytes = self.bytes.saturating_add(NODE_BYTES).saturating_add(text);
+        if self.bytes > self.left {
+            return Err(starlark::Error::new_native(LimitError {
+                field: "starlark_max_heap_bytes",
+                value: limits.starlark_max_heap_bytes as u64,
+            }));
+        }
+        Ok(())
+    }
+}
+
+/// Converts one pipeline element (a `p.Task`, `p.Resource` or `p.Action` message), using at most
+/// `left` bytes; returns the node and the bytes it takes (kept until the end of the evaluation).
+pub(crate) fn to_node(
+    v: Value<'_>,
+    span: Span,
+    store: &Store,
+    left: usize,
+) -> starlark::Result<(Node, usize)> {
+    let mut budget = Budget {
+        nodes: 0,
+        bytes: 0,
+        left,
+    };
+    let node = convert(v, span, ELEMENT_DEPTH, store, &mut budget)?;
+    Ok((node, budget.bytes))
 }
 
 fn convert(
@@ -25,7 +70,7 @@ fn convert(
     span: Span,
     depth: usize,
     store: &Store,
-    count: &mut usize,
+    budget: &mut Budget,
 ) -> starlark::Result<Node> {
     let limits = &store.limits;
     if depth > limits.max_depth {
@@ -34,13 +79,12 @@ fn convert(
             value: limits.max_depth as u64,
         }));
     }
-    *count += 1;
-    if *count > limits.max_document_nodes {
-        return Err(starlark::Error::new_native(LimitError {
-            field: "max_document_nodes",
-            value: limits.max_document_nodes as u64,
-        }));
-    }
+    let text = v
+        .unpack_str()
+        .map(str::len)
+        .or_else(|| v.downcast_ref::<Quantity>().map(|q| q.0.len()))
+        .unwrap_or(0);
+    budget.spend(text, store)?;
     if v.is_none() {
         return Ok(Node::new(NodeValue::Null, span));
     }
@@ -69,7 +113,7 @@ fn convert(
     if let Some(items) = list_items(v) {
         let mut out = Vec::with_capacity(items.len());
         for x in items {
-            out.push(convert(x, span, depth + 1, store, count)?);
+            out.push(convert(x, span, depth + 1, store, budget)?);
         }
         return Ok(Node::new(NodeValue::Array(out), span));
     }
@@ -82,7 +126,7 @@ fn convert(
                     k.get_type()
                 )));
             };
-            let value = convert(x, span, depth + 1, store, count)?;
+            let value = convert(x, span, depth + 1, store, budget)?;
             entries.push(Entry {
                 key: key.to_owned(),
                 key_span: span,
@@ -97,7 +141,7 @@ fn convert(
         let mut lifted: Vec<Entry> = Vec::new();
         for (index, x) in m.fields {
             let field = &m.schema.fields[index];
-            let node = convert(x, span, depth + 1, store, count)?;
+            let node = convert(x, span, depth + 1, store, budget)?;
             if field.embedded {
                 // Protobuf embedded member: its fields belong to the parent object.
                 if let NodeValue::Object(inner) = node.value {

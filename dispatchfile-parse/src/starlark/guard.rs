@@ -1,19 +1,23 @@
 //! Bounds on hostile Starlark (SPEC §6, ECOSYSTEM §1.5): a nesting estimate before parsing, an
-//! exact AST depth check without recursion, guarded `+`, `*` and `range`, and a statement hook that
-//! spends the statement budget and checks the heap cap before every statement.
+//! exact AST depth check without recursion, size estimates for the guarded native calls (the
+//! table in the module documentation of `starlark`), and a statement hook that spends the
+//! statement budget and checks the heap cap before every statement.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use starlark::codemap::FileSpanRef;
 use starlark::eval::{BeforeStmtFuncDyn, Evaluator};
 use starlark::syntax::AstModule;
-use std::collections::{HashMap, HashSet};
-
-use starlark::values::Value;
 use starlark::values::dict::DictRef;
+use starlark::values::float::StarlarkFloat;
+use starlark::values::list::ListRef;
 use starlark::values::structs::StructRef;
+use starlark::values::tuple::TupleRef;
+use starlark::values::{Heap, UnpackValue, Value, ValueIdentity};
 use starlark_syntax::syntax::uniplate::Visit;
 
+use super::bound::Chars;
 use super::value::{Store, list_items, view};
 
 /// A limit of [`dispatchfile_model::Limits`] was exceeded.
@@ -137,7 +141,7 @@ pub(crate) fn nesting_estimate(src: &str) -> usize {
 }
 
 /// The index just past the string literal starting at `start` (a quote character).
-fn skip_string(bytes: &[u8], start: usize) -> usize {
+pub(crate) fn skip_string(bytes: &[u8], start: usize) -> usize {
     let q = bytes[start];
     let triple = bytes.len() >= start + 3 && bytes[start + 1] == q && bytes[start + 2] == q;
     let mut i = start + if triple { 3 } else { 1 };
@@ -199,8 +203,16 @@ fn seq_size(v: Value<'_>) -> Option<usize> {
 /// twice, because the arena grows by chunks as large as everything reserved so far, so the next
 /// allocation may reserve as much again. Staying under the cap this way keeps the real
 /// reservation under it too (a Dispatchfile can use about half the cap).
+///
+/// Dicts, structs and the pipeline's nodes live outside the arena, where the heap does not count
+/// them; the guarded calls that make them record their estimate in [`Store::outside`], which is
+/// added here (values are never freed during an evaluation: the garbage collector is off).
 pub(crate) fn reserved(eval: &Evaluator<'_, '_, '_>) -> usize {
-    eval.heap().allocated_bytes().saturating_mul(2)
+    let outside = Store::get(eval).map_or(0, |s| s.outside.get());
+    eval.heap()
+        .allocated_bytes()
+        .saturating_mul(2)
+        .saturating_add(outside)
 }
 
 /// Refuses `a + b` whose result would take the heap over the cap.
@@ -218,11 +230,11 @@ pub(crate) fn check_add<'v>(
     Ok(())
 }
 
-/// Refuses `a * b` (repetition) whose result would exceed the heap cap.
+/// Refuses `a * b` (repetition, or a product of ints) whose result would exceed the heap cap.
 pub(crate) fn check_mul<'v>(
     a: Value<'v>,
     b: Value<'v>,
-    eval: &Evaluator<'_, '_, '_>,
+    eval: &Evaluator<'v, '_, '_>,
 ) -> starlark::Result<()> {
     let (heap, _) = limits(eval);
     let (n, seq) = if a.get_type() == "int" {
@@ -231,6 +243,17 @@ pub(crate) fn check_mul<'v>(
         (b, a)
     };
     if n.get_type() != "int" {
+        return Ok(());
+    }
+    if seq.get_type() == "int" {
+        // A product has the bits of both factors, and the multiplication needs scratch space of
+        // about that size again: squaring in a loop doubles the size every time. The digits live
+        // outside the arena, so they are recorded like dict entries.
+        if a.unpack_i32().is_none() || b.unpack_i32().is_none() {
+            let bytes = |v: Value<'v>| big_int_bytes(v, eval.heap()).unwrap_or(4);
+            let need = bytes(a).saturating_add(bytes(b)).saturating_mul(3);
+            return within_outside(need, eval);
+        }
         return Ok(());
     }
     let Some(size) = seq_size(seq) else {
@@ -249,20 +272,25 @@ pub(crate) fn check_mul<'v>(
 
 /// Refuses a `range` longer than the statement budget: iterating or materialising it could not
 /// finish within the budget anyway, and `list(range(…))` would allocate at once.
-pub(crate) fn check_range(
-    args: &[Value<'_>],
-    eval: &Evaluator<'_, '_, '_>,
+pub(crate) fn check_range<'v>(
+    args: &[Value<'v>],
+    eval: &Evaluator<'v, '_, '_>,
 ) -> starlark::Result<()> {
     let (_, statements) = limits(eval);
     let ints: Option<Vec<i64>> = args
         .iter()
         .map(|v| match v.unpack_i32() {
             Some(i) => Some(i64::from(i)),
-            None if v.get_type() == "int" => Some(if v.to_repr().starts_with('-') {
-                i64::MIN
-            } else {
-                i64::MAX
-            }),
+            // The sign of an int beyond 32 bits, without printing it (quadratic in its size).
+            None if v.get_type() == "int" => Some(
+                if v.compare(eval.heap().alloc(0))
+                    .is_ok_and(std::cmp::Ordering::is_lt)
+                {
+                    i64::MIN
+                } else {
+                    i64::MAX
+                },
+            ),
             None => None,
         })
         .collect();
@@ -290,69 +318,730 @@ pub(crate) fn check_range(
     Ok(())
 }
 
-/// The containers directly inside `v`.
-fn children(v: Value<'_>) -> Vec<Value<'_>> {
-    if let Some(items) = list_items(v) {
-        return items;
+/// Calls `f` with every part of `v` that `repr` prints, and the separator and name printed next
+/// to it; returns what `v` prints around its parts, or `None` if `v` is not such a container.
+/// Nothing is collected: lists of millions of items are walked in place.
+fn parts<'v>(v: Value<'v>, mut f: impl FnMut(Value<'v>, usize)) -> Option<usize> {
+    if let Some(l) = ListRef::from_value(v) {
+        // `[a, b]`
+        l.content().iter().for_each(|x| f(*x, 2));
+        return Some(2);
+    }
+    if let Some(t) = TupleRef::from_value(v) {
+        // `(a, b)` and `(a,)`
+        t.content().iter().for_each(|x| f(*x, 2));
+        return Some(3);
     }
     if let Some(d) = DictRef::from_value(v) {
-        return d.iter().flat_map(|(k, x)| [k, x]).collect();
+        // `{k: v, …}`
+        for (k, x) in d.iter() {
+            f(k, 4);
+            f(x, 0);
+        }
+        return Some(2);
     }
     if let Some(m) = view(v) {
-        return m.fields.into_iter().map(|(_, x)| x).collect();
+        // `p.Task(name = v, …)`
+        for (i, x) in &m.fields {
+            f(*x, m.schema.fields[*i].name.len() + 5);
+        }
+        return Some(m.schema.name.len() + 2);
     }
-    if let Some(s) = StructRef::from_value(v) {
-        return s.iter().map(|(_, x)| x).collect();
+    if let Some(st) = StructRef::from_value(v) {
+        // `struct(name=v, …)`
+        st.iter().for_each(|(k, x)| f(x, k.len() + 3));
+        return Some(8);
     }
-    Vec::new()
+    None
+}
+
+/// Whether `v` is a container [`parts`] walks into.
+fn is_container(v: Value<'_>) -> bool {
+    ListRef::from_value(v).is_some()
+        || TupleRef::from_value(v).is_some()
+        || DictRef::from_value(v).is_some()
+        || super::value::schema_of(v).is_some()
+        || StructRef::from_value(v).is_some()
+}
+
+/// The printed size of a value that is cheap to tell: strings (by the bound), small ints, `None`
+/// and bools. Everything else goes through the memo.
+fn plain_size(v: Value<'_>, exact: bool) -> Option<usize> {
+    if let Some(s) = v.unpack_str() {
+        if exact && s.len() >= EXACT_REPR_FROM {
+            return None;
+        }
+        return Some(s.len().saturating_mul(4).saturating_add(2));
+    }
+    if v.unpack_i32().is_some() {
+        return Some(11);
+    }
+    if v.is_none() || v.unpack_bool().is_some() {
+        return Some(5);
+    }
+    None
+}
+
+/// The bytes an int beyond 32 bits takes (its digits live outside the arena), `None` for other
+/// values. starlark 0.14 exposes no bit length: up to 2^1024 the float value gives it, and beyond
+/// that the length of its hexadecimal text, which starlark computes in linear time (unlike the
+/// decimal one). That text is left on the heap and counted like everything else there; no
+/// Dispatchfile has such ints.
+fn big_int_bytes<'v>(v: Value<'v>, heap: Heap<'v>) -> Option<usize> {
+    if v.unpack_i32().is_some() || v.get_type() != "int" {
+        return None;
+    }
+    // `v / 1` is starlark's conversion to a float (infinite beyond 2^1024).
+    let float = v
+        .div(heap.alloc(1), heap)
+        .ok()
+        .and_then(|f| StarlarkFloat::unpack_value(f).ok().flatten())
+        .map(|f| f.0);
+    if let Some(f) = float
+        && f.is_finite()
+    {
+        // The binary exponent is the bit length minus one.
+        let exponent = ((f.to_bits() >> 52) & 0x7ff) as usize;
+        return Some(exponent.saturating_sub(1023) / 8 + 2);
+    }
+    let hex = heap.alloc_str("%x").to_value().percent(v, heap).ok()?;
+    Some(hex.unpack_str().map_or(0, str::len) / 2 + 2)
 }
 
 /// Stop measuring after this many distinct containers (the heap cap bounds them anyway).
 const MAX_MEASURED: usize = 1 << 21;
 
-/// Refuses values nested deeper than `max_depth` before an operation that formats them
-/// (`str`, `repr`, `print`, `fail`, `%`): Starlark formats recursively, so a structure built by
-/// a long loop (`x = [x]`) would overflow the stack. The longest path is measured without
-/// recursion (post-order with memoised depths; cycles count once, as `repr` prints `[...]`).
+/// Strings at least this long have their exact `repr` length computed (and memoised) when the
+/// quick bound is over budget; shorter ones always use the bound.
+const EXACT_REPR_FROM: usize = 4096;
+
+/// The exact length of starlark's `repr` of a string (its escaping rules, string/repr.rs).
+fn string_repr_len(s: &str) -> usize {
+    let mut n = 2usize;
+    for c in s.chars() {
+        let u = c as u32;
+        n = n.saturating_add(match c {
+            '\n' | '\r' | '\t' | '\\' | '"' => 2,
+            _ if u < 0x20 || (0x7f..=0xff).contains(&u) => 4,
+            _ if u < 0x7f || c.is_alphanumeric() => c.len_utf8(),
+            _ if u < 0x10000 => 6,
+            _ => 10,
+        });
+    }
+    n
+}
+
+/// The formatted sizes of values, as `str` prints them and as `repr` prints them.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Printed {
+    /// `str(v)`: a string prints as itself.
+    pub(crate) str: usize,
+    /// `repr(v)`: a string is quoted and escaped.
+    pub(crate) repr: usize,
+}
+
+/// Walks `roots` once, without recursion and memoising shared containers: refuses values nested
+/// deeper than `max_depth` (Starlark formats and hashes recursively, so a structure built by a long
+/// loop, `x = [x]`, would overflow the stack), and returns each root's formatted size (saturating;
+/// a container printed as `[...]` because it contains itself counts 5 bytes there).
+///
+/// String `repr` lengths use the bound 2 + 4 × length (`\x00` escapes) unless `exact`, when long
+/// strings are measured exactly; a caller first tries the bound and measures again only when the
+/// bound is over budget.
+pub(crate) fn measure<'v>(
+    roots: &[Value<'v>],
+    exact: bool,
+    eval: &Evaluator<'v, '_, '_>,
+) -> starlark::Result<Vec<Printed>> {
+    let max = Store::get(eval).map_or(dispatchfile_model::Limits::default().max_depth, |s| {
+        s.limits.max_depth
+    });
+    // Containers and leaves that are not plain, by identity: (depth, repr size).
+    let mut memo: HashMap<ValueIdentity<'v>, (usize, usize)> = HashMap::new();
+    let mut on_path: HashSet<ValueIdentity<'v>> = HashSet::new();
+    let mut stack: Vec<(Value<'v>, bool)> = Vec::new();
+    // A leaf that is not plain: a long string measured exactly, or something printing a short
+    // text of its own (a function, a range, a float, a quantity) or a big int.
+    let leaf = |v: Value<'v>| -> usize {
+        if let Some(s) = v.unpack_str() {
+            return string_repr_len(s);
+        }
+        if let Some(bytes) = big_int_bytes(v, eval.heap()) {
+            // Decimal digits: 8 bits are at most 2.41 digits.
+            return bytes.saturating_mul(5) / 2 + 2;
+        }
+        v.to_repr().len()
+    };
+    for root in roots {
+        if is_container(*root) {
+            stack.push((*root, false));
+        }
+        while let Some((v, expanded)) = stack.pop() {
+            let id = v.identity();
+            if expanded {
+                let mut depth = 0usize;
+                let mut size = 0usize;
+                let base = parts(v, |k, extra| {
+                    let (d, s) = if let Some(s) = plain_size(k, exact) {
+                        (1, s)
+                    } else {
+                        let kid = k.identity();
+                        if let Some(m) = memo.get(&kid) {
+                            *m
+                        } else if on_path.contains(&kid) || is_container(k) {
+                            // Printed as `[...]` (a container is always measured before the
+                            // containers holding it, unless it holds them).
+                            (0, 5)
+                        } else {
+                            *memo.entry(kid).or_insert_with(|| (1, leaf(k)))
+                        }
+                    };
+                    depth = depth.max(d);
+                    size = size.saturating_add(s).saturating_add(extra);
+                });
+                let depth = depth + 1;
+                if depth > max {
+                    return Err(limit("max_depth", max));
+                }
+                on_path.remove(&id);
+                memo.insert(id, (depth, size.saturating_add(base.unwrap_or(0))));
+                if memo.len() > MAX_MEASURED {
+                    // Measuring more would itself take much memory; nothing this large is
+                    // formatted by a Dispatchfile.
+                    let (heap, _) = limits(eval);
+                    return Err(limit("starlark_max_heap_bytes", heap));
+                }
+            } else {
+                if memo.contains_key(&id) || on_path.contains(&id) {
+                    continue;
+                }
+                on_path.insert(id);
+                stack.push((v, true));
+                parts(v, |k, _| {
+                    if plain_size(k, exact).is_none() && is_container(k) {
+                        stack.push((k, false));
+                    }
+                });
+            }
+        }
+    }
+    Ok(roots
+        .iter()
+        .map(|r| {
+            let repr = match plain_size(*r, exact) {
+                Some(s) => s,
+                // Roots repeat too (`print(*[s] * 1000)`): each distinct one is measured once.
+                None => memo.entry(r.identity()).or_insert_with(|| (1, leaf(*r))).1,
+            };
+            let str = r.unpack_str().map_or(repr, str::len);
+            Printed { str, repr }
+        })
+        .collect())
+}
+
+/// Refuses formatting values nested deeper than `max_depth` (see [`measure`]).
 pub(crate) fn check_value_depth<'v>(
     roots: &[Value<'v>],
     eval: &Evaluator<'v, '_, '_>,
 ) -> starlark::Result<()> {
-    let max = Store::get(eval).map_or(dispatchfile_model::Limits::default().max_depth, |s| {
-        s.limits.max_depth
-    });
-    let mut memo: HashMap<starlark::values::ValueIdentity<'v>, usize> = HashMap::new();
-    let mut on_path: HashSet<starlark::values::ValueIdentity<'v>> = HashSet::new();
-    let mut stack: Vec<(Value<'v>, bool)> = roots.iter().map(|v| (*v, false)).collect();
-    while let Some((v, expanded)) = stack.pop() {
-        let id = v.identity();
-        if expanded {
-            let depth = 1 + children(v)
-                .iter()
-                .map(|k| memo.get(&k.identity()).copied().unwrap_or(0))
-                .max()
-                .unwrap_or(0);
-            if depth > max {
-                return Err(limit("max_depth", max));
+    measure(roots, false, eval).map(|_| ())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Size estimates of native calls
+
+/// The heap cap and what is left of it now.
+fn budget(eval: &Evaluator<'_, '_, '_>) -> (usize, usize) {
+    let (cap, _) = limits(eval);
+    (cap, cap.saturating_sub(reserved(eval)))
+}
+
+/// Refuses a call whose estimate is over what is left of the heap cap.
+fn within(need: usize, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()> {
+    let (cap, left) = budget(eval);
+    if need > left {
+        return Err(limit("starlark_max_heap_bytes", cap));
+    }
+    Ok(())
+}
+
+/// Like [`within`] for a result kept outside the arena (dict and struct entries): also records
+/// the estimate, so later checks count it.
+fn within_outside(need: usize, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()> {
+    within(need, eval)?;
+    if let Some(store) = Store::get(eval) {
+        store.outside.set(store.outside.get().saturating_add(need));
+    }
+    Ok(())
+}
+
+/// Non-overlapping occurrences of `needle` in the string `s`, counted by starlark's own
+/// `str.count` (compiled with optimisations even in debug builds, unlike a loop here, which
+/// matters for the hostile tests' time limit). `None` if that fails.
+fn occurrences<'v>(s: Value<'v>, needle: &str, eval: &mut Evaluator<'v, '_, '_>) -> Option<usize> {
+    let heap = eval.heap();
+    let count = s.get_attr("count", heap).ok()??;
+    let needle = heap.alloc_str(needle).to_value();
+    let n = eval.eval_function(count, &[needle], &[]).ok()?;
+    n.unpack_i32().and_then(|n| usize::try_from(n).ok())
+}
+
+/// The number of characters of the string `s` (starlark's `len`, optimised like `count`).
+fn char_count(s: Value<'_>) -> Option<usize> {
+    s.length().ok().and_then(|n| usize::try_from(n).ok())
+}
+
+/// Bytes per item of a list a call produces: the slot (8), the temporary vector starlark builds
+/// it from (8–24) and, for strings, the new value's header (16).
+const ITEM: usize = 48;
+
+/// Bytes a new string of `len` bytes costs: starlark builds it in a Rust `String` that grows by
+/// doubling (so it may hold up to twice the result) and then copies it onto the heap.
+fn string_result(len: usize) -> usize {
+    len.saturating_mul(3).saturating_add(32)
+}
+
+/// Bytes a list or tuple of `n` values costs: the result and the temporary vector.
+fn list_result(n: usize) -> usize {
+    n.saturating_mul(16).saturating_add(64)
+}
+
+/// How many items iterating `v` gives, when that is known without iterating.
+fn item_count(v: Value<'_>) -> usize {
+    if let Some(c) = chars_of(v) {
+        return c.0.len();
+    }
+    v.length().map_or(0, |n| usize::try_from(n).unwrap_or(0))
+}
+
+/// The string and kind behind a guarded `elems()`/`codepoints()` iterator.
+fn chars_of(v: Value<'_>) -> Option<(&str, bool)> {
+    Chars::string_value(v).and_then(|(s, strings)| s.unpack_str().map(|s| (s, strings)))
+}
+
+/// The character count of the string behind a guarded iterator, or of a string.
+pub(crate) fn chars_in(v: Value<'_>) -> Option<usize> {
+    char_count(v)
+}
+
+/// Bytes iterating the characters of `s` allocates: a tuple slot and a vector slot per item,
+/// plus a new string for each non-ASCII character when the items are strings. `chars` is the
+/// character count when known; without it the byte length bounds it.
+pub(crate) fn chars_estimate(s: &str, strings: bool, chars: Option<usize>) -> usize {
+    // Every non-ASCII character takes at least two bytes: with `c` characters in `len` bytes, at
+    // most min(c, len − c) of them are; without the count, at most len / 2.
+    let (chars, wide) = match chars {
+        Some(c) => (c, c.min(s.len().saturating_sub(c))),
+        None => (s.len(), s.len() / 2),
+    };
+    let wide = if strings { wide } else { 0 };
+    chars
+        .saturating_mul(16)
+        .saturating_add(wide.saturating_mul(24))
+}
+
+/// `sep.join(iterable)`: starlark reserves max(len(first), len(second)) × n + len(sep) × (n − 1)
+/// + 20 bytes up front (string/methods.rs `join`), then copies the result onto the heap.
+fn join_estimate(sep: usize, iterable: Value<'_>, chars: Option<usize>) -> usize {
+    let (n, total, first_two) = if let Some(items) = list_items(iterable) {
+        let len = |v: &Value<'_>| v.unpack_str().map_or(0, str::len);
+        let total = items.iter().map(len).fold(0usize, usize::saturating_add);
+        let first_two = items.iter().take(2).map(len).max().unwrap_or(0);
+        (items.len(), total, first_two)
+    } else if let Some(d) = DictRef::from_value(iterable) {
+        let lens: Vec<usize> = d
+            .keys()
+            .map(|k| k.unpack_str().map_or(0, str::len))
+            .collect();
+        let total = lens.iter().copied().fold(0usize, usize::saturating_add);
+        let first_two = lens.iter().take(2).copied().max().unwrap_or(0);
+        (lens.len(), total, first_two)
+    } else if let Some((s, strings)) = chars_of(iterable) {
+        (
+            chars.unwrap_or(s.len()),
+            if strings { s.len() } else { 0 },
+            4,
+        )
+    } else {
+        (item_count(iterable), 0, 0)
+    };
+    if n < 2 {
+        return 0;
+    }
+    let seps = sep.saturating_mul(n - 1);
+    let guess = first_two
+        .saturating_mul(n)
+        .saturating_add(seps)
+        .saturating_add(20);
+    let actual = total.saturating_add(seps);
+    // A result longer than the guess grows the buffer by doubling.
+    let buffer = if actual <= guess {
+        guess
+    } else {
+        actual.saturating_mul(2)
+    };
+    buffer.saturating_add(actual).saturating_add(32)
+}
+
+/// `s.replace(old, new[, count])`: exact when the quick bound is over budget.
+fn replace_estimate<'v>(
+    recv: Value<'v>,
+    s: &str,
+    (old, new, count): (&str, &str, Option<usize>),
+    left: usize,
+    eval: &mut Evaluator<'v, '_, '_>,
+) -> usize {
+    let most = if old.is_empty() {
+        s.len().saturating_add(1)
+    } else {
+        s.len() / old.len()
+    };
+    let most = count.map_or(most, |c| c.min(most));
+    let grow = new.len().saturating_sub(old.len());
+    let bound = string_result(s.len().saturating_add(most.saturating_mul(grow)));
+    if bound <= left {
+        return bound;
+    }
+    let found = if old.is_empty() {
+        char_count(recv).map(|n| n.saturating_add(1))
+    } else {
+        occurrences(recv, old, eval)
+    };
+    let Some(found) = found else { return bound };
+    let k = count.map_or(found, |c| c.min(found));
+    let len = s
+        .len()
+        .saturating_sub(k.saturating_mul(old.len()))
+        .saturating_add(k.saturating_mul(new.len()));
+    string_result(len)
+}
+
+/// `s.split(sep, maxsplit)` and `rsplit`: a list of new strings.
+fn split_estimate<'v>(
+    recv: Value<'v>,
+    s: &str,
+    (sep, maxsplit): (Option<&str>, Option<usize>),
+    left: usize,
+    eval: &mut Evaluator<'v, '_, '_>,
+) -> usize {
+    let cost = |items: usize| {
+        items
+            .saturating_mul(ITEM)
+            .saturating_add(s.len().saturating_mul(2))
+    };
+    let most = match sep {
+        None => s.len() / 2 + 1,
+        Some("") => s.len().saturating_add(2),
+        Some(p) => s.len() / p.len() + 1,
+    };
+    let most = maxsplit.map_or(most, |m| m.saturating_add(1).min(most));
+    if cost(most) <= left {
+        return cost(most);
+    }
+    let found = match sep {
+        None => {
+            // Counting stops once the words alone are over budget.
+            let stop = left / ITEM + 1;
+            let mut words = 0usize;
+            let mut in_word = false;
+            for c in s.chars() {
+                let ws = c.is_whitespace();
+                if !ws && !in_word {
+                    words += 1;
+                    if words > stop {
+                        break;
+                    }
+                }
+                in_word = !ws;
             }
-            on_path.remove(&id);
-            memo.insert(id, depth);
-            if memo.len() > MAX_MEASURED {
-                return Ok(());
-            }
-        } else {
-            if memo.contains_key(&id) || on_path.contains(&id) {
-                continue;
-            }
-            let kids = children(v);
-            if kids.is_empty() {
-                memo.insert(id, 1);
-                continue;
-            }
-            on_path.insert(id);
-            stack.push((v, true));
-            stack.extend(kids.into_iter().map(|k| (k, false)));
+            Some(words)
         }
+        Some("") => char_count(recv).map(|n| n.saturating_add(2)),
+        Some(p) => occurrences(recv, p, eval).map(|n| n.saturating_add(1)),
+    };
+    let Some(found) = found else {
+        return cost(most);
+    };
+    cost(maxsplit.map_or(found, |m| m.saturating_add(1).min(found)))
+}
+
+/// `s.format(*args, **kwargs)`: each placeholder prints at most the largest argument.
+fn format_estimate<'v>(
+    recv: Value<'v>,
+    s: &str,
+    args: &[Value<'v>],
+    left: usize,
+    eval: &mut Evaluator<'v, '_, '_>,
+) -> starlark::Result<usize> {
+    if args.is_empty() {
+        return Ok(string_result(s.len()));
+    }
+    let repr = s.contains("!r");
+    let largest = |exact, eval: &Evaluator<'v, '_, '_>| -> starlark::Result<usize> {
+        Ok(measure(args, exact, eval)?
+            .iter()
+            .map(|p| if repr { p.repr } else { p.str })
+            .max()
+            .unwrap_or(0))
+    };
+    // A placeholder takes at least two bytes (`{}`).
+    let quick = |placeholders: usize, largest: usize| {
+        string_result(s.len().saturating_add(placeholders.saturating_mul(largest)))
+    };
+    let mut big = largest(false, eval)?;
+    let bound = quick(s.len() / 2 + 1, big);
+    if bound <= left {
+        return Ok(bound);
+    }
+    let Some(placeholders) = occurrences(recv, "{", eval) else {
+        return Ok(bound);
+    };
+    if quick(placeholders, big) > left && repr {
+        big = largest(true, eval)?;
+    }
+    Ok(quick(placeholders, big))
+}
+
+/// Arguments of a call, as the guards see them.
+pub(crate) struct CallArgs<'a, 'v> {
+    /// Positional arguments (after `*args` expansion).
+    pub(crate) pos: &'a [Value<'v>],
+    /// Named arguments (after `**kwargs` expansion).
+    pub(crate) named: &'a [(&'a str, Value<'v>)],
+}
+
+impl<'v> CallArgs<'_, 'v> {
+    fn pos_str(&self, i: usize) -> Option<&'v str> {
+        self.pos.get(i).and_then(|v| v.unpack_str())
+    }
+
+    fn pos_usize(&self, i: usize) -> Option<usize> {
+        self.pos
+            .get(i)
+            .and_then(|v| v.unpack_i32())
+            .and_then(|n| usize::try_from(n).ok())
+    }
+}
+
+/// Refuses a method call on a builtin value whose result (upper bound) would take the heap over
+/// the cap. Names without an estimate, and other receivers, pass.
+pub(crate) fn check_method<'v>(
+    recv: Value<'v>,
+    name: &str,
+    args: &CallArgs<'_, 'v>,
+    eval: &mut Evaluator<'v, '_, '_>,
+) -> starlark::Result<()> {
+    let (_, left) = budget(eval);
+    let need = if let Some(s) = recv.unpack_str() {
+        // The exact character count, only when the byte length is not good enough.
+        let chars = |quick: usize| {
+            if quick <= left {
+                None
+            } else {
+                char_count(recv)
+            }
+        };
+        match name {
+            "join" => args.pos.first().map_or(0, |it| {
+                let counted = Chars::string_value(*it).and_then(|(v, _)| char_count(v));
+                join_estimate(s.len(), *it, counted)
+            }),
+            "replace" => match (args.pos_str(0), args.pos_str(1)) {
+                (Some(old), Some(new)) => {
+                    replace_estimate(recv, s, (old, new, args.pos_usize(2)), left, eval)
+                }
+                _ => 0,
+            },
+            "format" => {
+                let mut all: Vec<Value<'v>> = args.pos.to_vec();
+                all.extend(args.named.iter().map(|(_, v)| *v));
+                format_estimate(recv, s, &all, left, eval)?
+            }
+            "split" | "rsplit" => {
+                let sep = args.pos_str(0);
+                split_estimate(recv, s, (sep, args.pos_usize(1)), left, eval)
+            }
+            "splitlines" => {
+                let most = s.len().saturating_add(1);
+                let cost = |n: usize| n.saturating_mul(ITEM).saturating_add(s.len());
+                if cost(most) <= left {
+                    cost(most)
+                } else {
+                    match (occurrences(recv, "\n", eval), occurrences(recv, "\r", eval)) {
+                        (Some(a), Some(b)) => cost(a.saturating_add(b).saturating_add(1)),
+                        _ => cost(most),
+                    }
+                }
+            }
+            "elems" => chars_estimate(s, true, chars(chars_estimate(s, true, None))),
+            "codepoints" | "elem_ords" | "codepoint_ords" => {
+                chars_estimate(s, false, chars(chars_estimate(s, false, None)))
+            }
+            // Case mapping can triple the bytes of a character ('ΐ'.upper()); ASCII keeps them.
+            "lower" | "upper" | "title" | "capitalize" => {
+                let bound = string_result(s.len().saturating_mul(3));
+                if bound <= left || !s.is_ascii() {
+                    bound
+                } else {
+                    string_result(s.len())
+                }
+            }
+            // Copies of at most the receiver.
+            _ => string_result(s.len()),
+        }
+    } else if ListRef::from_value(recv).is_some() {
+        match name {
+            // The list's storage grows to hold both (the old array stays until the end).
+            "extend" => list_result(
+                item_count(recv).saturating_add(args.pos.first().map_or(0, |v| item_count(*v))),
+            ),
+            _ => 0,
+        }
+    } else if let Some(d) = DictRef::from_value(recv) {
+        match name {
+            // A list of (key, value) tuples: slot, tuple header and two values per entry.
+            "items" => d.len().saturating_mul(56).saturating_add(64),
+            "keys" | "values" => list_result(d.len()),
+            _ => 0,
+        }
+    } else {
+        0
+    };
+    within(need, eval)
+}
+
+/// Refuses a call of a wrapped global function (`list`, `dict`, `str`, …) whose result (upper
+/// bound) would take the heap over the cap; also refuses formatting values nested deeper than
+/// `max_depth`.
+pub(crate) fn check_global<'v>(
+    name: &str,
+    args: &CallArgs<'_, 'v>,
+    eval: &Evaluator<'v, '_, '_>,
+) -> starlark::Result<()> {
+    let first = args.pos.first().map_or(0, |v| item_count(*v));
+    let need = match name {
+        "list" | "tuple" | "reversed" => list_result(first),
+        "sorted" => list_result(first).saturating_add(first.saturating_mul(8)),
+        // A list of (index, value) tuples.
+        "enumerate" => first.saturating_mul(56).saturating_add(64),
+        "zip" => {
+            let n = args.pos.iter().map(|v| item_count(*v)).min().unwrap_or(0);
+            n.saturating_mul(args.pos.len().saturating_mul(8).saturating_add(40))
+        }
+        // A dict entry: hash, key, value and index, with room to grow; outside the arena.
+        "dict" => {
+            let n = first.saturating_add(args.named.len());
+            return within_outside(n.saturating_mul(64), eval);
+        }
+        "struct" => {
+            let n = args.named.len().saturating_mul(48).saturating_add(64);
+            return within_outside(n, eval);
+        }
+        "str" | "repr" | "print" | "fail" => return check_formatting(name, args, eval),
+        _ => 0,
+    };
+    within(need, eval)
+}
+
+/// `str`, `repr`, `print` and `fail`: nesting and output size of their arguments.
+fn check_formatting<'v>(
+    name: &str,
+    args: &CallArgs<'_, 'v>,
+    eval: &Evaluator<'v, '_, '_>,
+) -> starlark::Result<()> {
+    let mut all: Vec<Value<'v>> = args.pos.to_vec();
+    all.extend(args.named.iter().map(|(_, v)| *v));
+    let (_, left) = budget(eval);
+    let size = |exact| -> starlark::Result<usize> {
+        let printed = measure(&all, exact, eval)?;
+        let pos = &printed[..args.pos.len().min(printed.len())];
+        let text = match name {
+            // `str` of a string is the string itself: nothing new.
+            "str" => pos
+                .iter()
+                .zip(args.pos)
+                .map(|(p, v)| if v.unpack_str().is_some() { 0 } else { p.repr })
+                .sum(),
+            "repr" => pos.iter().map(|p| p.repr).sum(),
+            // Arguments joined by `sep` (print) or a space (fail).
+            _ => {
+                let sep = args
+                    .named
+                    .iter()
+                    .find(|(k, _)| *k == "sep")
+                    .and_then(|(_, v)| v.unpack_str())
+                    .map_or(1, str::len);
+                pos.iter()
+                    .fold(0usize, |n, p| n.saturating_add(p.str).saturating_add(sep))
+            }
+        };
+        Ok(string_result(text))
+    };
+    let need = size(false)?;
+    if need <= left || name == "str" && args.pos.iter().all(|v| v.unpack_str().is_some()) {
+        return Ok(());
+    }
+    within(size(true)?, eval)
+}
+
+/// `a % b` with a string format: the format plus every value printed once (starlark's `%` takes
+/// one value per placeholder and has no widths).
+pub(crate) fn check_percent<'v>(
+    a: Value<'v>,
+    b: Value<'v>,
+    eval: &Evaluator<'v, '_, '_>,
+) -> starlark::Result<()> {
+    let Some(format) = a.unpack_str() else {
+        return check_value_depth(&[a, b], eval);
+    };
+    let values = TupleRef::from_value(b).map_or_else(|| vec![b], |t| t.content().to_vec());
+    let repr = format.contains("%r");
+    let (_, left) = budget(eval);
+    let size = |exact| -> starlark::Result<usize> {
+        let printed = measure(&values, exact, eval)?;
+        let args = printed
+            .iter()
+            .map(|p| if repr { p.repr } else { p.str })
+            .fold(0usize, usize::saturating_add);
+        Ok(string_result(format.len().saturating_add(args)))
+    };
+    let need = size(false)?;
+    if need <= left {
+        return Ok(());
+    }
+    within(size(true)?, eval)
+}
+
+/// `x[a:b:c]`: at most a copy of `x`.
+pub(crate) fn check_slice(x: Value<'_>, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()> {
+    let need = if let Some(s) = x.unpack_str() {
+        string_result(s.len())
+    } else if ListRef::from_value(x).is_some() || TupleRef::from_value(x).is_some() {
+        list_result(item_count(x))
+    } else {
+        0
+    };
+    within(need, eval)
+}
+
+/// `a | b` on dicts: a new dict with the entries of both.
+pub(crate) fn check_union(
+    a: Value<'_>,
+    b: Value<'_>,
+    eval: &Evaluator<'_, '_, '_>,
+) -> starlark::Result<()> {
+    let need = match (DictRef::from_value(a), DictRef::from_value(b)) {
+        (Some(x), Some(y)) => x.len().saturating_add(y.len()).saturating_mul(64),
+        _ => 0,
+    };
+    within_outside(need, eval)
+}
+
+/// Refuses materialising an iterator whose items would take the heap over the cap (`heap` is the
+/// evaluation's heap; `cap` the limit recorded when the iterator was made).
+pub(crate) fn check_materialise(need: usize, allocated: usize, cap: usize) -> starlark::Result<()> {
+    if need.saturating_add(allocated.saturating_mul(2)) > cap {
+        return Err(limit("starlark_max_heap_bytes", cap));
     }
     Ok(())
 }

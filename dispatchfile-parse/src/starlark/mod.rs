@@ -2,20 +2,65 @@
 //!
 //! A Dispatchfile is parsed and evaluated with the `starlark` crate inside the guards of SPEC §6:
 //! the source size and a token-level nesting estimate are checked before parsing, the AST depth
-//! after it (explicit stack), `+`, `*` and `range` are guarded natives, a statement hook spends the
-//! statement budget and checks the heap cap, and the whole evaluation runs on a thread with a
-//! large stack whose panics become errors. The builtins write the main pipeline into a
-//! per-evaluation [`value::Store`], which becomes the [`Document`] at the end.
+//! after it (explicit stack), a statement hook spends the statement budget and checks the heap
+//! cap before every statement (and every comprehension element), native calls that allocate
+//! check their result size first (below), and the whole evaluation runs on a thread with a large
+//! stack whose panics become errors. The builtins write the main pipeline into a per-evaluation
+//! [`value::Store`], which becomes the [`Document`] at the end.
+//!
+//! # Size-checked native calls
+//!
+//! The statement hook only looks between statements, but a single native call can allocate far
+//! more than the heap cap in one go (`s.join(l)` reserves `max(len) × n` bytes up front; `str(l)`
+//! of a list sharing one big string many times prints it every time), and when that allocation
+//! fails Rust aborts the process. So every native call whose result can be much larger than its
+//! inputs, or that copies its input and can be repeated inside one expression (a comprehension
+//! element), first computes an upper bound of what it will allocate and fails with `limit
+//! exceeded: starlark_max_heap_bytes` at the call when that bound plus `guard::reserved` (twice
+//! the arena, plus what guarded calls made outside it) is over the cap. The bounds are in
+//! `guard.rs`: cheap ones from lengths first, exact counts (using starlark's own `str.count`
+//! and `len`) only when the cheap bound does not fit.
+//!
+//! | call | why it is guarded | bound |
+//! |---|---|---|
+//! | `a + b`, `a * n`, `a % b`, `a \| b` (`replace_binary_operators`) | concatenation, repetition, formatting, dict union; an int product has the digits of both factors (squaring in a recursive lambda doubles them each time) | result length; `%`: format plus every value printed once; int `*`: both factors' digits, kept outside the arena |
+//! | `range` | materialising a huge range | length against the statement budget |
+//! | `str`, `repr`, `print`, `fail` | printing shared sub-values repeats them | memoised size of the printed text (one walk that also checks nesting) |
+//! | `list`, `tuple`, `sorted`, `reversed`, `enumerate`, `zip`, `dict`, `struct` | new containers from (possibly lazy) inputs | item count × bytes per item |
+//! | `getattr` | hands out bound methods | returns a guarded bound method for the names below |
+//! | str `join` | starlark's capacity guess `max(len(first two)) × n + len(sep) × (n − 1)` | that guess, or the result grown by doubling |
+//! | str `replace` | growth per match (`""` matches between all characters) | exact result from the match count |
+//! | str `format` | an argument can be used by every placeholder | placeholders × largest printed argument |
+//! | str `split`, `rsplit`, `splitlines` | one new string per item | items × 48 bytes + text |
+//! | str `elems`, `codepoints` (and `elem_ords`, `codepoint_ords`, absent from starlark 0.14) | their iterator materialises every item | items × 16 bytes (+ a string per non-ASCII character); checked again whenever the iterator is iterated |
+//! | str `lower`, `upper`, `title`, `capitalize` | case mapping can triple a character's bytes | 3 × length (1 × for ASCII) |
+//! | str `strip`, `lstrip`, `rstrip`, `removeprefix`, `removesuffix`, `partition`, `rpartition` | copies, repeatable in a comprehension | the receiver's length |
+//! | list `extend` | the list's storage grows to hold both | both lengths |
+//! | dict `items`, `keys`, `values` | a new list (of tuples) | entries × bytes per entry |
+//! | `x[a:b:c]` | a copy, repeatable in a comprehension | the length of `x` |
+//! | `task`, `resource`, `action` | the pipeline copies every string wherever it is used | nodes and text, kept outside the heap until the end |
+//!
+//! Method calls cannot be intercepted in starlark 0.14 (builtin methods come from a static table
+//! and the AST has no mutator besides `replace_binary_operators`), so the source text is rewritten
+//! and parsed again ([`rewrite`]): `obj.join(…)` becomes `_dispatch_method(obj, "join", …)`, a bare
+//! `obj.join` becomes `_dispatch_attr(obj, "join")`, and slices become `_dispatch_slice(…)`. The
+//! estimate applies only when the receiver is a builtin string, list or dict; anything else (a
+//! struct with a `join` field) is called unchanged. Every position starlark reports is mapped back
+//! to the text as written, so diagnostics are unchanged. Catalog modules are rewritten the same
+//! way, since they run on the user's values; only calls with a guarded name pay the extra native
+//! call.
 
+mod bound;
 mod catalog;
 mod convert;
 mod guard;
+mod rewrite;
 mod schema;
 mod value;
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use dispatchfile_model::{
     Diagnostic, Document, Entry, FileId, Files, Limits, Node, Span, Value as NodeValue,
@@ -32,6 +77,7 @@ use crate::loader::{ModuleLoader, ModuleRef};
 use crate::{Detected, FrontendResult, Generation, ParseOptions};
 
 use guard::{LimitError, MAX_NESTING_ESTIMATE, StatementHook};
+use rewrite::OffsetMap;
 use schema::{COREV1, METAV1, P, Registry};
 use value::{Builtin, Constructor, DispatchError, Kind, Store};
 
@@ -166,6 +212,31 @@ fn original(name: &str) -> Option<FrozenValue> {
     originals().iter().find(|(n, _)| *n == name).map(|(_, v)| v)
 }
 
+/// Standard functions called through a size check (see the module documentation).
+const GUARDED_GLOBALS: [&str; 12] = [
+    "str",
+    "repr",
+    "print",
+    "fail",
+    "list",
+    "tuple",
+    "sorted",
+    "reversed",
+    "enumerate",
+    "zip",
+    "dict",
+    "struct",
+];
+
+/// Operators evaluated by guarded natives: `replace_binary_operators` turns `a + b` into
+/// `_dispatch_add(a, b)`.
+const GUARDED_OPERATORS: [(&str, &str); 4] = [
+    ("+", "_dispatch_add"),
+    ("*", "_dispatch_mul"),
+    ("%", "_dispatch_percent"),
+    ("|", "_dispatch_or"),
+];
+
 fn builder() -> GlobalsBuilder {
     let reg = Registry::get();
     let mut b = GlobalsBuilder::extended_by(&EXTENSIONS);
@@ -176,6 +247,11 @@ fn builder() -> GlobalsBuilder {
     b.set("_dispatch_add", builtin(Kind::Add));
     b.set("_dispatch_mul", builtin(Kind::Mul));
     b.set("_dispatch_percent", builtin(Kind::Percent));
+    b.set("_dispatch_or", builtin(Kind::Union));
+    b.set("_dispatch_method", builtin(Kind::Method));
+    b.set("_dispatch_attr", builtin(Kind::Attr));
+    b.set("_dispatch_slice", builtin(Kind::Slice));
+    b.set("_dispatch_missing", builtin(Kind::Missing));
     b.set(
         "range",
         Builtin {
@@ -183,11 +259,18 @@ fn builder() -> GlobalsBuilder {
             inner: original("range"),
         },
     );
-    for name in ["str", "repr", "print", "fail"] {
+    b.set(
+        "getattr",
+        Builtin {
+            kind: Kind::GetAttr,
+            inner: original("getattr"),
+        },
+    );
+    for name in GUARDED_GLOBALS {
         b.set(
             name,
             Builtin {
-                kind: Kind::Formatting(name),
+                kind: Kind::Global(name),
                 inner: original(name),
             },
         );
@@ -261,19 +344,45 @@ fn catalog_key(id: &str) -> String {
 
 /// A catalog variant, evaluated once per process and frozen. Catalog modules only define
 /// functions; everything they do happens when a Dispatchfile calls them, inside its evaluation.
+/// Their method calls are rewritten like a Dispatchfile's (they run on the user's values), so the
+/// cache also keeps the map back to the catalog source.
 fn catalog_module(id: &str) -> Result<FrozenModule, String> {
-    static CACHE: OnceLock<Mutex<HashMap<String, FrozenModule>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(m) = cache
+    catalog_entry(id).map(|(m, _)| m)
+}
+
+/// The map from the evaluated text of a catalog variant back to its source, once it is loaded.
+fn catalog_map(id: &str) -> Option<Arc<OffsetMap>> {
+    catalog_cache()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(id)
+        .and_then(|(_, map)| map.clone())
+}
+
+/// Frozen catalog variants and their offset maps, by id.
+type CatalogCache = Mutex<HashMap<String, (FrozenModule, Option<Arc<OffsetMap>>)>>;
+
+fn catalog_cache() -> &'static CatalogCache {
+    static CACHE: OnceLock<CatalogCache> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn catalog_entry(id: &str) -> Result<(FrozenModule, Option<Arc<OffsetMap>>), String> {
+    let cache = catalog_cache();
+    if let Some(entry) = cache
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .get(id)
     {
-        return Ok(m.clone());
+        return Ok(entry.clone());
     }
     let variant = catalog::variant(id).ok_or_else(|| format!("no embedded catalog file {id}"))?;
-    let ast = AstModule::parse(&catalog_key(id), variant.source.to_owned(), &dialect())
+    let key = catalog_key(id);
+    let ast = AstModule::parse(&key, variant.source.to_owned(), &dialect())
         .map_err(|e| format!("{id}: {e}"))?;
+    let (ast, map) =
+        guarded_ast(&key, variant.source, ast).map_err(|(_, e)| format!("{id}: {e}"))?;
+    let map = map.map(Arc::new);
     let mut loads = Loaded::default();
     for load in ast.loads() {
         let dep = load
@@ -296,8 +405,37 @@ fn catalog_module(id: &str) -> Result<FrozenModule, String> {
     cache
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .insert(id.to_owned(), frozen.clone());
-    Ok(frozen)
+        .insert(id.to_owned(), (frozen.clone(), map.clone()));
+    Ok((frozen, map))
+}
+
+/// Rewrites the guarded method calls and slices of `text` (parsed as `ast`) and parses the result
+/// (see [`rewrite`]); returns the AST to evaluate and, when something was rewritten, the map back
+/// to `text`. The error is an original position and a message; it means a bug, since the parser
+/// accepted `text`.
+fn guarded_ast(
+    key: &str,
+    text: &str,
+    ast: AstModule,
+) -> Result<(AstModule, Option<OffsetMap>), (usize, String)> {
+    let rewritten = rewrite::rewrite(text, &ast)
+        .map_err(|e| (e.0, "cannot rewrite this expression".to_owned()))?;
+    let Some(r) = rewritten else {
+        return Ok((ast, None));
+    };
+    drop(ast);
+    match AstModule::parse(key, r.text, &dialect()) {
+        Ok(a) => Ok((a, Some(r.map))),
+        Err(e) => {
+            let at = e
+                .span()
+                .map_or(0, |fs| r.map.begin(fs.span.begin().get()) as usize);
+            Err((
+                at,
+                format!("the rewritten text does not parse: {}", error_message(&e)),
+            ))
+        }
+    }
 }
 
 /// The catalog variants `id` loads, itself included, transitively.
@@ -520,7 +658,7 @@ impl Session<'_> {
                 whole,
             )]);
         }
-        let mut ast = match AstModule::parse(key, text.to_owned(), &dialect()) {
+        let ast = match AstModule::parse(key, text.to_owned(), &dialect()) {
             Ok(a) => a,
             Err(e) => return Err(vec![self.diagnostic(&e, "parse")]),
         };
@@ -532,14 +670,24 @@ impl Session<'_> {
                 Span::new(file, start, end),
             )]);
         }
-        let ops: HashMap<String, String> = [
-            ("+", "_dispatch_add"),
-            ("*", "_dispatch_mul"),
-            ("%", "_dispatch_percent"),
-        ]
-        .iter()
-        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
-        .collect();
+        // Method calls and slices go through guarded natives (see `rewrite`); the evaluated text
+        // differs from `text`, and every position is mapped back.
+        let (mut ast, map) = match guarded_ast(key, text, ast) {
+            Ok(x) => x,
+            Err((at, msg)) => {
+                return Err(vec![
+                    Diagnostic::error("starlark", format!("internal error: {msg}"))
+                        .at(Span::new(file, at as u32, at as u32)),
+                ]);
+            }
+        };
+        if let Some(map) = map {
+            self.store.set_map(key, Arc::new(map));
+        }
+        let ops: HashMap<String, String> = GUARDED_OPERATORS
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect();
         ast.replace_binary_operators(&ops);
         let mut loaded = Loaded::default();
         let mut errors = Vec::new();
@@ -642,8 +790,11 @@ impl Session<'_> {
                 catalog_closure(variant.id, &mut ids);
                 for id in ids {
                     if let Some(v) = catalog::variant(id) {
-                        self.store
-                            .add_file(&catalog_key(id), v.display, v.source, true);
+                        let key = catalog_key(id);
+                        self.store.add_file(&key, v.display, v.source, true);
+                        if let Some(map) = catalog_map(id) {
+                            self.store.set_map(&key, map);
+                        }
                     }
                 }
                 Ok(frozen)
@@ -925,7 +1076,8 @@ fn error_message(e: &starlark::Error) -> String {
     let line = line
         .replace("_dispatch_add", "+")
         .replace("_dispatch_mul", "*")
-        .replace("_dispatch_percent", "%");
+        .replace("_dispatch_percent", "%")
+        .replace("_dispatch_or", "|");
     // A catalog function used without its `load` (modern Dispatchfiles predeclare no sugar).
     if let Some(rest) = line.strip_prefix("Variable `") {
         let name = rest.split('`').next().unwrap_or("");

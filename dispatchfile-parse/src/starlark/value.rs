@@ -10,6 +10,7 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
+use std::sync::Arc;
 
 use allocative::Allocative;
 use dispatchfile_model::{Diagnostic, FileId, Files, Node, Span};
@@ -25,7 +26,9 @@ use starlark::values::{
 
 use super::convert;
 use super::guard;
+use super::rewrite::OffsetMap;
 use super::schema::{Registry, Schema, Ty};
+use super::{bound, rewrite};
 
 /// An error raised by a builtin, shown as a Starlark error at the call.
 #[derive(Debug)]
@@ -568,9 +571,22 @@ pub(crate) enum Kind {
     Range,
     /// The guarded `%` operator.
     Percent,
-    /// A standard function that formats its arguments (`str`, `repr`, `print`, `fail`),
-    /// called after a nesting check.
-    Formatting(&'static str),
+    /// The guarded `|` operator (dict union).
+    Union,
+    /// `_dispatch_method(recv, "name", args…)`: a rewritten method call.
+    Method,
+    /// `_dispatch_attr(recv, "name")`: a rewritten attribute read of a guarded method name.
+    Attr,
+    /// `_dispatch_slice(x, start, stop, stride)`: a rewritten slice.
+    Slice,
+    /// `_dispatch_missing`: a part of a rewritten slice that was not written.
+    Missing,
+    /// `getattr`, which hands out guarded bound methods.
+    GetAttr,
+    /// A standard function called after a size (and, for formatting, nesting) check: `str`,
+    /// `repr`, `print`, `fail`, `list`, `tuple`, `sorted`, `reversed`, `enumerate`, `zip`,
+    /// `dict`, `struct`.
+    Global(&'static str),
 }
 
 /// A native builtin.
@@ -578,7 +594,7 @@ pub(crate) enum Kind {
 pub(crate) struct Builtin {
     #[allocative(skip)]
     pub(crate) kind: Kind,
-    /// The wrapped standard function (for `range`).
+    /// The wrapped standard function (`range`, `getattr` and [`Kind::Global`]).
     #[allocative(skip)]
     pub(crate) inner: Option<FrozenValue>,
 }
@@ -594,7 +610,13 @@ impl fmt::Display for Builtin {
             Kind::Mul => "_dispatch_mul",
             Kind::Range => "range",
             Kind::Percent => "_dispatch_percent",
-            Kind::Formatting(n) => n,
+            Kind::Union => "_dispatch_or",
+            Kind::Method => "_dispatch_method",
+            Kind::Attr => "_dispatch_attr",
+            Kind::Slice => "_dispatch_slice",
+            Kind::Missing => "_dispatch_missing",
+            Kind::GetAttr => "getattr",
+            Kind::Global(n) => n,
         };
         write!(f, "<built-in function {name}>")
     }
@@ -650,26 +672,53 @@ impl<'v> StarlarkValue<'v> for Builtin {
             }
             Kind::Percent => {
                 let [a, b] = args.positional(eval.heap())?;
-                guard::check_value_depth(&[a, b], eval)?;
+                guard::check_percent(a, b, eval)?;
                 a.percent(b, eval.heap())
             }
-            Kind::Formatting(_) => {
-                let heap = eval.heap();
-                let pos: Vec<Value<'v>> = args.positions(heap)?.collect();
-                let named: Vec<(String, Value<'v>)> = args
-                    .names_map()?
-                    .into_iter()
-                    .map(|(k, v)| (k.as_str().to_owned(), v))
-                    .collect();
-                let mut all = pos.clone();
-                all.extend(named.iter().map(|(_, v)| *v));
-                guard::check_value_depth(&all, eval)?;
-                let named: Vec<(&str, Value<'v>)> =
-                    named.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-                let inner = self
-                    .inner
-                    .ok_or_else(|| err("the function is not available"))?;
-                eval.eval_function(inner.to_value(), &pos, &named)
+            Kind::Union => {
+                let [a, b] = args.positional(eval.heap())?;
+                guard::check_union(a, b, eval)?;
+                a.bit_or(b, eval.heap())
+            }
+            Kind::Method => bound::dispatch_method(args, eval),
+            Kind::Missing => Err(err("_dispatch_missing is not a function")),
+            Kind::Attr => {
+                let [recv, name] = args.positional(eval.heap())?;
+                let name = name
+                    .unpack_str()
+                    .ok_or_else(|| err("_dispatch_attr: the attribute name must be a string"))?;
+                bound::attribute(recv, name, eval)
+            }
+            Kind::Slice => {
+                let [x, start, stop, stride] = args.positional(eval.heap())?;
+                guard::check_slice(x, eval)?;
+                let missing = |v: Value<'v>| {
+                    v.downcast_ref::<Builtin>()
+                        .is_some_and(|b| b.kind == Kind::Missing)
+                };
+                let part = |v: Value<'v>| if missing(v) { None } else { Some(v) };
+                x.slice(part(start), part(stop), part(stride), eval.heap())
+            }
+            Kind::GetAttr => {
+                let (pos, named) = bound::collect(args, eval.heap())?;
+                if let [recv, name, ..] = pos.as_slice()
+                    && named.is_empty()
+                    && let Some(n) = name.unpack_str()
+                    && rewrite::guarded(n).is_some()
+                    && recv.has_attr(n, eval.heap())
+                {
+                    return bound::attribute(*recv, n, eval);
+                }
+                self.call_inner(&pos, &named, eval)
+            }
+            Kind::Global(name) => {
+                let (pos, named) = bound::collect(args, eval.heap())?;
+                let call = guard::CallArgs {
+                    pos: &pos,
+                    named: &named,
+                };
+                guard::check_global(name, &call, eval)?;
+                self.call_inner(&pos, &named, eval)
             }
             Kind::Range => {
                 let heap = eval.heap();
@@ -680,6 +729,21 @@ impl<'v> StarlarkValue<'v> for Builtin {
                 eval.eval_function(inner.to_value(), &pos, &[])
             }
         }
+    }
+}
+
+impl Builtin {
+    /// Calls the wrapped standard function.
+    fn call_inner<'v>(
+        &self,
+        pos: &[Value<'v>],
+        named: &[(&str, Value<'v>)],
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        let inner = self
+            .inner
+            .ok_or_else(|| err("the function is not available"))?;
+        eval.eval_function(inner.to_value(), pos, named)
     }
 }
 
@@ -764,7 +828,12 @@ fn element<'v>(
             )));
         };
         let span = origin.unwrap_or_default();
-        let node = convert::to_node(msg, span, store)?;
+        // The node tree copies every string at every place it is used: it may be far larger
+        // than the value on the heap, and it lives outside the heap until the end.
+        let cap = store.limits.starlark_max_heap_bytes;
+        let left = cap.saturating_sub(guard::reserved(eval));
+        let (node, bytes) = convert::to_node(msg, span, store, left)?;
+        store.outside.set(store.outside.get().saturating_add(bytes));
         store.record(kind, name, span, node);
     }
     Ok(ret)
@@ -802,6 +871,8 @@ pub(crate) struct State {
     pub(crate) pipeline: MainPipeline,
     /// Warnings (`redefined`).
     pub(crate) warnings: Vec<Diagnostic>,
+    /// Code map names of rewritten sources → the map back to what was written.
+    pub(crate) maps: HashMap<String, Arc<OffsetMap>>,
 }
 
 /// What the builtins share during one evaluation: the main pipeline lives here, not in a frozen
@@ -814,6 +885,10 @@ pub(crate) struct Store {
     pub(crate) statements: std::cell::Cell<u64>,
     /// The statement running now, for errors that carry no position.
     pub(crate) last_statement: RefCell<Option<starlark::codemap::FileSpan>>,
+    /// Bytes that guarded calls made outside the Starlark arena (dict and struct entries, the
+    /// pipeline's nodes), which the heap does not count; part of what the heap cap checks
+    /// (`guard::reserved`). Never decreases: nothing is freed before the evaluation ends.
+    pub(crate) outside: std::cell::Cell<usize>,
 }
 
 impl Store {
@@ -827,6 +902,7 @@ impl Store {
             limits: limits.clone(),
             statements: std::cell::Cell::new(0),
             last_statement: RefCell::new(None),
+            outside: std::cell::Cell::new(0),
         }
     }
 
@@ -849,10 +925,20 @@ impl Store {
         id
     }
 
-    /// Our span for a Starlark file span.
+    /// Records that the code of `name` was rewritten; `map` leads back to its source.
+    pub(crate) fn set_map(&self, name: &str, map: Arc<OffsetMap>) {
+        self.state.borrow_mut().maps.insert(name.to_owned(), map);
+    }
+
+    /// Our span for a Starlark file span: positions in a rewritten text are mapped back to the
+    /// source the author wrote.
     pub(crate) fn span(&self, file: &str, begin: u32, end: u32) -> Option<Span> {
         let st = self.state.borrow();
-        st.file_ids.get(file).map(|id| Span::new(*id, begin, end))
+        let id = st.file_ids.get(file)?;
+        Some(match st.maps.get(file) {
+            Some(m) => Span::new(*id, m.begin(begin), m.end(end).max(m.begin(begin))),
+            None => Span::new(*id, begin, end),
+        })
     }
 
     /// Where the running builtin was called from: the innermost frame outside the embedded

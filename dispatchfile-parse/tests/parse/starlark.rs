@@ -7,6 +7,7 @@ mod corpus;
 mod diagnostics;
 mod hostile;
 mod loads;
+mod rewritten;
 
 use std::collections::BTreeMap;
 

@@ -66,6 +66,64 @@ limit_cases! {
     deep_structure_in_a_task: "x = {}\nfor i in range(1000):\n    x = {'a': x}\ntask('t', steps = [k8s.corev1.Container(name = 's')], metadata = {'labels': x})\n".to_owned() => "max_depth";
 }
 
+/// One native call (or many inside one statement) that would take the heap far over the cap is
+/// refused before it runs, at the call. Each row is followed by another statement, so a missing
+/// guard shows: the statement hook would report the next line, or nothing at all (memory outside
+/// the arena, and lists of shared empty strings, are invisible to it).
+macro_rules! refused_at {
+    ($($name:ident: $src:expr => $at:literal;)*) => {$(
+        #[test]
+        fn $name() {
+            let src = format!("{MODERN}{}y = 1\n", $src);
+            let e = star_with(&src, None, &limits());
+            assert_eq!(
+                first_error(&e),
+                concat!("Dispatchfile:", $at, ": error[limit-exceeded]: limit exceeded: starlark_max_heap_bytes (33554432)"),
+                "{src}"
+            );
+            assert!(e.parsed.document.is_none(), "no partial document");
+        }
+    )*};
+}
+
+refused_at! {
+    // starlark's `join` reserves max(len(first), len(second)) × n + len(sep) × (n − 1) up front.
+    join_capacity_guess: "s = \"a\" * (1 << 13)\nl = [\"\"] * (1 << 13)\nx = s.join(l)\n" => "4:5";
+    join_of_elems: "s = \"a\" * (1 << 18)\nx = (\"-\" * 100).join(s.elems())\n" => "3:6";
+    elems_refused_when_made: "s = \"a\" * (1 << 21)\nx = \"--\".join(s.elems())\n" => "3:15";
+    split_into_a_huge_list: "s = \"a\" * (1 << 20)\nx = s.split(\"a\")\n" => "3:5";
+    rsplit_on_whitespace: "s = \"a \" * (1 << 20)\nx = s.rsplit()\n" => "3:5";
+    splitlines_huge: "s = \"\\n\" * (1 << 20)\nx = s.splitlines()\n" => "3:5";
+    str_of_a_shared_list: "s = \"a\" * (1 << 16)\nl = [s] * 1000\nx = str(l)\n" => "4:5";
+    repr_of_shared_dicts: "s = \"a\" * (1 << 16)\nl = [s] * 100\nd = {\"a\": l, \"b\": l}\nx = repr([d, d, d])\n" => "5:5";
+    percent_of_a_shared_list: "s = \"a\" * (1 << 16)\nl = [s] * 1000\nx = \"<%s>\" % (l,)\n" => "4:5";
+    print_of_a_shared_list: "s = \"a\" * (1 << 16)\nl = [s] * 1000\nprint(\"x\", l)\n" => "4:1";
+    fail_with_a_shared_list: "s = \"a\" * (1 << 16)\nl = [s] * 1000\nfail(l)\n" => "4:1";
+    format_repeats_an_argument: "s = \"a\" * (1 << 16)\nx = (\"{0}\" * 1000).format(s)\n" => "3:6";
+    format_repr_of_a_shared_list: "s = \"a\" * (1 << 16)\nl = [s] * 1000\nx = \"{!r}\".format(l)\n" => "4:5";
+    replace_growth: "s = \"a\" * (1 << 16)\nx = s.replace(\"a\", \"a\" * 1000)\n" => "3:5";
+    replace_empty_pattern: "s = \"a\" * 5000\nx = s.replace(\"\", s)\n" => "3:5";
+    elems_materialised: "s = \"a\" * (1 << 21)\nx = list(s.elems())\n" => "3:10";
+    codepoints_materialised: "s = \"a\" * (1 << 21)\nx = list(s.codepoints())\n" => "3:10";
+    // The iterator checks again when it is iterated, against the heap of that moment.
+    elems_iterated_after_the_heap_grew: "s = \"a\" * (1 << 20)\nit = s.elems()\npad = \"b\" * (10 << 20)\nx = max(it)\n" => "5:5";
+    bound_method_join: "s = \"a\" * (1 << 13)\nl = [\"\"] * (1 << 13)\nf = s.join\nx = f(l)\n" => "5:5";
+    getattr_join: "s = \"a\" * (1 << 13)\nl = [\"\"] * (1 << 13)\nx = getattr(s, \"join\")(l)\n" => "4:5";
+    zip_of_many_lists: "l = [0] * (1 << 19)\nx = zip(l, l, l, l, l, l, l, l)\n" => "3:5";
+    enumerate_huge: "x = enumerate([0] * (1 << 19))\n" => "2:5";
+    // Squaring inside one expression (a lambda calls no statement hook): the digits of big ints
+    // live outside the arena.
+    big_int_squaring: "f = lambda v, n: v if n == 0 else f(v * v, n - 1)\nx = f(1 << 100000, 13)\n" => "2:37";
+    // Copies inside one expression: the statement hook runs before each comprehension element,
+    // after the previous copy was made; the guards refuse the copy itself.
+    slices_in_a_comprehension: "s = \"a\" * (1 << 22)\nx = [len(s[1:]) for i in range(100)]\n" => "3:10";
+    upper_in_a_comprehension: "s = \"a\" * (1 << 20)\nx = [len(s.upper()) for i in range(100)]\n" => "3:10";
+    items_in_a_comprehension: "d = {i: i for i in range(1 << 15)}\nx = [len(d.items()) for i in range(100)]\n" => "3:10";
+    dict_union_in_a_comprehension: "d = {i: i for i in range(1 << 15)}\nx = [len(d | d) for i in range(100)]\n" => "3:10";
+    dict_copies_in_a_comprehension: "d = {i: i for i in range(1 << 15)}\nx = [len(dict(d)) for i in range(100)]\n" => "3:10";
+    extend_in_a_comprehension: "l = [0] * 1000\nx = [(i, l.extend(l)) for i in range(14)]\n" => "3:10";
+}
+
 #[test]
 fn the_statement_budget_spans_modules_and_test_functions() {
     let src = format!(
