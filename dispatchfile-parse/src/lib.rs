@@ -32,8 +32,10 @@ pub struct ParseOptions<'a> {
     /// Unknown fields are errors instead of warnings. Default `false`.
     pub strict: bool,
     /// The clock that enforces [`Limits::eval_timeout`] for Starlark and CUE. Default: none, and
-    /// then no time limit applies (the library never reads the time on its own).
-    pub clock: Option<&'a dyn Clock>,
+    /// then no time limit applies (the library never reads the time on its own). A clock is
+    /// process-wide state, hence `'static`: the Starlark interpreter only accepts statement hooks
+    /// that own what they hold.
+    pub clock: Option<&'static dyn Clock>,
 }
 
 impl std::fmt::Debug for ParseOptions<'_> {

@@ -9,6 +9,7 @@ mod parse {
     mod diagnostics;
     mod json;
     mod starlark;
+    mod timeout;
     mod yaml;
 
     use dispatchfile_model::{Diagnostic, Limits};

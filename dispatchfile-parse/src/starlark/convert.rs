@@ -8,7 +8,7 @@ use dispatchfile_model::{Entry, Node, Span, Value as NodeValue};
 use starlark::values::dict::DictRef;
 use starlark::values::{Value, ValueLike};
 
-use super::guard::LimitError;
+use super::guard::{LimitError, LimitValue};
 use super::value::{Quantity, Store, err, list_items, type_name, view};
 
 /// Depth of an element's value in the document (root → `task` → name → value).
@@ -34,14 +34,14 @@ impl Budget {
         if self.nodes > limits.max_document_nodes {
             return Err(starlark::Error::new_native(LimitError {
                 field: "max_document_nodes",
-                value: limits.max_document_nodes as u64,
+                value: LimitValue::from(limits.max_document_nodes as u64),
             }));
         }
         self.bytes = self.bytes.saturating_add(NODE_BYTES).saturating_add(text);
         if self.bytes > self.left {
             return Err(starlark::Error::new_native(LimitError {
                 field: "starlark_max_heap_bytes",
-                value: limits.starlark_max_heap_bytes as u64,
+                value: LimitValue::from(limits.starlark_max_heap_bytes as u64),
             }));
         }
         Ok(())
@@ -76,7 +76,7 @@ fn convert(
     if depth > limits.max_depth {
         return Err(starlark::Error::new_native(LimitError {
             field: "max_depth",
-            value: limits.max_depth as u64,
+            value: LimitValue::from(limits.max_depth as u64),
         }));
     }
     let text = v

@@ -5,6 +5,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::time::Duration;
+
+use crate::Clock;
 
 use starlark::codemap::FileSpanRef;
 use starlark::eval::{BeforeStmtFuncDyn, Evaluator};
@@ -26,7 +29,29 @@ pub(crate) struct LimitError {
     /// The `Limits` field.
     pub(crate) field: &'static str,
     /// Its value.
-    pub(crate) value: u64,
+    pub(crate) value: LimitValue,
+}
+
+/// The value of a limit as messages show it: a count, or a duration (`10s`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LimitValue {
+    Count(u64),
+    Time(Duration),
+}
+
+impl From<u64> for LimitValue {
+    fn from(n: u64) -> LimitValue {
+        LimitValue::Count(n)
+    }
+}
+
+impl fmt::Display for LimitValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LimitValue::Count(n) => write!(f, "{n}"),
+            LimitValue::Time(d) => write!(f, "{d:?}"),
+        }
+    }
 }
 
 impl fmt::Display for LimitError {
@@ -40,7 +65,7 @@ impl std::error::Error for LimitError {}
 fn limit(field: &'static str, value: usize) -> starlark::Error {
     starlark::Error::new_native(LimitError {
         field,
-        value: value as u64,
+        value: LimitValue::from(value as u64),
     })
 }
 
@@ -312,7 +337,7 @@ pub(crate) fn check_range<'v>(
     if len > i128::from(statements) {
         return Err(starlark::Error::new_native(LimitError {
             field: "starlark_max_statements",
-            value: statements,
+            value: LimitValue::from(statements),
         }));
     }
     Ok(())
@@ -1046,11 +1071,55 @@ pub(crate) fn check_materialise(need: usize, allocated: usize, cap: usize) -> st
     Ok(())
 }
 
+/// The wall-clock budget of one evaluation: an injected clock, its reading at the start, and the
+/// budget (SPEC §6 `eval_timeout`; the library never reads the time on its own).
+#[derive(Clone, Copy)]
+pub(crate) struct Deadline {
+    pub(crate) clock: &'static dyn Clock,
+    pub(crate) start: Duration,
+    pub(crate) budget: Duration,
+}
+
+/// How many statements pass between two readings of the clock.
+const CLOCK_STATEMENTS: u32 = 1024;
+
 /// Runs before every statement of code compiled while it is installed: spends the statement
-/// budget (all modules share it) and checks the heap cap, so runaway loops and doubling end with
-/// `limit exceeded` at the statement that crossed the line.
-#[derive(Debug, Default)]
-pub(crate) struct StatementHook;
+/// budget (all modules share it), checks the heap cap and, every [`CLOCK_STATEMENTS`]
+/// statements, the wall-clock budget, so runaway loops and doubling end with `limit exceeded`
+/// at the statement that crossed the line.
+pub(crate) struct StatementHook {
+    deadline: Option<Deadline>,
+    /// Statements until the clock is read again.
+    until_clock: u32,
+}
+
+impl StatementHook {
+    pub(crate) fn new(deadline: Option<Deadline>) -> StatementHook {
+        StatementHook {
+            deadline,
+            until_clock: CLOCK_STATEMENTS,
+        }
+    }
+
+    /// Counts one statement and reads the clock when it is due.
+    fn check_clock(&mut self) -> starlark::Result<()> {
+        let Some(d) = self.deadline else {
+            return Ok(());
+        };
+        self.until_clock -= 1;
+        if self.until_clock > 0 {
+            return Ok(());
+        }
+        self.until_clock = CLOCK_STATEMENTS;
+        if d.clock.now().saturating_sub(d.start) > d.budget {
+            return Err(starlark::Error::new_native(LimitError {
+                field: "eval_timeout",
+                value: LimitValue::Time(d.budget),
+            }));
+        }
+        Ok(())
+    }
+}
 
 impl<'e> BeforeStmtFuncDyn<'e> for StatementHook {
     fn call<'v>(
@@ -1071,7 +1140,7 @@ impl<'e> BeforeStmtFuncDyn<'e> for StatementHook {
             if n > store.limits.starlark_max_statements {
                 return Err(starlark::Error::new_native(LimitError {
                     field: "starlark_max_statements",
-                    value: store.limits.starlark_max_statements,
+                    value: LimitValue::from(store.limits.starlark_max_statements),
                 }));
             }
         }
@@ -1079,7 +1148,7 @@ impl<'e> BeforeStmtFuncDyn<'e> for StatementHook {
         if reserved(eval) > cap {
             return Err(limit("starlark_max_heap_bytes", cap));
         }
-        Ok(())
+        self.check_clock()
     }
 }
 

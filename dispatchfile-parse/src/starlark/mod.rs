@@ -74,9 +74,9 @@ use starlark::values::{FrozenValue, Value};
 use starlark_syntax::syntax::ast::StmtP;
 
 use crate::loader::{ModuleLoader, ModuleRef};
-use crate::{Detected, FrontendResult, Generation, ParseOptions};
+use crate::{Clock, Detected, FrontendResult, Generation, ParseOptions};
 
-use guard::{LimitError, MAX_NESTING_ESTIMATE, StatementHook};
+use guard::{Deadline, LimitError, LimitValue, MAX_NESTING_ESTIMATE, StatementHook};
 use rewrite::OffsetMap;
 use schema::{COREV1, METAV1, P, Registry};
 use value::{Builtin, Constructor, DispatchError, Kind, Store};
@@ -122,7 +122,8 @@ pub(crate) fn evaluate(
     let body = detected.body.as_str();
     let generation = detected.generation;
     let loader = options.loader;
-    let job = move || run(body, file, name, generation, loader, limits, taken);
+    let clock = options.clock;
+    let job = move || run(body, file, name, generation, loader, clock, limits, taken);
     if let Some((result, back)) = on_big_stack(limits, job) {
         *files = back;
         result
@@ -166,12 +167,17 @@ fn on_big_stack<R: Send>(_limits: &Limits, f: impl FnOnce() -> R + Send) -> Opti
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site, the job closure above"
+)]
 fn run(
     body: &str,
     file: FileId,
     name: &str,
     generation: Generation,
     loader: Option<&dyn ModuleLoader>,
+    clock: Option<&'static dyn Clock>,
     limits: &Limits,
     files: Files,
 ) -> (FrontendResult, Files) {
@@ -184,6 +190,14 @@ fn run(
     let session = Session {
         store,
         loader,
+        // The wall-clock budget runs from here, across every module (SPEC §6 `eval_timeout`).
+        deadline: clock
+            .zip(limits.eval_timeout)
+            .map(|(clock, budget)| Deadline {
+                clock,
+                start: clock.now(),
+                budget,
+            }),
         limits,
         generation,
         cache: RefCell::new(HashMap::new()),
@@ -607,6 +621,7 @@ fn module_from(m: &ModuleRef) -> From {
 struct Session<'a> {
     store: Store,
     loader: Option<&'a dyn ModuleLoader>,
+    deadline: Option<Deadline>,
     limits: &'a Limits,
     generation: Generation,
     /// Evaluated external modules by reference.
@@ -728,7 +743,9 @@ impl Session<'_> {
         let _ = eval.set_max_tick_count(self.limits.starlark_max_statements.max(1));
         let _ = eval.set_max_callstack_size(self.limits.starlark_max_call_depth.max(1));
         let _ = eval.set_max_heap_size(self.limits.starlark_max_heap_bytes.max(1));
-        eval.before_stmt_for_dap(BeforeStmtFunc::from_dyn(Box::new(StatementHook)));
+        eval.before_stmt_for_dap(BeforeStmtFunc::from_dyn(Box::new(StatementHook::new(
+            self.deadline,
+        ))));
     }
 
     /// The Dispatchfile itself.
@@ -845,7 +862,7 @@ impl Session<'_> {
         if seen.len() >= self.limits.max_modules {
             return Err(LoadFailure::Limit(LimitError {
                 field: "max_modules",
-                value: self.limits.max_modules as u64,
+                value: LimitValue::from(self.limits.max_modules as u64),
             }));
         }
         seen.insert(key.to_owned());
@@ -1014,7 +1031,7 @@ fn with_note(msg: String, note: Option<&str>) -> String {
     }
 }
 
-fn limit_diag(field: &str, value: u64, span: Span) -> Diagnostic {
+fn limit_diag(field: &str, value: impl std::fmt::Display, span: Span) -> Diagnostic {
     Diagnostic::error(
         "limit-exceeded",
         format!("limit exceeded: {field} ({value})"),
@@ -1029,7 +1046,7 @@ fn limit_of(e: &starlark::Error, limits: &Limits) -> Option<LimitError> {
         ErrorKind::StackOverflow(_) => {
             return Some(LimitError {
                 field: "starlark_max_call_depth",
-                value: limits.starlark_max_call_depth as u64,
+                value: LimitValue::from(limits.starlark_max_call_depth as u64),
             });
         }
         ErrorKind::Native(a)
@@ -1045,19 +1062,19 @@ fn limit_of(e: &starlark::Error, limits: &Limits) -> Option<LimitError> {
     if text.contains("ticks has been exceeded") {
         return Some(LimitError {
             field: "starlark_max_statements",
-            value: limits.starlark_max_statements,
+            value: LimitValue::from(limits.starlark_max_statements),
         });
     }
     if text.contains("Heap memory limit") {
         return Some(LimitError {
             field: "starlark_max_heap_bytes",
-            value: limits.starlark_max_heap_bytes as u64,
+            value: LimitValue::from(limits.starlark_max_heap_bytes as u64),
         });
     }
     if text.contains("Too many recursion levels") || text.contains("call stack overflow") {
         return Some(LimitError {
             field: "starlark_max_call_depth",
-            value: limits.starlark_max_call_depth as u64,
+            value: LimitValue::from(limits.starlark_max_call_depth as u64),
         });
     }
     None
