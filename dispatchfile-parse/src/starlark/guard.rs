@@ -1071,6 +1071,52 @@ pub(crate) fn check_materialise(need: usize, allocated: usize, cap: usize) -> st
     Ok(())
 }
 
+/// Bytes recorded outside the arena for every entry a dict gains through a comprehension or an
+/// index assignment: hash, key, value and index slot, with room to grow (the same estimate as
+/// `dict(…)` and `|`). List slots need no such charge: a list's storage lives in the arena.
+pub(crate) const DICT_ENTRY_BYTES: usize = 64;
+
+/// `_dispatch_item(v)`, `_dispatch_entry(k)` and `_dispatch_key(d, k)`: one more element of a
+/// comprehension, or one more dict entry (`slot` bytes outside the arena). An int beyond 32 bits
+/// also brings its digits, which live outside the arena (`[-x for …]` makes a new one each
+/// time). Refuses the element when that takes `reserved` over the cap (the arena grows within
+/// the statement too), and records the charge otherwise.
+pub(crate) fn check_element<'v>(
+    v: Value<'v>,
+    slot: usize,
+    eval: &Evaluator<'v, '_, '_>,
+) -> starlark::Result<()> {
+    let (cap, _) = limits(eval);
+    let need = slot.saturating_add(big_int_bytes(v, eval.heap()).unwrap_or(0));
+    if reserved(eval).saturating_add(need) > cap {
+        return Err(limit("starlark_max_heap_bytes", cap));
+    }
+    if need > 0
+        && let Some(store) = Store::get(eval)
+    {
+        store.outside.set(store.outside.get().saturating_add(need));
+    }
+    Ok(())
+}
+
+/// `d[k] = v` with `d` a dict that does not hold `k` yet: one more entry.
+pub(crate) fn check_new_key<'v>(
+    d: Value<'v>,
+    k: Value<'v>,
+    eval: &Evaluator<'v, '_, '_>,
+) -> starlark::Result<()> {
+    let grows = match DictRef::from_value(d) {
+        // An unhashable key fails in the assignment itself.
+        Some(dict) => matches!(dict.get(k), Ok(None)),
+        None => false,
+    };
+    if grows {
+        check_element(k, DICT_ENTRY_BYTES, eval)
+    } else {
+        check_element(k, 0, eval)
+    }
+}
+
 /// The wall-clock budget of one evaluation: an injected clock, its reading at the start, and the
 /// budget (SPEC §6 `eval_timeout`; the library never reads the time on its own).
 #[derive(Clone, Copy)]

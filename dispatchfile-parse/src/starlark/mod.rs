@@ -38,12 +38,15 @@
 //! | list `extend` | the list's storage grows to hold both | both lengths |
 //! | dict `items`, `keys`, `values` | a new list (of tuples) | entries × bytes per entry |
 //! | `x[a:b:c]` | a copy, repeatable in a comprehension | the length of `x` |
+//! | comprehension elements and dict keys, index assignments `d[k] = v` (rewritten, below) | one statement can build millions of elements; dict entries live outside the arena however many statements add them; an element can be a new big int | 64 bytes per new dict entry, recorded outside the arena; a big int's digits |
 //! | `task`, `resource`, `action` | the pipeline copies every string wherever it is used | nodes and text, kept outside the heap until the end |
 //!
 //! Method calls cannot be intercepted in starlark 0.14 (builtin methods come from a static table
 //! and the AST has no mutator besides `replace_binary_operators`), so the source text is rewritten
 //! and parsed again ([`rewrite`]): `obj.join(…)` becomes `_dispatch_method(obj, "join", …)`, a bare
-//! `obj.join` becomes `_dispatch_attr(obj, "join")`, and slices become `_dispatch_slice(…)`. The
+//! `obj.join` becomes `_dispatch_attr(obj, "join")`, slices become `_dispatch_slice(…)`, and
+//! comprehension elements, dict comprehension keys and index-assignment keys are wrapped in
+//! `_dispatch_item`, `_dispatch_entry` and `_dispatch_key` (see [`rewrite`]). The
 //! estimate applies only when the receiver is a builtin string, list or dict; anything else (a
 //! struct with a `join` field) is called unchanged. Every position starlark reports is mapped back
 //! to the text as written, so diagnostics are unchanged. Catalog modules are rewritten the same
@@ -266,6 +269,9 @@ fn builder() -> GlobalsBuilder {
     b.set("_dispatch_attr", builtin(Kind::Attr));
     b.set("_dispatch_slice", builtin(Kind::Slice));
     b.set("_dispatch_missing", builtin(Kind::Missing));
+    b.set("_dispatch_item", builtin(Kind::Item));
+    b.set("_dispatch_entry", builtin(Kind::Entry));
+    b.set("_dispatch_key", builtin(Kind::Key));
     b.set(
         "range",
         Builtin {

@@ -9,6 +9,25 @@
 //! | `obj.name(args…)`, `name` in [`GUARDED`] | `_dispatch_method(obj, "name", args…)` |
 //! | `obj.name` anywhere else, `name` in [`GUARDED`] | `_dispatch_attr(obj, "name")` |
 //! | `x[a:b:c]` (any part may be missing) | `_dispatch_slice(x, a, b, c)` (`_dispatch_missing` for a missing part) |
+//! | `[e for …]` | `[_dispatch_item((e)) for …]` |
+//! | `{k: v for …}` | `{_dispatch_entry((k)): _dispatch_item((v)) for …}` |
+//! | `d[k] = v` (also inside a tuple target, as a `for` or comprehension variable), `d` a name | `d[_dispatch_key(d, (k))] = v` |
+//! | the same with any other `d` | `d[_dispatch_entry((k))] = v` |
+//!
+//! The last four exist because one statement (a comprehension) can build millions of elements,
+//! and a dict's entries live in the Rust heap, where the arena's size does not show them, however
+//! many statements fill it. Each wrapper returns its argument after checking the heap cap:
+//! `_dispatch_item` only checks it (list storage is in the arena), adding the digits of a new
+//! big int (outside the arena); `_dispatch_entry` also records `guard::DICT_ENTRY_BYTES` in
+//! `Store::outside` for the new entry; `_dispatch_key` records it only when `d` is a dict that
+//! does not hold `k` yet, so overwriting entries costs nothing. `d` is passed again only when it
+//! is a name (reading it twice has no effect; starlark evaluates the container before the key,
+//! so an unbound name still fails at the original `d`); any other receiver may have effects and
+//! is charged for every assignment, which the statement budget bounds. Augmented assignments
+//! (`d[k] += v`) need the key to exist and are left alone. `dict.update`/`setdefault` are not
+//! rewritten (`d.update(…)` copies an existing dict or list, so it at most doubles what the
+//! arena and the recorded dicts hold; a loop of `setdefault` is left to the statement budget),
+//! nor is `list.append`/`insert`: list storage lives in the arena, which the checks see.
 //!
 //! Everything else is copied byte for byte. The [`OffsetMap`] maps every position of the rewritten
 //! text back to the original, so diagnostics point at what the author wrote: copied text maps
@@ -22,7 +41,9 @@
 use std::collections::HashMap;
 
 use starlark::syntax::AstModule;
-use starlark_syntax::syntax::ast::{ArgumentP, AstExpr, ExprP};
+use starlark_syntax::syntax::ast::{
+    ArgumentP, AssignTargetP, AstAssignTarget, AstExpr, Clause, ClauseP, ExprP, ForClause, StmtP,
+};
 use starlark_syntax::syntax::uniplate::Visit;
 
 /// Method names whose calls go through `_dispatch_method` (see the module documentation of
@@ -151,11 +172,32 @@ pub(crate) fn rewrite(src: &str, ast: &AstModule) -> Result<Option<Rewritten>, R
     };
     let mut stack = vec![Visit::Stmt(ast.statement())];
     while let Some(node) = stack.pop() {
-        let Visit::Expr(e) = node else {
-            node.visit_children(|c| stack.push(c));
-            continue;
+        let e = match node {
+            Visit::Stmt(s) => {
+                match &s.node {
+                    StmtP::Assign(a) => edits.targets(&a.lhs)?,
+                    StmtP::For(f) => edits.targets(&f.var)?,
+                    _ => {}
+                }
+                node.visit_children(|c| stack.push(c));
+                continue;
+            }
+            Visit::Expr(e) => e,
         };
         match &e.node {
+            ExprP::ListComprehension(x, first, clauses) => {
+                let open = edits.expect(e.span.begin().get() as usize, b"[")?;
+                edits.wrap(open, x, "_dispatch_item(")?;
+                edits.clauses(first, clauses)?;
+            }
+            ExprP::DictComprehension(kv, first, clauses) => {
+                let (k, v) = &**kv;
+                let open = edits.expect(e.span.begin().get() as usize, b"{")?;
+                let colon = edits.wrap(open, k, "_dispatch_entry(")?;
+                let colon = edits.expect(colon, b":")?;
+                edits.wrap(colon, v, "_dispatch_item(")?;
+                edits.clauses(first, clauses)?;
+            }
             ExprP::Call(f, args) => {
                 if let ExprP::Dot(obj, name) = &f.node
                     && guarded(&name.node).is_some()
@@ -261,6 +303,65 @@ impl Edits<'_> {
             Some(c) if want.contains(c) => Ok(i),
             _ => Err(RewriteError(i)),
         }
+    }
+
+    /// Wraps the operand `e` that starts at the first token after `open` (a bracket or a colon)
+    /// in a call: `e` → `prefix((e))` (the inner parentheses keep whatever `e` is one argument).
+    /// The call maps back to `e` as written, parentheses included. Returns the position after the wrapped text.
+    fn wrap(&mut self, open: usize, e: &AstExpr, prefix: &str) -> Result<usize, RewriteError> {
+        let start = self.skip_trivia(open + 1);
+        // Closing parentheses of a parenthesised `e` follow its span (its opening ones precede
+        // it, or sit inside it: `(x).strip()` starts at `x`).
+        let mut end = e.span.end().get() as usize;
+        loop {
+            let i = self.skip_trivia(end);
+            match self.src.get(i) {
+                Some(b')') => end = i + 1,
+                _ => break,
+            }
+        }
+        if start > e.span.begin().get() as usize {
+            return Err(RewriteError(start));
+        }
+        self.push(start, start, format!("{prefix}("), (start, start));
+        self.push(end, end, "))", (end, end));
+        Ok(end)
+    }
+
+    /// Index targets of `target` (an assignment or a loop variable): `d[k] = v` →
+    /// `d[_dispatch_key(d, (k))] = v` when `d` is a name, `d[_dispatch_entry((k))] = v`
+    /// otherwise.
+    fn targets(&mut self, target: &AstAssignTarget) -> Result<(), RewriteError> {
+        match &target.node {
+            AssignTargetP::Tuple(xs) => {
+                for x in xs {
+                    self.targets(x)?;
+                }
+            }
+            AssignTargetP::Index(dk) => {
+                let (d, k) = &**dk;
+                let (open, _) = self.after_operand(d)?;
+                let open = self.expect(open, b"[")?;
+                let prefix = match &d.node {
+                    ExprP::Identifier(name) => format!("_dispatch_key({}, ", name.node.ident),
+                    _ => "_dispatch_entry(".to_owned(),
+                };
+                self.wrap(open, k, &prefix)?;
+            }
+            AssignTargetP::Dot(..) | AssignTargetP::Identifier(_) => {}
+        }
+        Ok(())
+    }
+
+    /// The loop variables of a comprehension's clauses (index targets, see [`Edits::targets`]).
+    fn clauses(&mut self, first: &ForClause, rest: &[Clause]) -> Result<(), RewriteError> {
+        self.targets(&first.var)?;
+        for c in rest {
+            if let ClauseP::For(f) = c {
+                self.targets(&f.var)?;
+            }
+        }
+        Ok(())
     }
 
     /// `obj.name(args…)` → `_dispatch_method(obj, "name", args…)`.
@@ -456,7 +557,7 @@ mod tests {
         simple_call: "x = s.join(l)\n" => "x = _dispatch_method(s, \"join\", l)\n";
         no_args: "x = s.elems()\n" => "x = _dispatch_method(s, \"elems\")\n";
         chained: "x = a.replace(x, y).split(\",\")\n" => "x = _dispatch_method(_dispatch_method(a, \"replace\", x, y), \"split\", \",\")\n";
-        nested_args: "x = s.join([t.strip() for t in l])\n" => "x = _dispatch_method(s, \"join\", [_dispatch_method(t, \"strip\") for t in l])\n";
+        nested_args: "x = s.join([t.strip() for t in l])\n" => "x = _dispatch_method(s, \"join\", [_dispatch_item((_dispatch_method(t, \"strip\"))) for t in l])\n";
         parenthesised_receiver: "x = (\"{0}\" * 3).format(s)\n" => "x = _dispatch_method((\"{0}\" * 3), \"format\", s)\n";
         doubly_parenthesised: "x = ((a)).upper()\n" => "x = _dispatch_method(((a)), \"upper\")\n";
         spread_over_lines: "x = s . join ( # c\n  l,\n)\n" => "x = _dispatch_method(s , \"join\",  # c\n  l,\n)\n";
@@ -471,7 +572,18 @@ mod tests {
         slice_parenthesised_parts: "x = (s)[(1):(2)]\n" => "x = _dispatch_slice((s), (1), (2), _dispatch_missing)\n";
         slice_of_call: "x = s.split(',')[1:]\n" => "x = _dispatch_slice(_dispatch_method(s, \"split\", ','), 1, _dispatch_missing, _dispatch_missing)\n";
         strings_with_dots_and_brackets: "x = \"a.join(b)[1:]\"\n" => "x = \"a.join(b)[1:]\"\n";
-        assign_target: "s.join(l)[0] = 1\n" => "_dispatch_method(s, \"join\", l)[0] = 1\n";
+        assign_target: "s.join(l)[0] = 1\n" => "_dispatch_method(s, \"join\", l)[_dispatch_entry((0))] = 1\n";
+        list_comprehension: "x = [ (a) for a in l if a]\n" => "x = [ _dispatch_item(((a))) for a in l if a]\n";
+        comprehension_of_call: "x = [(t).strip() for t in l]\n" => "x = [_dispatch_item((_dispatch_method((t), \"strip\"))) for t in l]\n";
+        comprehension_of_slice: "x = [t[1:] for t in l]\n" => "x = [_dispatch_item((_dispatch_slice(t, 1, _dispatch_missing, _dispatch_missing))) for t in l]\n";
+        dict_comprehension: "x = {k : (v) for k, v in l}\n" => "x = {_dispatch_entry((k)) : _dispatch_item(((v))) for k, v in l}\n";
+        nested_comprehension: "x = [[j for j in i] for i in l]\n" => "x = [_dispatch_item(([_dispatch_item((j)) for j in i])) for i in l]\n";
+        index_assignment: "d[k + 1] = v\n" => "d[_dispatch_key(d, (k + 1))] = v\n";
+        index_tuple: "d[(1, 2)] = v\n" => "d[_dispatch_key(d, ((1, 2)))] = v\n";
+        index_in_tuple_and_loop: "for d[i], (e)[j] in l:\n  pass\n" => "for d[_dispatch_key(d, (i))], (e)[_dispatch_key(e, (j))] in l:\n  pass\n";
+        index_of_call: "f()[k] = v\n" => "f()[_dispatch_entry((k))] = v\n";
+        index_in_comprehension_loop: "x = [0 for d[i] in l]\n" => "x = [_dispatch_item((0)) for d[_dispatch_key(d, (i))] in l]\n";
+        augmented_index_untouched: "d[k] += 1\n" => "d[k] += 1\n";
     }
 
     #[test]

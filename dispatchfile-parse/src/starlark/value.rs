@@ -581,6 +581,15 @@ pub(crate) enum Kind {
     Slice,
     /// `_dispatch_missing`: a part of a rewritten slice that was not written.
     Missing,
+    /// `_dispatch_item(e)`: an element of a rewritten list comprehension (or a value of a dict
+    /// comprehension); returns `e`.
+    Item,
+    /// `_dispatch_entry(k)`: a key of a rewritten dict comprehension, or of an index assignment
+    /// to something other than a name; returns `k`.
+    Entry,
+    /// `_dispatch_key(d, k)`: the key of a rewritten index assignment `d[k] = v` to a name `d`;
+    /// returns `k`.
+    Key,
     /// `getattr`, which hands out guarded bound methods.
     GetAttr,
     /// A standard function called after a size (and, for formatting, nesting) check: `str`,
@@ -615,6 +624,9 @@ impl fmt::Display for Builtin {
             Kind::Attr => "_dispatch_attr",
             Kind::Slice => "_dispatch_slice",
             Kind::Missing => "_dispatch_missing",
+            Kind::Item => "_dispatch_item",
+            Kind::Entry => "_dispatch_entry",
+            Kind::Key => "_dispatch_key",
             Kind::GetAttr => "getattr",
             Kind::Global(n) => n,
         };
@@ -682,6 +694,21 @@ impl<'v> StarlarkValue<'v> for Builtin {
             }
             Kind::Method => bound::dispatch_method(args, eval),
             Kind::Missing => Err(err("_dispatch_missing is not a function")),
+            Kind::Item => {
+                let [v] = args.positional(eval.heap())?;
+                guard::check_element(v, 0, eval)?;
+                Ok(v)
+            }
+            Kind::Entry => {
+                let [k] = args.positional(eval.heap())?;
+                guard::check_element(k, guard::DICT_ENTRY_BYTES, eval)?;
+                Ok(k)
+            }
+            Kind::Key => {
+                let [d, k] = args.positional(eval.heap())?;
+                guard::check_new_key(d, k, eval)?;
+                Ok(k)
+            }
             Kind::Attr => {
                 let [recv, name] = args.positional(eval.heap())?;
                 let name = name

@@ -118,10 +118,54 @@ refused_at! {
     // after the previous copy was made; the guards refuse the copy itself.
     slices_in_a_comprehension: "s = \"a\" * (1 << 22)\nx = [len(s[1:]) for i in range(100)]\n" => "3:10";
     upper_in_a_comprehension: "s = \"a\" * (1 << 20)\nx = [len(s.upper()) for i in range(100)]\n" => "3:10";
-    items_in_a_comprehension: "d = {i: i for i in range(1 << 15)}\nx = [len(d.items()) for i in range(100)]\n" => "3:10";
-    dict_union_in_a_comprehension: "d = {i: i for i in range(1 << 15)}\nx = [len(d | d) for i in range(100)]\n" => "3:10";
-    dict_copies_in_a_comprehension: "d = {i: i for i in range(1 << 15)}\nx = [len(dict(d)) for i in range(100)]\n" => "3:10";
+    // The element check (`_dispatch_item`) sees the arena over the cap before the next copy.
+    items_in_a_comprehension: "d = dict(zip(range(1 << 15), range(1 << 15)))\nx = [len(d.items()) for i in range(100)]\n" => "3:6";
+    dict_union_in_a_comprehension: "d = dict(zip(range(1 << 15), range(1 << 15)))\nx = [len(d | d) for i in range(100)]\n" => "3:10";
+    dict_copies_in_a_comprehension: "d = dict(zip(range(1 << 15), range(1 << 15)))\nx = [len(dict(d)) for i in range(100)]\n" => "3:10";
     extend_in_a_comprehension: "l = [0] * 1000\nx = [(i, l.extend(l)) for i in range(14)]\n" => "3:10";
+    // A new big int per element: its digits live outside the arena.
+    big_ints_in_a_comprehension: "x = 1 << 100000\ny = [-x for i in range(10000)]\n" => "3:6";
+    big_int_keys_in_a_dict_comprehension: "x = 1 << 100000\ny = {x + i: 0 for i in range(10000)}\n" => "3:6";
+    big_int_values_in_a_dict_comprehension: "x = 1 << 100000\ny = {i: -x for i in range(10000)}\n" => "3:9";
+}
+
+/// Dict entries live outside the arena: a comprehension or a loop of index assignments that fills
+/// a dict is refused at the key once the entries would take the heap over the cap (a large
+/// statement budget, so that the heap cap is what stops them).
+macro_rules! refused_with_a_large_budget {
+    ($($name:ident: $src:expr => $at:literal;)*) => {$(
+        #[test]
+        fn $name() {
+            let mut l = limits();
+            l.starlark_max_statements = 10_000_000;
+            let src = format!("{MODERN}{}y = 1\n", $src);
+            let e = star_with(&src, None, &l);
+            assert_eq!(
+                first_error(&e),
+                concat!("Dispatchfile:", $at, ": error[limit-exceeded]: limit exceeded: starlark_max_heap_bytes (33554432)"),
+                "{src}"
+            );
+            assert!(e.parsed.document.is_none(), "no partial document");
+        }
+    )*};
+}
+
+refused_with_a_large_budget! {
+    dict_comprehension: "x = {i: i for i in range(1000000)}\n" => "2:6";
+    nested_dict_comprehension: "x = {(i, j): 0 for i in range(1000) for j in range(1000)}\n" => "2:6";
+    dict_filled_in_a_loop: "d = {}\nfor i in range(1000000):\n    d[i] = i\n" => "4:7";
+    dict_filled_through_a_call: "d = {}\ndef f():\n    return d\nfor i in range(1000000):\n    f()[i] = i\n" => "6:9";
+    dict_filled_by_a_loop_target: "d = {}\ni = 0\nfor d[i] in range(1000000):\n    i += 1\n" => "4:7";
+}
+
+#[test]
+fn overwriting_one_key_is_not_charged() {
+    // The same key again and again: the dict does not grow, so nothing is charged.
+    let mut l = limits();
+    l.starlark_max_statements = 10_000_000;
+    let src = format!("{MODERN}d = {{}}\nfor i in range(1000000):\n    d[0] = i\n");
+    let e = star_with(&src, None, &l);
+    assert_eq!(first_error(&e), "");
 }
 
 #[test]

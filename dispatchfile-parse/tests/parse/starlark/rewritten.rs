@@ -52,6 +52,10 @@ values! {
     percent_and_repr: "", "\"%s-%d-%r\" % (\"a\", 1, \"b\") + repr([\"x\"])" => "a-1-\"b\"[\"x\"]";
     dict_union: "", "str({\"a\": 1} | {\"b\": 2})" => "{\"a\": 1, \"b\": 2}";
     cycles_print_as_ellipsis: "l = [1]\nl.append(l)\n", "str(l)" => "[1, [...]]";
+    list_and_dict_comprehensions: "l = [(x * 2) for x in range(3) if x]\nd = {k : v.upper() for k, v in [(1, \"a\"), (2, \"b\")]}\n", "str(l) + str(d)" => "[2, 4]{1: \"A\", 2: \"B\"}";
+    nested_comprehensions: "l = [[j + i for j in range(i)] for i in range(3)]\nd = {i: {j: i for j in range(i)} for i in range(2)}\n", "str(l) + str(d)" => "[[], [1], [2, 3]]{0: {}, 1: {0: 1}}";
+    comprehension_over_tuples_and_slices: "l = [(a, b) for a, b in zip(\"ab\".elems(), [1, 2])]\n", "str(l) + str([s[1:] for s in [\"xy\", \"z\"]])" => "[(\"a\", 1), (\"b\", 2)][\"y\", \"\"]";
+    index_assignments_spread_over_lines: "d = {}\nd[\n  \"a\" +\n  \"b\"\n] = (\n  1 +\n  2)\nl = [0, 0]\nl[(1)] = 5\nd[1], l[0] = 7, 8\nfor d[2] in [9]:\n    pass\ndef f():\n    return d\nf()[3] = 4\nd[3] += 1\n", "str(d) + str(l)" => "{\"ab\": 3, 1: 7, 2: 9, 3: 5}[8, 5]";
 }
 
 #[test]
@@ -136,6 +140,18 @@ errors_at! {
     error_inside_a_function_called_from_a_format_argument:
         "def f():\n    return {}[\"k\"]\nx = \"{}\".format(\n    f(),\n)\n"
         => "Dispatchfile:3:12: error[starlark]: Key `\"k\"` was not found";
+    error_inside_a_comprehension_element:
+        "x = [\n  (1 +\n   i[0]) for i in [[1], 2]]\n"
+        => "Dispatchfile:4:4: error[starlark]: Operation `[]` not supported for types `int` and `int`";
+    error_inside_a_dict_comprehension_key:
+        "x = {  \"k\" + i : 1 for i in [\"a\", 2]}\n"
+        => "Dispatchfile:2:8: error[starlark]: Operation `+` not supported for types `string` and `int`";
+    unhashable_key_in_an_index_assignment:
+        "d = {}\nd[\n  []] = 1\n"
+        => "Dispatchfile:3:1: error[starlark]: Value of type `list` is not hashable";
+    index_assignment_out_of_range:
+        "l = [1]\nl[ 5 ] = 1\n"
+        => "Dispatchfile:3:1: error[starlark]: Index `5` is out of bound";
 }
 
 #[test]
