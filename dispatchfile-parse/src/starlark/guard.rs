@@ -13,11 +13,10 @@ use starlark::codemap::FileSpanRef;
 use starlark::eval::{BeforeStmtFuncDyn, Evaluator};
 use starlark::syntax::AstModule;
 use starlark::values::dict::DictRef;
-use starlark::values::float::StarlarkFloat;
 use starlark::values::list::ListRef;
 use starlark::values::structs::StructRef;
 use starlark::values::tuple::TupleRef;
-use starlark::values::{Heap, UnpackValue, Value, ValueIdentity};
+use starlark::values::{UnpackValue, Value, ValueIdentity};
 use starlark_syntax::syntax::uniplate::Visit;
 
 use super::bound::Chars;
@@ -244,9 +243,18 @@ pub(crate) fn reserved(eval: &Evaluator<'_, '_, '_>) -> usize {
 pub(crate) fn check_add<'v>(
     a: Value<'v>,
     b: Value<'v>,
-    eval: &Evaluator<'_, '_, '_>,
+    eval: &Evaluator<'v, '_, '_>,
 ) -> starlark::Result<()> {
     let (heap, _) = limits(eval);
+    if a.get_type() == "int"
+        && b.get_type() == "int"
+        && (a.unpack_i32().is_none() || b.unpack_i32().is_none())
+    {
+        // A sum of big ints is as long as the longer one, and its digits live outside the
+        // arena: `l.append(x + i)` in a loop would otherwise grow unseen.
+        let bytes = |v: Value<'v>| big_int_bytes(v).unwrap_or(4);
+        return within_outside(bytes(a).max(bytes(b)).saturating_add(8), eval);
+    }
     if let (Some(x), Some(y)) = (seq_size(a), seq_size(b))
         && x.saturating_add(y).saturating_add(reserved(eval)) > heap
     {
@@ -275,8 +283,15 @@ pub(crate) fn check_mul<'v>(
         // about that size again: squaring in a loop doubles the size every time. The digits live
         // outside the arena, so they are recorded like dict entries.
         if a.unpack_i32().is_none() || b.unpack_i32().is_none() {
-            let bytes = |v: Value<'v>| big_int_bytes(v, eval.heap()).unwrap_or(4);
-            let need = bytes(a).saturating_add(bytes(b)).saturating_mul(3);
+            let bytes = |v: Value<'v>| big_int_bytes(v).unwrap_or(4);
+            let (x, y) = (bytes(a), bytes(b));
+            // The time of a product grows with the product of the lengths: one multiplication
+            // of two 20 MB ints runs for minutes, between two statements, where neither the
+            // statement budget nor `eval_timeout` can stop it. It is charged to the statement
+            // budget as word products, `MUL_WORDS_PER_STATEMENT` to a statement.
+            let words = ((x / 8 + 1) as u64).saturating_mul((y / 8 + 1) as u64);
+            spend_statements(words / MUL_WORDS_PER_STATEMENT, eval)?;
+            let need = x.saturating_add(y).saturating_mul(3);
             return within_outside(need, eval);
         }
         return Ok(());
@@ -412,25 +427,14 @@ fn plain_size(v: Value<'_>, exact: bool) -> Option<usize> {
 /// that the length of its hexadecimal text, which starlark computes in linear time (unlike the
 /// decimal one). That text is left on the heap and counted like everything else there; no
 /// Dispatchfile has such ints.
-fn big_int_bytes<'v>(v: Value<'v>, heap: Heap<'v>) -> Option<usize> {
+fn big_int_bytes(v: Value<'_>) -> Option<usize> {
     if v.unpack_i32().is_some() || v.get_type() != "int" {
         return None;
     }
-    // `v / 1` is starlark's conversion to a float (infinite beyond 2^1024).
-    let float = v
-        .div(heap.alloc(1), heap)
-        .ok()
-        .and_then(|f| StarlarkFloat::unpack_value(f).ok().flatten())
-        .map(|f| f.0);
-    if let Some(f) = float
-        && f.is_finite()
-    {
-        // The binary exponent is the bit length minus one.
-        let exponent = ((f.to_bits() >> 52) & 0x7ff) as usize;
-        return Some(exponent.saturating_sub(1023) / 8 + 2);
-    }
-    let hex = heap.alloc_str("%x").to_value().percent(v, heap).ok()?;
-    Some(hex.unpack_str().map_or(0, str::len) / 2 + 2)
+    // starlark hands out a copy of the digits (a memcpy, cheap next to formatting them); the
+    // bit length gives the size.
+    let big = num_bigint::BigInt::unpack_value(v).ok()??;
+    usize::try_from(big.bits() / 8 + 2).ok()
 }
 
 /// Stop measuring after this many distinct containers (the heap cap bounds them anyway).
@@ -491,7 +495,7 @@ pub(crate) fn measure<'v>(
         if let Some(s) = v.unpack_str() {
             return string_repr_len(s);
         }
-        if let Some(bytes) = big_int_bytes(v, eval.heap()) {
+        if let Some(bytes) = big_int_bytes(v) {
             // Decimal digits: 8 bits are at most 2.41 digits.
             return bytes.saturating_mul(5) / 2 + 2;
         }
@@ -592,6 +596,25 @@ fn within(need: usize, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()> {
 
 /// Like [`within`] for a result kept outside the arena (dict and struct entries): also records
 /// the estimate, so later checks count it.
+/// Word products of a big-int multiplication counted as one statement.
+const MUL_WORDS_PER_STATEMENT: u64 = 16;
+
+/// Spends `n` statements of the shared budget at once (work a single native call does).
+fn spend_statements(n: u64, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()> {
+    let Some(store) = Store::get(eval) else {
+        return Ok(());
+    };
+    let total = store.statements.get().saturating_add(n);
+    store.statements.set(total);
+    if total > store.limits.starlark_max_statements {
+        return Err(starlark::Error::new_native(LimitError {
+            field: "starlark_max_statements",
+            value: LimitValue::from(store.limits.starlark_max_statements),
+        }));
+    }
+    Ok(())
+}
+
 fn within_outside(need: usize, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()> {
     within(need, eval)?;
     if let Some(store) = Store::get(eval) {
@@ -1087,7 +1110,7 @@ pub(crate) fn check_element<'v>(
     eval: &Evaluator<'v, '_, '_>,
 ) -> starlark::Result<()> {
     let (cap, _) = limits(eval);
-    let need = slot.saturating_add(big_int_bytes(v, eval.heap()).unwrap_or(0));
+    let need = slot.saturating_add(big_int_bytes(v).unwrap_or(0));
     if reserved(eval).saturating_add(need) > cap {
         return Err(limit("starlark_max_heap_bytes", cap));
     }

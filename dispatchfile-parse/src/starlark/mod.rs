@@ -39,6 +39,7 @@
 //! | dict `items`, `keys`, `values` | a new list (of tuples) | entries × bytes per entry |
 //! | `x[a:b:c]` | a copy, repeatable in a comprehension | the length of `x` |
 //! | comprehension elements and dict keys, index assignments `d[k] = v` (rewritten, below) | one statement can build millions of elements; dict entries live outside the arena however many statements add them; an element can be a new big int | 64 bytes per new dict entry, recorded outside the arena; a big int's digits |
+//! | big-int `a + b`, `a * b`, `-a` (`-a` rewritten to `_dispatch_item((-a))`) | a big int's digits live outside the arena, so `l.append(-x)` in a loop grew unseen; a product's time grows with the product of the lengths and runs between two statements | the result's digits, recorded outside the arena; a product also spends (words × words) / 16 statements |
 //! | `task`, `resource`, `action` | the pipeline copies every string wherever it is used | nodes and text, kept outside the heap until the end |
 //!
 //! Method calls cannot be intercepted in starlark 0.14 (builtin methods come from a static table

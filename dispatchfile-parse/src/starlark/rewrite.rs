@@ -11,6 +11,7 @@
 //! | `x[a:b:c]` (any part may be missing) | `_dispatch_slice(x, a, b, c)` (`_dispatch_missing` for a missing part) |
 //! | `[e for …]` | `[_dispatch_item((e)) for …]` |
 //! | `{k: v for …}` | `{_dispatch_entry((k)): _dispatch_item((v)) for …}` |
+//! | `-x` | `_dispatch_item((-x))` |
 //! | `d[k] = v` (also inside a tuple target, as a `for` or comprehension variable), `d` a name | `d[_dispatch_key(d, (k))] = v` |
 //! | the same with any other `d` | `d[_dispatch_entry((k))] = v` |
 //!
@@ -225,6 +226,14 @@ pub(crate) fn rewrite(src: &str, ast: &AstModule) -> Result<Option<Rewritten>, R
             }
             ExprP::Slice(x, a, b, c) => {
                 edits.slice(e, x, a.as_deref(), b.as_deref(), c.as_deref())?;
+            }
+            // A negated literal is as small as the source text.
+            ExprP::Minus(x) if !matches!(x.node, ExprP::Literal(_)) => {
+                // `-x` of a big int is a new big int whose digits live outside the arena;
+                // `_dispatch_item` records them (`l.append(-x)` in a loop grew unseen).
+                let (start, end) = (e.span.begin().get() as usize, e.span.end().get() as usize);
+                edits.push(start, start, "_dispatch_item((", (start, start));
+                edits.push(end, end, "))", (end, end));
             }
             _ => {}
         }
@@ -482,7 +491,9 @@ fn bracket_pairs(src: &[u8]) -> HashMap<usize, usize> {
 
 /// Applies `edits` to `src`, building the offset map as it goes.
 fn apply(src: &str, mut edits: Vec<Edit>) -> Result<Rewritten, RewriteError> {
-    edits.sort_by_key(|e| (e.start, e.seq));
+    // At one position, insertions go before a replacement: an insertion there closes an operand
+    // that ends where the replaced token (`]`, `:`, `.name(`) begins.
+    edits.sort_by_key(|e| (e.start, e.end != e.start, e.seq));
     let extra: usize = edits.iter().map(|e| e.text.len()).sum();
     let mut text = String::with_capacity(src.len() + extra);
     let mut segments = Vec::with_capacity(edits.len() * 2 + 1);
@@ -573,6 +584,9 @@ mod tests {
         slice_of_call: "x = s.split(',')[1:]\n" => "x = _dispatch_slice(_dispatch_method(s, \"split\", ','), 1, _dispatch_missing, _dispatch_missing)\n";
         strings_with_dots_and_brackets: "x = \"a.join(b)[1:]\"\n" => "x = \"a.join(b)[1:]\"\n";
         assign_target: "s.join(l)[0] = 1\n" => "_dispatch_method(s, \"join\", l)[_dispatch_entry((0))] = 1\n";
+        unary_minus: "x = -y\nz = [-(a) for a in l]\n" => "x = _dispatch_item((-y))\nz = [_dispatch_item((_dispatch_item((-(a))))) for a in l]\n";
+        negated_literal_is_kept: "x = -1\n" => "x = -1\n";
+        negated_slice_step: "x = s[::-n]\n" => "x = _dispatch_slice(s, _dispatch_missing, _dispatch_missing, _dispatch_item((-n)))\n";
         list_comprehension: "x = [ (a) for a in l if a]\n" => "x = [ _dispatch_item(((a))) for a in l if a]\n";
         comprehension_of_call: "x = [(t).strip() for t in l]\n" => "x = [_dispatch_item((_dispatch_method((t), \"strip\"))) for t in l]\n";
         comprehension_of_slice: "x = [t[1:] for t in l]\n" => "x = [_dispatch_item((_dispatch_slice(t, 1, _dispatch_missing, _dispatch_missing))) for t in l]\n";

@@ -45,6 +45,12 @@ limit_cases! {
     lambda_recursion: "f = lambda n: f(n)\nf(0)\n".to_owned() => "starlark_max_call_depth";
     mutual_recursion: "def a(n):\n    return b(n)\ndef b(n):\n    return a(n)\na(0)\n".to_owned() => "starlark_max_call_depth";
     endless_loop: "for i in range(1000000000):\n    pass\n".to_owned() => "starlark_max_statements";
+    // A product's time grows with the product of the lengths; it is charged to the budget.
+    big_int_squaring: "f = lambda v, n: v if n == 0 else f(v * v, n - 1)\nx = f(1 << 100000, 13)\n".to_owned() => "starlark_max_statements";
+    big_int_squared_in_a_loop: "x = 3\nfor i in range(40):\n    x = x * x\n".to_owned() => "starlark_max_statements";
+    // Big-int digits live outside the arena; sums and negations record them.
+    big_int_sums_in_a_loop: "x = 1 << 100000\nl = []\nfor i in range(20000):\n    l.append(x + i)\n".to_owned() => "starlark_max_heap_bytes";
+    big_int_negated_in_a_loop: "x = 1 << 100000\nl = []\nfor i in range(20000):\n    l.append(-x)\n".to_owned() => "starlark_max_heap_bytes";
     nested_loops_in_a_function: "def g():\n    for i in range(100000):\n        for j in range(100000):\n            x = i\ng()\n".to_owned() => "starlark_max_statements";
     nested_comprehension: "x = [j for i in range(100000) for j in range(100000)]\n".to_owned() => "starlark_max_statements";
     materialised_range: "x = list(range(1000000000))\n".to_owned() => "starlark_max_statements";
@@ -113,7 +119,6 @@ refused_at! {
     enumerate_huge: "x = enumerate([0] * (1 << 19))\n" => "2:5";
     // Squaring inside one expression (a lambda calls no statement hook): the digits of big ints
     // live outside the arena.
-    big_int_squaring: "f = lambda v, n: v if n == 0 else f(v * v, n - 1)\nx = f(1 << 100000, 13)\n" => "2:37";
     // Copies inside one expression: the statement hook runs before each comprehension element,
     // after the previous copy was made; the guards refuse the copy itself.
     slices_in_a_comprehension: "s = \"a\" * (1 << 22)\nx = [len(s[1:]) for i in range(100)]\n" => "3:10";
