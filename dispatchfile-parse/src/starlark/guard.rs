@@ -585,17 +585,16 @@ fn budget(eval: &Evaluator<'_, '_, '_>) -> (usize, usize) {
     (cap, cap.saturating_sub(reserved(eval)))
 }
 
-/// Refuses a call whose estimate is over what is left of the heap cap.
+/// Refuses a call whose estimate is over what is left of the heap cap (and any call once the
+/// heap is already over it).
 fn within(need: usize, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()> {
-    let (cap, left) = budget(eval);
-    if need > left {
+    let (cap, _) = limits(eval);
+    if reserved(eval).saturating_add(need) > cap {
         return Err(limit("starlark_max_heap_bytes", cap));
     }
     Ok(())
 }
 
-/// Like [`within`] for a result kept outside the arena (dict and struct entries): also records
-/// the estimate, so later checks count it.
 /// Word products of a big-int multiplication counted as one statement.
 const MUL_WORDS_PER_STATEMENT: u64 = 16;
 
@@ -615,6 +614,8 @@ fn spend_statements(n: u64, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()
     Ok(())
 }
 
+/// Like [`within`] for a result kept outside the arena (dict and struct entries, big-int digits):
+/// also records the estimate, so later checks count it.
 fn within_outside(need: usize, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()> {
     within(need, eval)?;
     if let Some(store) = Store::get(eval) {
@@ -1109,17 +1110,7 @@ pub(crate) fn check_element<'v>(
     slot: usize,
     eval: &Evaluator<'v, '_, '_>,
 ) -> starlark::Result<()> {
-    let (cap, _) = limits(eval);
-    let need = slot.saturating_add(big_int_bytes(v).unwrap_or(0));
-    if reserved(eval).saturating_add(need) > cap {
-        return Err(limit("starlark_max_heap_bytes", cap));
-    }
-    if need > 0
-        && let Some(store) = Store::get(eval)
-    {
-        store.outside.set(store.outside.get().saturating_add(need));
-    }
-    Ok(())
+    within_outside(slot.saturating_add(big_int_bytes(v).unwrap_or(0)), eval)
 }
 
 /// `d[k] = v` with `d` a dict that does not hold `k` yet: one more entry.
