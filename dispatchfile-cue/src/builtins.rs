@@ -121,12 +121,12 @@ pub(crate) fn binop(
         BinOp::Add => match (a, b) {
             (S(Scalar::Num(x)), S(Scalar::Num(y))) => num_result(x.add(y), span),
             (S(Scalar::Str(x)), S(Scalar::Str(y))) => {
-                Val::Scalar(Scalar::Str(format!("{x}{y}")), span)
+                ev.spend_text(x.len() + y.len(), span)?;
+                Val::Scalar(Scalar::Str(format!("{x}{y}").into()), span)
             }
             (S(Scalar::Bytes(x)), S(Scalar::Bytes(y))) => {
-                let mut v = x.clone();
-                v.extend_from_slice(y);
-                Val::Scalar(Scalar::Bytes(v), span)
+                ev.spend_text(x.len() + y.len(), span)?;
+                Val::Scalar(Scalar::Bytes([&x[..], &y[..]].concat().into()), span)
             }
             (List(x), List(y)) => {
                 let mut items: Vec<Val> = ev.v(*x).elems.iter().map(|&e| Val::V(e)).collect();
@@ -145,7 +145,10 @@ pub(crate) fn binop(
                 if n.int =>
             {
                 match repeat_count(n, s.len()) {
-                    Ok(k) => Val::Scalar(Scalar::Str(s.repeat(k)), span),
+                    Ok(k) => {
+                        ev.spend_text(s.len() * k, span)?;
+                        Val::Scalar(Scalar::Str(s.repeat(k).into()), span)
+                    }
                     Err(m) => err(m, span),
                 }
             }
@@ -262,7 +265,38 @@ fn int_arg(c: &Concrete) -> Option<i64> {
 }
 
 fn s(v: impl Into<String>, span: Span) -> Val {
-    Val::Scalar(Scalar::Str(v.into()), span)
+    Val::Scalar(Scalar::Str(v.into().into()), span)
+}
+
+/// `x` cut at every `sep` (at every character when `sep` is empty), at most `k` pieces when `k`
+/// is not negative, after charging the pieces' text: a long string split into characters
+/// makes a string and a list element per byte.
+fn split_pieces(ev: &mut Eval<'_>, x: &str, sep: &str, k: i64, span: Span) -> R<Val> {
+    let limit = usize::try_from(k).unwrap_or(usize::MAX);
+    let count = if sep.is_empty() {
+        x.chars().count().min(limit)
+    } else {
+        x.split(sep).take(limit).count()
+    };
+    ev.spend_text(x.len() + count * crate::eval::STRING_OVERHEAD, span)?;
+    let parts: Vec<Val> = if sep.is_empty() {
+        let mut parts: Vec<Val> = Vec::with_capacity(count);
+        let mut rest = x;
+        while let Some(c) = rest.chars().next() {
+            if parts.len() + 1 == limit {
+                parts.push(s(rest, span));
+                break;
+            }
+            parts.push(s(c.to_string(), span));
+            rest = &rest[c.len_utf8()..];
+        }
+        parts
+    } else if k < 0 {
+        x.split(sep).map(|p| s(p, span)).collect()
+    } else {
+        x.splitn(limit, sep).map(|p| s(p, span)).collect()
+    };
+    Ok(Val::V(ev.synthetic_list(parts, span)))
 }
 
 fn b(v: bool, span: Span) -> Val {
@@ -365,7 +399,7 @@ impl Eval<'_> {
                     Pkg::List => list_fn(self, &n, &conc, &markers, span)?,
                     Pkg::Math => math_fn(&n, &conc, span),
                     Pkg::Strconv => strconv_fn(&n, &conc, span),
-                    Pkg::Regexp => regexp_fn(self, &n, &conc, span),
+                    Pkg::Regexp => regexp_fn(self, &n, &conc, span)?,
                     Pkg::Json => json_fn(self, &n, &conc, span)?,
                 }
             }
@@ -435,7 +469,10 @@ fn strings_fn(n: &str, a: &[Concrete], span: Span, ev: &mut Eval<'_>) -> R<Val> 
         },
         ("Repeat", 2) => match (s0, a.get(1).and_then(num_arg)) {
             (Some(x), Some(k)) => match repeat_count(k, x.len()) {
-                Ok(k) => s(x.repeat(k), span),
+                Ok(k) => {
+                    ev.check_text(x.len() * k, span)?;
+                    s(x.repeat(k), span)
+                }
                 Err(m) => err(m, span),
             },
             _ => bad(),
@@ -447,6 +484,18 @@ fn strings_fn(n: &str, a: &[Concrete], span: Span, ev: &mut Eval<'_>) -> R<Val> 
             a.get(3).and_then(int_arg),
         ) {
             (Some(x), Some(old), Some(new), Some(k)) => {
+                // Every replacement may add `new`: an empty `old` matches between all characters.
+                let limit = usize::try_from(k).unwrap_or(usize::MAX);
+                let matches = if old.is_empty() {
+                    x.chars().count() + 1
+                } else {
+                    x.matches(old).count()
+                };
+                ev.check_text(
+                    x.len()
+                        .saturating_add(matches.min(limit).saturating_mul(new.len())),
+                    span,
+                )?;
                 if k < 0 {
                     s(x.replace(old, new), span)
                 } else {
@@ -456,29 +505,17 @@ fn strings_fn(n: &str, a: &[Concrete], span: Span, ev: &mut Eval<'_>) -> R<Val> 
             _ => bad(),
         },
         ("Split", 2) => match (s0, s1) {
-            (Some(x), Some(sep)) => {
-                let parts: Vec<Val> = if sep.is_empty() {
-                    x.chars().map(|c| s(c.to_string(), span)).collect()
-                } else {
-                    x.split(sep).map(|p| s(p, span)).collect()
-                };
-                Val::V(ev.synthetic_list(parts, span))
-            }
+            (Some(x), Some(sep)) => split_pieces(ev, x, sep, -1, span)?,
             _ => bad(),
         },
         ("SplitN", 3) => match (s0, s1, a.get(2).and_then(int_arg)) {
-            (Some(x), Some(sep), Some(k)) => {
-                let parts: Vec<Val> = if k < 0 {
-                    x.split(sep).map(|p| s(p, span)).collect()
-                } else {
-                    x.splitn(k as usize, sep).map(|p| s(p, span)).collect()
-                };
-                Val::V(ev.synthetic_list(parts, span))
-            }
+            (Some(x), Some(sep), Some(k)) => split_pieces(ev, x, sep, k, span)?,
             _ => bad(),
         },
         ("Fields", 1) => match s0 {
             Some(x) => {
+                let count = x.split_whitespace().count();
+                ev.spend_text(x.len() + count * crate::eval::STRING_OVERHEAD, span)?;
                 let parts = x.split_whitespace().map(|p| s(p, span)).collect();
                 Val::V(ev.synthetic_list(parts, span))
             }
@@ -496,6 +533,9 @@ fn strings_fn(n: &str, a: &[Concrete], span: Span, ev: &mut Eval<'_>) -> R<Val> 
                                 _ => return Ok(bad()),
                             }
                         }
+                        let size = parts.iter().map(|p| p.len()).sum::<usize>()
+                            + sep.len() * parts.len().saturating_sub(1);
+                        ev.check_text(size, span)?;
                         s(parts.join(&sep), span)
                     }
                     Err(b) => Val::Err(b),
@@ -809,8 +849,14 @@ fn strconv_fn(n: &str, a: &[Concrete], span: Span) -> Val {
     let bad = || err(format!("invalid arguments to strconv.{n}"), span);
     match (n, a.first()) {
         ("Atoi", Some(Concrete::Scalar(Scalar::Str(x)))) => match x.trim().parse::<i64>() {
-            Ok(v) if x.trim() == x => int(v, span),
-            _ => err(format!("strconv.Atoi: parsing {x:?}: invalid syntax"), span),
+            Ok(v) if x.trim() == &**x => int(v, span),
+            _ => err(
+                format!(
+                    "strconv.Atoi: parsing {}: invalid syntax",
+                    Scalar::Str(x.clone()).display()
+                ),
+                span,
+            ),
         },
         ("Itoa", Some(c)) => int_arg(c).map_or_else(bad, |v| s(v.to_string(), span)),
         ("FormatInt", Some(c)) => match (int_arg(c), a.get(1).and_then(int_arg)) {
@@ -834,11 +880,14 @@ fn strconv_fn(n: &str, a: &[Concrete], span: Span) -> Val {
             _ => bad(),
         },
         ("Quote", Some(Concrete::Scalar(Scalar::Str(x)))) => s(crate::value::quote(x), span),
-        ("ParseBool", Some(Concrete::Scalar(Scalar::Str(x)))) => match x.as_str() {
+        ("ParseBool", Some(Concrete::Scalar(Scalar::Str(x)))) => match &**x {
             "1" | "t" | "T" | "TRUE" | "true" | "True" => b(true, span),
             "0" | "f" | "F" | "FALSE" | "false" | "False" => b(false, span),
             _ => err(
-                format!("strconv.ParseBool: parsing {x:?}: invalid syntax"),
+                format!(
+                    "strconv.ParseBool: parsing {}: invalid syntax",
+                    Scalar::Str(x.clone()).display()
+                ),
                 span,
             ),
         },
@@ -847,26 +896,43 @@ fn strconv_fn(n: &str, a: &[Concrete], span: Span) -> Val {
     }
 }
 
-fn regexp_fn(ev: &mut Eval<'_>, n: &str, a: &[Concrete], span: Span) -> Val {
+fn regexp_fn(ev: &mut Eval<'_>, n: &str, a: &[Concrete], span: Span) -> R<Val> {
     let (Some(p), Some(x)) = (a.first().and_then(str_arg), a.get(1).and_then(str_arg)) else {
-        return err(format!("invalid arguments to regexp.{n}"), span);
+        return Ok(err(format!("invalid arguments to regexp.{n}"), span));
     };
     let re = match ev.regex(p) {
         Ok(r) => r,
-        Err(m) => return err(m, span),
+        Err(m) => return Ok(err(m, span)),
     };
-    match n {
+    Ok(match n {
         "Match" => b(re.is_match(x), span),
         "Find" => match re.find(x) {
             Some(m) => s(m.as_str(), span),
             None => err("regexp.Find: no match", span),
         },
         "ReplaceAll" => match a.get(2).and_then(str_arg) {
-            Some(r) => s(re.replace_all(x, r).into_owned(), span),
+            Some(r) => {
+                // Written out (as `replace_all` does it) so that the text made is checked before
+                // every expansion: an empty match repeats the replacement between all
+                // characters, and each `$` reference may repeat the whole match.
+                let refs = r.bytes().filter(|&c| c == b'$').count();
+                let mut out = String::new();
+                let mut last = 0;
+                for caps in re.captures_iter(x) {
+                    let Some(m) = caps.get(0) else { continue };
+                    let most = r.len().saturating_add(refs.saturating_mul(m.len()));
+                    ev.check_text(out.len() + (m.start() - last) + most, span)?;
+                    out.push_str(&x[last..m.start()]);
+                    caps.expand(r, &mut out);
+                    last = m.end();
+                }
+                out.push_str(&x[last..]);
+                s(out, span)
+            }
             None => err("invalid arguments to regexp.ReplaceAll", span),
         },
         _ => err(format!("unsupported builtin regexp.{n}"), span),
-    }
+    })
 }
 
 fn json_fn(ev: &mut Eval<'_>, n: &str, a: &[Concrete], span: Span) -> R<Val> {

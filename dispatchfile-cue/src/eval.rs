@@ -250,6 +250,8 @@ pub(crate) struct Eval<'a> {
     closing: Vec<bool>,
     def_tokens: HashMap<(VId, Key), u32>,
     steps: u64,
+    /// Bytes of text made by string operations so far (`Options::max_bytes`).
+    text: usize,
     depth: usize,
     depth_limit: usize,
     validating: usize,
@@ -257,6 +259,10 @@ pub(crate) struct Eval<'a> {
     regexes: HashMap<String, regex::Regex>,
     empty: Rc<[u32]>,
 }
+
+/// Bytes charged besides its text for each string a label or a split makes: its allocation's
+/// header and the value that holds it.
+pub(crate) const STRING_OVERHEAD: usize = 32;
 
 /// Steps charged for creating a vertex (its memory dominates an evaluation's footprint). With
 /// the default budget of 10,000,000 steps, a weight of 16 keeps a runaway evaluation (such as a
@@ -300,6 +306,7 @@ impl<'a> Eval<'a> {
             closing: Vec::new(),
             def_tokens: HashMap::new(),
             steps: 0,
+            text: 0,
             depth: 0,
             depth_limit: opts.max_depth.saturating_add(32),
             validating: 0,
@@ -337,6 +344,39 @@ impl<'a> Eval<'a> {
             self.check_clock()?;
         }
         Ok(())
+    }
+
+    /// Charges `n` bytes of text about to be made by a string operation; fails, before anything
+    /// is allocated, once `Options::max_bytes` would be passed.
+    pub(crate) fn spend_text(&mut self, n: usize, span: Span) -> R<()> {
+        self.text = self.text.saturating_add(n);
+        if self.text > self.opts.max_bytes {
+            return Err(Fatal {
+                err: CueError::limit("max_bytes", self.opts.max_bytes, Some(span)),
+                depth: false,
+            });
+        }
+        Ok(())
+    }
+
+    /// Fails when `n` more bytes of text would pass `Options::max_bytes`, without charging them:
+    /// for a builtin about to make a string, which is charged once it is returned.
+    pub(crate) fn check_text(&self, n: usize, span: Span) -> R<()> {
+        if self.text.saturating_add(n) > self.opts.max_bytes {
+            return Err(Fatal {
+                err: CueError::limit("max_bytes", self.opts.max_bytes, Some(span)),
+                depth: false,
+            });
+        }
+        Ok(())
+    }
+
+    /// A string for a label: `len` bytes and the string's own overhead (labels are copied at
+    /// every comprehension iteration and pattern match).
+    fn label_text(&mut self, sym: Sym, span: Span) -> R<Rc<str>> {
+        let n = self.name(sym).len();
+        self.spend_text(n + STRING_OVERHEAD, span)?;
+        Ok(Rc::from(self.name(sym)))
     }
 
     /// Fails once the wall-clock budget is spent (only with an injected clock).
@@ -1445,18 +1485,15 @@ impl<'a> Eval<'a> {
                     }
                     Ok(Concrete::Struct(w)) => {
                         let arcs = self.v(w).arcs.clone();
-                        arcs.iter()
+                        let mut items = Vec::new();
+                        for a in arcs
+                            .iter()
                             .filter(|a| a.key.kind == LabelKind::Regular && !a.optional)
-                            .map(|a| {
-                                (
-                                    Bound::Scalar(
-                                        Scalar::Str(self.name(a.key.sym).to_owned()),
-                                        sspan,
-                                    ),
-                                    a.v,
-                                )
-                            })
-                            .collect()
+                        {
+                            let label = self.label_text(a.key.sym, sspan)?;
+                            items.push((Bound::Scalar(Scalar::Str(label), sspan), a.v));
+                        }
+                        items
                     }
                     Ok(Concrete::Scalar(s)) => {
                         return Ok(Err(Bot::eval(
@@ -1572,7 +1609,7 @@ impl<'a> Eval<'a> {
             let arcs = self.v(v).arcs.clone();
             let patterns = std::mem::take(&mut b.patterns);
             for a in arcs.iter().filter(|a| a.key.kind == LabelKind::Regular) {
-                let label = self.name(a.key.sym).to_owned();
+                let label = self.label_text(a.key.sym, a.span)?;
                 for p in &patterns {
                     if self.label_matches(p.pattern, p.env, &label)? {
                         let env = match p.alias {
@@ -1580,7 +1617,7 @@ impl<'a> Eval<'a> {
                                 p.env,
                                 Frame::Bind {
                                     name: n,
-                                    val: Bound::Scalar(Scalar::Str(label.clone()), a.span),
+                                    val: Bound::Scalar(Scalar::Str(Rc::clone(&label)), a.span),
                                 },
                             ),
                             None => p.env,
@@ -1618,7 +1655,7 @@ impl<'a> Eval<'a> {
                         continue;
                     }
                     let pats = g.patterns.clone();
-                    let label = self.name(a.key.sym).to_owned();
+                    let label = self.label_text(a.key.sym, a.span)?;
                     let mut any = false;
                     for (p, env) in pats {
                         if self.label_matches(p, env, &label)? {
@@ -1644,9 +1681,9 @@ impl<'a> Eval<'a> {
         Ok(())
     }
 
-    fn label_matches(&mut self, pattern: ExprId, env: EnvId, label: &str) -> R<bool> {
+    fn label_matches(&mut self, pattern: ExprId, env: EnvId, label: &Rc<str>) -> R<bool> {
         let val = self.eval(pattern, env)?;
-        let s = Scalar::Str(label.to_owned());
+        let s = Scalar::Str(Rc::clone(label));
         self.val_accepts(val, &s)
     }
 
@@ -2063,8 +2100,8 @@ impl<'a> Eval<'a> {
             ExprKind::Null => Val::Scalar(Scalar::Null, span),
             ExprKind::Bool(b) => Val::Scalar(Scalar::Bool(*b), span),
             ExprKind::Num(n) => Val::Scalar(Scalar::Num(n.clone()), span),
-            ExprKind::Str(s) => Val::Scalar(Scalar::Str(s.to_string()), span),
-            ExprKind::Bytes(b) => Val::Scalar(Scalar::Bytes(b.to_vec()), span),
+            ExprKind::Str(s) => Val::Scalar(Scalar::Str(Rc::clone(s)), span),
+            ExprKind::Bytes(b) => Val::Scalar(Scalar::Bytes(Rc::clone(b)), span),
             ExprKind::Top => Val::Leaf(Leaf::default()),
             ExprKind::Bottom => Val::Err(Bot::eval(
                 "explicit error (_|_ literal) in source",
@@ -2097,9 +2134,19 @@ impl<'a> Eval<'a> {
                         let val = self.eval(*x, env)?;
                         match self.concrete(val, xs)? {
                             Ok(Concrete::Scalar(s)) => match s {
-                                Scalar::Str(s) => out.extend_from_slice(s.as_bytes()),
-                                Scalar::Bytes(b) => out.extend_from_slice(&b),
-                                Scalar::Num(n) => out.extend_from_slice(n.text().as_bytes()),
+                                Scalar::Str(s) => {
+                                    self.spend_text(s.len(), span)?;
+                                    out.extend_from_slice(s.as_bytes());
+                                }
+                                Scalar::Bytes(b) => {
+                                    self.spend_text(b.len(), span)?;
+                                    out.extend_from_slice(&b);
+                                }
+                                Scalar::Num(n) => {
+                                    let text = n.text();
+                                    self.spend_text(text.len(), span)?;
+                                    out.extend_from_slice(text.as_bytes());
+                                }
                                 Scalar::Bool(b) => out.extend_from_slice(b.to_string().as_bytes()),
                                 Scalar::Null => {
                                     return Ok(Val::Err(Bot::eval(
@@ -2120,10 +2167,10 @@ impl<'a> Eval<'a> {
                 }
             }
             if bytes {
-                Val::Scalar(Scalar::Bytes(out), span)
+                Val::Scalar(Scalar::Bytes(out.into()), span)
             } else {
                 match String::from_utf8(out) {
-                    Ok(s) => Val::Scalar(Scalar::Str(s), span),
+                    Ok(s) => Val::Scalar(Scalar::Str(s.into()), span),
                     Err(_) => Val::Err(Bot::eval("invalid UTF-8 in interpolation", vec![span])),
                 }
             }
@@ -2238,7 +2285,15 @@ impl<'a> Eval<'a> {
         Ok({
             let fv = self.eval(*f, env)?;
             match fv {
-                Val::Builtin(b) => self.call(b, args, env, span)?,
+                Val::Builtin(b) => {
+                    let v = self.call(b, args, env, span)?;
+                    // Builtins that could make far more text than they get check before
+                    // making it; the others make at most a few times their input.
+                    if let Val::Scalar(Scalar::Str(s), _) = &v {
+                        self.spend_text(s.len(), span)?;
+                    }
+                    v
+                }
                 Val::Err(b) => Val::Err(b),
                 _ => Val::Err(Bot::eval(
                     "cannot call non-function",

@@ -15,6 +15,23 @@ struct Ctx {
     path: Vec<String>,
     errs: Vec<CueError>,
     nodes: usize,
+    /// Bytes of text (keys, strings, numbers) exported so far (`Options::max_bytes`).
+    bytes: usize,
+}
+
+impl Ctx {
+    /// Charges `n` bytes of exported text: a long string referenced many times is copied
+    /// every time.
+    fn spend(&mut self, n: usize, ev: &Eval<'_>, span: Option<Span>) -> R<()> {
+        self.bytes = self.bytes.saturating_add(n);
+        if self.bytes > ev.opts.max_bytes {
+            return Err(Fatal {
+                err: CueError::limit("max_bytes", ev.opts.max_bytes, span),
+                depth: false,
+            });
+        }
+        Ok(())
+    }
 }
 
 fn is_ident(s: &str) -> bool {
@@ -56,6 +73,7 @@ pub(crate) fn export_root(
         path: Vec::new(),
         errs: Vec::new(),
         nodes: 0,
+        bytes: 0,
     };
     match export(ev, root, &mut cx) {
         Err(f) => Err(vec![fatal(f, &cx)]),
@@ -108,6 +126,7 @@ fn export(ev: &mut Eval<'_>, v: VId, cx: &mut Ctx) -> R<Option<Exported>> {
         return Ok(None);
     }
     if let Some((s, _)) = ev.v(v).leaf.val.clone() {
+        cx.spend(scalar_bytes(&s), ev, Some(span))?;
         return Ok(Some(Exported {
             value: scalar_value(&s),
             span,
@@ -144,6 +163,7 @@ fn export_composite(ev: &mut Eval<'_>, v: VId, cx: &mut Ctx, span: Span) -> R<Op
         let mut out = Vec::new();
         let mut ok = true;
         for a in arcs {
+            cx.spend(ev.name(a.key.sym).len(), ev, Some(span))?;
             let name = ev.name(a.key.sym).to_owned();
             cx.path.push(path_seg(&name));
             let r = if a.optional {
@@ -229,12 +249,23 @@ fn check(ev: &mut Eval<'_>, v: VId, cx: &mut Ctx) -> R<()> {
     Ok(())
 }
 
+/// The bytes of text a scalar exports to.
+fn scalar_bytes(s: &Scalar) -> usize {
+    match s {
+        Scalar::Null | Scalar::Bool(_) => 0,
+        Scalar::Num(n) => n.text().len(),
+        Scalar::Str(s) => s.len(),
+        // Base64: four characters for every three bytes.
+        Scalar::Bytes(b) => b.len().div_ceil(3) * 4,
+    }
+}
+
 fn scalar_value(s: &Scalar) -> Value {
     match s {
         Scalar::Null => Value::Null,
         Scalar::Bool(b) => Value::Bool(*b),
         Scalar::Num(n) => Value::Number(n.text()),
-        Scalar::Str(s) => Value::String(s.clone()),
+        Scalar::Str(s) => Value::String(s.to_string()),
         Scalar::Bytes(b) => Value::String(base64(b)),
     }
 }
@@ -280,6 +311,7 @@ pub(crate) fn compact_json(ev: &mut Eval<'_>, v: VId) -> R<Result<String, Box<Bo
         path: Vec::new(),
         errs: Vec::new(),
         nodes: 0,
+        bytes: 0,
     };
     let r = export(ev, v, &mut cx)?;
     if let Some(e) = cx.errs.first() {

@@ -49,6 +49,12 @@ pub struct Options<'a> {
     pub max_disjuncts: usize,
     /// Nodes of the exported value (default 1,000,000).
     pub max_nodes: usize,
+    /// Bytes of text, counted twice over: the strings that string operations (`+`, `*`,
+    /// interpolation, builtins, labels bound in comprehensions) make while evaluating, and the
+    /// keys, strings and numbers of the exported value (default 16 MiB). Strings are shared,
+    /// so references and unification cost nothing here; only new text does, and an export
+    /// copies each string at every place it is used.
+    pub max_bytes: usize,
     /// Wall-clock budget of one evaluation, checked every few thousand steps; enforced only
     /// when [`Options::clock`] is set (default none).
     pub timeout: Option<Duration>,
@@ -64,6 +70,7 @@ impl Default for Options<'_> {
             max_steps: 10_000_000,
             max_disjuncts: 1024,
             max_nodes: 1_000_000,
+            max_bytes: 16 << 20,
             timeout: None,
             clock: None,
         }
@@ -78,6 +85,7 @@ impl std::fmt::Debug for Options<'_> {
             .field("max_steps", &self.max_steps)
             .field("max_disjuncts", &self.max_disjuncts)
             .field("max_nodes", &self.max_nodes)
+            .field("max_bytes", &self.max_bytes)
             .field("timeout", &self.timeout)
             .field("clock", &self.clock.map(|_| "…"))
             .finish()

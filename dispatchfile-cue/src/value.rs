@@ -5,6 +5,7 @@ use crate::error::{ErrorKind, Span};
 use crate::num::Num;
 use std::cmp::Ordering;
 use std::fmt::Write as _;
+use std::rc::Rc;
 
 pub(crate) const NULL: u16 = 1;
 pub(crate) const BOOL: u16 = 2;
@@ -22,8 +23,9 @@ pub(crate) enum Scalar {
     Null,
     Bool(bool),
     Num(Num),
-    Str(String),
-    Bytes(Vec<u8>),
+    /// Shared: references, unification and exports copy the pointer, not the text.
+    Str(Rc<str>),
+    Bytes(Rc<[u8]>),
 }
 
 impl Scalar {
@@ -57,8 +59,15 @@ impl Scalar {
             Scalar::Null => "null".into(),
             Scalar::Bool(b) => b.to_string(),
             Scalar::Num(n) => n.text(),
-            Scalar::Str(s) => quote(s),
-            Scalar::Bytes(b) => format!("'{}'", String::from_utf8_lossy(b)),
+            Scalar::Str(s) => {
+                let (text, more) = shortened(s);
+                quote(text) + more
+            }
+            Scalar::Bytes(b) => {
+                let more = if b.len() > SHOWN_BYTES { "…" } else { "" };
+                let text = String::from_utf8_lossy(&b[..b.len().min(SHOWN_BYTES)]);
+                format!("'{text}'{more}")
+            }
         }
     }
 
@@ -70,6 +79,22 @@ impl Scalar {
             _ => None,
         }
     }
+}
+
+/// Values longer than this are cut in messages: an error about a long string, repeated at
+/// every place that string is used, would otherwise take the string's size each time.
+const SHOWN_BYTES: usize = 256;
+
+/// `s`, cut to at most `SHOWN_BYTES` at a character boundary, and `"…"` when it was cut.
+fn shortened(s: &str) -> (&str, &'static str) {
+    if s.len() <= SHOWN_BYTES {
+        return (s, "");
+    }
+    let mut end = SHOWN_BYTES;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    (&s[..end], "…")
 }
 
 pub(crate) fn quote(s: &str) -> String {

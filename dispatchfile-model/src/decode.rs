@@ -142,10 +142,12 @@ pub fn decode(doc: &Document, options: &DecodeOptions, limits: &Limits) -> Decod
     }
 }
 
-/// Checks depth and node count without recursion, so hand-built documents are bounded too.
+/// Checks depth, node count and text bytes without recursion, so hand-built documents are
+/// bounded too.
 fn check_size(root: &Node, limits: &Limits) -> Result<(), Error> {
     let mut stack = vec![(root, 1usize)];
     let mut count = 0usize;
+    let mut bytes = 0usize;
     while let Some((node, depth)) = stack.pop() {
         count += 1;
         if count > limits.max_document_nodes {
@@ -159,9 +161,22 @@ fn check_size(root: &Node, limits: &Limits) -> Result<(), Error> {
             return Err(Error::limit("max_depth", limits.max_depth, Some(node.span)));
         }
         match &node.value {
+            Value::Null | Value::Bool(_) => {}
+            Value::Number(text) | Value::String(text) => bytes += text.len(),
             Value::Array(items) => stack.extend(items.iter().map(|n| (n, depth + 1))),
-            Value::Object(entries) => stack.extend(entries.iter().map(|e| (&e.value, depth + 1))),
-            _ => {}
+            Value::Object(entries) => {
+                for e in entries {
+                    bytes += e.key.len();
+                    stack.push((&e.value, depth + 1));
+                }
+            }
+        }
+        if bytes > limits.max_document_bytes {
+            return Err(Error::limit(
+                "max_document_bytes",
+                limits.max_document_bytes,
+                Some(node.span),
+            ));
         }
     }
     Ok(())

@@ -158,6 +158,11 @@ impl Diagnostic {
     }
 }
 
+/// Bytes of a source line shown before the start of a span, and from it: a long line (a
+/// minified JSON file, a YAML flow list) shows only the piece around the caret, cut with `…`.
+const SHOWN_BEFORE: usize = 60;
+const SHOWN_AFTER: usize = 100;
+
 /// Appends `  |` lines with the text of the span's first line and carets under the span.
 fn snippet(out: &mut String, files: &Files, span: Span, label: &str) {
     let Some(file) = files.get(span.file) else {
@@ -165,22 +170,43 @@ fn snippet(out: &mut String, files: &Files, span: Span, label: &str) {
     };
     let start = file.position(span.start);
     let end = file.position(span.end.max(span.start));
-    let line = file.line_text(start.line);
+    let (piece, from, cut_before, cut_after) =
+        file.line_piece(span.start, SHOWN_BEFORE, SHOWN_AFTER);
+    // Offsets into the piece, moved forward to character boundaries (an offset may fall inside
+    // a character): `a..b` then holds the characters that start in it.
+    let boundary = |offset: usize| {
+        let mut i = offset.clamp(from, from + piece.len()) - from;
+        while !piece.is_char_boundary(i) {
+            i += 1;
+        }
+        i
+    };
+    let at = boundary(span.start as usize);
+    let lead = if cut_before { "…" } else { "" };
     let width = if end.line == start.line {
-        end.column.saturating_sub(start.column).max(1)
-    } else {
-        (line.chars().count() as u32 + 1)
-            .saturating_sub(start.column)
+        piece[at..boundary(span.end as usize)]
+            .chars()
+            .count()
             .max(1)
+    } else {
+        // To the end of the line (or of the piece shown).
+        piece[at..].chars().count().max(1)
     };
     let gutter = start.line.to_string();
     let pad = " ".repeat(gutter.len());
-    let _ = write!(out, "\n{pad} |\n{gutter} | {line}\n{pad} | ");
+    let trail = if cut_after { "…" } else { "" };
+    let _ = write!(out, "\n{pad} |\n{gutter} | {lead}{piece}{trail}\n{pad} | ");
     // Keep tabs so the caret lines up under tab-indented text.
-    for c in line.chars().take(start.column.saturating_sub(1) as usize) {
-        out.push(if c == '\t' { '\t' } else { ' ' });
+    let before = &piece[..at];
+    if before.contains('\t') {
+        for c in lead.chars().chain(before.chars()) {
+            out.push(if c == '\t' { '\t' } else { ' ' });
+        }
+    } else {
+        let n = lead.chars().count() + before.chars().count();
+        out.extend(std::iter::repeat_n(' ', n));
     }
-    out.push_str(&"^".repeat(width as usize));
+    out.push_str(&"^".repeat(width));
     if !label.is_empty() {
         out.push(' ');
         out.push_str(label);
@@ -204,4 +230,61 @@ pub fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
 #[must_use]
 pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
     diagnostics.iter().any(Diagnostic::is_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(text: &str, start: u32, end: u32) -> String {
+        let mut files = Files::new();
+        let id = files.add("f", text);
+        Diagnostic::error("e", "m")
+            .at(Span::new(id, start, end))
+            .render_with_snippet(&files, "f")
+    }
+
+    #[test]
+    fn short_lines_are_shown_whole() {
+        assert_eq!(
+            render("a: 1\nbb: \tx y\n", 10, 13),
+            "f:2:6: error[e]: m\n  |\n2 | bb: \tx y\n  |     \t^^^"
+        );
+    }
+
+    #[test]
+    fn a_span_running_past_its_line_is_underlined_to_the_line_end() {
+        assert_eq!(
+            render("ab: cd\nef\n", 4, 9),
+            "f:1:5: error[e]: m\n  |\n1 | ab: cd\n  |     ^^"
+        );
+    }
+
+    #[test]
+    fn long_lines_show_a_piece_around_the_caret() {
+        let line = format!("{}NEEDLE{}", "a".repeat(5000), "b".repeat(5000));
+        let out = render(&line, 5000, 5006);
+        let want = format!(
+            "f:1:5001: error[e]: m\n  |\n1 | …{}NEEDLE{}…\n  | {}^^^^^^",
+            "a".repeat(SHOWN_BEFORE),
+            "b".repeat(SHOWN_AFTER - 6),
+            " ".repeat(SHOWN_BEFORE + 1),
+        );
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn carets_stop_where_the_piece_does() {
+        let line = "c".repeat(1000);
+        let out = render(&line, 10, 900);
+        let last = out.lines().last().unwrap_or_default();
+        assert_eq!(
+            last,
+            format!("  | {}{}", " ".repeat(10), "^".repeat(SHOWN_AFTER))
+        );
+        assert!(
+            out.contains(&format!("1 | {}…", "c".repeat(10 + SHOWN_AFTER))),
+            "{out}"
+        );
+    }
 }

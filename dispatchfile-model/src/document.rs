@@ -80,6 +80,44 @@ impl Node {
         }
     }
 
+    /// The size of the tree: its nodes, and the bytes of text in it (keys, strings and number
+    /// literals), the two quantities `Limits::max_document_nodes` and
+    /// `Limits::max_document_bytes` bound. Walks with an explicit stack, so any depth is fine.
+    ///
+    /// ```
+    /// use dispatchfile_model::{Entry, Node, Span, Value};
+    /// let at = Span::default();
+    /// let tree = Node::new(
+    ///     Value::Object(vec![Entry {
+    ///         key: "image".into(),
+    ///         key_span: at,
+    ///         value: Node::new(Value::String("alpine".into()), at),
+    ///     }]),
+    ///     at,
+    /// );
+    /// assert_eq!(tree.size(), (2, 11));
+    /// ```
+    #[must_use]
+    pub fn size(&self) -> (usize, usize) {
+        let (mut nodes, mut bytes) = (0usize, 0usize);
+        let mut stack = vec![self];
+        while let Some(node) = stack.pop() {
+            nodes += 1;
+            match &node.value {
+                Value::Null | Value::Bool(_) => {}
+                Value::Number(text) | Value::String(text) => bytes += text.len(),
+                Value::Array(items) => stack.extend(items),
+                Value::Object(entries) => {
+                    for e in entries {
+                        bytes += e.key.len();
+                        stack.push(&e.value);
+                    }
+                }
+            }
+        }
+        (nodes, bytes)
+    }
+
     /// The string, if this is a string node.
     #[must_use]
     pub fn as_str(&self) -> Option<&str> {

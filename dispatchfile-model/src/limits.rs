@@ -22,6 +22,14 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most nodes in one evaluated document. Default 1,000,000.
     pub max_document_nodes: usize,
+    /// Most bytes of text (keys, strings and number literals) in one evaluated document, and,
+    /// in CUE, of text made by string operations while evaluating it. Default 16 MiB.
+    ///
+    /// Not in SPEC §6's table: node counts alone do not bound a document's size, because one
+    /// long string can be repeated by YAML aliases, CUE references or a shared Starlark value
+    /// (a 1 MiB source expands to gigabytes). 16 times the largest source leaves room for any
+    /// real pipeline while keeping every later copy (model, output) small.
+    pub max_document_bytes: usize,
     /// Most nodes created by YAML alias expansion. Default 100,000.
     pub yaml_max_alias_nodes: usize,
     /// Deepest Starlark call stack. Default 128.
@@ -50,6 +58,7 @@ impl Default for Limits {
             max_source_bytes: 1 << 20,
             max_depth: 128,
             max_document_nodes: 1_000_000,
+            max_document_bytes: 16 << 20,
             yaml_max_alias_nodes: 100_000,
             starlark_max_call_depth: 128,
             starlark_max_statements: 10_000_000,

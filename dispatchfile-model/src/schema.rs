@@ -155,6 +155,9 @@ pub(crate) mod k8s {
         map: &'a mut SourceMap,
     }
 
+    /// The schema of an unknown definition: accepts anything.
+    static NO_SCHEMA: Json = Json::Null;
+
     /// Checks `node` against definition `def`: unknown fields (warning, or error when strict), wrong
     /// types and missing required fields (errors), each at its position. Returns the JSON form
     /// ready for `serde_json::from_value`, with quantities given as numbers turned into strings.
@@ -174,8 +177,8 @@ pub(crate) mod k8s {
             diagnostics,
             map,
         };
-        let schema = defs().get(def).cloned().unwrap_or(Json::Null);
-        walk(&mut ctx, node, &schema, Some(def), path)
+        let schema = defs().get(def).unwrap_or(&NO_SCHEMA);
+        walk(&mut ctx, node, schema, Some(def), path)
     }
 
     fn resolve(schema: &Json) -> (Option<&str>, &Json) {

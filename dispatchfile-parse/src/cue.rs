@@ -21,6 +21,7 @@ pub(crate) fn evaluate(
     options.max_steps = limits.cue_max_steps;
     options.max_disjuncts = limits.cue_max_disjuncts;
     options.max_nodes = limits.max_document_nodes;
+    options.max_bytes = limits.max_document_bytes;
     match dispatchfile_cue::evaluate(text, name, &options) {
         Ok(exported) => {
             let root = convert(&exported, file);

@@ -17,6 +17,7 @@ pub(crate) fn parse(text: &str, file: FileId, limits: &Limits) -> FrontendResult
         file,
         limits,
         nodes: 0,
+        bytes: 0,
     };
     let result = (|| {
         p.skip_ws();
@@ -49,6 +50,9 @@ struct Parser<'a> {
     file: FileId,
     limits: &'a Limits,
     nodes: usize,
+    /// Bytes of text read so far (keys, strings, numbers). Never more than the source, so this
+    /// matters only when `max_document_bytes` is set below `max_source_bytes`.
+    bytes: usize,
 }
 
 type PResult<T> = Result<T, Diagnostic>;
@@ -74,6 +78,21 @@ impl Parser<'_> {
             ),
             Some(c) => self.error_at(self.pos, format!("unexpected {c:?}, expected {expected}")),
         }
+    }
+
+    fn spend_bytes(&mut self, n: usize, at: usize) -> PResult<()> {
+        self.bytes = self.bytes.saturating_add(n);
+        if self.bytes > self.limits.max_document_bytes {
+            return Err(Diagnostic::error(
+                "limit-exceeded",
+                format!(
+                    "limit exceeded: max_document_bytes ({})",
+                    self.limits.max_document_bytes
+                ),
+            )
+            .at(span(self.file, at, at + 1)));
+        }
+        Ok(())
     }
 
     fn skip_ws(&mut self) {
@@ -165,6 +184,7 @@ impl Parser<'_> {
                 return Err(self.unexpected("a digit in the exponent"));
             }
         }
+        self.spend_bytes(self.pos - start, start)?;
         Ok(Node::new(
             Value::Number(self.src[start..self.pos].to_owned()),
             span(self.file, start, self.pos),
@@ -188,6 +208,7 @@ impl Parser<'_> {
                 None => return Err(self.error_at(open, "unterminated string")),
                 Some(b'"') => {
                     self.pos += 1;
+                    self.spend_bytes(out.len(), open)?;
                     return Ok(out);
                 }
                 Some(b'\\') => {

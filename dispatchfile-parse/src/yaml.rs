@@ -62,6 +62,8 @@ struct Builder<'a> {
     open_anchors: HashSet<usize>,
     alias_nodes: usize,
     nodes: usize,
+    /// Bytes of text in the document so far (keys, scalars, and again for every alias).
+    bytes: usize,
     root: Option<Node>,
 }
 
@@ -76,6 +78,7 @@ pub(crate) fn parse(text: &str, file: FileId, limits: &Limits) -> FrontendResult
         open_anchors: HashSet::new(),
         alias_nodes: 0,
         nodes: 0,
+        bytes: 0,
         root: None,
     };
     match b.run(text) {
@@ -136,6 +139,7 @@ impl Builder<'_> {
                     }
                 }
                 Event::Scalar(value, style, anchor, tag) => {
+                    self.spend_bytes(value.len(), sp)?;
                     let node = self.scalar(&value, style, tag.as_deref(), sp)?;
                     self.finish_anchor(anchor, &node);
                     self.push_node(node, true)?;
@@ -148,10 +152,21 @@ impl Builder<'_> {
                             sp,
                         ));
                     }
-                    let Some(node) = self.anchors.get(&id).cloned() else {
+                    let Some(anchored) = self.anchors.get(&id) else {
                         return Err(Self::err("parse", "alias to an unknown anchor", sp));
                     };
-                    let count = count_nodes(&node);
+                    // Measured before copying: one alias of a long string is a long copy.
+                    let (count, bytes) = anchored.size();
+                    let total = self.bytes.saturating_add(bytes);
+                    if total > self.limits.max_document_bytes {
+                        return Err(Self::limit(
+                            "max_document_bytes",
+                            self.limits.max_document_bytes,
+                            sp,
+                        ));
+                    }
+                    let node = anchored.clone();
+                    self.bytes = total;
                     self.alias_nodes = self.alias_nodes.saturating_add(count);
                     if self.alias_nodes > self.limits.yaml_max_alias_nodes {
                         return Err(Self::limit(
@@ -223,6 +238,18 @@ impl Builder<'_> {
             return Err(Self::limit(
                 "max_document_nodes",
                 self.limits.max_document_nodes,
+                sp,
+            ));
+        }
+        Ok(())
+    }
+
+    fn spend_bytes(&mut self, n: usize, sp: Span) -> Result<(), Diagnostic> {
+        self.bytes = self.bytes.saturating_add(n);
+        if self.bytes > self.limits.max_document_bytes {
+            return Err(Self::limit(
+                "max_document_bytes",
+                self.limits.max_document_bytes,
                 sp,
             ));
         }
@@ -403,20 +430,6 @@ impl Builder<'_> {
 
 fn is_core(t: &Tag) -> bool {
     t.is_yaml_core_schema() || t.handle == "!!"
-}
-
-fn count_nodes(node: &Node) -> usize {
-    let mut n = 0usize;
-    let mut stack = vec![node];
-    while let Some(x) = stack.pop() {
-        n += 1;
-        match &x.value {
-            Value::Array(items) => stack.extend(items),
-            Value::Object(entries) => stack.extend(entries.iter().map(|e| &e.value)),
-            _ => {}
-        }
-    }
-    n
 }
 
 /// Resolves a plain scalar with the YAML 1.2 core schema: only `true`/`false` are booleans, so

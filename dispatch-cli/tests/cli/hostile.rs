@@ -331,3 +331,48 @@ fn multi_megabyte_chatops_comment_is_bounded() {
         "the /test command fires the chatops action"
     );
 }
+
+// One long string copied at every place it is used: node counts stay small while the document
+// would take gigabytes (`max_document_bytes`, 16 MiB, and CUE's `max_bytes`).
+rejected! {
+    yaml_aliases_of_a_long_string: format!("#!yaml\ns: &a \"{}\"\nl: [{}]\n", "x".repeat(800_000), vec!["*a"; 60_000].join(", ")).into_bytes() => "limit exceeded: max_document_bytes (16777216)";
+    starlark_shared_long_string: b"#!starlark\ns = \"x\" * (2 << 20)\ntask(\"t\", steps=[k8s.corev1.Container(name=\"s\", image=\"i\", args=[s] * 120)])\n".to_vec() => "limit exceeded: max_document_bytes (16777216)";
+    starlark_shared_huge_int: b"#!starlark\nn = 1 << 60\nfor i in range(8):\n    n = n * n\ntask(\"t\", steps=[k8s.corev1.Container(name=\"s\", image=\"i\", ports=[k8s.corev1.ContainerPort(containerPort=n)] * 4000)])\n".to_vec() => "limit exceeded: max_document_bytes (16777216)";
+    cue_shared_long_string: b"#!cue\ns: \"x\" * 1000000\nl: [s, s, s, s, s, s, s, s, s, s]\nm: [l, l, l, l, l, l, l, l, l, l]\nn: [m, m, m, m, m, m, m, m, m, m]\n".to_vec() => "limit exceeded: max_bytes (16777216)";
+    cue_string_doubling: (0..30).fold(String::from("#!cue\nimport \"strings\"\ns0: strings.Repeat(\"x\", 1000000)\n"), |mut s, i| { writeln!(s, "s{}: s{i} + s{i}", i + 1).expect("writing to a String works"); s }).into_bytes() => "limit exceeded: max_bytes (16777216)";
+    cue_interpolation_repeats: format!("#!cue\ns: \"x\" * 1000000\nt: \"{}\"\n", "\\(s)".repeat(1000)).into_bytes() => "limit exceeded: max_bytes (16777216)";
+    cue_replace_between_characters: b"#!cue\nimport \"strings\"\ns: \"x\" * 1000000\nt: strings.Replace(s, \"\", s, -1)\n".to_vec() => "limit exceeded: max_bytes (16777216)";
+    cue_regexp_empty_matches: b"#!cue\nimport \"regexp\"\ns: \"x\" * 1000000\nt: regexp.ReplaceAll(\"\", s, s)\n".to_vec() => "limit exceeded: max_bytes (16777216)";
+    cue_split_into_characters: b"#!cue\nimport \"strings\"\nimport \"list\"\ns: \"x\" * 1000000\nl: [for i in list.Range(0, 1000, 1) {strings.Split(s, \"\")}]\n".to_vec() => "limit exceeded: max_bytes (16777216)";
+    cue_marshal_of_shared_strings: b"#!cue\nimport \"encoding/json\"\ns: \"x\" * 1000000\nl: [s, s, s, s, s, s, s, s, s, s]\nt: json.Marshal([l, l, l, l, l, l, l, l, l, l])\n".to_vec() => "limit exceeded: max_bytes (16777216)";
+    cue_million_empty_matches: b"#!cue\nimport \"regexp\"\ns: \"x\" * 1000000\nt: regexp.ReplaceAll(\"\", s, \"\")\nu: t & \"y\"\n".to_vec() => "conflicting values";
+    cue_conflicts_with_a_long_string: b"#!cue\nimport \"list\"\ns: \"x\" * 1000000\nl: [for i in list.Range(0, 100000, 1) {(s & \"y\") | 1}]\n".to_vec() => "limit exceeded";
+}
+
+/// A minified Dispatchfile: every diagnostic is on one 230 kB line. Each shows only a piece of
+/// that line around its caret, so the output stays linear in the input (it was quadratic: 5 GB
+/// here, 7 GB for a 1 MB line).
+#[test]
+fn diagnostics_on_one_long_line_stay_small() {
+    let tasks: Vec<String> = (0..10_000)
+        .map(|i| format!("\"t{i}\": {{\"steps\": 1}}"))
+        .collect();
+    let file = format!("#!json\n{{\"task\": {{{}}}}}", tasks.join(", "));
+    let r = run_limited(&["validate", "-"], file.as_bytes());
+    assert_eq!(r.code, Some(1), "{}", &r.stderr[..r.stderr.len().min(500)]);
+    assert!(
+        r.stderr.lines().all(|l| l.len() < 400),
+        "a snippet line of {} bytes",
+        r.stderr.lines().map(str::len).max().unwrap_or(0)
+    );
+    assert!(
+        r.stderr.len() < 10 << 20,
+        "{} bytes of diagnostics",
+        r.stderr.len()
+    );
+    assert_eq!(
+        r.stderr.matches(": error[").count(),
+        20_000,
+        "two errors per task"
+    );
+}

@@ -1,12 +1,22 @@
 //! Limits (SPEC §6): hostile inputs fail fast with `limit exceeded`, never hang or overflow.
 
 use super::util::{eval, eval_with, on_small_stack};
+use std::fmt::Write as _;
+
 use dispatchfile_cue::{ErrorKind, Options};
 
 fn first_kind(src: String) -> (ErrorKind, String) {
     on_small_stack(move || {
         let errs = eval(&src).expect_err("hostile input fails");
         (errs[0].kind(), errs[0].message().to_owned())
+    })
+}
+
+/// `start`, then eight fields, each `name0` doubled once more (`name1: name0 + name0`, …).
+fn doubling(start: &str, name: &str) -> String {
+    (0..8).fold(start.to_owned(), |mut s, i| {
+        writeln!(s, "{name}{}: {name}{i} + {name}{i}", i + 1).expect("writing to a String works");
+        s
     })
 }
 
@@ -42,6 +52,29 @@ limit_cases! {
     disjunction_product: (0..12).map(|i| format!("d{i}: {{a{i}: 1}} | {{b{i}: 1}}\n")).collect::<String>()
         + "x: " + &(0..12).map(|i| format!("d{i}")).collect::<Vec<_>>().join(" & ") + "\n"
         => LimitExceeded, "limit exceeded: max_disjuncts (1024)";
+    // Text: strings are shared, so only new text and exported copies count (16 MiB by default).
+    shared_string_exported_many_times: "s: \"x\" * 1000000\nl: [s, s, s, s, s, s, s, s, s, s]\nm: [l, l]\n".to_owned()
+        => LimitExceeded, "limit exceeded: max_bytes (16777216)";
+    string_doubling: doubling("import \"strings\"\ns0: strings.Repeat(\"x\", 1000000)\n", "s")
+        => LimitExceeded, "limit exceeded: max_bytes (16777216)";
+    bytes_doubling: doubling("b0: '\\(\"x\" * 1000000)'\n", "b")
+        => LimitExceeded, "limit exceeded: max_bytes (16777216)";
+    interpolation_repeats_a_string: format!("s: \"x\" * 1000000\nt: \"{}\"\n", "\\(s)".repeat(20))
+        => LimitExceeded, "limit exceeded: max_bytes (16777216)";
+    replace_at_every_character: "import \"strings\"\ns: \"x\" * 100000\nt: strings.Replace(s, \"\", s, -1)\n".to_owned()
+        => LimitExceeded, "limit exceeded: max_bytes (16777216)";
+    regexp_empty_match_everywhere: "import \"regexp\"\ns: \"x\" * 100000\nt: regexp.ReplaceAll(\"\", s, s)\n".to_owned()
+        => LimitExceeded, "limit exceeded: max_bytes (16777216)";
+    regexp_whole_match_repeated: "import \"regexp\"\ns: \"x\" * 1000000\nt: regexp.ReplaceAll(\"x+\", s, \"$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0\")\n".to_owned()
+        => LimitExceeded, "limit exceeded: max_bytes (16777216)";
+    split_into_characters_in_a_loop: "import \"strings\"\nimport \"list\"\ns: \"x\" * 1000000\nl: [for i in list.Range(0, 20, 1) {strings.Split(s, \"\")}]\n".to_owned()
+        => LimitExceeded, "limit exceeded: max_bytes (16777216)";
+    join_of_a_shared_string: "import \"strings\"\ns: \"x\" * 1000000\nl: [s, s, s, s, s, s, s, s, s, s]\nt: strings.Join(l + l + l + l + l + l + l + l + l + l, \"\")\n".to_owned()
+        => LimitExceeded, "limit exceeded: max_bytes (16777216)";
+    marshal_of_a_shared_string: "import \"encoding/json\"\ns: \"x\" * 1000000\nl: [s, s, s, s, s, s, s, s, s, s]\nt: json.Marshal([l, l])\n".to_owned()
+        => LimitExceeded, "limit exceeded: max_bytes (16777216)";
+    long_label_bound_in_a_loop: format!("import \"list\"\nx: {{{}: 1}}\nl: [for i in list.Range(0, 100, 1) for k, v in x {{k}}]\n", "a".repeat(500_000))
+        => LimitExceeded, "limit exceeded: max_bytes (16777216)";
 }
 
 #[test]
@@ -148,4 +181,24 @@ fn shared_subexpressions_are_evaluated_once() {
             .to_compact_json_string()
             .starts_with(r#"{"a0":1073741824,"#)
     );
+}
+
+#[test]
+fn text_made_and_exported_within_the_limit_is_fine() {
+    let mut o = Options::default();
+    o.max_bytes = 100;
+    // 40 bytes made by `+`, 80 exported: both under 100.
+    let ok = eval_with("a: \"x\" * 20\nb: a + a\n", &o).expect("under the limit");
+    assert_eq!(ok.value.to_compact_json_string().len(), 75);
+    let errs = eval_with("a: \"x\" * 20\nb: a + a\nc: b + b\n", &o).expect_err("over the limit");
+    assert_eq!(errs[0].message(), "limit exceeded: max_bytes (100)");
+}
+
+#[test]
+fn long_strings_are_cut_in_messages() {
+    let src = format!("a: \"{}\"\na: \"y\"\n", "x".repeat(10_000));
+    let errs = eval(&src).expect_err("conflict");
+    let msg = errs[0].message();
+    assert!(msg.len() < 600, "{} bytes: {msg}", msg.len());
+    assert!(msg.contains(&format!("\"{}\"…", "x".repeat(256))), "{msg}");
 }

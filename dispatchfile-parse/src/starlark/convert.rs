@@ -6,7 +6,7 @@
 
 use dispatchfile_model::{Entry, Node, Span, Value as NodeValue};
 use starlark::values::dict::DictRef;
-use starlark::values::{Value, ValueLike};
+use starlark::values::{UnpackValue, Value, ValueIdentity, ValueLike};
 
 use super::guard::{LimitError, LimitValue};
 use super::value::{Quantity, Store, err, list_items, type_name, view};
@@ -17,19 +17,28 @@ const ELEMENT_DEPTH: usize = 3;
 /// Bytes a node takes besides its text: the node and, in an object, its entry.
 const NODE_BYTES: usize = size_of::<Node>() + size_of::<Entry>();
 
-/// What converting one element may use: nodes, and bytes outside the Starlark heap.
-struct Budget {
+/// What converting one element may use: nodes, bytes outside the Starlark heap, and bytes of
+/// text in the document.
+struct Budget<'v> {
+    /// The text of every int beyond 32 bits met so far: a shared huge int is formatted once,
+    /// not at every place it is used (decimal formatting takes time quadratic in its digits).
+    big_ints: std::collections::HashMap<ValueIdentity<'v>, String>,
     nodes: usize,
     bytes: usize,
     /// Bytes left under `starlark_max_heap_bytes` when the conversion started.
     left: usize,
+    /// Bytes of text (keys, strings, numbers) in this element.
+    text: usize,
+    /// Bytes of text left under `max_document_bytes` when the conversion started.
+    text_left: usize,
 }
 
-impl Budget {
+impl Budget<'_> {
     /// Spends one node of `text` bytes; a value shared many times is copied every time, so the
     /// bytes are checked against the heap cap.
     fn spend(&mut self, text: usize, store: &Store) -> starlark::Result<()> {
         let limits = &store.limits;
+        self.spend_text(text, store)?;
         self.nodes += 1;
         if self.nodes > limits.max_document_nodes {
             return Err(starlark::Error::new_native(LimitError {
@@ -46,31 +55,69 @@ impl Budget {
         }
         Ok(())
     }
+
+    /// Spends `n` bytes of text: a string, a number or a key.
+    fn spend_text(&mut self, n: usize, store: &Store) -> starlark::Result<()> {
+        self.text = self.text.saturating_add(n);
+        if self.text > self.text_left {
+            let limit = store.limits.max_document_bytes;
+            return Err(starlark::Error::new_native(LimitError {
+                field: "max_document_bytes",
+                value: LimitValue::from(limit as u64),
+            }));
+        }
+        Ok(())
+    }
 }
 
 /// Converts one pipeline element (a `p.Task`, `p.Resource` or `p.Action` message), using at most
-/// `left` bytes; returns the node and the bytes it takes (kept until the end of the evaluation).
+/// `left` bytes; returns the node, the bytes it takes (kept until the end of the evaluation) and
+/// its bytes of text (checked with the text of earlier elements against `max_document_bytes`).
 pub(crate) fn to_node(
     v: Value<'_>,
     span: Span,
     store: &Store,
     left: usize,
-) -> starlark::Result<(Node, usize)> {
+) -> starlark::Result<(Node, usize, usize)> {
     let mut budget = Budget {
+        big_ints: std::collections::HashMap::new(),
         nodes: 0,
         bytes: 0,
         left,
+        text: 0,
+        text_left: store
+            .limits
+            .max_document_bytes
+            .saturating_sub(store.text.get()),
     };
     let node = convert(v, span, ELEMENT_DEPTH, store, &mut budget)?;
-    Ok((node, budget.bytes))
+    Ok((node, budget.bytes, budget.text))
 }
 
-fn convert(
-    v: Value<'_>,
+/// An upper bound of the decimal digits (and sign) of an int, known before formatting it: a
+/// shared huge int would otherwise be formatted, and copied, at every place it is used.
+fn int_digits(v: Value<'_>) -> Option<usize> {
+    if v.get_type() != "int" {
+        return None;
+    }
+    if let Some(i) = v.unpack_i32() {
+        let digits = i
+            .unsigned_abs()
+            .checked_ilog10()
+            .map_or(1, |d| d as usize + 1);
+        return Some(digits + usize::from(i < 0));
+    }
+    let big = num_bigint::BigInt::unpack_value(v).ok()??;
+    // log10(2) < 0.30103: at most bits × 30103 / 100000 + 1 digits, and a sign.
+    usize::try_from(big.bits().saturating_mul(30_103) / 100_000 + 2).ok()
+}
+
+fn convert<'v>(
+    v: Value<'v>,
     span: Span,
     depth: usize,
     store: &Store,
-    budget: &mut Budget,
+    budget: &mut Budget<'v>,
 ) -> starlark::Result<Node> {
     let limits = &store.limits;
     if depth > limits.max_depth {
@@ -83,6 +130,7 @@ fn convert(
         .unpack_str()
         .map(str::len)
         .or_else(|| v.downcast_ref::<Quantity>().map(|q| q.0.len()))
+        .or_else(|| int_digits(v))
         .unwrap_or(0);
     budget.spend(text, store)?;
     if v.is_none() {
@@ -98,7 +146,18 @@ fn convert(
         return Ok(Node::new(NodeValue::String(q.0.clone()), span));
     }
     match v.get_type() {
-        "int" => return Ok(Node::new(NodeValue::Number(v.to_repr()), span)),
+        "int" => {
+            let text = if v.unpack_i32().is_some() {
+                v.to_repr()
+            } else {
+                budget
+                    .big_ints
+                    .entry(v.identity())
+                    .or_insert_with(|| v.to_repr())
+                    .clone()
+            };
+            return Ok(Node::new(NodeValue::Number(text), span));
+        }
         "float" => {
             let text = v.to_repr();
             if text.contains("inf") || text.contains("nan") {
@@ -126,6 +185,7 @@ fn convert(
                     k.get_type()
                 )));
             };
+            budget.spend_text(key.len(), store)?;
             let value = convert(x, span, depth + 1, store, budget)?;
             entries.push(Entry {
                 key: key.to_owned(),
@@ -141,6 +201,7 @@ fn convert(
         let mut lifted: Vec<Entry> = Vec::new();
         for (index, x) in m.fields {
             let field = &m.schema.fields[index];
+            budget.spend_text(field.key.len(), store)?;
             let node = convert(x, span, depth + 1, store, budget)?;
             if field.embedded {
                 // Protobuf embedded member: its fields belong to the parent object.

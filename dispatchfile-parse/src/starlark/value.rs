@@ -859,8 +859,9 @@ fn element<'v>(
         // than the value on the heap, and it lives outside the heap until the end.
         let cap = store.limits.starlark_max_heap_bytes;
         let left = cap.saturating_sub(guard::reserved(eval));
-        let (node, bytes) = convert::to_node(msg, span, store, left)?;
+        let (node, bytes, text) = convert::to_node(msg, span, store, left)?;
         store.outside.set(store.outside.get().saturating_add(bytes));
+        store.text.set(store.text.get().saturating_add(text));
         store.record(kind, name, span, node);
     }
     Ok(ret)
@@ -916,6 +917,9 @@ pub(crate) struct Store {
     /// pipeline's nodes), which the heap does not count; part of what the heap cap checks
     /// (`guard::reserved`). Never decreases: nothing is freed before the evaluation ends.
     pub(crate) outside: std::cell::Cell<usize>,
+    /// Bytes of text (keys, strings, numbers) in the pipeline's nodes so far, for
+    /// `max_document_bytes`; an element recorded twice under one name counts twice.
+    pub(crate) text: std::cell::Cell<usize>,
 }
 
 impl Store {
@@ -930,6 +934,7 @@ impl Store {
             statements: std::cell::Cell::new(0),
             last_statement: RefCell::new(None),
             outside: std::cell::Cell::new(0),
+            text: std::cell::Cell::new(0),
         }
     }
 

@@ -118,3 +118,25 @@ fn invalid_utf8_is_positioned() {
         "f:2:8: error[parse]: the file is not valid UTF-8\n"
     );
 }
+
+#[test]
+fn document_bytes_limit_counts_keys_strings_and_numbers() {
+    let mut limits = Limits::default();
+    limits.max_document_bytes = 16;
+    let run = |text: &[u8]| {
+        rendered(&dispatchfile_parse::evaluate(
+            text,
+            "f",
+            &ParseOptions::default(),
+            &limits,
+        ))
+    };
+    // "task" 4 + "x" 1 + "12345" 5 + "y" 1 + "ab" 2 = 13 bytes.
+    let ok = run(b"#!json\n{\"task\": {}, \"x\": 12345, \"y\": \"ab\"}");
+    assert!(!ok.contains("max_document_bytes"), "{ok}");
+    let over = run(b"#!json\n{\"task\": {}, \"x\": 12345, \"y\": \"abcdef\"}");
+    assert!(
+        over.contains("f:2:31: error[limit-exceeded]: limit exceeded: max_document_bytes (16)"),
+        "{over}"
+    );
+}

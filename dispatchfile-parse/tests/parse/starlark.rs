@@ -5,6 +5,7 @@ mod builtins;
 mod catalog;
 mod corpus;
 mod diagnostics;
+mod document_size;
 mod hostile;
 mod loads;
 mod rewritten;

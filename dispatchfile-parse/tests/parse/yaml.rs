@@ -131,3 +131,39 @@ fn json_and_yaml_give_identical_canonical_json() {
         dispatchfile_model::to_canonical_json(&b)
     );
 }
+
+#[test]
+fn aliases_of_a_long_string_are_a_limit_error() {
+    // 60,000 aliases stay under `yaml_max_alias_nodes`, but each copies 800 kB.
+    let text = format!(
+        "#!yaml\ns: &a \"{}\"\nl: [{}]\n",
+        "x".repeat(800_000),
+        vec!["*a"; 60_000].join(", ")
+    );
+    let out = rendered(&eval(&text));
+    assert!(
+        out.contains(":3:81: error[limit-exceeded]: limit exceeded: max_document_bytes (16777216)"),
+        "{}",
+        &out[..out.len().min(400)]
+    );
+}
+
+#[test]
+fn document_bytes_count_keys_scalars_and_aliases() {
+    let mut limits = Limits::default();
+    limits.max_document_bytes = 20;
+    let run = |text: &str| {
+        let e =
+            dispatchfile_parse::evaluate(text.as_bytes(), "f", &ParseOptions::default(), &limits);
+        rendered(&e)
+    };
+    // "task" 4 + "a" 1 + "xxxxx" 5 + "b" 1 + alias 5 = 16 bytes.
+    let ok = run("#!yaml\ntask: {}\na: &x xxxxx\nb: *x\n");
+    assert!(!ok.contains("max_document_bytes"), "{ok}");
+    // One more alias: 22 bytes.
+    let over = run("#!yaml\ntask: {}\na: &x xxxxx\nb: *x\nc: *x\n");
+    assert!(
+        over.contains("f:5:4: error[limit-exceeded]: limit exceeded: max_document_bytes (20)"),
+        "{over}"
+    );
+}
