@@ -55,6 +55,14 @@ fn call<'v>(
     named: &[(&str, Value<'v>)],
     eval: &mut Evaluator<'v, '_, '_>,
 ) -> starlark::Result<Value<'v>> {
+    if name == "setdefault"
+        && let [k, ..] = pos
+        && DictRef::from_value(recv).is_some()
+    {
+        // Like `d[k] = v`: one more entry when `d` lacks `k` (the common case in a loop).
+        guard::check_new_key(recv, *k, eval.heap())?;
+        return eval.eval_function(method, pos, named);
+    }
     if builtin_receiver(recv) {
         guard::check_method(recv, name, &CallArgs { pos, named }, eval)?;
         if recv.unpack_str().is_some()
@@ -65,7 +73,19 @@ fn call<'v>(
             return Ok(Chars::alloc(recv, name == "elems", eval));
         }
     }
-    eval.eval_function(method, pos, named)
+    // A dict's new entries live outside the arena: what `update` added is recorded, even when
+    // the call failed half way.
+    let entries = |v: Value<'v>| DictRef::from_value(v).map(|d| d.len());
+    let before = if name == "update" {
+        entries(recv)
+    } else {
+        None
+    };
+    let result = eval.eval_function(method, pos, named);
+    if let (Some(before), Some(after)) = (before, entries(recv)) {
+        guard::record_entries(after.saturating_sub(before), eval);
+    }
+    result
 }
 
 /// `_dispatch_method(recv, "name", args…)`: what `recv.name(args…)` is rewritten to.

@@ -112,6 +112,32 @@ fn int_digits(v: Value<'_>) -> Option<usize> {
     usize::try_from(big.bits().saturating_mul(30_103) / 100_000 + 2).ok()
 }
 
+/// Word products charged as one statement when a big int is formatted in decimal: the same
+/// rate as multiplying it by itself, which formatting takes about as long as.
+const FORMAT_WORDS_PER_STATEMENT: u64 = 16;
+
+/// Charges the statement budget for formatting the big int `v` in decimal (time quadratic in its
+/// digits: a pipeline of a hundred distinct 150,000-digit ints would otherwise format for many
+/// seconds between two statements).
+fn spend_formatting(v: Value<'_>, store: &Store) -> starlark::Result<()> {
+    let words = num_bigint::BigInt::unpack_value(v)
+        .ok()
+        .flatten()
+        .map_or(0, |big| big.bits() / 64 + 1);
+    let total = store
+        .statements
+        .get()
+        .saturating_add(words.saturating_mul(words) / FORMAT_WORDS_PER_STATEMENT);
+    store.statements.set(total);
+    if total > store.limits.starlark_max_statements {
+        return Err(starlark::Error::new_native(LimitError {
+            field: "starlark_max_statements",
+            value: LimitValue::from(store.limits.starlark_max_statements),
+        }));
+    }
+    Ok(())
+}
+
 fn convert<'v>(
     v: Value<'v>,
     span: Span,
@@ -150,6 +176,9 @@ fn convert<'v>(
             let text = if v.unpack_i32().is_some() {
                 v.to_repr()
             } else {
+                if !budget.big_ints.contains_key(&v.identity()) {
+                    spend_formatting(v, store)?;
+                }
                 budget
                     .big_ints
                     .entry(v.identity())

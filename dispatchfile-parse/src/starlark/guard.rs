@@ -3,8 +3,10 @@
 //! table in the module documentation of `starlark`), and a statement hook that spends the
 //! statement budget and checks the heap cap before every statement.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::rc::Rc;
 use std::time::Duration;
 
 use crate::Clock;
@@ -16,7 +18,7 @@ use starlark::values::dict::DictRef;
 use starlark::values::list::ListRef;
 use starlark::values::structs::StructRef;
 use starlark::values::tuple::TupleRef;
-use starlark::values::{UnpackValue, Value, ValueIdentity};
+use starlark::values::{Heap, UnpackValue, Value, ValueIdentity};
 use starlark_syntax::syntax::uniplate::Visit;
 
 use super::bound::Chars;
@@ -207,9 +209,15 @@ pub(crate) fn ast_depth(ast: &AstModule) -> (usize, (u32, u32)) {
 
 /// The limits of the running evaluation (defaults when no store is attached).
 fn limits(eval: &Evaluator<'_, '_, '_>) -> (usize, u64) {
-    let default = dispatchfile_model::Limits::default();
-    let l = Store::get(eval).map_or(&default, |s| &s.limits);
-    (l.starlark_max_heap_bytes, l.starlark_max_statements)
+    if let Some(s) = Store::get(eval) {
+        (
+            s.limits.starlark_max_heap_bytes,
+            s.limits.starlark_max_statements,
+        )
+    } else {
+        let l = dispatchfile_model::Limits::default();
+        (l.starlark_max_heap_bytes, l.starlark_max_statements)
+    }
 }
 
 /// The size in bytes a sequence operand contributes (strings by length, lists 8 bytes an item).
@@ -477,11 +485,37 @@ pub(crate) struct Printed {
 /// String `repr` lengths use the bound 2 + 4 × length (`\x00` escapes) unless `exact`, when long
 /// strings are measured exactly; a caller first tries the bound and measures again only when the
 /// bound is over budget.
+///
+/// Formatting a big int in decimal takes time quadratic in its digits, so the bound pass also
+/// charges the statement budget: at most (digits printed ÷ 19 per word) × (words of the widest
+/// int) word operations, `MUL_WORDS_PER_STATEMENT` to a statement, as multiplying is charged.
 pub(crate) fn measure<'v>(
     roots: &[Value<'v>],
     exact: bool,
     eval: &Evaluator<'v, '_, '_>,
 ) -> starlark::Result<Vec<Printed>> {
+    let (printed, widest) = measure_sizes(roots, exact, eval)?;
+    if !exact && widest > 0 {
+        let digits = printed
+            .iter()
+            .fold(0u64, |n, p| n.saturating_add(p.repr as u64));
+        let words = widest as u64 / 8 + 1;
+        spend_statements(
+            (digits / 19).saturating_mul(words) / MUL_WORDS_PER_STATEMENT,
+            eval,
+        )?;
+    }
+    Ok(printed)
+}
+
+/// [`measure`] without the charge: the sizes, and the bytes of the widest big int met (0 when
+/// there is none).
+fn measure_sizes<'v>(
+    roots: &[Value<'v>],
+    exact: bool,
+    eval: &Evaluator<'v, '_, '_>,
+) -> starlark::Result<(Vec<Printed>, usize)> {
+    let widest = std::cell::Cell::new(0usize);
     let max = Store::get(eval).map_or(dispatchfile_model::Limits::default().max_depth, |s| {
         s.limits.max_depth
     });
@@ -496,6 +530,7 @@ pub(crate) fn measure<'v>(
             return string_repr_len(s);
         }
         if let Some(bytes) = big_int_bytes(v) {
+            widest.set(widest.get().max(bytes));
             // Decimal digits: 8 bits are at most 2.41 digits.
             return bytes.saturating_mul(5) / 2 + 2;
         }
@@ -554,7 +589,7 @@ pub(crate) fn measure<'v>(
             }
         }
     }
-    Ok(roots
+    let printed = roots
         .iter()
         .map(|r| {
             let repr = match plain_size(*r, exact) {
@@ -565,7 +600,8 @@ pub(crate) fn measure<'v>(
             let str = r.unpack_str().map_or(repr, str::len);
             Printed { str, repr }
         })
-        .collect())
+        .collect();
+    Ok((printed, widest.get()))
 }
 
 /// Refuses formatting values nested deeper than `max_depth` (see [`measure`]).
@@ -573,7 +609,7 @@ pub(crate) fn check_value_depth<'v>(
     roots: &[Value<'v>],
     eval: &Evaluator<'v, '_, '_>,
 ) -> starlark::Result<()> {
-    measure(roots, false, eval).map(|_| ())
+    measure_sizes(roots, false, eval).map(|_| ())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -951,6 +987,14 @@ pub(crate) fn check_method<'v>(
             // A list of (key, value) tuples: slot, tuple header and two values per entry.
             "items" => d.len().saturating_mul(56).saturating_add(64),
             "keys" | "values" => list_result(d.len()),
+            // New entries, outside the arena: at most one per pair and keyword (what the dict
+            // really gains is recorded after the call).
+            "update" => {
+                let pairs = args.pos.first().map_or(0, |v| item_count(*v));
+                pairs
+                    .saturating_add(args.named.len())
+                    .saturating_mul(DICT_ENTRY_BYTES)
+            }
             _ => 0,
         }
     } else {
@@ -977,16 +1021,27 @@ pub(crate) fn check_global<'v>(
             let n = args.pos.iter().map(|v| item_count(*v)).min().unwrap_or(0);
             n.saturating_mul(args.pos.len().saturating_mul(8).saturating_add(40))
         }
-        // A dict entry: hash, key, value and index, with room to grow; outside the arena.
+        // Dict entries, outside the arena.
         "dict" => {
             let n = first.saturating_add(args.named.len());
-            return within_outside(n.saturating_mul(64), eval);
+            return within_outside(n.saturating_mul(DICT_ENTRY_BYTES), eval);
         }
         "struct" => {
             let n = args.named.len().saturating_mul(48).saturating_add(64);
             return within_outside(n, eval);
         }
         "str" | "repr" | "print" | "fail" => return check_formatting(name, args, eval),
+        // Parsing a decimal string into a big int takes time quadratic in its digits, like
+        // formatting one: (digits ÷ 19 per word)² word operations.
+        "int" => {
+            let digits = args
+                .pos
+                .first()
+                .and_then(|v| v.unpack_str())
+                .map_or(0, str::len);
+            let words = (digits / 19 + 1) as u64;
+            return spend_statements(words.saturating_mul(words) / MUL_WORDS_PER_STATEMENT, eval);
+        }
         _ => 0,
     };
     within(need, eval)
@@ -1080,7 +1135,10 @@ pub(crate) fn check_union(
     eval: &Evaluator<'_, '_, '_>,
 ) -> starlark::Result<()> {
     let need = match (DictRef::from_value(a), DictRef::from_value(b)) {
-        (Some(x), Some(y)) => x.len().saturating_add(y.len()).saturating_mul(64),
+        (Some(x), Some(y)) => x
+            .len()
+            .saturating_add(y.len())
+            .saturating_mul(DICT_ENTRY_BYTES),
         _ => 0,
     };
     within_outside(need, eval)
@@ -1095,40 +1153,135 @@ pub(crate) fn check_materialise(need: usize, allocated: usize, cap: usize) -> st
     Ok(())
 }
 
-/// Bytes recorded outside the arena for every entry a dict gains through a comprehension or an
-/// index assignment: hash, key, value and index slot, with room to grow (the same estimate as
-/// `dict(…)` and `|`). List slots need no such charge: a list's storage lives in the arena.
-pub(crate) const DICT_ENTRY_BYTES: usize = 64;
+/// Bytes recorded outside the arena for every entry a dict gains (a comprehension, an index
+/// assignment, `dict(…)`, `|`, `setdefault`, `update`). List slots need no such charge: a list's
+/// storage lives in the arena.
+///
+/// A starlark dict is a `starlark_map::SmallMap`: an array of entries (key and value, 8 bytes
+/// each, and a 4-byte hash: 20 bytes) and, past 32 entries, a hashbrown index (an 8-byte
+/// position and a control byte per bucket: 9 bytes). Both double when full, and the old storage
+/// stays until the new one is filled:
+///
+/// - the array grows when it holds a power of two, `n`, entries: old and new arrays hold 3n
+///   slots, 60 bytes an entry;
+/// - the index is at most 7/8 full, so at that moment it has 2n buckets, 18 bytes an entry (its
+///   own doubling, 3 × 8/7 buckets an entry, 31 bytes, comes when the array has 8/7 slots an
+///   entry, 23 bytes: 54 in all);
+/// - the worst moment is thus 78 bytes an entry; the allocator may also keep the earlier, freed
+///   arrays and tables (each half the next, so at most 20 + 18 bytes an entry more): 116 bytes,
+///   rounded up to 128.
+///
+/// Keys and values themselves live in the arena (small ints in the value itself), which the
+/// heap check counts.
+pub(crate) const DICT_ENTRY_BYTES: usize = 128;
 
-/// `_dispatch_item(v)`, `_dispatch_entry(k)` and `_dispatch_key(d, k)`: one more element of a
-/// comprehension, or one more dict entry (`slot` bytes outside the arena). An int beyond 32 bits
-/// also brings its digits, which live outside the arena (`[-x for …]` makes a new one each
-/// time). Refuses the element when that takes `reserved` over the cap (the arena grows within
-/// the statement too), and records the charge otherwise.
-pub(crate) fn check_element<'v>(
-    v: Value<'v>,
-    slot: usize,
-    eval: &Evaluator<'v, '_, '_>,
+thread_local! {
+    /// The store of the evaluation running on this thread. The element guards are slices (see
+    /// `rewrite`), and starlark hands a slice no evaluator, only its heap.
+    static CURRENT: RefCell<Option<Rc<Store>>> = const { RefCell::new(None) };
+}
+
+/// Makes a store the current one of this thread until it is dropped; then the previous one (none,
+/// unless evaluations nest) is current again.
+pub(crate) struct CurrentStore(Option<Rc<Store>>);
+
+impl CurrentStore {
+    pub(crate) fn install(store: &Rc<Store>) -> CurrentStore {
+        CurrentStore(CURRENT.with(|c| c.replace(Some(Rc::clone(store)))))
+    }
+}
+
+impl Drop for CurrentStore {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        let _ = CURRENT.try_with(|c| c.replace(previous));
+    }
+}
+
+/// `_dispatch_item[v:]`, `_dispatch_entry[k:]` and `_dispatch_key[d:k]` (and their call forms):
+/// one more element of a comprehension, or one more dict entry (`slot` bytes outside the
+/// arena). An int beyond 32 bits also brings its digits, which live outside the arena (`[-x for
+/// …]` makes a new one each time). Refuses the element when that takes `reserved` over the cap
+/// (the arena grows within the statement too), and records the charge otherwise.
+///
+/// Hostile code runs this millions of times, in debug builds too (where the hostile tests' time
+/// limits apply and this crate is unoptimised): it reads the current store once and does
+/// nothing else.
+pub(crate) fn check_element(v: Value<'_>, slot: usize, heap: Heap<'_>) -> starlark::Result<()> {
+    charge(slot.saturating_add(big_int_bytes(v).unwrap_or(0)), heap)
+}
+
+/// Like [`within_outside`], for the element guards: the store is the current one of the thread.
+fn charge(need: usize, heap: Heap<'_>) -> starlark::Result<()> {
+    let arena = heap.allocated_bytes().saturating_mul(2);
+    CURRENT.with(|current| {
+        let current = current.borrow();
+        let Some(store) = current.as_deref() else {
+            // Outside an evaluation (a catalog module being frozen): the default cap, nothing
+            // to record.
+            let cap = dispatchfile_model::Limits::default().starlark_max_heap_bytes;
+            if arena.saturating_add(need) > cap {
+                return Err(limit("starlark_max_heap_bytes", cap));
+            }
+            return Ok(());
+        };
+        let cap = store.limits.starlark_max_heap_bytes;
+        let outside = store.outside.get().saturating_add(need);
+        if arena.saturating_add(outside) > cap {
+            return Err(limit("starlark_max_heap_bytes", cap));
+        }
+        store.outside.set(outside);
+        Ok(())
+    })
+}
+
+/// `x |= e` (rewritten `x |= _dispatch_ior[x:(e)]`, or `_dispatch_ior[(e):]` when reading `x`
+/// again could have effects, `x` then `None`): a dict's `|=` adds the entries of `e` it lacks, in
+/// place. Without `x`, every entry of `e` is charged.
+pub(crate) fn check_union_into<'v>(
+    x: Option<Value<'v>>,
+    e: Value<'v>,
+    heap: Heap<'v>,
 ) -> starlark::Result<()> {
-    within_outside(slot.saturating_add(big_int_bytes(v).unwrap_or(0)), eval)
+    let Some(new) = DictRef::from_value(e) else {
+        // Not a dict union (ints), or a type error that `|=` reports.
+        return Ok(());
+    };
+    let gained = match x {
+        Some(x) if x.ptr_eq(e) => 0,
+        Some(x) => match DictRef::from_value(x) {
+            Some(old) => new
+                .keys()
+                .filter(|k| matches!(old.get(*k), Ok(None)))
+                .count(),
+            None => 0,
+        },
+        None => new.len(),
+    };
+    charge(gained.saturating_mul(DICT_ENTRY_BYTES), heap)
+}
+
+/// Records the entries a dict gained in `update`, outside the arena; the call was checked for
+/// the most it could add before it ran.
+pub(crate) fn record_entries(gained: usize, eval: &Evaluator<'_, '_, '_>) {
+    if let Some(store) = Store::get(eval) {
+        let bytes = gained.saturating_mul(DICT_ENTRY_BYTES);
+        store.outside.set(store.outside.get().saturating_add(bytes));
+    }
 }
 
 /// `d[k] = v` with `d` a dict that does not hold `k` yet: one more entry.
 pub(crate) fn check_new_key<'v>(
     d: Value<'v>,
     k: Value<'v>,
-    eval: &Evaluator<'v, '_, '_>,
+    heap: Heap<'v>,
 ) -> starlark::Result<()> {
     let grows = match DictRef::from_value(d) {
         // An unhashable key fails in the assignment itself.
         Some(dict) => matches!(dict.get(k), Ok(None)),
         None => false,
     };
-    if grows {
-        check_element(k, DICT_ENTRY_BYTES, eval)
-    } else {
-        check_element(k, 0, eval)
-    }
+    check_element(k, if grows { DICT_ENTRY_BYTES } else { 0 }, heap)
 }
 
 /// The wall-clock budget of one evaluation: an injected clock, its reading at the start, and the
@@ -1151,26 +1304,30 @@ pub(crate) struct StatementHook {
     deadline: Option<Deadline>,
     /// Statements until the clock is read again.
     until_clock: u32,
+    /// The evaluation's store (the hook runs before every statement and after every call: it
+    /// does not look the store up each time).
+    store: Rc<Store>,
 }
 
 impl StatementHook {
-    pub(crate) fn new(deadline: Option<Deadline>) -> StatementHook {
+    pub(crate) fn new(deadline: Option<Deadline>, store: Rc<Store>) -> StatementHook {
         StatementHook {
             deadline,
             until_clock: CLOCK_STATEMENTS,
+            store,
         }
     }
 
     /// Counts one statement and reads the clock when it is due.
     fn check_clock(&mut self) -> starlark::Result<()> {
-        let Some(d) = self.deadline else {
-            return Ok(());
-        };
         self.until_clock -= 1;
         if self.until_clock > 0 {
             return Ok(());
         }
         self.until_clock = CLOCK_STATEMENTS;
+        let Some(d) = &self.deadline else {
+            return Ok(());
+        };
         if d.clock.now().saturating_sub(d.start) > d.budget {
             return Err(starlark::Error::new_native(LimitError {
                 field: "eval_timeout",
@@ -1188,12 +1345,17 @@ impl<'e> BeforeStmtFuncDyn<'e> for StatementHook {
         continued: bool,
         eval: &mut Evaluator<'v, '_, 'e>,
     ) -> starlark::Result<()> {
-        let Some(store) = Store::get(eval) else {
-            return Ok(());
-        };
+        let store = &*self.store;
         // Errors without a position of their own (limits found between operations) are
-        // reported at the statement that was running.
-        *store.last_statement.borrow_mut() = Some(span.to_file_span());
+        // reported at the statement that was running. The hook runs before every statement and
+        // after every call, so the code map (an `Arc`) is cloned only when the file changes.
+        {
+            let mut last = store.last_statement.borrow_mut();
+            match &mut *last {
+                Some(at) if at.file.id() == span.file.id() => at.span = span.span,
+                other => *other = Some(span.to_file_span()),
+            }
+        }
         if !continued {
             let n = store.statements.get() + 1;
             store.statements.set(n);
@@ -1204,8 +1366,10 @@ impl<'e> BeforeStmtFuncDyn<'e> for StatementHook {
                 }));
             }
         }
+        // `reserved`, without looking the store up again.
         let cap = store.limits.starlark_max_heap_bytes;
-        if reserved(eval) > cap {
+        let arena = eval.heap().allocated_bytes().saturating_mul(2);
+        if arena.saturating_add(store.outside.get()) > cap {
             return Err(limit("starlark_max_heap_bytes", cap));
         }
         self.check_clock()

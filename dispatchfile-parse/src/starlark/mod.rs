@@ -3,10 +3,10 @@
 //! A Dispatchfile is parsed and evaluated with the `starlark` crate inside the guards of SPEC §6:
 //! the source size and a token-level nesting estimate are checked before parsing, the AST depth
 //! after it (explicit stack), a statement hook spends the statement budget and checks the heap
-//! cap before every statement (and every comprehension element), native calls that allocate
-//! check their result size first (below), and the whole evaluation runs on a thread with a large
-//! stack whose panics become errors. The builtins write the main pipeline into a per-evaluation
-//! [`value::Store`], which becomes the [`Document`] at the end.
+//! cap before every statement (element guards check it for every comprehension element), native
+//! calls that allocate check their result size first (below), and the whole evaluation runs on a
+//! thread with a large stack whose panics become errors. The builtins write the main pipeline
+//! into a per-evaluation [`value::Store`], which becomes the [`Document`] at the end.
 //!
 //! # Size-checked native calls
 //!
@@ -37,22 +37,25 @@
 //! | str `strip`, `lstrip`, `rstrip`, `removeprefix`, `removesuffix`, `partition`, `rpartition` | copies, repeatable in a comprehension | the receiver's length |
 //! | list `extend` | the list's storage grows to hold both | both lengths |
 //! | dict `items`, `keys`, `values` | a new list (of tuples) | entries × bytes per entry |
+//! | dict `update`, `setdefault` (`d.setdefault(k, …)`, `d` a name, rewritten like `d[k] = v`) | new entries live outside the arena | `update`: one entry per pair and keyword before the call, what the dict gained recorded after it; `setdefault`: one entry when the key is new |
+//! | `x *= n`, `x %= v`, `x \|= e` (rewritten, below) | `replace_binary_operators` does not reach augmented assignments: `l *= 1000000000` allocated 8 GB in one go | as `*` and `%`; `\|=`: the entries a dict gains in place |
 //! | `x[a:b:c]` | a copy, repeatable in a comprehension | the length of `x` |
-//! | comprehension elements and dict keys, index assignments `d[k] = v` (rewritten, below) | one statement can build millions of elements; dict entries live outside the arena however many statements add them; an element can be a new big int | 64 bytes per new dict entry, recorded outside the arena; a big int's digits |
-//! | big-int `a + b`, `a * b`, `-a` (`-a` rewritten to `_dispatch_item((-a))`) | a big int's digits live outside the arena, so `l.append(-x)` in a loop grew unseen; a product's time grows with the product of the lengths and runs between two statements | the result's digits, recorded outside the arena; a product also spends (words × words) / 16 statements |
+//! | comprehension elements and dict keys, index assignments `d[k] = v` (rewritten, below) | one statement can build millions of elements; dict entries live outside the arena however many statements add them; an element can be a new big int | `guard::DICT_ENTRY_BYTES` (128) per new dict entry, recorded outside the arena; a big int's digits |
+//! | big-int `a + b`, `a * b`, `-a` (`-a` rewritten to `_dispatch_item[(-a):]`) | a big int's digits live outside the arena, so `l.append(-x)` in a loop grew unseen; a product's time grows with the product of the lengths and runs between two statements | the result's digits, recorded outside the arena; a product also spends (words × words) / 16 statements |
 //! | `task`, `resource`, `action` | the pipeline copies every string wherever it is used | nodes and text, kept outside the heap until the end |
 //!
 //! Method calls cannot be intercepted in starlark 0.14 (builtin methods come from a static table
 //! and the AST has no mutator besides `replace_binary_operators`), so the source text is rewritten
 //! and parsed again ([`rewrite`]): `obj.join(…)` becomes `_dispatch_method(obj, "join", …)`, a bare
-//! `obj.join` becomes `_dispatch_attr(obj, "join")`, slices become `_dispatch_slice(…)`, and
+//! `obj.join` becomes `_dispatch_attr(obj, "join")`, slices become `_dispatch_slice(…)`,
 //! comprehension elements, dict comprehension keys and index-assignment keys are wrapped in
-//! `_dispatch_item`, `_dispatch_entry` and `_dispatch_key` (see [`rewrite`]). The
-//! estimate applies only when the receiver is a builtin string, list or dict; anything else (a
-//! struct with a `join` field) is called unchanged. Every position starlark reports is mapped back
-//! to the text as written, so diagnostics are unchanged. Catalog modules are rewritten the same
-//! way, since they run on the user's values; only calls with a guarded name pay the extra native
-//! call.
+//! `_dispatch_item[…]`, `_dispatch_entry[…]` and `_dispatch_key[…]`, and augmented `*=`, `%=`
+//! and `|=` go through `_dispatch_mul`, `_dispatch_percent` and `_dispatch_ior[…]` (see
+//! [`rewrite`]). The estimate applies only when the receiver is a builtin string, list or dict;
+//! anything else (a struct with a `join` field) is called unchanged. Every position starlark
+//! reports is mapped back to the text as written, so diagnostics are unchanged. Catalog modules
+//! are rewritten the same way, since they run on the user's values; only calls with a guarded
+//! name pay the extra native call.
 
 mod bound;
 mod catalog;
@@ -64,6 +67,7 @@ mod value;
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use dispatchfile_model::{
@@ -80,7 +84,7 @@ use starlark_syntax::syntax::ast::StmtP;
 use crate::loader::{ModuleLoader, ModuleRef};
 use crate::{Clock, Detected, FrontendResult, Generation, ParseOptions};
 
-use guard::{Deadline, LimitError, LimitValue, MAX_NESTING_ESTIMATE, StatementHook};
+use guard::{CurrentStore, Deadline, LimitError, LimitValue, MAX_NESTING_ESTIMATE, StatementHook};
 use rewrite::OffsetMap;
 use schema::{COREV1, METAV1, P, Registry};
 use value::{Builtin, Constructor, DispatchError, Kind, Store};
@@ -185,12 +189,14 @@ fn run(
     limits: &Limits,
     files: Files,
 ) -> (FrontendResult, Files) {
-    let store = Store::new(files, limits);
+    let store = Rc::new(Store::new(files, limits));
     store
         .state
         .borrow_mut()
         .file_ids
         .insert(name.to_owned(), file);
+    // The element guards find the store here (they are slices: starlark hands them no evaluator).
+    let _current = CurrentStore::install(&store);
     let session = Session {
         store,
         loader,
@@ -209,7 +215,7 @@ fn run(
         modules: RefCell::new(HashSet::new()),
     };
     let result = session.root(body, file, name);
-    let state = session.store.state.into_inner();
+    let state = session.store.state.take();
     let result = result.map(|doc| (doc, state.warnings));
     (result, state.files)
 }
@@ -231,9 +237,10 @@ fn original(name: &str) -> Option<FrozenValue> {
 }
 
 /// Standard functions called through a size check (see the module documentation).
-const GUARDED_GLOBALS: [&str; 12] = [
+const GUARDED_GLOBALS: [&str; 13] = [
     "str",
     "repr",
+    "int",
     "print",
     "fail",
     "list",
@@ -273,6 +280,7 @@ fn builder() -> GlobalsBuilder {
     b.set("_dispatch_item", builtin(Kind::Item));
     b.set("_dispatch_entry", builtin(Kind::Entry));
     b.set("_dispatch_key", builtin(Kind::Key));
+    b.set("_dispatch_ior", builtin(Kind::OrInto));
     b.set(
         "range",
         Builtin {
@@ -626,7 +634,7 @@ fn module_from(m: &ModuleRef) -> From {
 // The evaluation
 
 struct Session<'a> {
-    store: Store,
+    store: Rc<Store>,
     loader: Option<&'a dyn ModuleLoader>,
     deadline: Option<Deadline>,
     limits: &'a Limits,
@@ -742,7 +750,7 @@ impl Session<'_> {
 
     /// Sets the limits, hooks and context every evaluator of this evaluation shares.
     fn setup<'a>(&'a self, eval: &mut Evaluator<'_, 'a, '_>, loaded: &'a Loaded) {
-        eval.extra = Some(&self.store);
+        eval.extra = Some(&*self.store);
         eval.set_loader(loaded);
         eval.set_print_handler(&Silent);
         // GC is off: the heap cap bounds memory, and tracing deep structures would recurse.
@@ -752,6 +760,7 @@ impl Session<'_> {
         let _ = eval.set_max_heap_size(self.limits.starlark_max_heap_bytes.max(1));
         eval.before_stmt_for_dap(BeforeStmtFunc::from_dyn(Box::new(StatementHook::new(
             self.deadline,
+            Rc::clone(&self.store),
         ))));
     }
 

@@ -9,26 +9,36 @@
 //! | `obj.name(args…)`, `name` in [`GUARDED`] | `_dispatch_method(obj, "name", args…)` |
 //! | `obj.name` anywhere else, `name` in [`GUARDED`] | `_dispatch_attr(obj, "name")` |
 //! | `x[a:b:c]` (any part may be missing) | `_dispatch_slice(x, a, b, c)` (`_dispatch_missing` for a missing part) |
-//! | `[e for …]` | `[_dispatch_item((e)) for …]` |
-//! | `{k: v for …}` | `{_dispatch_entry((k)): _dispatch_item((v)) for …}` |
-//! | `-x` | `_dispatch_item((-x))` |
-//! | `d[k] = v` (also inside a tuple target, as a `for` or comprehension variable), `d` a name | `d[_dispatch_key(d, (k))] = v` |
-//! | the same with any other `d` | `d[_dispatch_entry((k))] = v` |
+//! | `[e for …]` | `[_dispatch_item[(e):] for …]` |
+//! | `{k: v for …}` | `{_dispatch_entry[(k):]: _dispatch_item[(v):] for …}` (`v` unchanged when it is a name or a literal: it makes no new value) |
+//! | `-x` | `_dispatch_item[(-x):]` |
+//! | `d[k] = v` (also inside a tuple target, as a `for` or comprehension variable), `d` a name | `d[_dispatch_key[d:(k)]] = v` |
+//! | the same with any other `d` | `d[_dispatch_entry[(k):]] = v` |
+//! | `d.setdefault(k, …)`, `d` a name, `k` positional | `d.setdefault(_dispatch_key[d:(k)], …)` |
+//! | `x *= n`, `x %= v` | `x = _dispatch_mul(x, (n))`, `x = _dispatch_percent(x, (v))` |
+//! | `x \|= e` | `x \|= _dispatch_ior[x:(e)]` |
 //!
-//! The last four exist because one statement (a comprehension) can build millions of elements,
-//! and a dict's entries live in the Rust heap, where the arena's size does not show them, however
-//! many statements fill it. Each wrapper returns its argument after checking the heap cap:
-//! `_dispatch_item` only checks it (list storage is in the arena), adding the digits of a new
-//! big int (outside the arena); `_dispatch_entry` also records `guard::DICT_ENTRY_BYTES` in
-//! `Store::outside` for the new entry; `_dispatch_key` records it only when `d` is a dict that
-//! does not hold `k` yet, so overwriting entries costs nothing. `d` is passed again only when it
-//! is a name (reading it twice has no effect; starlark evaluates the container before the key,
-//! so an unbound name still fails at the original `d`); any other receiver may have effects and
-//! is charged for every assignment, which the statement budget bounds. Augmented assignments
-//! (`d[k] += v`) need the key to exist and are left alone. `dict.update`/`setdefault` are not
-//! rewritten (`d.update(…)` copies an existing dict or list, so it at most doubles what the
-//! arena and the recorded dicts hold; a loop of `setdefault` is left to the statement budget),
-//! nor is `list.append`/`insert`: list storage lives in the arena, which the checks see.
+//! The element guards (the rows from `[e for …]` to `setdefault`) exist because one statement (a
+//! comprehension) can build millions of elements, and a dict's entries live in the Rust heap,
+//! where the arena's size does not show them, however many statements fill it. They are slices of
+//! builtins rather than calls: hostile code runs them millions of times, and a slice has no
+//! arguments to collect, no call frame, and no statement hook after it (starlark only folds a
+//! slice with all three parts at compile time, and these have no stride). Each returns its operand
+//! after checking the heap cap: `_dispatch_item` only checks it (list storage is in the arena),
+//! adding the digits of a new big int (outside the arena); `_dispatch_entry` also records
+//! `guard::DICT_ENTRY_BYTES` in `Store::outside` for the new entry; `_dispatch_key` records it
+//! only when `d` is a dict that does not hold `k` yet, so overwriting entries costs nothing. `d`
+//! is written again only when it is a name (reading it twice has no effect; starlark evaluates
+//! the container before the key, so an unbound name still fails at the original `d`); any other
+//! receiver may have effects and is charged for every assignment, which the statement budget
+//! bounds. `d.setdefault(k, v)` adds `k` like `d[k] = v` and gets the same guard; other
+//! `setdefault` calls and `update` are guarded methods (above). `list.append`/`insert` are not
+//! rewritten: list storage lives in the arena, which the checks see.
+//!
+//! The augmented assignments (see [`Edits::augmented`]) are rewritten because
+//! `replace_binary_operators` does not reach them: `l *= 1000000000` allocated 8 GB in one step,
+//! and `d |= {i: i}` in a loop filled a dict unseen. `d[k] += v` needs no index guard (the key
+//! must exist), and `+=` is left alone (it extends a list in place, which the arena shows).
 //!
 //! Everything else is copied byte for byte. The [`OffsetMap`] maps every position of the rewritten
 //! text back to the original, so diagnostics point at what the author wrote: copied text maps
@@ -43,14 +53,15 @@ use std::collections::HashMap;
 
 use starlark::syntax::AstModule;
 use starlark_syntax::syntax::ast::{
-    ArgumentP, AssignTargetP, AstAssignTarget, AstExpr, Clause, ClauseP, ExprP, ForClause, StmtP,
+    ArgumentP, AssignOp, AssignTargetP, AstAssignTarget, AstExpr, Clause, ClauseP, ExprP,
+    ForClause, StmtP,
 };
 use starlark_syntax::syntax::uniplate::Visit;
 
 /// Method names whose calls go through `_dispatch_method` (see the module documentation of
 /// `starlark` for why each one is guarded). The receiver decides whether a check applies: the
 /// names are also ordinary struct fields, which pass through unchanged.
-pub(crate) const GUARDED: [&str; 25] = [
+pub(crate) const GUARDED: [&str; 27] = [
     // str: results proportional to (or larger than) the receiver or the arguments.
     "capitalize",
     "codepoint_ords",
@@ -78,8 +89,35 @@ pub(crate) const GUARDED: [&str; 25] = [
     // dict
     "items",
     "keys",
+    "setdefault",
+    "update",
     "values",
 ];
+
+/// The element guards, applied as slices (`_dispatch_item[(e):]`): a slice costs far less than a
+/// call, and hostile code runs them millions of times.
+const ITEM: &str = "_dispatch_item[";
+const ENTRY: &str = "_dispatch_entry[";
+const IOR: &str = "_dispatch_ior[";
+
+/// Whether reading the assignment target `t` again has no effect: a name, or an index or an
+/// attribute of names and literals.
+fn pure_target(t: &AstAssignTarget) -> bool {
+    fn pure(e: &AstExpr) -> bool {
+        match &e.node {
+            ExprP::Identifier(_) | ExprP::Literal(_) => true,
+            ExprP::Dot(x, _) => pure(x),
+            ExprP::Index(xk) => pure(&xk.0) && pure(&xk.1),
+            _ => false,
+        }
+    }
+    match &t.node {
+        AssignTargetP::Identifier(_) => true,
+        AssignTargetP::Index(xk) => pure(&xk.0) && pure(&xk.1),
+        AssignTargetP::Dot(x, _) => pure(x),
+        AssignTargetP::Tuple(_) => false,
+    }
+}
 
 /// The guarded name equal to `name`, with a static lifetime.
 pub(crate) fn guarded(name: &str) -> Option<&'static str> {
@@ -178,6 +216,7 @@ pub(crate) fn rewrite(src: &str, ast: &AstModule) -> Result<Option<Rewritten>, R
                 match &s.node {
                     StmtP::Assign(a) => edits.targets(&a.lhs)?,
                     StmtP::For(f) => edits.targets(&f.var)?,
+                    StmtP::AssignModify(lhs, op, rhs) => edits.augmented(lhs, *op, rhs)?,
                     _ => {}
                 }
                 node.visit_children(|c| stack.push(c));
@@ -188,18 +227,42 @@ pub(crate) fn rewrite(src: &str, ast: &AstModule) -> Result<Option<Rewritten>, R
         match &e.node {
             ExprP::ListComprehension(x, first, clauses) => {
                 let open = edits.expect(e.span.begin().get() as usize, b"[")?;
-                edits.wrap(open, x, "_dispatch_item(")?;
+                edits.wrap(open, x, ITEM, ":]")?;
                 edits.clauses(first, clauses)?;
             }
             ExprP::DictComprehension(kv, first, clauses) => {
                 let (k, v) = &**kv;
                 let open = edits.expect(e.span.begin().get() as usize, b"{")?;
-                let colon = edits.wrap(open, k, "_dispatch_entry(")?;
+                let colon = edits.wrap(open, k, ENTRY, ":]")?;
                 let colon = edits.expect(colon, b":")?;
-                edits.wrap(colon, v, "_dispatch_item(")?;
+                // A name or a literal makes no new value: the key's check covers the element.
+                if !matches!(v.node, ExprP::Identifier(_) | ExprP::Literal(_)) {
+                    edits.wrap(colon, v, ITEM, ":]")?;
+                }
                 edits.clauses(first, clauses)?;
             }
             ExprP::Call(f, args) => {
+                // `d.setdefault(k, v)`, `d` a name and `k` written first: the key guard of an
+                // index assignment, `d.setdefault(_dispatch_key[d:(k)], v)`, which costs far
+                // less than a guarded method call (a loop of them fills a dict like `d[k] = v`).
+                if let ExprP::Dot(obj, name) = &f.node
+                    && name.node == "setdefault"
+                    && let ExprP::Identifier(d) = &obj.node
+                    && let Some(ArgumentP::Positional(k)) = args.args.first().map(|a| &a.node)
+                {
+                    let paren = edits.expect(name.span.end().get() as usize, b"(")?;
+                    edits.wrap(paren, k, &format!("_dispatch_key[{}:", d.node.ident), "]")?;
+                    stack.push(Visit::Expr(obj));
+                    for a in &args.args {
+                        match &a.node {
+                            ArgumentP::Positional(x)
+                            | ArgumentP::Named(_, x)
+                            | ArgumentP::Args(x)
+                            | ArgumentP::KwArgs(x) => stack.push(Visit::Expr(x)),
+                        }
+                    }
+                    continue;
+                }
                 if let ExprP::Dot(obj, name) = &f.node
                     && guarded(&name.node).is_some()
                 {
@@ -232,8 +295,8 @@ pub(crate) fn rewrite(src: &str, ast: &AstModule) -> Result<Option<Rewritten>, R
                 // `-x` of a big int is a new big int whose digits live outside the arena;
                 // `_dispatch_item` records them (`l.append(-x)` in a loop grew unseen).
                 let (start, end) = (e.span.begin().get() as usize, e.span.end().get() as usize);
-                edits.push(start, start, "_dispatch_item((", (start, start));
-                edits.push(end, end, "))", (end, end));
+                edits.push(start, start, format!("{ITEM}("), (start, start));
+                edits.push(end, end, "):]", (end, end));
             }
             _ => {}
         }
@@ -314,10 +377,16 @@ impl Edits<'_> {
         }
     }
 
-    /// Wraps the operand `e` that starts at the first token after `open` (a bracket or a colon)
-    /// in a call: `e` → `prefix((e))` (the inner parentheses keep whatever `e` is one argument).
-    /// The call maps back to `e` as written, parentheses included. Returns the position after the wrapped text.
-    fn wrap(&mut self, open: usize, e: &AstExpr, prefix: &str) -> Result<usize, RewriteError> {
+    /// Wraps the operand `e` that starts at the first token after `open` (a bracket or a colon):
+    /// `e` → `before(e)after` (the parentheses keep whatever `e` is one operand). The wrapper maps
+    /// back to `e` as written, parentheses included. Returns the position after the wrapped text.
+    fn wrap(
+        &mut self,
+        open: usize,
+        e: &AstExpr,
+        before: &str,
+        after: &str,
+    ) -> Result<usize, RewriteError> {
         let start = self.skip_trivia(open + 1);
         // Closing parentheses of a parenthesised `e` follow its span (its opening ones precede
         // it, or sit inside it: `(x).strip()` starts at `x`).
@@ -332,13 +401,13 @@ impl Edits<'_> {
         if start > e.span.begin().get() as usize {
             return Err(RewriteError(start));
         }
-        self.push(start, start, format!("{prefix}("), (start, start));
-        self.push(end, end, "))", (end, end));
+        self.push(start, start, format!("{before}("), (start, start));
+        self.push(end, end, format!("){after}"), (end, end));
         Ok(end)
     }
 
     /// Index targets of `target` (an assignment or a loop variable): `d[k] = v` →
-    /// `d[_dispatch_key(d, (k))] = v` when `d` is a name, `d[_dispatch_entry((k))] = v`
+    /// `d[_dispatch_key[d:(k)]] = v` when `d` is a name, `d[_dispatch_entry[(k):]] = v`
     /// otherwise.
     fn targets(&mut self, target: &AstAssignTarget) -> Result<(), RewriteError> {
         match &target.node {
@@ -351,13 +420,71 @@ impl Edits<'_> {
                 let (d, k) = &**dk;
                 let (open, _) = self.after_operand(d)?;
                 let open = self.expect(open, b"[")?;
-                let prefix = match &d.node {
-                    ExprP::Identifier(name) => format!("_dispatch_key({}, ", name.node.ident),
-                    _ => "_dispatch_entry(".to_owned(),
+                match &d.node {
+                    ExprP::Identifier(name) => {
+                        let before = format!("_dispatch_key[{}:", name.node.ident);
+                        self.wrap(open, k, &before, "]")?
+                    }
+                    _ => self.wrap(open, k, ENTRY, ":]")?,
                 };
-                self.wrap(open, k, &prefix)?;
             }
             AssignTargetP::Dot(..) | AssignTargetP::Identifier(_) => {}
+        }
+        Ok(())
+    }
+
+    /// `x *= n`, `x %= v` and `x |= e`, which `replace_binary_operators` does not reach:
+    /// `x = _dispatch_mul(x, (n))` and `x = _dispatch_percent(x, (v))` (starlark's `*=` and `%=`
+    /// make a new value, like `*` and `%`), and `x |= _dispatch_ior[x:(e)]` (a dict's `|=` adds
+    /// to it in place; the guard charges the entries it gains). `x` is written twice only when
+    /// reading it has no effect (a name, or an index or attribute of names and literals);
+    /// otherwise `|=` becomes `x |= _dispatch_ior[(e):]` (every entry of `e` is charged) and
+    /// `*=`, `%=` are left alone.
+    fn augmented(
+        &mut self,
+        lhs: &AstAssignTarget,
+        op: AssignOp,
+        rhs: &AstExpr,
+    ) -> Result<(), RewriteError> {
+        let operator = match op {
+            AssignOp::Multiply => Some("_dispatch_mul"),
+            AssignOp::Percent => Some("_dispatch_percent"),
+            AssignOp::BitOr => None,
+            _ => return Ok(()),
+        };
+        // The operator follows the target and any closing parentheses around it.
+        let mut at = self.skip_trivia(lhs.span.end().get() as usize);
+        while self.src.get(at) == Some(&b')') {
+            at = self.skip_trivia(at + 1);
+        }
+        let sign = self.expect(at, b"*%|")?;
+        let eq = self.expect(sign + 1, b"=")?;
+        if eq != sign + 1 {
+            return Err(RewriteError(eq));
+        }
+        let (begin, end) = (
+            lhs.span.begin().get() as usize,
+            lhs.span.end().get() as usize,
+        );
+        let target = if pure_target(lhs) {
+            let text =
+                std::str::from_utf8(&self.src[begin..end]).map_err(|_| RewriteError(begin))?;
+            Some(text.to_owned())
+        } else {
+            None
+        };
+        match (operator, target) {
+            (Some(f), Some(x)) => {
+                self.push(sign, eq + 1, format!("= {f}({x},"), (begin, eq + 1));
+                self.wrap(eq, rhs, "", ")")?;
+            }
+            (None, Some(x)) => {
+                self.wrap(eq, rhs, &format!("{IOR}{x}:"), "]")?;
+            }
+            (None, None) => {
+                self.wrap(eq, rhs, IOR, ":]")?;
+            }
+            (Some(_), None) => {}
         }
         Ok(())
     }
@@ -568,7 +695,7 @@ mod tests {
         simple_call: "x = s.join(l)\n" => "x = _dispatch_method(s, \"join\", l)\n";
         no_args: "x = s.elems()\n" => "x = _dispatch_method(s, \"elems\")\n";
         chained: "x = a.replace(x, y).split(\",\")\n" => "x = _dispatch_method(_dispatch_method(a, \"replace\", x, y), \"split\", \",\")\n";
-        nested_args: "x = s.join([t.strip() for t in l])\n" => "x = _dispatch_method(s, \"join\", [_dispatch_item((_dispatch_method(t, \"strip\"))) for t in l])\n";
+        nested_args: "x = s.join([t.strip() for t in l])\n" => "x = _dispatch_method(s, \"join\", [_dispatch_item[(_dispatch_method(t, \"strip\")):] for t in l])\n";
         parenthesised_receiver: "x = (\"{0}\" * 3).format(s)\n" => "x = _dispatch_method((\"{0}\" * 3), \"format\", s)\n";
         doubly_parenthesised: "x = ((a)).upper()\n" => "x = _dispatch_method(((a)), \"upper\")\n";
         spread_over_lines: "x = s . join ( # c\n  l,\n)\n" => "x = _dispatch_method(s , \"join\",  # c\n  l,\n)\n";
@@ -583,21 +710,34 @@ mod tests {
         slice_parenthesised_parts: "x = (s)[(1):(2)]\n" => "x = _dispatch_slice((s), (1), (2), _dispatch_missing)\n";
         slice_of_call: "x = s.split(',')[1:]\n" => "x = _dispatch_slice(_dispatch_method(s, \"split\", ','), 1, _dispatch_missing, _dispatch_missing)\n";
         strings_with_dots_and_brackets: "x = \"a.join(b)[1:]\"\n" => "x = \"a.join(b)[1:]\"\n";
-        assign_target: "s.join(l)[0] = 1\n" => "_dispatch_method(s, \"join\", l)[_dispatch_entry((0))] = 1\n";
-        unary_minus: "x = -y\nz = [-(a) for a in l]\n" => "x = _dispatch_item((-y))\nz = [_dispatch_item((_dispatch_item((-(a))))) for a in l]\n";
+        assign_target: "s.join(l)[0] = 1\n" => "_dispatch_method(s, \"join\", l)[_dispatch_entry[(0):]] = 1\n";
+        unary_minus: "x = -y\nz = [-(a) for a in l]\n" => "x = _dispatch_item[(-y):]\nz = [_dispatch_item[(_dispatch_item[(-(a)):]):] for a in l]\n";
         negated_literal_is_kept: "x = -1\n" => "x = -1\n";
-        negated_slice_step: "x = s[::-n]\n" => "x = _dispatch_slice(s, _dispatch_missing, _dispatch_missing, _dispatch_item((-n)))\n";
-        list_comprehension: "x = [ (a) for a in l if a]\n" => "x = [ _dispatch_item(((a))) for a in l if a]\n";
-        comprehension_of_call: "x = [(t).strip() for t in l]\n" => "x = [_dispatch_item((_dispatch_method((t), \"strip\"))) for t in l]\n";
-        comprehension_of_slice: "x = [t[1:] for t in l]\n" => "x = [_dispatch_item((_dispatch_slice(t, 1, _dispatch_missing, _dispatch_missing))) for t in l]\n";
-        dict_comprehension: "x = {k : (v) for k, v in l}\n" => "x = {_dispatch_entry((k)) : _dispatch_item(((v))) for k, v in l}\n";
-        nested_comprehension: "x = [[j for j in i] for i in l]\n" => "x = [_dispatch_item(([_dispatch_item((j)) for j in i])) for i in l]\n";
-        index_assignment: "d[k + 1] = v\n" => "d[_dispatch_key(d, (k + 1))] = v\n";
-        index_tuple: "d[(1, 2)] = v\n" => "d[_dispatch_key(d, ((1, 2)))] = v\n";
-        index_in_tuple_and_loop: "for d[i], (e)[j] in l:\n  pass\n" => "for d[_dispatch_key(d, (i))], (e)[_dispatch_key(e, (j))] in l:\n  pass\n";
-        index_of_call: "f()[k] = v\n" => "f()[_dispatch_entry((k))] = v\n";
-        index_in_comprehension_loop: "x = [0 for d[i] in l]\n" => "x = [_dispatch_item((0)) for d[_dispatch_key(d, (i))] in l]\n";
+        negated_slice_step: "x = s[::-n]\n" => "x = _dispatch_slice(s, _dispatch_missing, _dispatch_missing, _dispatch_item[(-n):])\n";
+        list_comprehension: "x = [ (a) for a in l if a]\n" => "x = [ _dispatch_item[((a)):] for a in l if a]\n";
+        comprehension_of_call: "x = [(t).strip() for t in l]\n" => "x = [_dispatch_item[(_dispatch_method((t), \"strip\")):] for t in l]\n";
+        comprehension_of_slice: "x = [t[1:] for t in l]\n" => "x = [_dispatch_item[(_dispatch_slice(t, 1, _dispatch_missing, _dispatch_missing)):] for t in l]\n";
+        dict_comprehension: "x = {k : (v) + 1 for k, v in l}\n" => "x = {_dispatch_entry[(k):] : _dispatch_item[((v) + 1):] for k, v in l}\n";
+        dict_comprehension_of_names_and_literals: "x = {k : (v) for k, v in l}\ny = {k: 'a' for k in l}\n" => "x = {_dispatch_entry[(k):] : (v) for k, v in l}\ny = {_dispatch_entry[(k):]: 'a' for k in l}\n";
+        nested_comprehension: "x = [[j for j in i] for i in l]\n" => "x = [_dispatch_item[([_dispatch_item[(j):] for j in i]):] for i in l]\n";
+        index_assignment: "d[k + 1] = v\n" => "d[_dispatch_key[d:(k + 1)]] = v\n";
+        index_tuple: "d[(1, 2)] = v\n" => "d[_dispatch_key[d:((1, 2))]] = v\n";
+        index_in_tuple_and_loop: "for d[i], (e)[j] in l:\n  pass\n" => "for d[_dispatch_key[d:(i)]], (e)[_dispatch_key[e:(j)]] in l:\n  pass\n";
+        index_of_call: "f()[k] = v\n" => "f()[_dispatch_entry[(k):]] = v\n";
+        index_in_comprehension_loop: "x = [0 for d[i] in l]\n" => "x = [_dispatch_item[(0):] for d[_dispatch_key[d:(i)]] in l]\n";
         augmented_index_untouched: "d[k] += 1\n" => "d[k] += 1\n";
+        augmented_multiply: "x *= n\n" => "x = _dispatch_mul(x, (n))\n";
+        augmented_without_spaces: "x*=2\n" => "x= _dispatch_mul(x,(2))\n";
+        augmented_percent_of_index: "d[k] %= (a, b)\n" => "d[k] = _dispatch_percent(d[k], ((a, b)))\n";
+        augmented_union: "d |= e\n" => "d |= _dispatch_ior[d:(e)]\n";
+        augmented_union_of_attribute: "t.f.g |= {1: 2}\n" => "t.f.g |= _dispatch_ior[t.f.g:({1: 2})]\n";
+        augmented_union_of_call: "f()[0] |= e\n" => "f()[0] |= _dispatch_ior[(e):]\n";
+        augmented_multiply_of_call_untouched: "f()[0] *= 2\n" => "f()[0] *= 2\n";
+        augmented_add_untouched: "x += y\n" => "x += y\n";
+        setdefault_key: "d.setdefault(k + 1, [])\n" => "d.setdefault(_dispatch_key[d:(k + 1)], [])\n";
+        setdefault_of_call: "f().setdefault(k)\n" => "_dispatch_method(f(), \"setdefault\", k)\n";
+        setdefault_star_args: "d.setdefault(*a)\n" => "_dispatch_method(d, \"setdefault\", *a)\n";
+        update_is_guarded: "d.update(e)\n" => "_dispatch_method(d, \"update\", e)\n";
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The Starlark frontend and the Dispatch standard library (SPEC §3.5): builtins, the embedded
 //! catalog, loads, positions, hostile input and the shared corpus.
 
+mod big_ints;
 mod builtins;
 mod catalog;
 mod corpus;

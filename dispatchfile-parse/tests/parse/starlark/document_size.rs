@@ -70,3 +70,19 @@ fn a_shared_huge_int_is_refused_before_it_is_formatted() {
         "{text}"
     );
 }
+
+#[test]
+fn formatting_many_distinct_huge_ints_spends_statements() {
+    // Each int has about 148,000 digits: formatting a hundred of them took 30 s.
+    let src = task_with(
+        "n = 1 << 60\nfor i in range(13):\n    n = n * n\n",
+        "[]",
+        "[k8s.corev1.ContainerPort(containerPort=n + i) for i in range(100)]",
+    );
+    let e = star_with(&src, None, &Limits::default());
+    let text = first_error(&e);
+    assert!(
+        text.contains("limit exceeded: starlark_max_statements (10000000)"),
+        "{text}"
+    );
+}

@@ -132,6 +132,13 @@ refused_at! {
     big_ints_in_a_comprehension: "x = 1 << 100000\ny = [-x for i in range(10000)]\n" => "3:6";
     big_int_keys_in_a_dict_comprehension: "x = 1 << 100000\ny = {x + i: 0 for i in range(10000)}\n" => "3:6";
     big_int_values_in_a_dict_comprehension: "x = 1 << 100000\ny = {i: -x for i in range(10000)}\n" => "3:9";
+    // Augmented assignments are not operators to `replace_binary_operators`: each of these
+    // allocated far more than the cap in one go (the process aborted).
+    augmented_list_repetition: "x = [0]\nx *= 1000000000\n" => "3:1";
+    augmented_string_repetition: "s = 'a'\ns *= 2000000000\n" => "3:1";
+    augmented_repetition_of_an_index: "l = [[0]]\nl[0] *= 1000000000\n" => "3:1";
+    augmented_repetition_of_an_attribute: "c = k8s.corev1.Container(name = 's', args = ['a'])\nc.args *= 1000000000\n" => "3:1";
+    augmented_percent_of_a_shared_list: "s = \"a\" * (1 << 16)\nl = [s] * 1000\nx = \"%s\"\nx %= (l,)\n" => "5:1";
 }
 
 /// Dict entries live outside the arena: a comprehension or a loop of index assignments that fills
@@ -161,6 +168,22 @@ refused_with_a_large_budget! {
     dict_filled_in_a_loop: "d = {}\nfor i in range(1000000):\n    d[i] = i\n" => "4:7";
     dict_filled_through_a_call: "d = {}\ndef f():\n    return d\nfor i in range(1000000):\n    f()[i] = i\n" => "6:9";
     dict_filled_by_a_loop_target: "d = {}\ni = 0\nfor d[i] in range(1000000):\n    i += 1\n" => "4:7";
+    // `setdefault` adds its key like `d[k] = v`, whichever way it is called.
+    dict_filled_by_setdefault: "d = {}\nfor i in range(1000000):\n    d.setdefault(i, i)\n" => "4:18";
+    dict_filled_by_setdefault_with_star_args: "d = {}\nfor i in range(1000000):\n    d.setdefault(*(i, i))\n" => "4:5";
+    dict_filled_by_a_bound_setdefault: "d = {}\nf = d.setdefault\nfor i in range(1000000):\n    f(i, i)\n" => "5:5";
+    dict_filled_by_getattr_setdefault: "d = {}\nfor i in range(1000000):\n    getattr(d, 'setdefault')(i, i)\n" => "4:30";
+    // `update` is checked for what it could add and charged for what it added.
+    dict_updated_with_a_pair_in_a_loop: "d = {}\nfor i in range(1000000):\n    d.update([(i, i)])\n" => "4:5";
+    dict_updated_with_a_dict_in_a_loop: "d = {}\nfor i in range(1000000):\n    d.update({i: i})\n" => "4:5";
+    copies_of_a_dict_by_update: "e = {i: i for i in range(100000)}\nl = []\nfor j in range(100):\n    d = {}\n    d.update(e)\n    l.append(d)\n" => "6:5";
+    dict_updated_from_a_comprehension: "d = {}\nd.update({i: i for i in range(1000000)})\n" => "3:11";
+    dict_of_a_comprehension_of_pairs: "d = dict([(i, i) for i in range(1000000)])\n" => "2:1";
+    dict_of_zipped_ranges: "d = dict(zip(range(1000000), range(1000000)))\n" => "2:10";
+    // A dict's `|=` adds to it in place.
+    dict_filled_by_union_in_place: "d = {}\nfor i in range(1000000):\n    d |= {i: i}\n" => "4:10";
+    dict_in_a_list_filled_by_union_in_place: "l = [{}]\nfor i in range(1000000):\n    l[0] |= {i: i}\n" => "4:13";
+    dict_filled_by_union_in_place_through_a_call: "l = [{}]\ndef f():\n    return l\nfor i in range(1000000):\n    f()[0] |= {i: i}\n" => "6:15";
 }
 
 #[test]
@@ -170,6 +193,30 @@ fn overwriting_one_key_is_not_charged() {
     l.starlark_max_statements = 10_000_000;
     let src = format!("{MODERN}d = {{}}\nfor i in range(1000000):\n    d[0] = i\n");
     let e = star_with(&src, None, &l);
+    assert_eq!(first_error(&e), "");
+}
+
+#[test]
+fn setdefault_and_union_of_present_keys_are_not_charged() {
+    // The same key again and again: the dict does not grow, so nothing is charged (128 bytes a
+    // call would be 256 MB).
+    let mut l = limits();
+    l.starlark_max_statements = 10_000_000;
+    let src = format!(
+        "{MODERN}d = {{0: 0}}\ne = {{0: 1}}\nfor i in range(1000000):\n    d.setdefault(0, i)\n    d |= e\n"
+    );
+    let e = star_with(&src, None, &l);
+    assert_eq!(first_error(&e), "");
+}
+
+#[test]
+fn updates_with_present_keys_are_not_charged() {
+    // `update` is checked for all 30,000 pairs (3.8 MB) but charged for what the dict gained:
+    // nothing after the copy (charging every update would be 38 MB).
+    let src = format!(
+        "{MODERN}e = {{i: i for i in range(30000)}}\nd = dict(e)\nfor j in range(10):\n    d.update(e)\n"
+    );
+    let e = star_with(&src, None, &limits());
     assert_eq!(first_error(&e), "");
 }
 

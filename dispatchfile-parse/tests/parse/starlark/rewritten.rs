@@ -55,6 +55,8 @@ values! {
     list_and_dict_comprehensions: "l = [(x * 2) for x in range(3) if x]\nd = {k : v.upper() for k, v in [(1, \"a\"), (2, \"b\")]}\n", "str(l) + str(d)" => "[2, 4]{1: \"A\", 2: \"B\"}";
     nested_comprehensions: "l = [[j + i for j in range(i)] for i in range(3)]\nd = {i: {j: i for j in range(i)} for i in range(2)}\n", "str(l) + str(d)" => "[[], [1], [2, 3]]{0: {}, 1: {0: 1}}";
     comprehension_over_tuples_and_slices: "l = [(a, b) for a, b in zip(\"ab\".elems(), [1, 2])]\n", "str(l) + str([s[1:] for s in [\"xy\", \"z\"]])" => "[(\"a\", 1), (\"b\", 2)][\"y\", \"\"]";
+    augmented_assignments: "x = [1]\nx *= 2\ns = \"%s!\"\ns %= \"a\"\nd = {1: 1}\nalias = d\nd |= {2: 2}\nd |= d\nl = [{}]\nl[0] |= {3: 3}\nt = [[1]]\nt[0] *= 2\nn = 6\nn |= 1\ndef f():\n    return l\nf()[0] |= {4: 4}\n", "str(x) + s + str(alias) + str(l) + str(t) + str(n)" => "[1, 1]a!{1: 1, 2: 2}[{3: 3, 4: 4}][[1, 1]]7";
+    setdefault_and_update: "d = {}\nd.setdefault(\"a\", 1)\nd.setdefault(\"a\", 2)\nx = d.setdefault(\"b\", [])\nx.append(3)\nd.update({\"c\": 4}, e = 5)\nd.update([(\"f\", 6)])\nf = d.setdefault\nf(\"g\")\nd.setdefault(*(\"h\", 7))\n", "str(d)" => "{\"a\": 1, \"b\": [3], \"c\": 4, \"e\": 5, \"f\": 6, \"g\": None, \"h\": 7}";
     index_assignments_spread_over_lines: "d = {}\nd[\n  \"a\" +\n  \"b\"\n] = (\n  1 +\n  2)\nl = [0, 0]\nl[(1)] = 5\nd[1], l[0] = 7, 8\nfor d[2] in [9]:\n    pass\ndef f():\n    return d\nf()[3] = 4\nd[3] += 1\n", "str(d) + str(l)" => "{\"ab\": 3, 1: 7, 2: 9, 3: 5}[8, 5]";
 }
 
@@ -152,6 +154,15 @@ errors_at! {
     index_assignment_out_of_range:
         "l = [1]\nl[ 5 ] = 1\n"
         => "Dispatchfile:3:1: error[starlark]: Index `5` is out of bound";
+    error_in_an_augmented_repetition:
+        "x = {}\nx *= 2\n"
+        => "Dispatchfile:3:1: error[starlark]: Operation `*` not supported for types `dict` and `int`";
+    error_in_an_augmented_union:
+        "d = {}\nd |= [1]\n"
+        => "Dispatchfile:3:1: error[starlark]: Operation `|=` not supported for types `dict` and `list`";
+    error_in_a_rewritten_setdefault:
+        "d = {}\nd.setdefault(\n  [], 1)\n"
+        => "Dispatchfile:3:1: error[starlark]: Value of type `list` is not hashable";
 }
 
 #[test]
