@@ -273,6 +273,9 @@ fn s(v: impl Into<String>, span: Span) -> Val {
 /// makes a string and a list element per byte.
 fn split_pieces(ev: &mut Eval<'_>, x: &str, sep: &str, k: i64, span: Span) -> R<Val> {
     let limit = usize::try_from(k).unwrap_or(usize::MAX);
+    if limit == 0 {
+        return Ok(Val::V(ev.synthetic_list(Vec::new(), span)));
+    }
     let count = if sep.is_empty() {
         x.chars().count().min(limit)
     } else {

@@ -88,6 +88,7 @@ cases! {
     builtins_len: "builtins/len" => json;
     builtins_list: "builtins/list" => json;
     builtins_math: "builtins/math" => json;
+    builtins_split: "builtins/split" => json;
     builtins_strings: "builtins/strings" => json;
     builtins_unsupported_import: "builtins/unsupported_import" => err;
     comprehensions_bad_guard: "comprehensions/bad_guard" => err;

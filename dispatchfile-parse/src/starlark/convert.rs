@@ -8,7 +8,7 @@ use dispatchfile_model::{Entry, Node, Span, Value as NodeValue};
 use starlark::values::dict::DictRef;
 use starlark::values::{UnpackValue, Value, ValueIdentity, ValueLike};
 
-use super::guard::{LimitError, LimitValue};
+use super::guard::{self, LimitError, LimitValue};
 use super::value::{Quantity, Store, err, list_items, type_name, view};
 
 /// Depth of an element's value in the document (root → `task` → name → value).
@@ -112,30 +112,18 @@ fn int_digits(v: Value<'_>) -> Option<usize> {
     usize::try_from(big.bits().saturating_mul(30_103) / 100_000 + 2).ok()
 }
 
-/// Word products charged as one statement when a big int is formatted in decimal: the same
-/// rate as multiplying it by itself, which formatting takes about as long as.
-const FORMAT_WORDS_PER_STATEMENT: u64 = 16;
-
-/// Charges the statement budget for formatting the big int `v` in decimal (time quadratic in its
-/// digits: a pipeline of a hundred distinct 150,000-digit ints would otherwise format for many
-/// seconds between two statements).
+/// Charges the statement budget for formatting the big int `v` in decimal, which takes time
+/// quadratic in its digits, at the rate of multiplying it by itself: a pipeline of a hundred
+/// distinct 150,000-digit ints would otherwise format for many seconds between two statements.
 fn spend_formatting(v: Value<'_>, store: &Store) -> starlark::Result<()> {
     let words = num_bigint::BigInt::unpack_value(v)
         .ok()
         .flatten()
         .map_or(0, |big| big.bits() / 64 + 1);
-    let total = store
-        .statements
-        .get()
-        .saturating_add(words.saturating_mul(words) / FORMAT_WORDS_PER_STATEMENT);
-    store.statements.set(total);
-    if total > store.limits.starlark_max_statements {
-        return Err(starlark::Error::new_native(LimitError {
-            field: "starlark_max_statements",
-            value: LimitValue::from(store.limits.starlark_max_statements),
-        }));
-    }
-    Ok(())
+    guard::spend_store_statements(
+        words.saturating_mul(words) / guard::MUL_WORDS_PER_STATEMENT,
+        store,
+    )
 }
 
 fn convert<'v>(

@@ -632,13 +632,18 @@ fn within(need: usize, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()> {
 }
 
 /// Word products of a big-int multiplication counted as one statement.
-const MUL_WORDS_PER_STATEMENT: u64 = 16;
+pub(crate) const MUL_WORDS_PER_STATEMENT: u64 = 16;
 
 /// Spends `n` statements of the shared budget at once (work a single native call does).
 fn spend_statements(n: u64, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()> {
-    let Some(store) = Store::get(eval) else {
-        return Ok(());
-    };
+    match Store::get(eval) {
+        Some(store) => spend_store_statements(n, store),
+        None => Ok(()),
+    }
+}
+
+/// [`spend_statements`] for a caller that holds the store (the pipeline conversion).
+pub(crate) fn spend_store_statements(n: u64, store: &Store) -> starlark::Result<()> {
     let total = store.statements.get().saturating_add(n);
     store.statements.set(total);
     if total > store.limits.starlark_max_statements {

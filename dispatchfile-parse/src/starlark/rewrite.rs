@@ -53,8 +53,8 @@ use std::collections::HashMap;
 
 use starlark::syntax::AstModule;
 use starlark_syntax::syntax::ast::{
-    ArgumentP, AssignOp, AssignTargetP, AstAssignTarget, AstExpr, Clause, ClauseP, ExprP,
-    ForClause, StmtP,
+    ArgumentP, AssignOp, AssignTargetP, AstArgument, AstAssignTarget, AstExpr, AstNoPayload,
+    Clause, ClauseP, ExprP, ForClause, StmtP,
 };
 use starlark_syntax::syntax::uniplate::Visit;
 
@@ -203,6 +203,18 @@ struct Edit {
 pub(crate) struct RewriteError(pub(crate) usize);
 
 /// Rewrites `src` (already parsed into `ast`); `None` when nothing needs rewriting.
+/// Queues every argument of a call for a visit.
+fn push_arguments<'a>(stack: &mut Vec<Visit<'a, AstNoPayload>>, args: &'a [AstArgument]) {
+    for a in args {
+        match &a.node {
+            ArgumentP::Positional(x)
+            | ArgumentP::Named(_, x)
+            | ArgumentP::Args(x)
+            | ArgumentP::KwArgs(x) => stack.push(Visit::Expr(x)),
+        }
+    }
+}
+
 pub(crate) fn rewrite(src: &str, ast: &AstModule) -> Result<Option<Rewritten>, RewriteError> {
     let mut edits = Edits {
         src: src.as_bytes(),
@@ -253,14 +265,7 @@ pub(crate) fn rewrite(src: &str, ast: &AstModule) -> Result<Option<Rewritten>, R
                     let paren = edits.expect(name.span.end().get() as usize, b"(")?;
                     edits.wrap(paren, k, &format!("_dispatch_key[{}:", d.node.ident), "]")?;
                     stack.push(Visit::Expr(obj));
-                    for a in &args.args {
-                        match &a.node {
-                            ArgumentP::Positional(x)
-                            | ArgumentP::Named(_, x)
-                            | ArgumentP::Args(x)
-                            | ArgumentP::KwArgs(x) => stack.push(Visit::Expr(x)),
-                        }
-                    }
+                    push_arguments(&mut stack, &args.args);
                     continue;
                 }
                 if let ExprP::Dot(obj, name) = &f.node
@@ -273,14 +278,7 @@ pub(crate) fn rewrite(src: &str, ast: &AstModule) -> Result<Option<Rewritten>, R
                         !args.args.is_empty(),
                     )?;
                     stack.push(Visit::Expr(obj));
-                    for a in &args.args {
-                        match &a.node {
-                            ArgumentP::Positional(x)
-                            | ArgumentP::Named(_, x)
-                            | ArgumentP::Args(x)
-                            | ArgumentP::KwArgs(x) => stack.push(Visit::Expr(x)),
-                        }
-                    }
+                    push_arguments(&mut stack, &args.args);
                     continue;
                 }
             }
