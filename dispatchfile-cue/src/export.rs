@@ -126,11 +126,11 @@ fn export(ev: &mut Eval<'_>, v: VId, cx: &mut Ctx) -> R<Option<Exported>> {
         return Ok(None);
     }
     if let Some((s, _)) = ev.v(v).leaf.val.clone() {
-        cx.spend(scalar_bytes(&s), ev, Some(span))?;
-        return Ok(Some(Exported {
-            value: scalar_value(&s),
-            span,
-        }));
+        let value = scalar_value(&s);
+        if let Value::Number(text) | Value::String(text) = &value {
+            cx.spend(text.len(), ev, Some(span))?;
+        }
+        return Ok(Some(Exported { value, span }));
     }
     ev.enter(Some(span))?;
     let r = export_composite(ev, v, cx, span);
@@ -247,17 +247,6 @@ fn check(ev: &mut Eval<'_>, v: VId, cx: &mut Ctx) -> R<()> {
     }
     ev.leave();
     Ok(())
-}
-
-/// The bytes of text a scalar exports to.
-fn scalar_bytes(s: &Scalar) -> usize {
-    match s {
-        Scalar::Null | Scalar::Bool(_) => 0,
-        Scalar::Num(n) => n.text().len(),
-        Scalar::Str(s) => s.len(),
-        // Base64: four characters for every three bytes.
-        Scalar::Bytes(b) => b.len().div_ceil(3) * 4,
-    }
 }
 
 fn scalar_value(s: &Scalar) -> Value {

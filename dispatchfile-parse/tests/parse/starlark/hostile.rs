@@ -72,6 +72,21 @@ limit_cases! {
     deep_structure_in_a_task: "x = {}\nfor i in range(1000):\n    x = {'a': x}\ntask('t', steps = [k8s.corev1.Container(name = 's')], metadata = {'labels': x})\n".to_owned() => "max_depth";
 }
 
+/// `src` (then one more statement) fails with `starlark_max_heap_bytes` exactly at `at`, and
+/// leaves no document.
+fn assert_heap_refused(src: &str, at: &str, limits: &Limits) {
+    let src = format!("{MODERN}{src}y = 1\n");
+    let e = star_with(&src, None, limits);
+    assert_eq!(
+        first_error(&e),
+        format!(
+            "Dispatchfile:{at}: error[limit-exceeded]: limit exceeded: starlark_max_heap_bytes (33554432)"
+        ),
+        "{src}"
+    );
+    assert!(e.parsed.document.is_none(), "no partial document");
+}
+
 /// One native call (or many inside one statement) that would take the heap far over the cap is
 /// refused before it runs, at the call. Each row is followed by another statement, so a missing
 /// guard shows: the statement hook would report the next line, or nothing at all (memory outside
@@ -80,14 +95,7 @@ macro_rules! refused_at {
     ($($name:ident: $src:expr => $at:literal;)*) => {$(
         #[test]
         fn $name() {
-            let src = format!("{MODERN}{}y = 1\n", $src);
-            let e = star_with(&src, None, &limits());
-            assert_eq!(
-                first_error(&e),
-                concat!("Dispatchfile:", $at, ": error[limit-exceeded]: limit exceeded: starlark_max_heap_bytes (33554432)"),
-                "{src}"
-            );
-            assert!(e.parsed.document.is_none(), "no partial document");
+            assert_heap_refused($src, $at, &limits());
         }
     )*};
 }
@@ -150,14 +158,7 @@ macro_rules! refused_with_a_large_budget {
         fn $name() {
             let mut l = limits();
             l.starlark_max_statements = 10_000_000;
-            let src = format!("{MODERN}{}y = 1\n", $src);
-            let e = star_with(&src, None, &l);
-            assert_eq!(
-                first_error(&e),
-                concat!("Dispatchfile:", $at, ": error[limit-exceeded]: limit exceeded: starlark_max_heap_bytes (33554432)"),
-                "{src}"
-            );
-            assert!(e.parsed.document.is_none(), "no partial document");
+            assert_heap_refused($src, $at, &l);
         }
     )*};
 }
