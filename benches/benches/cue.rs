@@ -1,4 +1,4 @@
-//! Criterion benchmark: evaluating the corpus's CUE Dispatchfiles (SPEC §3.4).
+//! Criterion benchmark: evaluating the corpus's CUE Dispatchfiles.
 //!
 //! `cue/corpus_dispatchfiles`: every `$DISPATCH_SHARED/corpus/dispatchfiles/*.cue` (selector line
 //! blanked) evaluated and exported once per iteration; `cue/largest_file`: the largest one alone.
@@ -16,7 +16,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dispatchfile_cue::{Options, evaluate};
 
-/// The corpus's CUE files with the `#!` selector line blanked (SPEC §3.1), largest last.
+/// The corpus's CUE files with the `#!` selector line blanked, largest last.
 fn corpus() -> Option<Vec<(String, String)>> {
     let shared = std::path::PathBuf::from(std::env::var_os("DISPATCH_SHARED")?);
     let dir = shared.join("corpus/dispatchfiles");
@@ -47,8 +47,10 @@ fn cue(c: &mut Criterion) {
         .iter()
         .filter(|(n, s)| evaluate(s, n, &opts).is_ok())
         .count();
+    // Seven corpus files fail as the real CUE v0.4 does (their expectations in
+    // dispatchfile-cue/testdata/corpus are `.err` files); every other one evaluates.
     assert!(
-        ok + 3 >= files.len(),
+        ok + 7 >= files.len(),
         "only {ok} of {} corpus files evaluate",
         files.len()
     );

@@ -1,4 +1,4 @@
-//! Criterion benchmark: the glob hot path (SPEC §4.1–4.2) against globset and fast-glob.
+//! Criterion benchmark: the glob hot path (patterns and lists) against globset and fast-glob.
 //!
 //! `glob_hot_path`: the same 10,000 branch names and changed paths against one list of 50 patterns
 //! (positives and negatives), our `GlobSet::is_match` against globset (one set for the positives,
@@ -8,11 +8,11 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use dispatch_benches::glob::{FastGlobList, GlobsetList, PATTERNS, dispatch_trigger, inputs};
+use dispatch_benches::glob::{FastGlobList, GlobsetList, PATTERNS, dispatch_glob, inputs};
 
 fn hot_path(c: &mut Criterion) {
     let inputs = inputs();
-    let ours = dispatch_trigger(&PATTERNS);
+    let ours = dispatch_glob(&PATTERNS);
     let theirs = GlobsetList::new(&PATTERNS);
     let fast = FastGlobList::new(&PATTERNS);
     let mut matched = 0;
@@ -21,7 +21,7 @@ fn hot_path(c: &mut Criterion) {
         assert_eq!(
             ours.is_match(s),
             want,
-            "dispatch-trigger and globset disagree on {s:?}"
+            "dispatch-glob and globset disagree on {s:?}"
         );
         assert_eq!(
             fast.is_match(s),
@@ -38,7 +38,7 @@ fn hot_path(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("glob_hot_path");
     g.throughput(Throughput::Elements(inputs.len() as u64));
-    g.bench_function("dispatch_trigger", |b| {
+    g.bench_function("dispatch_glob", |b| {
         b.iter(|| {
             inputs
                 .iter()
@@ -68,8 +68,8 @@ fn hot_path(c: &mut Criterion) {
 fn compile(c: &mut Criterion) {
     let mut g = c.benchmark_group("glob_compile");
     g.throughput(Throughput::Elements(PATTERNS.len() as u64));
-    g.bench_function("dispatch_trigger", |b| {
-        b.iter(|| dispatch_trigger(black_box(&PATTERNS)));
+    g.bench_function("dispatch_glob", |b| {
+        b.iter(|| dispatch_glob(black_box(&PATTERNS)));
     });
     g.bench_function("globset", |b| {
         b.iter(|| GlobsetList::new(black_box(&PATTERNS)));

@@ -1,9 +1,9 @@
-//! Criterion benchmark: evaluating Starlark Dispatchfiles (SPEC §3.5), end to end through
+//! Criterion benchmark: evaluating Starlark Dispatchfiles, end to end through
 //! `dispatchfile_parse::evaluate` (detection, evaluation, conversion, decoding and validation).
 //!
 //! `five_catalog_modules` loads five embedded catalog modules; frozen catalog modules are cached
-//! per process, so after the first iteration only the Dispatchfile itself is evaluated (issue #3
-//! target: under 2 ms).
+//! per process, so after the first iteration only the Dispatchfile itself is evaluated
+//! (target: under 2 ms).
 
 use std::hint::black_box;
 
@@ -11,7 +11,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use dispatchfile_model::Limits;
 use dispatchfile_parse::{ParseOptions, evaluate};
 
-/// The seed pipeline of SPEC §1.5 in the legacy sugar.
+/// The seed pipeline (push to `master`, `/test` on pull requests) in the legacy sugar.
 const SEED: &str = r#"#!starlark
 gitResource("src-git", url="$(context.git.url)", revision="$(context.git.commit)")
 task("test", inputs = ["src-git"], steps = [k8s.corev1.Container(

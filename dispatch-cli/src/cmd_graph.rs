@@ -1,12 +1,11 @@
-//! `dispatch graph` (SPEC §7): the task DAG as Graphviz DOT or Mermaid.
+//! `dispatch graph`: the task DAG as Graphviz DOT or Mermaid.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use clap::Args;
 use dispatchfile_model::Pipeline;
 
-use crate::cmd_render::load;
 use crate::common::{Input, Outcome, limits};
 
 /// Arguments of `dispatch graph`.
@@ -21,10 +20,11 @@ pub(crate) struct GraphArgs {
 
 /// Runs `dispatch graph`.
 pub(crate) fn run(args: &GraphArgs) -> Outcome {
-    match load(&args.input, &limits()) {
-        Ok(loaded) => {
-            let edges = edges(&loaded.pipeline);
-            let tasks: Vec<&str> = loaded.pipeline.tasks.keys().map(String::as_str).collect();
+    match args.input.check(&limits()) {
+        Ok(checked) => {
+            let pipeline = checked.pipeline();
+            let edges = edges(pipeline);
+            let tasks: Vec<&str> = pipeline.tasks.keys().map(String::as_str).collect();
             if args.mermaid {
                 print!("{}", mermaid(&tasks, &edges));
             } else {
@@ -38,7 +38,19 @@ pub(crate) fn run(args: &GraphArgs) -> Outcome {
 
 /// The edges `(from, to, label)` in byte order: `deps` for a dependency, `input` for a task
 /// input, and the resource's name from its producer to each consumer.
+///
+/// The producers of each resource are gathered once, so the work is the number of edges (times
+/// log), not tasks × inputs.
 fn edges(p: &Pipeline) -> BTreeSet<(&str, &str, &str)> {
+    let mut producers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (name, task) in &p.tasks {
+        for output in &task.outputs {
+            let list = producers.entry(output.as_str()).or_default();
+            if list.last() != Some(&name.as_str()) {
+                list.push(name);
+            }
+        }
+    }
     let mut out = BTreeSet::new();
     for (name, task) in &p.tasks {
         for dep in &task.deps {
@@ -47,11 +59,11 @@ fn edges(p: &Pipeline) -> BTreeSet<(&str, &str, &str)> {
             }
         }
         for input in &task.inputs {
-            // An input naming both a resource and a task is the resource (SPEC §2 R4).
+            // An input naming both a resource and a task is the resource, as in lowering.
             if p.resources.contains_key(input) {
-                for (producer, other) in &p.tasks {
-                    if producer != name && other.outputs.contains(input) {
-                        out.insert((producer.as_str(), name.as_str(), input.as_str()));
+                for producer in producers.get(input.as_str()).into_iter().flatten() {
+                    if producer != name {
+                        out.insert((*producer, name.as_str(), input.as_str()));
                     }
                 }
             } else if p.tasks.contains_key(input) {
@@ -117,8 +129,9 @@ fn mermaid_text(s: &str) -> String {
 }
 
 fn mermaid(tasks: &[&str], edges: &BTreeSet<(&str, &str, &str)>) -> String {
-    // Node ids are positions in byte order, so any task name is safe as a label.
-    let id = |t: &str| tasks.iter().position(|x| *x == t).unwrap_or(0);
+    // Node ids are positions in byte order, so any task name is safe as a label. `tasks` is
+    // sorted: a binary search, not a scan per edge.
+    let id = |t: &str| tasks.binary_search(&t).unwrap_or(0);
     let mut out = String::from("graph LR\n");
     for (i, t) in tasks.iter().enumerate() {
         let _ = writeln!(out, "  t{i}[\"{}\"]", mermaid_text(t));
@@ -147,5 +160,75 @@ mod tests {
     #[test]
     fn mermaid_escapes_markup() {
         assert_eq!(mermaid_text(r#"a"b|c#d"#), "a#quot;b#124;c#35;d");
+    }
+
+    use dispatchfile_model::{Resource, Task};
+
+    const N: usize = 100_000;
+
+    fn name(i: usize) -> String {
+        format!("t{i:06}")
+    }
+
+    fn task(inputs: Vec<String>, outputs: Vec<String>, deps: Vec<String>) -> Task {
+        Task {
+            inputs,
+            outputs,
+            deps,
+            ..Task::default()
+        }
+    }
+
+    /// The DOT and Mermaid edge lines of `p`.
+    fn drawn(p: &Pipeline) -> (usize, usize) {
+        let e = edges(p);
+        let tasks: Vec<&str> = p.tasks.keys().map(String::as_str).collect();
+        let count = |s: String| s.lines().filter(|l| l.contains("->")).count();
+        (count(dot(&tasks, &e)), count(mermaid(&tasks, &e)))
+    }
+
+    // 100,000 tasks in each shape: every edge is drawn (a scan of all tasks for every input,
+    // and of all nodes for every Mermaid edge, made these quadratic).
+    #[test]
+    fn chain_of_deps() {
+        let mut p = Pipeline::default();
+        for i in 0..N {
+            let deps = if i == 0 { vec![] } else { vec![name(i - 1)] };
+            p.tasks.insert(name(i), task(vec![], vec![], deps));
+        }
+        assert_eq!(drawn(&p), (N - 1, N - 1));
+    }
+
+    #[test]
+    fn star_through_one_resource() {
+        let mut p = Pipeline::default();
+        p.resources.insert("r".into(), Resource::default());
+        p.tasks
+            .insert(name(0), task(vec![], vec!["r".into()], vec![]));
+        for i in 1..N {
+            p.tasks
+                .insert(name(i), task(vec!["r".into()], vec![], vec![]));
+        }
+        assert_eq!(drawn(&p), (N - 1, N - 1));
+        let e = edges(&p);
+        assert!(
+            e.iter()
+                .all(|(from, _, label)| *from == "t000000" && *label == "r")
+        );
+    }
+
+    #[test]
+    fn wide_fan_in_of_resources() {
+        let mut p = Pipeline::default();
+        let mut inputs = Vec::new();
+        for i in 1..N {
+            let r = format!("r{i}");
+            p.resources.insert(r.clone(), Resource::default());
+            p.tasks
+                .insert(name(i), task(vec![], vec![r.clone()], vec![]));
+            inputs.push(r);
+        }
+        p.tasks.insert(name(0), task(inputs, vec![], vec![]));
+        assert_eq!(drawn(&p), (N - 1, N - 1));
     }
 }

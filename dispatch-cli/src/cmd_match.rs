@@ -1,19 +1,20 @@
-//! `dispatch match` (SPEC §4.8, §7): which actions an event fires, which tasks run, and why.
+//! `dispatch match`: which actions an event fires, which tasks run, and why.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::{ArgGroup, Args};
 use dispatch_trigger::{
-    Adapted, ContextVars, Event, MatchResult, PrDetails, compile_with_source_map, github, gitlab,
+    Adapted, ContextVars, Event, MatchResult, PrDetails, gitea, github, gitlab,
 };
-use dispatchfile_model::{Diagnostic, Limits, Pipeline, SourceMap};
+use dispatchfile_model::{Code, Diagnostic, Files};
+use serde::de::DeserializeOwned;
 
-use crate::common::{Input, Outcome, limits};
+use crate::common::{Input, Outcome, limits, print_diagnostics, read_text};
 
 /// Arguments of `dispatch match`.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("source").required(true).args(["event", "github_event", "gitlab_event"])))]
+#[command(group(ArgGroup::new("source").required(true).args(["event", "github_event", "gitlab_event", "gitea_event"])))]
 pub(crate) struct MatchArgs {
     #[command(flatten)]
     input: Input,
@@ -27,7 +28,7 @@ pub(crate) struct MatchArgs {
 /// Where an event comes from: an event file or a provider webhook (shared by `match` and `render`).
 #[derive(Debug, Args)]
 pub(crate) struct EventSource {
-    /// The event, as a JSON file (SPEC §4.3); `-` reads standard input.
+    /// The event, as a JSON file; `-` reads standard input.
     #[arg(long, value_name = "EVENT.json")]
     pub(crate) event: Option<PathBuf>,
     /// A GitHub webhook event name (`push`, `pull_request`, `issue_comment`, `release`); needs `--payload`.
@@ -41,10 +42,19 @@ pub(crate) struct EventSource {
         conflicts_with = "github_event"
     )]
     pub(crate) gitlab_event: Option<String>,
+    /// A Gitea or Forgejo `X-Gitea-Event` name (`push`, `pull_request`, `issue_comment`, `release`);
+    /// needs `--payload`.
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "payload",
+        conflicts_with_all = ["github_event", "gitlab_event"]
+    )]
+    pub(crate) gitea_event: Option<String>,
     /// The webhook body, as delivered (JSON file; `-` reads standard input).
     #[arg(long, value_name = "FILE")]
     pub(crate) payload: Option<PathBuf>,
-    /// Pull request details `{base, head, commit, changed?}` (needed for GitHub `issue_comment`).
+    /// Pull request details `{base, head, commit, changed?}` (needed for GitHub and Gitea `issue_comment`).
     #[arg(long, value_name = "FILE")]
     pub(crate) pr_details: Option<PathBuf>,
 }
@@ -52,13 +62,18 @@ pub(crate) struct EventSource {
 impl EventSource {
     /// The event these arguments name, or `None` when none was given.
     pub(crate) fn event(&self) -> Result<Option<Event>, Outcome> {
-        if self.event.is_none() && self.github_event.is_none() && self.gitlab_event.is_none() {
+        if self.event.is_none()
+            && self.github_event.is_none()
+            && self.gitlab_event.is_none()
+            && self.gitea_event.is_none()
+        {
             return Ok(None);
         }
         event_of(
             self.event.as_deref(),
             self.github_event.as_deref(),
             self.gitlab_event.as_deref(),
+            self.gitea_event.as_deref(),
             self.payload.as_deref(),
             self.pr_details.as_deref(),
         )
@@ -88,14 +103,10 @@ fn run_inner(args: &MatchArgs) -> Result<(), Outcome> {
         ));
     }
     let limits = limits();
-    let loaded = crate::cmd_render::load(&args.input, &limits)?;
+    let checked = args.input.check(&limits)?;
     let event = args.source.event()?;
     let result = match &event {
-        Some(event) => {
-            let triggers = compile_with_source_map(&loaded.pipeline, &loaded.source_map, &limits)
-                .map_err(|_| Outcome::Invalid)?;
-            triggers.match_event(event)
-        }
+        Some(event) => checked.triggers().match_event(event),
         None => MatchResult::empty(ContextVars::default()),
     };
     if args.explain {
@@ -110,49 +121,113 @@ fn is_stdin(p: Option<&Path>) -> bool {
     p.is_some_and(|p| p.as_os_str() == "-")
 }
 
-/// Reads a file named on the command line (`-`: standard input); failures are usage errors.
-pub(crate) fn read_arg_file(path: &Path, what: &str) -> Result<String, Outcome> {
+/// Prints one diagnostic about an input file given with an option (`--event`, `--payload`, …),
+/// positioned in `text` when it has a line and column, and gives the invalid-input outcome.
+fn invalid_input(path: &Path, text: &str, error: &dispatch_trigger::Error) -> Outcome {
+    let mut files = Files::new();
+    let name = display_arg(path);
+    let file = files.add(name.clone(), text);
+    print_diagnostics(&[error.to_diagnostic(&files, file)], &files, &name);
+    Outcome::Invalid
+}
+
+/// The name of a file argument in messages (`<stdin>` for `-`).
+fn display_arg(path: &Path) -> String {
     if path.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .map_err(|e| Outcome::usage(format!("cannot read {what} from standard input: {e}")))?;
-        return Ok(s);
+        "<stdin>".to_owned()
+    } else {
+        path.display().to_string()
     }
-    std::fs::read_to_string(path)
-        .map_err(|e| Outcome::usage(format!("cannot read {what} {}: {e}", path.display())))
+}
+
+/// Reads JSON given with an option (`--pr-details`, `--pod-template`): a malformed file is
+/// invalid input, reported at its line and column.
+pub(crate) fn parse_json_arg<T: DeserializeOwned>(
+    path: &Path,
+    text: &str,
+    code: Code,
+    what: &str,
+) -> Result<T, Outcome> {
+    serde_json::from_str(text).map_err(|e| {
+        let mut files = Files::new();
+        let name = display_arg(path);
+        let file = files.add(name.clone(), text);
+        let message = e.to_string();
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        let message = message.strip_suffix(&suffix).unwrap_or(&message);
+        let mut d = Diagnostic::error(code, format!("{what}{message}"));
+        if e.line() > 0 {
+            let offset = files.get(file).map_or(0, |f| {
+                f.offset_of(e.line() as u32, e.column().max(1) as u32)
+            });
+            d = d.at(dispatchfile_model::Span::new(file, offset, offset));
+        }
+        print_diagnostics(&[d], &files, &name);
+        Outcome::Invalid
+    })
+}
+
+/// Reads a file named on the command line (`-`: standard input) as text, at most `limit`
+/// bytes (the field `limit_name` of `Limits`): unreadable files are usage errors; a larger file,
+/// or one that is not UTF-8, is invalid input reported with its position (`code` for UTF-8).
+pub(crate) fn read_arg_file(
+    path: &Path,
+    what: &str,
+    limit: usize,
+    limit_name: &'static str,
+    code: Code,
+) -> Result<String, Outcome> {
+    read_text(path, what, limit, limit_name, code)
 }
 
 /// The event selected by `--event`, or adapted from `--github-event`/`--gitlab-event` and
-/// `--payload` (SPEC §4.9); `None` when the webhook is ignored (the reason is printed on stderr).
+/// `--payload`; `None` when the webhook is ignored (the reason is printed on stderr).
 /// `dispatch render` can share it.
 fn event_of(
     event: Option<&Path>,
     github_event: Option<&str>,
     gitlab_event: Option<&str>,
+    gitea_event: Option<&str>,
     payload: Option<&Path>,
     pr_details: Option<&Path>,
 ) -> Result<Option<Event>, Outcome> {
+    let limits = limits();
     if let Some(path) = event {
-        let text = read_arg_file(path, "event")?;
-        return Event::from_json(&text)
+        let text = read_arg_file(
+            path,
+            "event",
+            limits.max_event_bytes,
+            "max_event_bytes",
+            Code::Event,
+        )?;
+        return Event::from_json_with_limits(&text, &limits)
             .map(Some)
-            .map_err(|e| Outcome::usage(format!("{}: {e}", path.display())));
+            .map_err(|e| invalid_input(path, &text, &e));
     }
     let Some(payload_path) = payload else {
         return Err(Outcome::usage(
-            "--github-event and --gitlab-event need --payload FILE",
+            "--github-event, --gitlab-event and --gitea-event need --payload FILE",
         ));
     };
-    let body = read_arg_file(payload_path, "payload")?;
+    let body = read_arg_file(
+        payload_path,
+        "payload",
+        limits.max_payload_bytes,
+        "max_payload_bytes",
+        Code::Payload,
+    )?;
     let details = match pr_details {
         Some(path) => {
-            let text = read_arg_file(path, "pull request details")?;
-            let d: PrDetails = serde_json::from_str(&text).map_err(|e| {
-                Outcome::usage(format!(
-                    "invalid pull request details {}: {e}",
-                    path.display()
-                ))
-            })?;
+            // Details are an event's worth of data: the same bound.
+            let text = read_arg_file(
+                path,
+                "pull request details",
+                limits.max_event_bytes,
+                "max_event_bytes",
+                Code::Event,
+            )?;
+            let d: PrDetails =
+                parse_json_arg(path, &text, Code::Event, "invalid pull request details: ")?;
             Some(d)
         }
         None => None,
@@ -160,17 +235,22 @@ fn event_of(
     let (source, adapted) = if let Some(name) = github_event {
         (
             format!("GitHub {name:?} event"),
-            github::to_event(name, &body, details.as_ref()),
+            github::to_event_with_limits(name, &body, details.as_ref(), &limits),
         )
     } else if let Some(name) = gitlab_event {
         check_gitlab_header(name, &body)?;
         (
             format!("GitLab {name:?} event"),
-            gitlab::to_event(&body, details.as_ref()),
+            gitlab::to_event_with_limits(&body, details.as_ref(), &limits),
+        )
+    } else if let Some(name) = gitea_event {
+        (
+            format!("Gitea {name:?} event"),
+            gitea::to_event_with_limits(name, &body, details.as_ref(), &limits),
         )
     } else {
         return Err(Outcome::usage(
-            "give --event, --github-event or --gitlab-event",
+            "give --event, --github-event, --gitlab-event or --gitea-event",
         ));
     };
     match adapted {
@@ -179,23 +259,29 @@ fn event_of(
             eprintln!("dispatch: ignoring the {source}: {reason}");
             Ok(None)
         }
-        Err(e) => Err(Outcome::usage(format!("{}: {e}", payload_path.display()))),
+        // Missing details are a missing option, not a fault of the payload.
+        Err(e) if e.code() == Code::MissingPrDetails => Err(Outcome::usage(format!(
+            "{}: {e}; give them with --pr-details FILE",
+            payload_path.display()
+        ))),
+        Err(e) => Err(invalid_input(payload_path, &body, &e)),
     }
 }
 
-/// SPEC §4.9: `--gitlab-event` must agree with the payload's `object_kind`, unless it is a header
+/// `--gitlab-event` must agree with the payload's `object_kind`, unless it is a header
 /// that carries every kind (`Service Hook`).
 fn check_gitlab_header(name: &str, body: &str) -> Result<(), Outcome> {
+    // Only `object_kind` is read: the rest of the payload is skipped, not built.
+    #[derive(serde::Deserialize)]
+    struct Kind {
+        object_kind: Option<String>,
+    }
     let Some(want) = gitlab::object_kind_of_header(name) else {
         return Ok(());
     };
-    let kind = serde_json::from_str::<serde_json::Value>(body)
+    let kind = serde_json::from_str::<Kind>(body)
         .ok()
-        .and_then(|v| {
-            v.get("object_kind")
-                .and_then(|k| k.as_str())
-                .map(str::to_owned)
-        });
+        .and_then(|k| k.object_kind);
     match kind {
         Some(k) if k != want => Err(Outcome::usage(format!(
             "--gitlab-event {name:?} does not match the payload's object_kind {k:?}"
@@ -282,17 +368,4 @@ fn table(r: &MatchResult) -> String {
         let _ = writeln!(out, "  {name:<15} {value:?}");
     }
     out
-}
-
-/// The glob diagnostics of SPEC §2 R16 for `dispatch validate` (from `dispatch_trigger::compile`):
-/// errors for malformed patterns and exceeded limits, warnings for patterns that never match.
-pub(crate) fn pattern_diagnostics(
-    pipeline: &Pipeline,
-    source_map: &SourceMap,
-    limits: &Limits,
-) -> Vec<Diagnostic> {
-    match compile_with_source_map(pipeline, source_map, limits) {
-        Ok(triggers) => triggers.warnings().to_vec(),
-        Err(diagnostics) => diagnostics,
-    }
 }

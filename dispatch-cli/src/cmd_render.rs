@@ -1,4 +1,4 @@
-//! `dispatch render` (SPEC §5, §7): match an event (or take `--task` names), lower the build to
+//! `dispatch render`: match an event (or take `--task` names), lower the build to
 //! Tekton objects and print them as YAML or JSON.
 
 use std::path::PathBuf;
@@ -6,16 +6,15 @@ use std::path::PathBuf;
 use clap::{ArgGroup, Args, ValueEnum};
 use dispatch_tekton::tekton::PodTemplate;
 use dispatch_tekton::{GitClone, LowerOptions, Selection, Target, lower};
-use dispatch_trigger::compile_with_source_map;
-use dispatchfile_model::{Files, Limits, Pipeline, SourceMap, sort_diagnostics};
-use dispatchfile_parse::{Evaluated, evaluate};
+use dispatchfile_model::Code;
 
-use crate::cmd_match::read_arg_file;
-use crate::common::{Input, Outcome, limits, print_diagnostics};
+use crate::cmd_match::{parse_json_arg, read_arg_file};
+use crate::common::Input;
+use crate::common::{Outcome, limits, report_diagnostics};
 
 /// Arguments of `dispatch render`.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("build").required(true).args(["event", "github_event", "gitlab_event", "task"])))]
+#[command(group(ArgGroup::new("build").required(true).args(["event", "github_event", "gitlab_event", "gitea_event", "task"])))]
 pub(crate) struct RenderArgs {
     #[command(flatten)]
     input: Input,
@@ -69,40 +68,6 @@ enum GitCloneArg {
     Inline,
 }
 
-/// An evaluated Dispatchfile with where its elements were written.
-pub(crate) struct Loaded {
-    pub(crate) pipeline: Pipeline,
-    pub(crate) source_map: SourceMap,
-    pub(crate) files: Files,
-}
-
-/// Reads, evaluates and validates the Dispatchfile, including its glob patterns; prints every
-/// diagnostic, and returns the pipeline unless there was an error.
-pub(crate) fn load(input: &Input, limits: &Limits) -> Result<Loaded, Outcome> {
-    let bytes = input.read()?;
-    let loader = input.loader();
-    let options = input.parse_options(&loader);
-    let evaluated = evaluate(&bytes, &input.display_name(), &options, limits);
-    let mut all = evaluated.diagnostics();
-    let Evaluated { parsed, decoded } = evaluated;
-    if let Some(p) = &decoded.pipeline {
-        match compile_with_source_map(p, &decoded.source_map, limits) {
-            Ok(triggers) => all.extend(triggers.warnings().iter().cloned()),
-            Err(diags) => all.extend(diags),
-        }
-        sort_diagnostics(&mut all);
-    }
-    print_diagnostics(&all, &parsed.files, &input.display_name());
-    match decoded.pipeline {
-        Some(pipeline) if !dispatchfile_model::has_errors(&all) => Ok(Loaded {
-            pipeline,
-            source_map: decoded.source_map,
-            files: parsed.files,
-        }),
-        _ => Err(Outcome::Invalid),
-    }
-}
-
 impl RenderArgs {
     fn options(&self) -> Result<LowerOptions, Outcome> {
         let mut o = LowerOptions::default();
@@ -123,10 +88,16 @@ impl RenderArgs {
             .map_err(|e| Outcome::usage(e.to_string()))?;
         o.service_account.clone_from(&self.service_account);
         if let Some(path) = &self.pod_template {
-            let text = read_arg_file(path, "pod template")?;
-            let template: PodTemplate = serde_json::from_str(&text).map_err(|e| {
-                Outcome::usage(format!("invalid pod template {}: {e}", path.display()))
-            })?;
+            let limits = limits();
+            let text = read_arg_file(
+                path,
+                "pod template",
+                limits.max_source_bytes,
+                "max_source_bytes",
+                Code::Parse,
+            )?;
+            let template: PodTemplate =
+                parse_json_arg(path, &text, Code::Parse, "invalid pod template: ")?;
             o.pod_template = Some(template);
         }
         if let Err(why) = dispatchfile_model::parse_go_duration(&self.pipeline_timeout) {
@@ -155,16 +126,11 @@ fn render(args: &RenderArgs) -> Result<(), Outcome> {
     let options = args.options()?;
     let event = args.source.event()?;
     let limits = limits();
-    let loaded = load(&args.input, &limits)?;
+    let checked = args.input.check(&limits)?;
     let selection = if args.task.is_empty() {
         // An ignored webhook has been reported; there is nothing to render.
         let Some(event) = event else { return Ok(()) };
-        let triggers = compile_with_source_map(&loaded.pipeline, &loaded.source_map, &limits)
-            .map_err(|diags| {
-                print_diagnostics(&diags, &loaded.files, &args.input.display_name());
-                Outcome::Invalid
-            })?;
-        let matched = triggers.match_event(&event);
+        let matched = checked.triggers().match_event(&event);
         if matched.actions.is_empty() {
             eprintln!(
                 "dispatch: no action matches the {} event; nothing to render",
@@ -172,26 +138,22 @@ fn render(args: &RenderArgs) -> Result<(), Outcome> {
             );
             return Ok(());
         }
-        Selection::new(matched.actions, matched.tasks, matched.context)
+        Selection::from(&matched)
     } else {
         Selection::manual(args.task.iter().cloned())
     }
-    .with_source_map(&loaded.source_map);
-    match lower(&loaded.pipeline, &selection, &options) {
+    .with_source_map(checked.source_map());
+    match lower(checked.pipeline(), &selection, &options) {
         Ok(lowered) => {
-            print_diagnostics(
-                lowered.warnings(),
-                &loaded.files,
-                &args.input.display_name(),
-            );
+            report_diagnostics(lowered.warnings(), &args.input.display_name());
             match args.output {
                 OutputFormat::Yaml => print!("{}", lowered.to_yaml()),
                 OutputFormat::Json => print!("{}", lowered.to_json()),
             }
             Ok(())
         }
-        Err(diags) => {
-            print_diagnostics(&diags, &loaded.files, &args.input.display_name());
+        Err(problems) => {
+            report_diagnostics(&problems, &args.input.display_name());
             Err(Outcome::Invalid)
         }
     }

@@ -1,4 +1,4 @@
-//! The `dispatch` command: evaluate, validate, match, render and draw Dispatchfiles (SPEC §7).
+//! The `dispatch` command: evaluate, validate, match, render and draw Dispatchfiles (docs/cli.md).
 #![allow(
     clippy::disallowed_methods,
     clippy::disallowed_types,
@@ -11,13 +11,15 @@ mod cmd_graph;
 mod cmd_match;
 mod cmd_render;
 mod common;
+mod read;
 mod vendor;
 
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap_complete::Shell;
 
-use crate::common::{Input, Outcome};
+use crate::common::{Input, MessageFormat, Outcome, Report};
 
 /// Evaluate, validate, match and render Dispatchfiles.
 #[derive(Debug, Parser)]
@@ -25,11 +27,17 @@ use crate::common::{Input, Outcome};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How diagnostics are written to stderr.
+    #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
+    /// Exit with status 1 when any warning was reported, as for an error.
+    #[arg(long, global = true)]
+    deny_warnings: bool,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Print the canonical JSON of a Dispatchfile (SPEC §1.5).
+    /// Print the canonical JSON of a Dispatchfile.
     Eval {
         #[command(flatten)]
         input: Input,
@@ -42,21 +50,52 @@ enum Command {
         #[command(flatten)]
         input: Input,
     },
-    /// Decide which actions an event fires and which tasks run (SPEC §4.8).
+    /// Decide which actions an event fires and which tasks run.
+    #[command(after_long_help = EVENT_HELP)]
     Match(cmd_match::MatchArgs),
-    /// Lower the build an event (or a task list) selects to Tekton objects (SPEC §5).
+    /// Lower the build an event (or a task list) selects to Tekton objects.
+    #[command(after_long_help = EVENT_HELP)]
     Render(cmd_render::RenderArgs),
     /// Draw the task graph as DOT or Mermaid.
     Graph(cmd_graph::GraphArgs),
     /// Print the JSON Schema of data-format Dispatchfiles.
     Schema(SchemaArgs),
+    /// Print a shell completion script for `dispatch` (bash, zsh, fish, elvish, powershell).
+    ///
+    /// For example, `dispatch completions bash > ~/.local/share/bash-completion/completions/dispatch`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
 }
 
 #[derive(Debug, Args)]
 struct SchemaArgs {}
 
+/// The event file format, for `match --help` and `render --help`.
+const EVENT_HELP: &str = "\
+The event file (--event) is one JSON object with a `kind` and that kind's fields; unknown fields
+are errors, and `refs/heads/` and `refs/tags/` prefixes are dropped:
+  push                  branch, commit, url, changed (list of paths; absent = unknown)
+  tag                   tag, commit, url
+  pull_request          action (opened|synchronize|reopened), number, base, head, commit, url,
+                        labels, changed
+  pull_request_comment  number, base, head, commit, url, comment, labels, changed
+  release               tag, commit, url
+  cron                  action (the cron action's name), commit, url
+  image_push            tag
+Example: {\"kind\": \"push\", \"branch\": \"main\", \"commit\": \"0123abc\", \"url\": \"https://example.com/app.git\"}
+
+Exit status: 0 success (also when nothing matches), 1 invalid input (diagnostics on stderr,
+FILE:LINE:COL), 2 usage error.";
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    common::set_report(Report {
+        format: cli.message_format,
+        deny_warnings: cli.deny_warnings,
+    });
     let outcome = match cli.command {
         Command::Eval { input, raw } => common::eval(&input, raw),
         Command::Validate { input } => common::validate(&input),
@@ -69,6 +108,13 @@ fn main() -> ExitCode {
                 "{}",
                 serde_json::to_string_pretty(&schema).unwrap_or_default()
             );
+            Outcome::Ok
+        }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "dispatch", &mut script);
+            // A closed pipe (`| head`) is the reader's choice, not an error of ours.
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
             Outcome::Ok
         }
     };

@@ -1,10 +1,12 @@
 //! Integration tests for the `dispatch` binary.
 #![allow(
     clippy::disallowed_methods,
-    reason = "the CLI tests run the binary and write temporary files"
+    clippy::disallowed_types,
+    reason = "the CLI tests run the binary, write temporary files and read their settings from the environment"
 )]
 
 mod cli {
+    mod conventions;
     mod eval_cmd;
     mod graph_cmd;
     mod hostile;
@@ -41,5 +43,23 @@ mod cli {
     /// Standard output as text.
     pub(crate) fn stdout(o: &Output) -> String {
         String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// `$DISPATCH_SHARED`, or `None` when it is unset, after saying that the calling test skipped
+    /// `what`. The only place this crate's tests read the variable.
+    ///
+    /// The notice is written to the process's stderr directly: libtest captures `println!` and
+    /// `eprintln!` of passing tests, so plain `cargo test` would not show it.
+    pub(crate) fn shared(what: &str) -> Option<std::path::PathBuf> {
+        let dir = std::env::var_os("DISPATCH_SHARED").map(std::path::PathBuf::from);
+        if dir.is_none() {
+            let thread = std::thread::current();
+            let test = thread.name().unwrap_or("a test");
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped {what} in {test}: DISPATCH_SHARED is not set"
+            );
+        }
+        dir
     }
 }

@@ -4,7 +4,7 @@
 //! struct's `name` field first); the emitters write that tree in one fixed style. No YAML text is
 //! templated: every byte comes from the tree.
 //!
-//! YAML style (SPEC §5.5 leaves style to us, but fixed):
+//! YAML style (any valid style would do for Tekton; this one is fixed so output is stable):
 //! * each document's top-level values (`metadata`, `spec`) are block mappings, and so are the
 //!   items of `steps` and `tasks` lists;
 //! * any other collection is written in flow style (`{a: b}`, `[x, y]`) when it holds no

@@ -2,12 +2,13 @@
 
 mod emit;
 mod fields;
+pub mod guide;
 mod lower;
 mod names;
 mod options;
 pub mod tekton;
 
-use dispatchfile_model::Diagnostic;
+use dispatchfile_model::Diagnostics;
 
 pub use lower::lower;
 pub use options::{
@@ -23,7 +24,7 @@ pub use tekton::Object;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lowered {
     objects: Vec<Object>,
-    warnings: Vec<Diagnostic>,
+    warnings: Diagnostics,
 }
 
 impl Lowered {
@@ -42,11 +43,11 @@ impl Lowered {
     /// Warnings found while lowering (`git-output-not-republished`, `storage-not-persisted`, …),
     /// sorted by position then code.
     #[must_use]
-    pub fn warnings(&self) -> &[Diagnostic] {
+    pub fn warnings(&self) -> &Diagnostics {
         &self.warnings
     }
 
-    /// A YAML multi-document stream, documents separated by `---`, in the fixed style of SPEC §5.5.
+    /// A YAML multi-document stream, documents separated by `---`, always in the same style.
     #[must_use]
     pub fn to_yaml(&self) -> String {
         let mut out = String::new();
@@ -71,7 +72,7 @@ impl Lowered {
     }
 }
 
-// Lowered output is plain data (STYLE §3).
+// Lowered output is plain data: `Send + Sync`, checked at compile time.
 const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Lowered>();

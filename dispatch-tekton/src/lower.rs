@@ -1,4 +1,4 @@
-//! The lowering of SPEC §5.2–5.4: one Task per selected task, one Pipeline, one PipelineRun.
+//! The lowering: one Task per selected task, one Pipeline, one PipelineRun.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -7,8 +7,8 @@ use std::fmt::Display;
 use dispatch_trigger::closure_names;
 use dispatchfile_model::names::{is_label_value, sanitize};
 use dispatchfile_model::{
-    Diagnostic, Pipeline, Resource, Span, Task as DTask, format_go_duration, parse_go_duration,
-    sort_diagnostics,
+    Code, Diagnostic, Diagnostics, DiagnosticsBuilder, Pipeline, Resource, Severity, SourceMap,
+    Span, Task as DTask, format_go_duration, parse_go_duration, validate,
 };
 use k8s_openapi::api::core::v1::{
     Container, EmptyDirVolumeSource, EnvVar, EnvVarSource, PersistentVolumeClaimSpec,
@@ -38,7 +38,7 @@ use crate::tekton::{
 const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "dispatch");
 /// The group of group of fsGroup the git-clone task runs as (its image's nonroot user).
 const GIT_CLONE_FS_GROUP: i64 = 65532;
-/// The Container fields a Tekton step has (SPEC §5.2).
+/// The Container fields a Tekton step has.
 const STEP_FIELDS: [&str; 12] = [
     "name",
     "image",
@@ -53,7 +53,7 @@ const STEP_FIELDS: [&str; 12] = [
     "volumeDevices",
     "resources",
 ];
-/// Resource params that are passed to git-clone as literal values (SPEC §5.2).
+/// Resource params that are passed to git-clone as literal values.
 const GIT_CLONE_PARAMS: [&str; 9] = [
     "refspec",
     "submodules",
@@ -84,17 +84,21 @@ impl Display for StepOf<'_> {
     }
 }
 
-/// Lowers the selected build of `pipeline` to Tekton objects (SPEC §5).
+/// Lowers the selected build of `pipeline` to Tekton objects.
 ///
-/// Emits one `Task` per selected task (after closing the selection over deps, task inputs and
-/// resource producers), then one `Pipeline` and one `PipelineRun`. Every problem is collected:
-/// on any error, all diagnostics (errors and warnings, sorted by position then code) are returned
-/// and nothing else; on success the warnings travel in [`Lowered::warnings`].
+/// Validates `pipeline` first (the same rules as decoding: a pipeline built in code gets no
+/// shortcut), checks that every action index of the selection exists, then emits one `Task` per
+/// selected task (after closing the selection over deps, task inputs and resource producers),
+/// one `Pipeline` and one `PipelineRun`. Every problem is collected: on any error, all
+/// diagnostics (errors and warnings, sorted by position then code, with the source texts when
+/// the selection's source map carries them) are returned and nothing else; on success the
+/// warnings travel in [`Lowered::warnings`].
 ///
 /// # Errors
-/// `empty-selection`, `undefined-task`, `invalid-name`, `unsupported-resource-type`,
-/// `missing-resource-param`, `resource-variable`, `unsupported-step-field`, `missing-image`,
-/// `invalid-duration`, `invalid-label`.
+/// Any validation error of the pipeline (`undefined-dep`, `cycle`, `missing-image`, …);
+/// `undefined-action`, `empty-selection`, `undefined-task`, `invalid-name`,
+/// `unsupported-resource-type`, `missing-resource-param`, `resource-variable`,
+/// `unsupported-step-field`, `invalid-duration`, `invalid-label`.
 ///
 /// # Examples
 /// ```
@@ -111,13 +115,35 @@ pub fn lower(
     pipeline: &Pipeline,
     selection: &Selection<'_>,
     options: &LowerOptions,
-) -> Result<Lowered, Vec<Diagnostic>> {
+) -> Result<Lowered, Diagnostics> {
+    let empty = SourceMap::new();
+    let source_map = selection.source_map.unwrap_or(&empty);
+    let sources = source_map.sources().cloned();
+    // Lowering relies on what validation guarantees (every dependency defined, no cycle, steps
+    // with images): a pipeline that fails it is refused with validation's own diagnostics. Its
+    // warnings were the author's to see when the file was checked; lowering reports its own.
+    validate(pipeline, source_map)?;
     let mut cx = Cx::new(pipeline, selection, options);
-    let objects = cx.run();
-    let mut diagnostics = cx.diags;
-    sort_diagnostics(&mut diagnostics);
+    for &a in &selection.actions {
+        if a >= pipeline.actions.len() {
+            cx.diags.push(Diagnostic::error(
+                Code::UndefinedAction,
+                format!(
+                    "action #{a} in the selection does not exist (the pipeline has {} action{})",
+                    pipeline.actions.len(),
+                    if pipeline.actions.len() == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+    }
+    let objects = if cx.diags.has_errors() {
+        None
+    } else {
+        cx.run()
+    };
+    let diagnostics = cx.diags.build().with_sources_opt(sources);
     match objects {
-        Some(objects) if !dispatchfile_model::has_errors(&diagnostics) => Ok(Lowered {
+        Some(objects) if !diagnostics.has_errors() => Ok(Lowered {
             objects,
             warnings: diagnostics,
         }),
@@ -176,18 +202,32 @@ struct Cx<'a> {
     p: &'a Pipeline,
     sel: &'a Selection<'a>,
     o: &'a LowerOptions,
-    diags: Vec<Diagnostic>,
+    /// At most the caps of `Limits::default()` (`max_diagnostics_per_code`, `max_diagnostics`);
+    /// past them, diagnostics are counted, not kept.
+    diags: DiagnosticsBuilder,
     /// `name(T)` of every task of the pipeline (stable across builds).
     task_names: BTreeMap<&'a str, String>,
-    /// Tasks whose names sanitise to nothing (R11; only reachable for unvalidated pipelines).
+    /// Tasks whose names sanitise to nothing (`invalid-name`; only reachable for unvalidated pipelines).
     unnamed: BTreeSet<&'a str>,
     res: BTreeMap<&'a str, Res<'a>>,
     /// PipelineTask names of fetch tasks, by resource.
     fetch_names: BTreeMap<&'a str, String>,
+    /// The place of each fetch task among them (they come first, in resource order), for
+    /// runAfter: a lookup, not a scan of `fetch_names` for each git input of each task.
+    fetch_index: BTreeMap<&'a str, usize>,
     /// Pipeline params in order of first use, with their PipelineRun values.
     pipeline_params: Vec<(String, String)>,
+    /// The names in `pipeline_params`, so that adding one is a lookup, not a scan (with a git
+    /// resource per task, the scans made lowering quadratic).
+    pipeline_param_names: BTreeSet<String>,
     /// Pipeline workspaces in order of first use; true for git workspaces.
     pipeline_workspaces: Vec<(String, bool)>,
+    /// The names in `pipeline_workspaces`, likewise.
+    pipeline_workspace_names: BTreeSet<String>,
+    /// Step results read by tasks of this build: producing task → step index → result name.
+    step_results: BTreeMap<&'a str, BTreeMap<usize, String>>,
+    /// PipelineTask index of every task of this build.
+    build_index: BTreeMap<&'a str, usize>,
 }
 
 /// One task's view while its strings are rewritten.
@@ -195,15 +235,21 @@ struct TaskCx<'a> {
     name: &'a str,
     /// Resource inputs, then outputs not also inputs.
     resources: Vec<&'a str>,
-    inputs: Vec<&'a str>,
-    outputs: Vec<&'a str>,
     /// Params the task must declare: (index into `resources`, key).
     params: Vec<(usize, Key)>,
+    /// Step results the task reads: (param name, producing task, result name), in first-use order.
+    results: Vec<(String, &'a str, String)>,
+    /// Lookups for `resources`, `inputs` and `outputs` (index in `resources`, and where the
+    /// resource first appears in the task's `outputs`): a task of thousands of resources and
+    /// variables was quadratic with scans.
+    slots: BTreeMap<&'a str, usize>,
+    input_set: BTreeSet<&'a str>,
+    output_at: BTreeMap<&'a str, usize>,
 }
 
 impl TaskCx<'_> {
     fn need(&mut self, r: &str, key: Key) {
-        if let Some(i) = self.resources.iter().position(|x| *x == r) {
+        if let Some(&i) = self.slots.get(r) {
             self.params.push((i, key));
         }
     }
@@ -215,13 +261,18 @@ impl<'a> Cx<'a> {
             p,
             sel,
             o,
-            diags: Vec::new(),
+            diags: DiagnosticsBuilder::default(),
             task_names: BTreeMap::new(),
             unnamed: BTreeSet::new(),
             res: BTreeMap::new(),
             fetch_names: BTreeMap::new(),
+            fetch_index: BTreeMap::new(),
             pipeline_params: Vec::new(),
+            pipeline_param_names: BTreeSet::new(),
             pipeline_workspaces: Vec::new(),
+            pipeline_workspace_names: BTreeSet::new(),
+            step_results: BTreeMap::new(),
+            build_index: BTreeMap::new(),
         };
         // Task names over the whole pipeline, so a task keeps its name in every build.
         let pairs: Vec<(&str, String)> = p
@@ -308,14 +359,22 @@ impl<'a> Cx<'a> {
             .and_then(|m| m.key(path).or_else(|| m.nearest(path)))
     }
 
-    fn error(&mut self, code: &'static str, message: String, path: &str) {
+    fn error(&mut self, code: Code, message: String, path: &str) {
+        if !self.diags.keeps(Severity::Error, code) {
+            self.diags.omit(Severity::Error);
+            return;
+        }
         let d = Diagnostic::error(code, message)
             .at(self.span(path))
             .with_path(path);
         self.diags.push(d);
     }
 
-    fn warn(&mut self, code: &'static str, message: String, path: &str) {
+    fn warn(&mut self, code: Code, message: String, path: &str) {
+        if !self.diags.keeps(Severity::Warning, code) {
+            self.diags.omit(Severity::Warning);
+            return;
+        }
         let d = Diagnostic::warning(code, message)
             .at(self.span(path))
             .with_path(path);
@@ -325,16 +384,26 @@ impl<'a> Cx<'a> {
     fn run(&mut self) -> Option<Vec<Object>> {
         if self.sel.tasks.is_empty() {
             self.diags.push(Diagnostic::error(
-                "empty-selection",
+                Code::EmptySelection,
                 "no task selected: nothing to lower",
             ));
             return None;
         }
+        // Did-you-mean hints, built on the first undefined name only.
+        let mut hints: Option<dispatchfile_model::names::NameHints<'_>> = None;
         for t in &self.sel.tasks {
             if !self.p.tasks.contains_key(t) {
+                let hint = hints
+                    .get_or_insert_with(|| {
+                        dispatchfile_model::names::NameHints::new(
+                            self.p.tasks.keys().map(String::as_str),
+                        )
+                    })
+                    .suggest(t)
+                    .map_or_else(String::new, |h| format!(" (did you mean {h:?}?)"));
                 self.diags.push(Diagnostic::error(
-                    "undefined-task",
-                    format!("undefined task {t:?} in the selection"),
+                    Code::UndefinedTask,
+                    format!("undefined task {t:?} in the selection{hint}"),
                 ));
             }
         }
@@ -344,7 +413,7 @@ impl<'a> Cx<'a> {
             Ok(n) => n,
             Err(why) => {
                 self.diags.push(Diagnostic::error(
-                    "invalid-duration",
+                    Code::InvalidDuration,
                     format!(
                         "invalid pipeline timeout {:?}: {why}",
                         self.o.pipeline_timeout
@@ -358,10 +427,17 @@ impl<'a> Cx<'a> {
             .filter_map(|t| self.p.tasks.get_key_value(*t))
             .map(|(k, v)| (k.as_str(), v))
             .collect();
+        // Step results a task reads make it run after their producer: the order follows.
+        let read = self.find_step_results(&tasks);
+        let tasks = if read.is_empty() {
+            tasks
+        } else {
+            self.order_with_results(&tasks, &read)
+        };
         for (t, _) in &tasks {
             if self.unnamed.contains(t) {
                 self.error(
-                    "invalid-name",
+                    Code::InvalidName,
                     format!("task {t:?} has no usable Kubernetes name"),
                     &format!("/task/{}", seg(t)),
                 );
@@ -385,7 +461,7 @@ impl<'a> Cx<'a> {
                 None => {
                     let kind = res.resource.kind.clone();
                     self.error(
-                        "unsupported-resource-type",
+                        Code::UnsupportedResourceType,
                         format!("resource {r:?}: type {kind:?} cannot be lowered (only git, image and storage)"),
                         &format!("{path}/type"),
                     );
@@ -394,7 +470,7 @@ impl<'a> Cx<'a> {
                     git_used.push(*r);
                     if !res.resource.params.contains_key("url") {
                         self.error(
-                            "missing-resource-param",
+                            Code::MissingResourceParam,
                             format!("resource {r:?}: a git resource needs a \"url\" param"),
                             &path,
                         );
@@ -407,7 +483,7 @@ impl<'a> Cx<'a> {
                         .collect();
                     if !ignored.is_empty() {
                         self.warn(
-                            "storage-not-persisted",
+                            Code::StorageNotPersisted,
                             format!(
                                 "resource {r:?}: storage lives in a workspace for one run; {} ha{} no effect",
                                 ignored.iter().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", "),
@@ -432,6 +508,12 @@ impl<'a> Cx<'a> {
             for (r, n) in git_used.iter().zip(assign(pairs, &taken)) {
                 self.fetch_names.insert(r, n);
             }
+            self.fetch_index = self
+                .fetch_names
+                .keys()
+                .enumerate()
+                .map(|(i, r)| (*r, i))
+                .collect();
         }
 
         let mut ptasks = Vec::new();
@@ -447,6 +529,7 @@ impl<'a> Cx<'a> {
         let mut index: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, (t, _)) in tasks.iter().enumerate() {
             index.insert(t, fetch_count + i);
+            self.build_index.insert(t, fetch_count + i);
         }
         // PipelineTask names by index: fetch tasks, then tasks.
         let order: Vec<String> = ptasks
@@ -616,20 +699,20 @@ impl<'a> Cx<'a> {
     }
 
     fn pipeline_param(&mut self, name: String, value: String) {
-        if !self.pipeline_params.iter().any(|(n, _)| *n == name) {
+        if self.pipeline_param_names.insert(name.clone()) {
             self.pipeline_params.push((name, value));
         }
     }
 
     fn pipeline_workspace(&mut self, ws: &str, git: bool) {
-        if !self.pipeline_workspaces.iter().any(|(n, _)| n == ws) {
+        if self.pipeline_workspace_names.insert(ws.to_owned()) {
             self.pipeline_workspaces.push((ws.to_owned(), git));
         }
     }
 
     fn empty_param_warning(&mut self, r: &str, key: &str) {
         self.warn(
-            "empty-resource-param",
+            Code::EmptyResourceParam,
             format!("resource {r:?}: param {key:?} is empty after context substitution (no event gives it a value)"),
             &format!("/resource/{}/param/{}", seg(r), seg(key)),
         );
@@ -663,7 +746,7 @@ impl<'a> Cx<'a> {
             .any(|p| value.contains(p))
         {
             self.error(
-                "resource-variable",
+                Code::ResourceVariable,
                 format!("resource {r:?}: param {key:?} refers to a resource variable ({value:?}); only a reference to itself is allowed"),
                 &format!("/resource/{}/param/{}", seg(r), seg(key)),
             );
@@ -739,7 +822,7 @@ impl<'a> Cx<'a> {
                 params.push(Param::new(key, v));
             } else {
                 self.warn(
-                    "ignored-resource-param",
+                    Code::IgnoredResourceParam,
                     format!(
                         "resource {r:?}: param {key:?} is not a git-clone param and is ignored"
                     ),
@@ -775,12 +858,13 @@ impl<'a> Cx<'a> {
         let mut resources: Vec<&'a str> =
             Vec::with_capacity(task.inputs.len() + task.outputs.len());
         let mut inputs = Vec::with_capacity(task.inputs.len());
-        let mut outputs = Vec::with_capacity(task.outputs.len());
         let mut run_after: Vec<usize> = Vec::with_capacity(task.inputs.len() + task.deps.len() + 1);
+        let mut slots: BTreeMap<&'a str, usize> = BTreeMap::new();
         for input in &task.inputs {
             if let Some((r, res)) = self.res.get_key_value(input.as_str()) {
                 inputs.push(*r);
-                if !resources.contains(r) {
+                if !slots.contains_key(r) {
+                    slots.insert(r, resources.len());
                     resources.push(r);
                 }
                 if let Some(p) = res.producer.filter(|p| *p != t) {
@@ -790,23 +874,28 @@ impl<'a> Cx<'a> {
                 run_after.push(*i);
             }
         }
-        for output in &task.outputs {
+        let mut output_at: BTreeMap<&'a str, usize> = BTreeMap::new();
+        for (i, output) in task.outputs.iter().enumerate() {
             if let Some((r, _)) = self.res.get_key_value(output.as_str()) {
-                outputs.push(*r);
-                if !resources.contains(r) {
+                output_at.entry(r).or_insert(i);
+                if !slots.contains_key(r) {
+                    slots.insert(r, resources.len());
                     resources.push(r);
                 }
             }
         }
+        let input_set: BTreeSet<&'a str> = inputs.iter().copied().collect();
         for dep in &task.deps {
             run_after.extend(index.get(dep.as_str()));
         }
         let mut tcx = TaskCx {
             name: t,
             resources,
-            inputs,
-            outputs,
             params: Vec::new(),
+            results: Vec::new(),
+            slots,
+            input_set,
+            output_at,
         };
 
         // Steps, with every string rewritten.
@@ -844,7 +933,7 @@ impl<'a> Cx<'a> {
             let (kind, ws, producer) = (res.kind, res.ws.clone(), res.producer);
             let has_url = res.resource.params.contains_key("url");
             let has_revision = res.resource.params.contains_key("revision");
-            let is_out = tcx.outputs.contains(&r);
+            let is_out = tcx.output_at.contains_key(r);
             match kind {
                 Some(Kind::Git) => {
                     // The mount path is `/workspace/<r>`, written only when not the default.
@@ -859,7 +948,7 @@ impl<'a> Cx<'a> {
                     });
                     self.pipeline_workspace(&ws, true);
                     // Fetch tasks come first, sorted by resource name (the map's order).
-                    run_after.extend(self.fetch_names.keys().position(|k| *k == r));
+                    run_after.extend(self.fetch_index.get(r).copied());
                     if inline {
                         clone_steps.push(r);
                         tcx.need(r, Key::Url);
@@ -869,9 +958,9 @@ impl<'a> Cx<'a> {
                     }
                     if is_out {
                         output_volumes.push((r, ws));
-                        let i = task.outputs.iter().position(|o| o == r).unwrap_or(0);
+                        let i = tcx.output_at.get(r).copied().unwrap_or(0);
                         self.warn(
-                            "git-output-not-republished",
+                            Code::GitOutputNotRepublished,
                             format!(
                                 "task {t:?}: git output {r:?} is the workspace the task runs in; changes are seen by later tasks of this run but not pushed anywhere"
                             ),
@@ -903,7 +992,7 @@ impl<'a> Cx<'a> {
                     export_steps.push(r);
                     if !has_url {
                         self.error(
-                            "missing-resource-param",
+                            Code::MissingResourceParam,
                             format!("resource {r:?}: an image output needs a \"url\" param"),
                             &format!("/resource/{}", seg(r)),
                         );
@@ -999,9 +1088,13 @@ impl<'a> Cx<'a> {
                 ..Step::default()
             });
         }
-        for (step, n) in steps.into_iter().zip(user_names) {
+        let captured = self.step_results.get(t).cloned().unwrap_or_default();
+        for (i, (step, n)) in steps.into_iter().zip(user_names).enumerate() {
             if let Some(mut step) = step {
                 step.name = n;
+                if let Some(result) = captured.get(&i) {
+                    capture_output(&mut step, result);
+                }
                 let env = step.env.get_or_insert_with(Vec::new);
                 env.reserve(secrets.len());
                 for s in &secrets {
@@ -1043,14 +1136,14 @@ impl<'a> Cx<'a> {
             params.push(ParamSpec::string(pname.clone()));
             let from_producer = kind == Some(Kind::Image)
                 && key != Key::Revision
-                && tcx.inputs.contains(&r)
+                && tcx.input_set.contains(r)
                 && producer.is_some_and(|p| p != t && index.contains_key(p));
             let value = if let Some(p) = producer.filter(|_| from_producer) {
                 let pt = self.task_names.get(p).cloned().unwrap_or_default();
                 cat(&["$(tasks.", &pt, ".results.", &pname, ")"])
             } else {
                 let v = self.param_value(r, key.as_str()).unwrap_or_default();
-                let first = !self.pipeline_params.iter().any(|(n, _)| *n == pname);
+                let first = !self.pipeline_param_names.contains(&pname);
                 if first
                     && v.is_empty()
                     && key == Key::Url
@@ -1064,6 +1157,24 @@ impl<'a> Cx<'a> {
             pt_params.push(Param::new(pname, value));
         }
         let mut results = Vec::new();
+        if let Some(produced) = self.step_results.get(t) {
+            for (i, result) in produced {
+                let step = task.steps.get(*i).map_or("", |c| c.name.as_str());
+                results.push(TaskResult {
+                    name: result.clone(),
+                    description: Some(format!("The standard output of step {step:?}")),
+                });
+            }
+        }
+        for (pname, producer, result) in std::mem::take(&mut tcx.results) {
+            params.push(ParamSpec::string(pname.clone()));
+            let pt = self.task_names.get(producer).cloned().unwrap_or_default();
+            pt_params.push(Param::new(
+                pname,
+                cat(&["$(tasks.", &pt, ".results.", &result, ")"]),
+            ));
+            run_after.extend(index.get(producer));
+        }
         for r in &export_steps {
             let pbase = &self.res[r].pbase;
             results.push(TaskResult {
@@ -1081,7 +1192,7 @@ impl<'a> Cx<'a> {
             Ok(n) => {
                 if pipeline_timeout > 0 && (n == 0 || n > pipeline_timeout) {
                     self.warn(
-                        "timeout-exceeds-pipeline",
+                        Code::TimeoutExceedsPipeline,
                         format!(
                             "task {t:?}: timeout {s:?} is longer than the pipeline timeout {:?}; the pipeline timeout wins",
                             format_go_duration(pipeline_timeout)
@@ -1092,20 +1203,31 @@ impl<'a> Cx<'a> {
                 Some(format_go_duration(n))
             }
             Err(why) => {
-                self.error("invalid-duration", format!("task {t:?}: invalid timeout {s:?}: {why}"), &format!("{path}/timeout"));
+                self.error(Code::InvalidDuration, format!("task {t:?}: invalid timeout {s:?}: {why}"), &format!("{path}/timeout"));
                 None
             }
         });
         let run_spec = task.metadata.as_ref().and_then(|m| {
             let mut md = PipelineTaskMetadata::default();
-            for (k, v) in &m.labels {
-                let v = dispatch_trigger::substitute(v, &self.sel.context);
+            for (k, raw) in &m.labels {
+                let v = dispatch_trigger::substitute(raw, &self.sel.context);
                 if !is_label_value(&v) {
-                    self.error(
-                        "invalid-label",
-                        format!("task {t:?}: label {k:?} has the value {v:?}, which is not a valid label value"),
-                        &format!("{path}/metadata/labels/{}", seg(k)),
-                    );
+                    // R13: a value made with context variables is checked now that the event
+                    // has given them values; the message names them.
+                    let values: Vec<String> = dispatchfile_model::names::CONTEXT_VARIABLES
+                        .iter()
+                        .filter(|n| raw.contains(&format!("$(context.{n})")))
+                        .map(|n| format!("$(context.{n}) = {:?}", self.sel.context.get(n).unwrap_or_default()))
+                        .collect();
+                    let msg = if values.is_empty() {
+                        format!("task {t:?}: label {k:?} has the value {v:?}, which is not a valid label value")
+                    } else {
+                        format!(
+                            "task {t:?}: label {k:?} is {v:?} for this event ({}), which is not a valid label value (at most 63 characters from [A-Za-z0-9_.-], starting and ending with a letter or digit)",
+                            values.join(", ")
+                        )
+                    };
+                    self.error(Code::InvalidLabel, msg, &format!("{path}/metadata/labels/{}", seg(k)));
                 }
                 md.labels.insert(k.clone(), v);
             }
@@ -1152,6 +1274,191 @@ impl<'a> Cx<'a> {
         (task_obj, pt, run_spec)
     }
 
+    /// Finds every step result `$(inputs.tasks.T.S)` the tasks of this build read and names the
+    /// result each producing step gets (its step name in the Task); returns the (reader,
+    /// producer) pairs. References that cannot be lowered are reported where they are rewritten
+    /// (`step_result`).
+    fn find_step_results(&mut self, tasks: &[(&'a str, &'a DTask)]) -> Vec<(&'a str, &'a str)> {
+        let mut read = Vec::new();
+        for (consumer, task) in tasks {
+            let mut refs = Vec::new();
+            for c in &task.steps {
+                if let Ok(v) = serde_json::to_value(c) {
+                    collect_step_results(&v, &mut refs);
+                }
+            }
+            for v in &task.volumes {
+                if let Ok(v) = serde_json::to_value(v) {
+                    collect_step_results(&v, &mut refs);
+                }
+            }
+            for (t, step) in refs {
+                let Some((t, producer)) = self.p.tasks.get_key_value(t.as_str()) else {
+                    continue;
+                };
+                let t = t.as_str();
+                if t == *consumer || !tasks.iter().any(|(n, _)| *n == t) {
+                    continue;
+                }
+                let Some(i) = producer.steps.iter().position(|c| c.name == step) else {
+                    continue;
+                };
+                if producer.steps[i].command.as_ref().is_none_or(Vec::is_empty) {
+                    continue;
+                }
+                let names = lowered_step_names(producer);
+                self.step_results
+                    .entry(t)
+                    .or_default()
+                    .insert(i, names[i].clone());
+                if !read.contains(&(*consumer, t)) {
+                    read.push((*consumer, t));
+                }
+            }
+        }
+        read
+    }
+
+    /// The build's tasks in dependency order (§4.6: Kahn's algorithm, ready tasks in byte order
+    /// of their names) over deps, task inputs, producers of input resources and the step results
+    /// in `read`. A cycle through step results is an error.
+    fn order_with_results(
+        &mut self,
+        tasks: &[(&'a str, &'a DTask)],
+        read: &[(&'a str, &'a str)],
+    ) -> Vec<(&'a str, &'a DTask)> {
+        let names: Vec<&str> = tasks.iter().map(|(t, _)| *t).collect();
+        let pos = |n: &str| names.iter().position(|x| *x == n);
+        let mut before: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); tasks.len()];
+        for (i, (t, task)) in tasks.iter().enumerate() {
+            let mut add = |n: &str| {
+                if let Some(j) = pos(n).filter(|j| *j != i) {
+                    before[i].insert(j);
+                }
+            };
+            for d in &task.deps {
+                add(d);
+            }
+            for input in &task.inputs {
+                match self.res.get(input.as_str()) {
+                    Some(r) => {
+                        if let Some(p) = r.producer {
+                            add(p);
+                        }
+                    }
+                    None => add(input),
+                }
+            }
+            for (c, p) in read {
+                if c == t {
+                    add(p);
+                }
+            }
+        }
+        let mut placed = vec![false; tasks.len()];
+        let mut order = Vec::with_capacity(tasks.len());
+        while order.len() < tasks.len() {
+            let next = (0..tasks.len())
+                .filter(|i| !placed[*i] && before[*i].iter().all(|j| placed[*j]))
+                .min_by_key(|i| names[*i]);
+            let Some(i) = next else {
+                let stuck: Vec<&str> = (0..tasks.len())
+                    .filter(|i| !placed[*i])
+                    .map(|i| names[i])
+                    .collect();
+                self.diags.push(Diagnostic::error(
+                    Code::UnsupportedTaskResult,
+                    format!(
+                        "the step results read by tasks {} make a dependency cycle",
+                        stuck
+                            .iter()
+                            .map(|t| format!("{t:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+                order.extend((0..tasks.len()).filter(|i| !placed[*i]));
+                break;
+            };
+            placed[i] = true;
+            order.push(i);
+        }
+        order.into_iter().map(|i| tasks[i]).collect()
+    }
+
+    /// Rewrites the step result `$(inputs.tasks.T.S)` (`rest` = `T.S`) to the param that
+    /// carries it, or reports why it cannot be carried over.
+    fn step_result(
+        &mut self,
+        tcx: &mut TaskCx<'a>,
+        inner: &str,
+        rest: &str,
+        path: &dyn Fn() -> String,
+        what: &dyn Display,
+        out: &mut String,
+    ) -> bool {
+        let var = Var(inner);
+        let c = tcx.name;
+        let Some((t, step)) = rest.rsplit_once('.') else {
+            self.error(
+                Code::UnsupportedTaskResult,
+                format!("{what}: {var} names no step (the form is $(inputs.tasks.TASK.STEP))"),
+                &path(),
+            );
+            return false;
+        };
+        let Some((t, producer)) = self.p.tasks.get_key_value(t) else {
+            self.error(
+                Code::UnsupportedTaskResult,
+                format!("{what}: {var} names task {t:?}, which the pipeline does not define"),
+                &path(),
+            );
+            return false;
+        };
+        let t = t.as_str();
+        let problem = if t == c {
+            Some(format!(
+                "{what}: {var} is a result of task {c:?} itself; a task reads the results of other tasks"
+            ))
+        } else if !producer.steps.iter().any(|s| s.name == step) {
+            Some(format!(
+                "{what}: {var} names step {step:?}, which task {t:?} does not have"
+            ))
+        } else if !self.build_index.contains_key(t) {
+            Some(format!(
+                "{what}: {var} is a result of task {t:?}, which is not part of this build: list {t:?} in the inputs of task {c:?}"
+            ))
+        } else if !self.step_results.get(t).is_some_and(|m| {
+            m.keys()
+                .any(|i| producer.steps.get(*i).is_some_and(|s| s.name == step))
+        }) {
+            Some(format!(
+                "{what}: {var}: step {step:?} of task {t:?} has no command, so its output cannot be captured as a result"
+            ))
+        } else {
+            None
+        };
+        if let Some(msg) = problem {
+            self.error(Code::UnsupportedTaskResult, msg, &path());
+            return false;
+        }
+        let Some(result) = self.step_results.get(t).and_then(|m| {
+            m.iter()
+                .find(|(i, _)| producer.steps.get(**i).is_some_and(|s| s.name == step))
+                .map(|(_, r)| r.clone())
+        }) else {
+            return false;
+        };
+        let pt = self.task_names.get(t).cloned().unwrap_or_default();
+        // `-result` keeps these apart from resource params (`-url`, `-revision`, `-digest`).
+        let pname = cat(&[&pt, "-", &result, "-result"]);
+        if !tcx.results.iter().any(|(n, _, _)| *n == pname) {
+            tcx.results.push((pname.clone(), t, result));
+        }
+        push_all(out, &["$(params.", &pname, ")"]);
+        true
+    }
+
     fn add_mounts(step: &mut Step, mounts: &[VolumeMount]) {
         if mounts.is_empty() {
             return;
@@ -1167,7 +1474,7 @@ impl<'a> Cx<'a> {
     /// The appended step that exports an image output's digest and URL as results.
     fn export_step(&self, r: &str, name: String) -> Step {
         let pbase = &self.res[r].pbase;
-        // SPEC §5.2: the first sha256 digest of the OCI layout's index.json, and the URL, as results.
+        // The first sha256 digest of the OCI layout's index.json, and the URL, as results.
         let script = format!(
             "#!/bin/sh\n\
              set -eu\n\
@@ -1237,12 +1544,12 @@ impl<'a> Cx<'a> {
         what: &dyn Display,
     ) -> Option<Step> {
         let mut ok = true;
-        // Every field a Tekton step has no place for is an error (SPEC §5.2). The check goes by
+        // Every field a Tekton step has no place for is an error. The check goes by
         // the serialized field names, so fields of later Kubernetes versions are caught too.
         for key in set_fields(c) {
             if !STEP_FIELDS.contains(&key) {
                 self.error(
-                    "unsupported-step-field",
+                    Code::UnsupportedStepField,
                     format!("{what}: field {key:?} is not allowed in a Tekton step"),
                     &format!("{path}/{}", seg(key)),
                 );
@@ -1251,7 +1558,7 @@ impl<'a> Cx<'a> {
         }
         if c.image.as_deref().is_none_or(str::is_empty) {
             self.error(
-                "missing-image",
+                Code::MissingImage,
                 format!("{what} has no image"),
                 &path.to_string(),
             );
@@ -1293,6 +1600,7 @@ impl<'a> Cx<'a> {
                 })
                 .collect()
         });
+        let env = env.map(|list| self.unique_env(list, path, what));
         let env_from = c
             .env_from
             .as_ref()
@@ -1342,6 +1650,51 @@ impl<'a> Cx<'a> {
         ok.then_some(step)
     }
 
+    /// `env` with each name once: Kubernetes gives a variable defined twice its last value, so
+    /// the last definition is kept (in its place) and the earlier ones are dropped, with a
+    /// warning (a catalog helper such as dind_task adds a variable the step may already set).
+    fn unique_env(
+        &mut self,
+        env: Vec<EnvVar>,
+        path: &dyn Display,
+        what: &dyn Display,
+    ) -> Vec<EnvVar> {
+        let last = |name: &str| env.iter().rposition(|e| e.name == name);
+        if env
+            .iter()
+            .enumerate()
+            .all(|(i, e)| last(&e.name) == Some(i))
+        {
+            return env;
+        }
+        let mut warned: BTreeSet<&str> = BTreeSet::new();
+        for (i, e) in env.iter().enumerate() {
+            let Some(l) = last(&e.name).filter(|l| *l != i) else {
+                continue;
+            };
+            if warned.insert(e.name.as_str()) {
+                let d = Diagnostic::warning(
+                    Code::DuplicateEnv,
+                    format!(
+                        "{what}: environment variable {:?} is set more than once (env[{i}] and env[{l}]); the last definition wins, as in Kubernetes",
+                        e.name
+                    ),
+                );
+                let p = format!("{path}/env/{l}");
+                self.diags.push(d.at(self.span(&p)).with_path(p));
+            }
+        }
+        let keep: Vec<bool> = env
+            .iter()
+            .enumerate()
+            .map(|(i, e)| last(&e.name) == Some(i))
+            .collect();
+        env.into_iter()
+            .zip(keep)
+            .filter_map(|(e, k)| k.then_some(e))
+            .collect()
+    }
+
     /// Rewrites every string of a Kubernetes value (through its JSON form).
     fn rewrite_json<T: Serialize + DeserializeOwned + Clone>(
         &mut self,
@@ -1383,7 +1736,7 @@ impl<'a> Cx<'a> {
     }
 
     /// Substitutes context variables and rewrites Dispatch resource variables in one pass
-    /// (SPEC §5.3); every other `$(…)` is kept.
+    /// (docs/lowering.md has the table); every other `$(…)` is kept.
     fn rewrite(
         &mut self,
         tcx: &mut TaskCx<'a>,
@@ -1439,13 +1792,8 @@ impl<'a> Cx<'a> {
                 .map(|v| out.push_str(v))
                 .is_some();
         }
-        if inner.starts_with("inputs.tasks.") {
-            self.warn(
-                "unsupported-task-result",
-                format!("{what}: step result variable $({inner}) is not supported and is kept as written"),
-                &path(),
-            );
-            return false;
+        if let Some(rest) = inner.strip_prefix("inputs.tasks.") {
+            return self.step_result(tcx, inner, rest, path, what, out);
         }
         let (output, rest) = if let Some(r) = inner
             .strip_prefix("inputs.resources.")
@@ -1457,28 +1805,39 @@ impl<'a> Cx<'a> {
             .or_else(|| inner.strip_prefix("resources.outputs."))
         {
             (true, r)
+        } else if ["inputs.", "outputs.", "resources."]
+            .iter()
+            .any(|p| inner.starts_with(p))
+        {
+            // Tekton v1alpha1 variables (`$(inputs.params.x)`) have no place in tekton.dev/v1.
+            self.error(
+                Code::UnsupportedVariable,
+                format!("{what}: {} is neither a resource nor a step-result variable; Tekton v1 has no such variable (a Task param is $(params.NAME))", Var(inner)),
+                &path(),
+            );
+            return false;
         } else {
             return false;
         };
         let var = Var(inner);
         let Some((r, key)) = rest.rsplit_once('.') else {
             self.error(
-                "resource-variable",
+                Code::ResourceVariable,
                 format!("{what}: {var} names no resource key"),
                 &path(),
             );
             return false;
         };
         let listed = if output {
-            tcx.outputs.contains(&r)
+            tcx.output_at.contains_key(r)
         } else {
-            tcx.inputs.contains(&r)
+            tcx.input_set.contains(r)
         };
         let Some(res) = self.res.get(r).filter(|_| listed) else {
             let t = tcx.name;
             let role = if output { "an output" } else { "an input" };
             self.error(
-                "resource-variable",
+                Code::ResourceVariable,
                 format!("{what}: {var} names resource {r:?}, which is not {role} of task {t:?}"),
                 &path(),
             );
@@ -1486,7 +1845,7 @@ impl<'a> Cx<'a> {
         };
         let has = |k: &str| res.resource.params.contains_key(k);
         let external_producer = !output && res.producer.is_some_and(|p| p != tcx.name);
-        // Decide first, then build the text (SPEC §5.3 table).
+        // Decide first, then build the text.
         let outcome = match (res.kind, key, output) {
             (Some(Kind::Git), "path", false) | (Some(Kind::Storage), "path", _) => {
                 Resolved::Workspace
@@ -1526,7 +1885,7 @@ impl<'a> Cx<'a> {
             Resolved::Literal => self.param_value(r, key).map(|v| out.push_str(&v)).is_some(),
             Resolved::Missing => {
                 self.error(
-                    "resource-variable",
+                    Code::ResourceVariable,
                     format!("{what}: {var}: resource {r:?} has no param {key:?}"),
                     &path(),
                 );
@@ -1534,7 +1893,7 @@ impl<'a> Cx<'a> {
             }
             Resolved::DigestOfOutput => {
                 self.error(
-                    "resource-variable",
+                    Code::ResourceVariable,
                     format!("{what}: {var}: an output image has no digest before the build"),
                     &path(),
                 );
@@ -1542,7 +1901,7 @@ impl<'a> Cx<'a> {
             }
             Resolved::PathOfInput => {
                 self.error(
-                    "resource-variable",
+                    Code::ResourceVariable,
                     format!("{what}: {var}: an input image has no path (only outputs are written to /workspace/output/{r})"),
                     &path(),
                 );
@@ -1571,6 +1930,72 @@ impl Display for Var<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "$({})", self.0)
     }
+}
+
+/// The names the steps of `task` get in its Task (as `Cx::task` assigns them).
+fn lowered_step_names(task: &DTask) -> Vec<String> {
+    let pairs: Vec<(Cow<'_, str>, String)> = task
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let original = if c.name.is_empty() {
+                Cow::Owned(format!("step-{i}"))
+            } else {
+                Cow::Borrowed(c.name.as_str())
+            };
+            (
+                original,
+                sanitize(&c.name).unwrap_or_else(|| format!("step-{i}")),
+            )
+        })
+        .collect();
+    assign(pairs, &[])
+}
+
+/// Every `$(inputs.tasks.T.S)` in the strings of `v`, as `(T, S)`.
+fn collect_step_results(v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::String(s) => {
+                let mut rest = s.as_str();
+                while let Some(i) = rest.find("$(inputs.tasks.") {
+                    rest = &rest[i + "$(inputs.tasks.".len()..];
+                    let Some(end) = rest.find(')') else { break };
+                    if let Some((t, step)) = rest[..end].rsplit_once('.') {
+                        out.push((t.to_owned(), step.to_owned()));
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => stack.extend(a),
+            serde_json::Value::Object(o) => stack.extend(o.values()),
+            _ => {}
+        }
+    }
+}
+
+/// Turns `step` into one whose standard output becomes the task result `result`: a script runs
+/// its command and arguments with the output going to `$(results.<result>.path)`, then prints
+/// it (for the log) and exits with the command's status. Stable Tekton features only.
+fn capture_output(step: &mut Step, result: &str) {
+    let argv: Vec<String> = step
+        .command
+        .take()
+        .into_iter()
+        .flatten()
+        .chain(step.args.take().into_iter().flatten())
+        .map(|a| shell_quote(&a))
+        .collect();
+    step.script = Some(format!(
+        "#!/bin/sh\n\
+         # The standard output of this step is the task result {result:?} (a Dispatch step result).\n\
+         {} > \"$(results.{result}.path)\"\n\
+         status=$?\n\
+         cat \"$(results.{result}.path)\"\n\
+         exit $status\n",
+        argv.join(" ")
+    ));
 }
 
 /// The byte offset of the first `$(` in `s`. Most strings have no `$` at all, and the scan for one

@@ -1,4 +1,4 @@
-//! Kubernetes names with stable collision suffixes (SPEC §5.4).
+//! Kubernetes names with stable collision suffixes.
 
 use std::collections::BTreeSet;
 

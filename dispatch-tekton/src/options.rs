@@ -1,10 +1,10 @@
-//! What to lower ([`Selection`]) and how ([`LowerOptions`], SPEC §5.1).
+//! What to lower ([`Selection`]) and how ([`LowerOptions`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use dispatch_trigger::ContextVars;
+use dispatch_trigger::{ContextVars, MatchResult};
 use dispatchfile_model::SourceMap;
 use k8s_openapi::api::core::v1::ResourceRequirements;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -13,7 +13,7 @@ use crate::tekton::PodTemplate;
 
 /// The build to lower: the matched actions, the tasks to run and the context variables.
 ///
-/// `tasks` is normally the task list of a trigger match (SPEC §4.6); lowering closes it again
+/// `tasks` is normally the task list of a trigger match; lowering closes it again
 /// with [`dispatch_trigger::closure`], so a hand-picked list (`--task`) also gets its
 /// dependencies. A [`SourceMap`] lets lowering errors point into the Dispatchfile.
 ///
@@ -28,7 +28,7 @@ pub struct Selection<'a> {
     pub actions: Vec<usize>,
     /// The tasks to run.
     pub tasks: Vec<String>,
-    /// The seven context variables of SPEC §4.7.
+    /// The seven `$(context.…)` variables of the build.
     pub context: ContextVars,
     /// Where each element of the pipeline was written, for positioned errors.
     pub source_map: Option<&'a SourceMap>,
@@ -61,7 +61,8 @@ impl<'a> Selection<'a> {
         )
     }
 
-    /// Sets the source map used to position diagnostics.
+    /// Sets the source map used to position diagnostics (the one of a checked or decoded
+    /// Dispatchfile; when it carries the source texts, errors print with them).
     #[must_use]
     pub fn with_source_map(mut self, source_map: &'a SourceMap) -> Selection<'a> {
         self.source_map = Some(source_map);
@@ -69,7 +70,22 @@ impl<'a> Selection<'a> {
     }
 }
 
-/// Options of [`lower`](crate::lower) (SPEC §5.1). `Default` gives the documented defaults.
+/// The build a trigger match selected: its actions, its tasks and its context variables.
+///
+/// ```
+/// use dispatch_tekton::Selection;
+/// use dispatch_trigger::{ContextVars, MatchResult};
+/// let matched = MatchResult::empty(ContextVars::manual());
+/// let selection = Selection::from(&matched);
+/// assert!(selection.tasks.is_empty());
+/// ```
+impl From<&MatchResult> for Selection<'_> {
+    fn from(m: &MatchResult) -> Self {
+        Selection::new(m.actions.clone(), m.tasks.clone(), m.context.clone())
+    }
+}
+
+/// Options of [`lower`](crate::lower). `Default` gives the documented defaults.
 ///
 /// ```
 /// use dispatch_tekton::{GitClone, LowerOptions, Target};
@@ -118,7 +134,7 @@ impl Default for LowerOptions {
     }
 }
 
-/// The default compute resources of a step (SPEC §5.1).
+/// The compute resources a step gets when it sets neither limits nor requests.
 #[must_use]
 pub fn default_step_resources() -> ResourceRequirements {
     let q = |cpu: &str, memory: &str| {
@@ -175,7 +191,7 @@ pub const GIT_CLONE_VERSION: &str = "v1.7.0";
 /// The repository of the git-clone task and StepAction.
 pub const GIT_CLONE_REPOSITORY: &str = "https://github.com/tektoncd-catalog/git-clone.git";
 
-/// How a git resource is cloned (SPEC §5.1, §5.2).
+/// How a git resource is cloned.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GitClone {

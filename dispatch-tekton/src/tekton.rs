@@ -1,6 +1,6 @@
 //! The Tekton objects lowering emits (`tekton.dev/v1`, or `v1beta1` with [`Target::V1Beta1`]).
 //!
-//! Only the fields Dispatch needs are modelled. Field order is the key order of SPEC §5.4: every
+//! Only the fields Dispatch needs are modelled. Field order is the output's fixed key order: every
 //! struct serializes its fields in declaration order, maps are `BTreeMap`s, and Kubernetes types
 //! come from `k8s-openapi`.
 //!
@@ -508,7 +508,7 @@ pub struct Timeouts {
     pub pipeline: String,
 }
 
-/// `ObjectMeta` in the key order of SPEC §5.4: `name`/`generateName`, `labels`, `annotations`,
+/// `ObjectMeta` in our fixed key order: `name`/`generateName`, `labels`, `annotations`,
 /// then any other field in the Kubernetes order.
 mod meta {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;

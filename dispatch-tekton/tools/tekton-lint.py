@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs @ibm/tekton-lint 1.1.0 on rendered Dispatch builds, per SPEC §5.6 (a dev-time oracle;
+"""Runs @ibm/tekton-lint 1.1.0 on rendered Dispatch builds (a dev-time oracle;
 CI does not run it).
 
 Setup, once, outside the repository:

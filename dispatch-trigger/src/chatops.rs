@@ -1,4 +1,4 @@
-//! Chatops comment parsing (SPEC §4.5).
+//! Chatops comment parsing.
 
 /// The command and arguments of a pull-request comment, or `None` when it holds no command.
 ///

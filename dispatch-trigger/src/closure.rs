@@ -1,4 +1,4 @@
-//! The task closure of a build (SPEC §4.6).
+//! The task closure of a build.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -9,9 +9,10 @@ use dispatchfile_model::{Pipeline, Task};
 ///
 /// The set is `tasks` plus the transitive closure over `deps`, task names in `inputs`, and the
 /// producer of every resource input (other than the task itself); an input naming both a resource
-/// and a task is the resource (SPEC §2 R4). Order: Kahn's algorithm over those edges, ready tasks
-/// taken in byte order of their names. Names that are not tasks of `pipeline` are left out. A cycle
-/// (rejected by validation) cannot hang it: tasks left on a cycle follow in byte order.
+/// and a task is the resource (validation warns `ambiguous-input`). Order: Kahn's algorithm over
+/// those edges, ready tasks taken in byte order of their names. Names that are not tasks of
+/// `pipeline` are left out. A cycle (rejected by validation) cannot hang it: tasks left on a cycle
+/// follow in byte order.
 ///
 /// ```
 /// # use dispatchfile_model::{Pipeline, Task};
@@ -33,84 +34,155 @@ pub fn closure(pipeline: &Pipeline, tasks: &[&str]) -> Vec<String> {
 /// [`closure`], borrowing the task names from `pipeline`.
 ///
 /// Tasks are numbered by their position in `pipeline.tasks`, which is byte order, so the ready
-/// set of Kahn's algorithm is a min-heap of numbers and no name is compared twice.
+/// set of Kahn's algorithm is a min-heap of numbers and no name is compared twice. Linear in
+/// the pipeline (times log for the lookups): a task waits on each resource it reads as one
+/// edge, not one per producer, so thousands of consumers of a resource with thousands of
+/// producers (which validation rejects) are not a quadratic number of edges.
 #[must_use]
 pub fn closure_names<'p>(pipeline: &'p Pipeline, tasks: &[&str]) -> Vec<&'p str> {
+    const NONE: usize = usize::MAX;
     let names: Vec<&'p str> = pipeline.tasks.keys().map(String::as_str).collect();
     let index = |name: &str| names.binary_search(&name).ok();
     let resources: Vec<&str> = pipeline.resources.keys().map(String::as_str).collect();
-    // Producers of each resource, by resource number.
-    let mut producers: Vec<Vec<usize>> = vec![Vec::new(); resources.len()];
-    for (i, task) in pipeline.tasks.values().enumerate() {
-        for out in &task.outputs {
-            if let Ok(r) = resources.binary_search(&out.as_str()) {
-                producers[r].push(i);
-            }
-        }
-    }
-    // The tasks a task needs before it runs, sorted and without itself.
-    let needs = |i: usize, task: &Task| -> Vec<usize> {
-        let mut set: Vec<usize> = task.deps.iter().filter_map(|d| index(d)).collect();
-        for input in &task.inputs {
-            if let Ok(r) = resources.binary_search(&input.as_str()) {
-                set.extend_from_slice(&producers[r]);
-            } else if let Some(k) = index(input) {
-                set.push(k);
-            }
-        }
-        set.sort_unstable();
-        set.dedup();
-        set.retain(|k| *k != i);
-        set
-    };
+    let resource = |name: &str| resources.binary_search(&name).ok();
+    let by_index: Vec<&Task> = pipeline.tasks.values().collect();
+    let n = names.len();
 
-    // Union closure, each task visited once (explicit stack, no recursion).
-    let tasks_by_index: Vec<&Task> = pipeline.tasks.values().collect();
-    let mut edges: Vec<Option<Vec<usize>>> = vec![None; names.len()];
+    // Each task's resource outputs, each once; the distinct producers of each resource.
+    let mut stamp = vec![NONE; resources.len()];
+    let mut outputs: Vec<Vec<usize>> = Vec::with_capacity(n);
+    let mut producers: Vec<Vec<usize>> = vec![Vec::new(); resources.len()];
+    for (t, task) in by_index.iter().enumerate() {
+        let mut outs = Vec::new();
+        for r in task.outputs.iter().filter_map(|o| resource(o)) {
+            if stamp[r] != t {
+                stamp[r] = t;
+                outs.push(r);
+                producers[r].push(t);
+            }
+        }
+        outputs.push(outs);
+    }
+    // What each task waits for: tasks (deps, task inputs), each once and never itself; and
+    // resources with a producer other than itself, each once, with whether it produces the
+    // resource too (then it waits for the others only).
+    let mut task_stamp = vec![NONE; n];
+    stamp.fill(NONE);
+    let mut task_needs: Vec<Vec<usize>> = Vec::with_capacity(n);
+    let mut res_needs: Vec<Vec<(usize, bool)>> = Vec::with_capacity(n);
+    for (t, task) in by_index.iter().enumerate() {
+        let mut tn = Vec::new();
+        let mut rn = Vec::new();
+        let mut add_task = |k: usize, tn: &mut Vec<usize>| {
+            if k != t && task_stamp[k] != t {
+                task_stamp[k] = t;
+                tn.push(k);
+            }
+        };
+        for d in task.deps.iter().filter_map(|d| index(d)) {
+            add_task(d, &mut tn);
+        }
+        for input in &task.inputs {
+            if let Some(r) = resource(input) {
+                if stamp[r] != t {
+                    stamp[r] = t;
+                    let own = outputs[t].contains(&r);
+                    if producers[r].len() > usize::from(own) {
+                        rn.push((r, own));
+                    }
+                }
+            } else if let Some(k) = index(input) {
+                add_task(k, &mut tn);
+            }
+        }
+        task_needs.push(tn);
+        res_needs.push(rn);
+    }
+
+    // Union closure, each task visited once and each resource's producers pushed once
+    // (explicit stack, no recursion).
+    let mut selected = vec![false; n];
+    let mut res_seen = vec![false; resources.len()];
     let mut stack: Vec<usize> = tasks.iter().filter_map(|t| index(t)).collect();
-    let mut selected = 0usize;
+    let mut count = 0usize;
     while let Some(t) = stack.pop() {
-        if edges[t].is_some() {
+        if selected[t] {
             continue;
         }
-        let n = needs(t, tasks_by_index[t]);
-        stack.extend(n.iter().copied().filter(|d| edges[*d].is_none()));
-        edges[t] = Some(n);
-        selected += 1;
-    }
-
-    // Kahn's algorithm with a byte-ordered ready set.
-    let mut indegree: Vec<usize> = edges
-        .iter()
-        .map(|n| n.as_ref().map_or(0, Vec::len))
-        .collect();
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
-    for (t, n) in edges.iter().enumerate() {
-        for d in n.iter().flatten() {
-            dependents[*d].push(t);
+        selected[t] = true;
+        count += 1;
+        stack.extend(task_needs[t].iter().copied().filter(|d| !selected[*d]));
+        for &(r, _) in &res_needs[t] {
+            if !res_seen[r] {
+                res_seen[r] = true;
+                stack.extend(producers[r].iter().copied().filter(|p| !selected[*p]));
+            }
         }
     }
-    let mut ready: BinaryHeap<Reverse<usize>> = (0..names.len())
-        .filter(|t| edges[*t].is_some() && indegree[*t] == 0)
+
+    // Kahn's algorithm with a byte-ordered ready set. A resource is one edge to each of its
+    // consumers: satisfied when all its producers are done, or, for a consumer that produces it
+    // too, when all the others are (the one producer left is then that consumer).
+    let mut indegree = vec![0usize; n];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut consumers: Vec<Vec<(usize, bool)>> = vec![Vec::new(); resources.len()];
+    for t in (0..n).filter(|t| selected[*t]) {
+        indegree[t] = task_needs[t].len() + res_needs[t].len();
+        for &d in &task_needs[t] {
+            dependents[d].push(t);
+        }
+        for &(r, own) in &res_needs[t] {
+            consumers[r].push((t, own));
+        }
+    }
+    let mut remaining: Vec<usize> = producers.iter().map(Vec::len).collect();
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..n)
+        .filter(|t| selected[*t] && indegree[*t] == 0)
         .map(Reverse)
         .collect();
-    let mut done = vec![false; names.len()];
-    let mut order = Vec::with_capacity(selected);
+    let mut done = vec![false; n];
+    let mut order = Vec::with_capacity(count);
+    let release = |t: usize, indegree: &mut [usize], ready: &mut BinaryHeap<Reverse<usize>>| {
+        indegree[t] -= 1;
+        if indegree[t] == 0 {
+            ready.push(Reverse(t));
+        }
+    };
     while let Some(Reverse(t)) = ready.pop() {
         order.push(names[t]);
         done[t] = true;
-        for d in &dependents[t] {
-            indegree[*d] -= 1;
-            if indegree[*d] == 0 {
-                ready.push(Reverse(*d));
+        for &d in &dependents[t] {
+            release(d, &mut indegree, &mut ready);
+        }
+        for &r in &outputs[t] {
+            remaining[r] -= 1;
+            match remaining[r] {
+                0 => {
+                    for &(c, own) in &consumers[r] {
+                        if !own {
+                            release(c, &mut indegree, &mut ready);
+                        }
+                    }
+                }
+                // Reached once per resource: finding the last producer is linear overall.
+                1 => {
+                    let last = producers[r].iter().copied().find(|p| !done[*p]);
+                    if let Some(&(c, _)) = consumers[r]
+                        .iter()
+                        .find(|(c, own)| *own && Some(*c) == last)
+                    {
+                        release(c, &mut indegree, &mut ready);
+                    }
+                }
+                _ => {}
             }
         }
     }
     // Only on a cycle, which validation rejects: keep the result complete and deterministic.
-    if order.len() < selected {
+    if order.len() < count {
         order.extend(
-            (0..names.len())
-                .filter(|t| edges[*t].is_some() && !done[*t])
+            (0..n)
+                .filter(|t| selected[*t] && !done[*t])
                 .map(|t| names[t]),
         );
     }

@@ -1,9 +1,9 @@
-//! Context variables (SPEC §4.7) and their substitution.
+//! Context variables and their substitution.
 
 use crate::chatops;
 use crate::event::{Event, short_branch, short_tag};
 
-/// The seven `$(context.…)` variables of a build (SPEC §4.7).
+/// The seven `$(context.…)` variables of a build.
 ///
 /// ```
 /// use dispatch_trigger::{ContextVars, Event, substitute};
@@ -32,7 +32,8 @@ pub struct ContextVars {
 }
 
 impl ContextVars {
-    /// The variables for an event, per the table of SPEC §4.7.
+    /// The variables for an event: each kind fills the ones it has a value for, the rest are empty
+    /// (the table is in docs/events.md).
     ///
     /// `cron_revision` is the revision of the cron action that fired (used for cron events only;
     /// `None` means the default `master`).
@@ -112,7 +113,8 @@ impl ContextVars {
         })
     }
 
-    /// The seven `(name, value)` pairs, names in byte order (the order of the §4.8 output).
+    /// The seven `(name, value)` pairs, names in byte order (the order of the `dispatch match`
+    /// output).
     #[must_use]
     pub fn entries(&self) -> [(&'static str, &str); 7] {
         [
@@ -137,7 +139,7 @@ fn tag_vars(tag: &str, commit: &str, url: &str) -> ContextVars {
     }
 }
 
-/// `s` with every character outside `[A-Za-z0-9_.-]` replaced by `-` (SPEC §4.7).
+/// `s` with every character outside `[A-Za-z0-9_.-]` replaced by `-`.
 fn build_name(s: &str) -> String {
     s.chars()
         .map(|c| {
@@ -150,7 +152,7 @@ fn build_name(s: &str) -> String {
         .collect()
 }
 
-/// Replaces exactly the seven `$(context.…)` spellings of SPEC §4.7 in `s`; everything else
+/// Replaces exactly the seven `$(context.…)` spellings in `s`; everything else
 /// (Tekton's `$(context.taskRun.name)`, unknown names, unclosed `$(`) is left untouched.
 ///
 /// Linear in `s`; the replacement values are inserted verbatim and not scanned again.

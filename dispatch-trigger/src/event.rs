@@ -1,9 +1,10 @@
-//! Events (SPEC §4.3): what happened in a repository or registry, in one JSON shape.
+//! Events: what happened in a repository or registry, in one JSON shape.
 
+use dispatchfile_model::{Code, Limits};
 use serde::{Deserialize, Serialize};
 
-/// Something that can trigger actions. The CLI event file (SPEC §4.8) is exactly this type as JSON: one
-/// object with a `kind` field; unknown fields are errors.
+/// Something that can trigger actions. The event file of `dispatch match --event` is this type as
+/// JSON: one object with a `kind` field; unknown fields are errors.
 ///
 /// Branch and tag names are short: a leading `refs/heads/` or `refs/tags/` is removed when the event is
 /// read with [`Event::from_json`] (and ignored by matching when an event is built by hand).
@@ -178,9 +179,36 @@ impl Event {
     /// A syntax error, an unknown `kind`, a missing or unknown field, or a wrong type, with its line
     /// and column in the JSON text.
     pub fn from_json(text: &str) -> Result<Event, crate::Error> {
-        let event: Event =
-            serde_json::from_str(text).map_err(|e| crate::Error::event(&e.to_string()))?;
-        Ok(event.normalized())
+        Event::from_json_with_limits(text, &Limits::default())
+    }
+
+    /// [`Event::from_json`] under `limits`: a text over [`Limits::max_event_bytes`] is refused
+    /// before it is read (`limit exceeded: max_event_bytes (1048576)`).
+    ///
+    /// ```
+    /// use dispatch_trigger::Event;
+    /// use dispatchfile_model::{Code, Limits};
+    /// let mut limits = Limits::default();
+    /// limits.max_event_bytes = 16;
+    /// let err = Event::from_json_with_limits(r#"{"kind":"push","branch":"main","commit":"c","url":"u"}"#, &limits)
+    ///     .expect_err("too large");
+    /// assert_eq!(err.code(), Code::LimitExceeded);
+    /// assert_eq!(err.to_string(), "limit exceeded: max_event_bytes (16)");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Event::from_json`], and `limit-exceeded`.
+    pub fn from_json_with_limits(text: &str, limits: &Limits) -> Result<Event, crate::Error> {
+        if text.len() > limits.max_event_bytes {
+            return Err(crate::Error::limit(
+                "max_event_bytes",
+                limits.max_event_bytes,
+            ));
+        }
+        positioned::event(text)
+            .map(Event::normalized)
+            .map_err(|e| crate::Error::in_json(Code::Event, "invalid event: ", &e))
     }
 
     /// This event with `refs/heads/` removed from branch names and `refs/tags/` from tag names.
@@ -231,4 +259,112 @@ pub(crate) fn short_branch(s: &str) -> &str {
 /// `s` without a leading `refs/tags/`.
 pub(crate) fn short_tag(s: &str) -> &str {
     s.strip_prefix("refs/tags/").unwrap_or(s)
+}
+
+/// Reading an event with every error positioned.
+///
+/// serde's internally tagged enums buffer the object before choosing the variant, and errors
+/// found in the buffer have no line or column. So the event is read in two passes over the
+/// text, both straight from serde_json: the `kind` alone, then the object as that kind's
+/// struct, with the `kind` entry skipped by a thin map adapter.
+mod positioned {
+    use std::fmt;
+
+    use serde::Deserialize;
+    use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, IntoDeserializer};
+
+    use super::Event;
+
+    /// The `kind` field, as an enum so that an unknown kind is reported at its value.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Kind {
+        Push,
+        Tag,
+        PullRequest,
+        PullRequestComment,
+        Release,
+        Cron,
+        ImagePush,
+    }
+
+    #[derive(Deserialize)]
+    struct KindOnly {
+        kind: Kind,
+    }
+
+    pub(super) fn event(text: &str) -> Result<Event, serde_json::Error> {
+        let KindOnly { kind } = serde_json::from_str(text)?;
+        Ok(match kind {
+            Kind::Push => Event::Push(without_kind(text)?),
+            Kind::Tag => Event::Tag(without_kind(text)?),
+            Kind::PullRequest => Event::PullRequest(without_kind(text)?),
+            Kind::PullRequestComment => Event::PullRequestComment(without_kind(text)?),
+            Kind::Release => Event::Release(without_kind(text)?),
+            Kind::Cron => Event::Cron(without_kind(text)?),
+            Kind::ImagePush => Event::ImagePush(without_kind(text)?),
+        })
+    }
+
+    /// `text` as a `T`, ignoring its top-level `kind` entry.
+    fn without_kind<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let value = de::Deserializer::deserialize_map(&mut de, SkipKind(Seed::<T>::default()))?;
+        de.end()?;
+        Ok(value)
+    }
+
+    /// `T`'s own deserialization, as a seed.
+    struct Seed<T>(std::marker::PhantomData<T>);
+
+    impl<T> Default for Seed<T> {
+        fn default() -> Self {
+            Seed(std::marker::PhantomData)
+        }
+    }
+
+    /// A visitor that hands `T` the map it visits, with `kind` filtered out.
+    struct SkipKind<T>(Seed<T>);
+
+    impl<'de, T: DeserializeOwned> de::Visitor<'de> for SkipKind<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an event object")
+        }
+
+        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(de::value::MapAccessDeserializer::new(Filtered(map)))
+        }
+    }
+
+    /// A map without its `kind` entry.
+    struct Filtered<A>(A);
+
+    impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for Filtered<A> {
+        type Error = A::Error;
+
+        fn next_key_seed<K: DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, A::Error> {
+            loop {
+                let Some(key) = self.0.next_key::<String>()? else {
+                    return Ok(None);
+                };
+                if key == "kind" {
+                    self.0.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+                return seed.deserialize(key.into_deserializer()).map(Some);
+            }
+        }
+
+        fn next_value_seed<V: DeserializeSeed<'de>>(
+            &mut self,
+            seed: V,
+        ) -> Result<V::Value, A::Error> {
+            self.0.next_value_seed(seed)
+        }
+    }
 }

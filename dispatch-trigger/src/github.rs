@@ -1,5 +1,6 @@
-//! GitHub webhook adapter (SPEC §4.9, feature `github`).
+//! GitHub webhook adapter (feature `github`).
 
+use dispatchfile_model::Limits;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -31,21 +32,87 @@ const MAX_PUSH_COMMITS: usize = 2048;
 /// # Errors
 ///
 /// A body that is not JSON or lacks a field the event needs (code `payload`), and a comment on a pull
-/// request without `pr` (`needs pull request details`).
+/// request without `pr` (code `missing-pr-details`).
+#[cfg_attr(
+    not(feature = "github"),
+    allow(
+        dead_code,
+        unreachable_pub,
+        reason = "compiled for the Gitea adapter only"
+    )
+)]
 pub fn to_event(event_name: &str, payload: &str, pr: Option<&PrDetails>) -> Result<Adapted> {
+    to_event_with_limits(event_name, payload, pr, &Limits::default())
+}
+
+/// [`to_event`] under `limits`: a payload over [`Limits::max_payload_bytes`] or nested deeper
+/// than [`Limits::max_depth`] is a `limit-exceeded` error. Only the fields the adapter reads are
+/// kept while parsing, so the memory it takes is a small part of the payload's size.
+///
+/// # Errors
+///
+/// As [`to_event`], and `limit-exceeded`.
+#[cfg_attr(
+    not(feature = "github"),
+    allow(
+        dead_code,
+        unreachable_pub,
+        reason = "compiled for the Gitea adapter only"
+    )
+)]
+pub fn to_event_with_limits(
+    event_name: &str,
+    payload: &str,
+    pr: Option<&PrDetails>,
+    limits: &Limits,
+) -> Result<Adapted> {
+    adapt(Flavor::GitHub, event_name, payload, pr, limits)
+}
+
+/// Whose payload a delivery is: Gitea (and Forgejo) send GitHub's payloads with a few
+/// differences of their own (`crate::gitea`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    GitHub,
+    #[cfg_attr(
+        not(feature = "gitea"),
+        allow(dead_code, reason = "the Gitea adapter is off")
+    )]
+    Gitea,
+}
+
+impl Flavor {
+    fn name(self) -> &'static str {
+        match self {
+            Flavor::GitHub => "GitHub",
+            Flavor::Gitea => "Gitea",
+        }
+    }
+}
+
+/// A delivery of `flavor`, by its event name.
+pub(crate) fn adapt(
+    flavor: Flavor,
+    event_name: &str,
+    payload: &str,
+    pr: Option<&PrDetails>,
+    limits: &Limits,
+) -> Result<Adapted> {
+    let what = format!("{} {event_name}", flavor.name());
     let adapted = match event_name {
-        "push" => push(&Payload::parse("GitHub push", payload)?),
-        "pull_request" => pull_request(&Payload::parse("GitHub pull_request", payload)?, pr),
-        "issue_comment" => issue_comment(&Payload::parse("GitHub issue_comment", payload)?, pr),
-        "release" => release(&Payload::parse("GitHub release", payload)?),
+        "push" => push(flavor, &Payload::parse(&what, payload, limits)?),
+        "pull_request" => pull_request(flavor, &Payload::parse(&what, payload, limits)?, pr),
+        "issue_comment" => issue_comment(flavor, &Payload::parse(&what, payload, limits)?, pr),
+        "release" => release(&Payload::parse(&what, payload, limits)?),
         other => Ok(Adapted::Ignored(format!(
-            "GitHub event {other:?} does not trigger builds"
+            "{} event {other:?} does not trigger builds",
+            flavor.name()
         ))),
     };
     adapted.map(Adapted::normalized)
 }
 
-fn push(p: &Payload<'_>) -> Result<Adapted> {
+fn push(flavor: Flavor, p: &Payload<'_>) -> Result<Adapted> {
     let after = p.str("/after")?;
     let r#ref = p.str("/ref")?;
     if p.bool("/deleted")? || is_zero_sha(after) {
@@ -54,15 +121,22 @@ fn push(p: &Payload<'_>) -> Result<Adapted> {
     let url = p.str("/repository/clone_url")?.to_owned();
     if let Some(branch) = r#ref.strip_prefix("refs/heads/") {
         let new_branch = p.bool("/created")? || p.opt_str("/before")?.is_some_and(is_zero_sha);
+        // Gitea lists at most a configured number of commits and says how many there were.
+        let total = match flavor {
+            Flavor::GitHub => None,
+            Flavor::Gitea => p.get("/total_commits").and_then(Value::as_u64),
+        };
         let changed = match p.get("/commits") {
             _ if new_branch => None,
             None => None,
             Some(Value::Array(commits)) if commits.len() >= MAX_PUSH_COMMITS => None,
+            Some(Value::Array(commits)) if total.is_some_and(|n| n > commits.len() as u64) => None,
             Some(Value::Array(commits)) => Some(p.changed_files(commits)?),
             Some(_) => {
-                return Err(Error::payload(
-                    "GitHub push payload: expected a list at /commits".to_owned(),
-                ));
+                return Err(Error::payload(format!(
+                    "{} push payload: expected a list at /commits",
+                    flavor.name()
+                )));
             }
         };
         return Ok(Adapted::Event(Event::Push(PushEvent {
@@ -86,10 +160,12 @@ fn push(p: &Payload<'_>) -> Result<Adapted> {
     )))
 }
 
-fn pull_request(p: &Payload<'_>, pr: Option<&PrDetails>) -> Result<Adapted> {
+fn pull_request(flavor: Flavor, p: &Payload<'_>, pr: Option<&PrDetails>) -> Result<Adapted> {
     let action = match p.str("/action")? {
         "opened" => PullRequestAction::Opened,
         "synchronize" => PullRequestAction::Synchronize,
+        // Gitea's spelling.
+        "synchronized" if flavor == Flavor::Gitea => PullRequestAction::Synchronize,
         "reopened" => PullRequestAction::Reopened,
         other => {
             return Ok(Adapted::Ignored(format!(
@@ -109,7 +185,7 @@ fn pull_request(p: &Payload<'_>, pr: Option<&PrDetails>) -> Result<Adapted> {
     })))
 }
 
-fn issue_comment(p: &Payload<'_>, pr: Option<&PrDetails>) -> Result<Adapted> {
+fn issue_comment(flavor: Flavor, p: &Payload<'_>, pr: Option<&PrDetails>) -> Result<Adapted> {
     let action = p.str("/action")?;
     if action != "created" {
         return Ok(Adapted::Ignored(format!(
@@ -122,9 +198,10 @@ fn issue_comment(p: &Payload<'_>, pr: Option<&PrDetails>) -> Result<Adapted> {
         ));
     }
     let Some(d) = pr else {
-        return Err(Error::payload(
-            "GitHub issue_comment on a pull request needs pull request details (base, head, commit)".to_owned(),
-        ));
+        return Err(Error::missing_pr_details(&format!(
+            "{} issue_comment on a pull request needs pull request details (base, head, commit)",
+            flavor.name()
+        )));
     };
     Ok(Adapted::Event(Event::PullRequestComment(
         PullRequestCommentEvent {

@@ -1,10 +1,12 @@
-//! GitLab webhook adapter (SPEC §4.9, feature `gitlab`).
+//! GitLab webhook adapter (feature `gitlab`).
 
+use dispatchfile_model::Limits;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::event::{
-    Event, PullRequestAction, PullRequestCommentEvent, PullRequestEvent, PushEvent, TagEvent,
+    Event, PullRequestAction, PullRequestCommentEvent, PullRequestEvent, PushEvent, ReleaseEvent,
+    TagEvent,
 };
 use crate::webhook::{Adapted, Payload, PrDetails, is_zero_sha};
 
@@ -13,7 +15,8 @@ use crate::webhook::{Adapted, Payload, PrDetails, is_zero_sha};
 ///
 /// `push` and `tag_push` give a push or tag event (deletions ignored); `merge_request` with action
 /// `open`, `reopen`, or `update` with `oldrev` (new commits) a pull request event; a `note` on a merge
-/// request (action absent or `create`) a comment event. Everything else is [`Adapted::Ignored`].
+/// request (action absent or `create`) a comment event; a `release` created a release event (with
+/// the tagged commit, which GitLab's payload names). Everything else is [`Adapted::Ignored`].
 /// `pr`, when given, supplies the changed files of merge request events.
 ///
 /// ```
@@ -29,12 +32,28 @@ use crate::webhook::{Adapted, Payload, PrDetails, is_zero_sha};
 ///
 /// A body that is not JSON or lacks a field the event needs (code `payload`).
 pub fn to_event(payload: &str, pr: Option<&PrDetails>) -> Result<Adapted> {
-    let p = Payload::parse("GitLab", payload)?;
+    to_event_with_limits(payload, pr, &Limits::default())
+}
+
+/// [`to_event`] under `limits`: a payload over [`Limits::max_payload_bytes`] or nested deeper
+/// than [`Limits::max_depth`] is a `limit-exceeded` error. Only the fields the adapter reads are
+/// kept while parsing, so the memory it takes is a small part of the payload's size.
+///
+/// # Errors
+///
+/// As [`to_event`], and `limit-exceeded`.
+pub fn to_event_with_limits(
+    payload: &str,
+    pr: Option<&PrDetails>,
+    limits: &Limits,
+) -> Result<Adapted> {
+    let p = Payload::parse("GitLab", payload, limits)?;
     let adapted = match p.str("/object_kind")? {
         "push" => push(&p),
         "tag_push" => tag_push(&p),
         "merge_request" => merge_request(&p, pr),
         "note" => note(&p, pr),
+        "release" => release(&p),
         other => Ok(Adapted::Ignored(format!(
             "GitLab {other:?} events do not trigger builds"
         ))),
@@ -53,6 +72,7 @@ pub fn object_kind_of_header(header: &str) -> Option<&str> {
         "Tag Push Hook" => Some("tag_push"),
         "Merge Request Hook" => Some("merge_request"),
         "Note Hook" => Some("note"),
+        "Release Hook" => Some("release"),
         "Issue Hook" => Some("issue"),
         "Pipeline Hook" => Some("pipeline"),
         "Job Hook" => Some("build"),
@@ -176,4 +196,19 @@ fn note(p: &Payload<'_>, pr: Option<&PrDetails>) -> Result<Adapted> {
             changed: pr.and_then(|d| d.changed.clone()),
         },
     )))
+}
+
+fn release(p: &Payload<'_>) -> Result<Adapted> {
+    let action = p.str("/action")?;
+    if action != "create" {
+        return Ok(Adapted::Ignored(format!(
+            "release action {action:?} does not trigger builds"
+        )));
+    }
+    // Unlike GitHub's, GitLab's release payload names the tagged commit.
+    Ok(Adapted::Event(Event::Release(ReleaseEvent {
+        tag: p.str("/tag")?.to_owned(),
+        commit: p.str("/commit/id")?.to_owned(),
+        url: p.str("/project/git_http_url")?.to_owned(),
+    })))
 }

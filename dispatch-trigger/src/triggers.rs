@@ -1,18 +1,19 @@
-//! Compiling a pipeline's conditions and matching events against them (SPEC §4.2–4.8).
+//! Compiling a pipeline's conditions and matching events against them.
 
 use std::fmt::Write as _;
 
+use dispatch_glob::{GlobBuilder, GlobSet, GlobSetBuilder};
 use dispatchfile_model::{
-    ConditionKind, Diagnostic, Layout, Limits, Pipeline, Resource, SourceMap, Task, has_errors,
-    sort_diagnostics,
+    Code, ConditionKind, Diagnostic, Diagnostics, DiagnosticsBuilder, Layout, Limits, Pipeline,
+    Resource, Severity, SourceMap, Task,
 };
 use serde::Serialize;
 
 use crate::chatops;
 use crate::closure::closure;
 use crate::context::ContextVars;
+use crate::error::Error;
 use crate::event::{Event, short_branch, short_tag};
-use crate::glob::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 /// A pipeline's trigger conditions, compiled once: every glob list is one [`GlobSet`].
 ///
@@ -22,7 +23,7 @@ pub struct Triggers {
     actions: Vec<CompiledAction>,
     /// The task graph only (no steps), for the closure.
     graph: Pipeline,
-    warnings: Vec<Diagnostic>,
+    warnings: Diagnostics,
 }
 
 #[derive(Clone, Debug)]
@@ -78,14 +79,14 @@ impl Cond {
     }
 }
 
-/// Compiles every glob list of `pipeline` (SPEC §4.6), without source positions.
+/// Compiles every glob list of `pipeline`, without source positions.
 ///
 /// # Errors
 ///
 /// Every malformed pattern (`invalid-pattern`) and exceeded limit (`limit-exceeded`), as
 /// diagnostics sorted by position then code; warnings (a pattern that can never match) come with
 /// them. On success the warnings are in [`Triggers::warnings`].
-pub fn compile(pipeline: &Pipeline, limits: &Limits) -> Result<Triggers, Vec<Diagnostic>> {
+pub fn compile(pipeline: &Pipeline, limits: &Limits) -> Result<Triggers, Diagnostics> {
     compile_with_source_map(pipeline, &SourceMap::new(), limits)
 }
 
@@ -112,8 +113,9 @@ pub fn compile_with_source_map(
     pipeline: &Pipeline,
     source_map: &SourceMap,
     limits: &Limits,
-) -> Result<Triggers, Vec<Diagnostic>> {
-    let mut diags = Vec::new();
+) -> Result<Triggers, Diagnostics> {
+    // At most the caps of `limits`; past them, diagnostics are counted, not built.
+    let mut diags = DiagnosticsBuilder::new(limits);
     let mut actions = Vec::with_capacity(pipeline.actions.len());
     for (i, action) in pipeline.actions.iter().enumerate() {
         let base = match (&action.on.kind, action.on.layout) {
@@ -178,8 +180,10 @@ pub fn compile_with_source_map(
             cond,
         });
     }
-    sort_diagnostics(&mut diags);
-    if has_errors(&diags) {
+    let diags = diags
+        .build()
+        .with_sources_opt(source_map.sources().cloned());
+    if diags.has_errors() {
         return Err(diags);
     }
     Ok(Triggers {
@@ -212,11 +216,15 @@ struct Lists<'a> {
     base: &'a str,
     source_map: &'a SourceMap,
     limits: &'a Limits,
-    diags: &'a mut Vec<Diagnostic>,
+    diags: &'a mut DiagnosticsBuilder,
 }
 
 impl Lists<'_> {
     fn push(&mut self, d: Diagnostic, path: String) {
+        if !self.diags.keeps(d.severity, d.code) {
+            self.diags.omit(d.severity);
+            return;
+        }
         let span = self
             .source_map
             .get(&path)
@@ -244,34 +252,38 @@ impl Lists<'_> {
                 self.limits.max_patterns_per_list
             );
             self.push(
-                Diagnostic::error("limit-exceeded", msg),
+                Diagnostic::error(Code::LimitExceeded, msg),
                 format!("{}/{field}", self.base),
             );
             return GlobSet::empty();
         }
         let mut builder = GlobSetBuilder::new();
-        builder.limits(self.limits);
+        builder.max_patterns_per_list(self.limits.max_patterns_per_list);
         let mut ok = true;
         for (list, field) in parts {
             for (j, pattern) in list.iter().enumerate() {
                 let path = format!("{}/{field}/{j}", self.base);
                 let mut gb = GlobBuilder::new(pattern);
-                gb.limits(self.limits);
+                gb.max_pattern_len(self.limits.max_pattern_len)
+                    .max_depth(self.limits.max_depth);
                 if let Some(p) = ref_prefix {
                     gb.ref_prefix(p);
                 }
                 match gb.build() {
                     Ok(glob) => {
-                        if let Some(w) = glob.warning() {
+                        if let Some(w) = glob.warning()
+                            && self.wants(Severity::Warning, Code::InvalidPattern)
+                        {
                             let msg = format!(
                                 "action #{action}: {field}[{j}]: pattern {pattern:?} never matches: {w}"
                             );
-                            self.push(Diagnostic::warning("invalid-pattern", msg), path);
+                            self.push(Diagnostic::warning(Code::InvalidPattern, msg), path);
                         }
                         builder.add(glob);
                     }
                     Err(e) => {
                         ok = false;
+                        let e = Error::from(e);
                         let msg = format!("action #{action}: {field}[{j}]: {e}");
                         self.push(Diagnostic::error(e.code(), msg), path);
                     }
@@ -284,6 +296,7 @@ impl Lists<'_> {
         match builder.build() {
             Ok(set) => set,
             Err(e) => {
+                let e = Error::from(e);
                 let msg = format!("action #{action}: {filter}: {e}");
                 self.push(
                     Diagnostic::error(e.code(), msg),
@@ -294,13 +307,31 @@ impl Lists<'_> {
         }
     }
 
+    /// Whether a diagnostic of `severity` and `code` is kept; if not, it is counted, and the
+    /// caller builds nothing.
+    fn wants(&mut self, severity: Severity, code: Code) -> bool {
+        let keep = self.diags.keeps(severity, code);
+        if !keep {
+            self.diags.omit(severity);
+        }
+        keep
+    }
+
     fn chatops(&mut self, words: &[String]) {
         let action = self.action;
         for (j, w) in words.iter().enumerate() {
+            // R17: the "/" belongs to the comment, not to the command word.
+            if let Some(word) = w.strip_prefix('/') {
+                let msg =
+                    format!("action #{action}: chatops[{j}] {w:?} never matches: write {word:?}");
+                self.push(
+                    Diagnostic::warning(Code::ChatopsSlash, msg),
+                    format!("{}/chatops/{j}", self.base),
+                );
+                continue;
+            }
             let why = if w.is_empty() {
                 "an empty command never matches"
-            } else if w.starts_with('/') {
-                "commands are written without their \"/\""
             } else if w.contains(char::is_whitespace) {
                 "a command is one word"
             } else {
@@ -308,14 +339,14 @@ impl Lists<'_> {
             };
             let msg = format!("action #{action}: chatops[{j}]: {w:?} never matches: {why}");
             self.push(
-                Diagnostic::warning("invalid-pattern", msg),
+                Diagnostic::warning(Code::InvalidPattern, msg),
                 format!("{}/chatops/{j}", self.base),
             );
         }
     }
 }
 
-/// The result of matching one event (SPEC §4.8).
+/// The result of matching one event (what `dispatch match` prints).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MatchResult {
     /// Indices of the actions whose condition fired, ascending.
@@ -337,7 +368,8 @@ pub struct Explain {
     pub kind: &'static str,
     /// Whether the condition fired.
     pub matched: bool,
-    /// The filters evaluated, in the order of SPEC §4.4.
+    /// The filters evaluated: `event` alone when the condition is for another event kind, else
+    /// every non-empty filter of the condition, in a fixed order per kind.
     pub checks: Vec<Check>,
 }
 
@@ -355,7 +387,7 @@ pub struct Check {
 impl Triggers {
     /// Warnings found while compiling (patterns that can never match).
     #[must_use]
-    pub fn warnings(&self) -> &[Diagnostic] {
+    pub fn warnings(&self) -> &Diagnostics {
         &self.warnings
     }
 
@@ -371,7 +403,7 @@ impl Triggers {
         self.actions.is_empty()
     }
 
-    /// Matches an event against every action (SPEC §4.4–4.7). No match gives empty sets, not an error.
+    /// Matches an event against every action. No match gives empty sets, not an error.
     #[must_use]
     pub fn match_event(&self, event: &Event) -> MatchResult {
         let mut result = MatchResult {
@@ -413,6 +445,29 @@ impl Triggers {
     }
 }
 
+/// Longest event value (a branch, a path, a label, a command) shown in a check's detail, in
+/// characters. An event's values are repeated in the checks of every action, so a megabyte-long
+/// branch name against thousands of actions made an explanation of gigabytes; cut, each detail
+/// is bounded by the action's own patterns.
+const SHOWN_CHARS: usize = 120;
+
+/// Most labels listed in one detail.
+const SHOWN_LABELS: usize = 16;
+
+/// An event value as `Debug` shows it, cut after [`SHOWN_CHARS`] characters with `…` and the
+/// full length: `"aaaa…" (1048576 bytes)`.
+struct Shown<'a>(&'a str);
+
+impl std::fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.0;
+        match s.char_indices().nth(SHOWN_CHARS) {
+            None => write!(f, "{s:?}"),
+            Some((cut, _)) => write!(f, "{:?}… ({} bytes)", &s[..cut], s.len()),
+        }
+    }
+}
+
 fn check(filter: &'static str, ok: bool, detail: String) -> Check {
     Check { filter, ok, detail }
 }
@@ -446,7 +501,7 @@ fn evaluate(cond: &Cond, event: &Event) -> (bool, Vec<Check>) {
                 Some(n) if *n == e.action => (true, format!("cron action {n:?} is due")),
                 Some(n) => (
                     false,
-                    format!("event is for cron action {:?}, not {n:?}", e.action),
+                    format!("event is for cron action {:?}, not {n:?}", Shown(&e.action)),
                 ),
                 None => (false, "the cron action has no name".to_owned()),
             };
@@ -490,9 +545,12 @@ fn evaluate(cond: &Cond, event: &Event) -> (bool, Vec<Check>) {
                     format!("comment has no command; expected one of {words}"),
                 ),
                 Some((cmd, _)) if chatops.iter().any(|w| w == cmd) => {
-                    (true, format!("command {cmd:?} is one of {words}"))
+                    (true, format!("command {:?} is one of {words}", Shown(cmd)))
                 }
-                Some((cmd, _)) => (false, format!("command {cmd:?} is not one of {words}")),
+                Some((cmd, _)) => (
+                    false,
+                    format!("command {:?} is not one of {words}", Shown(cmd)),
+                ),
             };
             checks.push(check("chatops", ok, detail));
         }
@@ -550,14 +608,15 @@ fn list(checks: &mut Vec<Check>, filter: &'static str, what: &str, value: &str, 
         return;
     }
     let detail = if set.is_match(value) {
-        format!("{what} {value:?} matched by {set}")
+        format!("{what} {:?} matched by {set}", Shown(value))
     } else if set.matches_negative(value) {
         format!(
-            "{what} {value:?} excluded by {} in {set}",
+            "{what} {:?} excluded by {} in {set}",
+            Shown(value),
             excluding(set, value)
         )
     } else {
-        format!("{what} {value:?} not matched by {set}")
+        format!("{what} {:?} not matched by {set}", Shown(value))
     };
     checks.push(check(filter, set.is_match(value), detail));
 }
@@ -571,7 +630,7 @@ fn excluding<'s>(set: &'s GlobSet, value: &str) -> &'s str {
         .map_or("", |g| g.glob())
 }
 
-/// The paths filter: some changed file matches; unknown passes, none fails (SPEC §4.2).
+/// The paths filter: some changed file matches; unknown passes, none fails.
 fn changed(checks: &mut Vec<Check>, files: Option<&[String]>, set: &GlobSet) {
     if set.is_empty() {
         return;
@@ -583,19 +642,26 @@ fn changed(checks: &mut Vec<Check>, files: Option<&[String]>, set: &GlobSet) {
         ),
         Some([]) => (false, "no changed files: paths filter fails".to_owned()),
         Some(files) => match files.iter().find(|f| set.is_match(f)) {
-            Some(f) => (true, format!("changed file {f:?} matched by {set}")),
+            Some(f) => (
+                true,
+                format!("changed file {:?} matched by {set}", Shown(f)),
+            ),
             None if files.len() == 1 => {
                 let f = &files[0];
                 if set.matches_negative(f) {
                     (
                         false,
                         format!(
-                            "changed file {f:?} excluded by {} in {set}",
+                            "changed file {:?} excluded by {} in {set}",
+                            Shown(f),
                             excluding(set, f)
                         ),
                     )
                 } else {
-                    (false, format!("changed file {f:?} not matched by {set}"))
+                    (
+                        false,
+                        format!("changed file {:?} not matched by {set}", Shown(f)),
+                    )
                 }
             }
             None => (
@@ -607,13 +673,18 @@ fn changed(checks: &mut Vec<Check>, files: Option<&[String]>, set: &GlobSet) {
     checks.push(check("paths", ok, detail));
 }
 
-/// The labels filter (SPEC §4.2).
+/// The labels filter: some label matches a positive pattern (when there is one), and no label
+/// matches a negative one.
 fn label_check(labels: &[String], set: &GlobSet) -> Check {
     if let Some(l) = labels.iter().find(|l| set.matches_negative(l)) {
         return check(
             "labels",
             false,
-            format!("label {l:?} excluded by {} in {set}", excluding(set, l)),
+            format!(
+                "label {:?} excluded by {} in {set}",
+                Shown(l),
+                excluding(set, l)
+            ),
         );
     }
     if !set.has_positive() {
@@ -625,12 +696,19 @@ fn label_check(labels: &[String], set: &GlobSet) -> Check {
         return check("labels", true, detail);
     }
     match labels.iter().find(|l| set.matches_positive(l)) {
-        Some(l) => check("labels", true, format!("label {l:?} matched by {set}")),
+        Some(l) => check(
+            "labels",
+            true,
+            format!("label {:?} matched by {set}", Shown(l)),
+        ),
         None if labels.is_empty() => check("labels", false, format!("no labels; {set} needs one")),
         None => {
             let mut all = String::new();
-            for (i, l) in labels.iter().enumerate() {
-                let _ = write!(all, "{}{l:?}", if i > 0 { ", " } else { "" });
+            for (i, l) in labels.iter().take(SHOWN_LABELS).enumerate() {
+                let _ = write!(all, "{}{:?}", if i > 0 { ", " } else { "" }, Shown(l));
+            }
+            if labels.len() > SHOWN_LABELS {
+                let _ = write!(all, ", … and {} more", labels.len() - SHOWN_LABELS);
             }
             check(
                 "labels",
@@ -665,7 +743,7 @@ struct JsonCheck<'a> {
 }
 
 impl MatchResult {
-    /// The SPEC §4.8 JSON text: keys sorted, two-space indentation, trailing newline.
+    /// The `dispatch match` JSON text: keys sorted, two-space indentation, trailing newline.
     #[must_use]
     pub fn to_json(&self) -> String {
         let out = JsonOut {

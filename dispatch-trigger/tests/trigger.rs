@@ -1,9 +1,10 @@
-//! Integration tests for dispatch-trigger: SPEC §4 tables, the glob corpora, properties, adapters.
+//! Integration tests for dispatch-trigger: behaviour tables, glob errors as diagnostics, adapters.
+//! The glob dialect's own tests (tables, corpora, properties) are dispatch-glob's.
 
 mod trigger {
     pub(crate) mod common;
     mod conditions;
-    mod corpus;
-    mod properties;
+    mod globs;
+    mod hardening;
     mod webhooks;
 }

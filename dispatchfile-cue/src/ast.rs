@@ -183,6 +183,8 @@ pub(crate) enum Decl {
 pub(crate) enum Name {
     Field(Sym, LabelKind),
     Let(ExprId),
+    /// A value alias `label: X={…}`: `X` is the struct being declared (the field's value).
+    This,
 }
 
 #[derive(Clone, Debug)]
@@ -191,12 +193,21 @@ pub(crate) struct StructLit {
     pub(crate) span: Span,
     /// Identifiers this literal declares, for lexical lookup.
     pub(crate) names: Vec<(Sym, Name)>,
+    /// `names` by identifier, for literals with many names: every reference looks a name up
+    /// in each enclosing literal, so a linear search would make a long file quadratic.
+    pub(crate) index: Option<HashMap<Sym, Name>>,
     /// Whether the literal declares a regular or optional field, or is empty.
     pub(crate) is_struct: bool,
 }
 
 impl StructLit {
+    /// Literals with more names than this get an index.
+    pub(crate) const INDEXED: usize = 16;
+
     pub(crate) fn name(&self, s: Sym) -> Option<Name> {
+        if let Some(ix) = &self.index {
+            return ix.get(&s).copied();
+        }
         self.names.iter().find(|(n, _)| *n == s).map(|(_, d)| *d)
     }
 }

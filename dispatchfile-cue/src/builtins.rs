@@ -83,6 +83,7 @@ pub(crate) fn binop(
             span,
         )
     };
+    ev.charge(operands_cost(op, a, b))?;
     Ok(match op {
         BinOp::Eq | BinOp::Ne => {
             let eq = match (a, b) {
@@ -113,8 +114,8 @@ pub(crate) fn binop(
             let (S(Scalar::Str(x)), S(Scalar::Str(p))) = (a, b) else {
                 return Ok(mismatch(a, b));
             };
-            match ev.regex(p) {
-                Ok(r) => Val::Scalar(Scalar::Bool(r.is_match(x) == (op == BinOp::Match)), span),
+            match ev.regex_match(p, x)? {
+                Ok(m) => Val::Scalar(Scalar::Bool(m == (op == BinOp::Match)), span),
                 Err(m) => err(m, span),
             }
         }
@@ -122,10 +123,12 @@ pub(crate) fn binop(
             (S(Scalar::Num(x)), S(Scalar::Num(y))) => num_result(x.add(y), span),
             (S(Scalar::Str(x)), S(Scalar::Str(y))) => {
                 ev.spend_text(x.len() + y.len(), span)?;
+                ev.charge_bytes(x.len() + y.len())?;
                 Val::Scalar(Scalar::Str(format!("{x}{y}").into()), span)
             }
             (S(Scalar::Bytes(x)), S(Scalar::Bytes(y))) => {
                 ev.spend_text(x.len() + y.len(), span)?;
+                ev.charge_bytes(x.len() + y.len())?;
                 Val::Scalar(Scalar::Bytes([&x[..], &y[..]].concat().into()), span)
             }
             (List(x), List(y)) => {
@@ -147,6 +150,7 @@ pub(crate) fn binop(
                 match repeat_count(n, s.len()) {
                     Ok(k) => {
                         ev.spend_text(s.len() * k, span)?;
+                        ev.charge_bytes(s.len() * k)?;
                         Val::Scalar(Scalar::Str(s.repeat(k).into()), span)
                     }
                     Err(m) => err(m, span),
@@ -182,6 +186,31 @@ pub(crate) fn binop(
     })
 }
 
+/// Steps for the work of `a op b` beyond one step: arithmetic and comparison of big numbers,
+/// comparison of long strings (see `num::cost`; the text an operator makes is charged where it
+/// is made).
+fn operands_cost(op: BinOp, a: &Concrete, b: &Concrete) -> u64 {
+    use Concrete::Scalar as S;
+    match (a, b) {
+        (S(Scalar::Num(x)), S(Scalar::Num(y))) => match op {
+            BinOp::Mul
+            | BinOp::Div
+            | BinOp::IntDiv
+            | BinOp::IntMod
+            | BinOp::IntQuo
+            | BinOp::IntRem => crate::num::mul_cost(x, y),
+            _ => crate::num::cost(x, y),
+        },
+        (S(Scalar::Str(x)), S(Scalar::Str(y))) if op != BinOp::Add => {
+            (x.len().min(y.len()) / crate::eval::BYTES_PER_STEP) as u64
+        }
+        (S(Scalar::Bytes(x)), S(Scalar::Bytes(y))) if op != BinOp::Add => {
+            (x.len().min(y.len()) / crate::eval::BYTES_PER_STEP) as u64
+        }
+        _ => 0,
+    }
+}
+
 fn a_eq(a: &Concrete, b: &Concrete) -> bool {
     matches!(
         (a, b),
@@ -204,6 +233,11 @@ fn list_eq(ev: &mut Eval<'_>, x: VId, y: VId, span: Span) -> R<bool> {
         let cb = ev.concrete(Val::V(b), span)?;
         match (ca, cb) {
             (Ok(Concrete::Scalar(p)), Ok(Concrete::Scalar(q))) => {
+                let (cp, cq) = (Concrete::Scalar(p), Concrete::Scalar(q));
+                ev.charge(operands_cost(BinOp::Eq, &cp, &cq))?;
+                let (Concrete::Scalar(p), Concrete::Scalar(q)) = (cp, cq) else {
+                    return Ok(false);
+                };
                 let same = match (&p, &q) {
                     (Scalar::Num(m), Scalar::Num(n)) => m.value_eq(n),
                     _ => p == q,
@@ -351,6 +385,18 @@ impl Eval<'_> {
             .iter()
             .filter_map(|v| v.as_ref().ok().cloned())
             .collect();
+        // Builtins read their text arguments through (at most a few times): charged by their
+        // length. The text they make is charged in `eval_call`; lists cost a step per element
+        // where they are walked.
+        let read: usize = conc
+            .iter()
+            .map(|c| match c {
+                Concrete::Scalar(Scalar::Str(x)) => x.len(),
+                Concrete::Scalar(Scalar::Bytes(x)) => x.len(),
+                _ => 0,
+            })
+            .sum();
+        self.charge_bytes(read)?;
         let bad = |name: &str| err(format!("invalid arguments to {name}"), span);
         Ok(match f {
             Builtin::Len => match conc.as_slice() {
@@ -358,6 +404,7 @@ impl Eval<'_> {
                 [Concrete::Scalar(Scalar::Bytes(x))] => int(x.len() as i64, span),
                 [Concrete::List(l)] => int(self.v(*l).elems.len() as i64, span),
                 [Concrete::Struct(st)] => {
+                    self.charge_bytes(self.v(*st).arcs.len())?;
                     let n = self
                         .v(*st)
                         .arcs
@@ -381,7 +428,10 @@ impl Eval<'_> {
                 };
                 match conc.as_slice() {
                     [a, c] => match (num_arg(a), num_arg(c)) {
-                        (Some(x), Some(y)) => num_result(x.int_op(y, name), span),
+                        (Some(x), Some(y)) => {
+                            self.charge(crate::num::mul_cost(x, y))?;
+                            num_result(x.int_op(y, name), span)
+                        }
                         _ => bad(name),
                     },
                     _ => bad(name),
@@ -400,7 +450,7 @@ impl Eval<'_> {
                 match p {
                     Pkg::Strings => strings_fn(&n, &conc, span, self)?,
                     Pkg::List => list_fn(self, &n, &conc, &markers, span)?,
-                    Pkg::Math => math_fn(&n, &conc, span),
+                    Pkg::Math => math_fn(self, &n, &conc, span)?,
                     Pkg::Strconv => strconv_fn(&n, &conc, span),
                     Pkg::Regexp => regexp_fn(self, &n, &conc, span)?,
                     Pkg::Json => json_fn(self, &n, &conc, span)?,
@@ -459,15 +509,27 @@ fn strings_fn(n: &str, a: &[Concrete], span: Span, ev: &mut Eval<'_>) -> R<Val> 
             _ => bad(),
         },
         ("Trim", 2) => match (s0, s1) {
-            (Some(x), Some(y)) => s(x.trim_matches(|c| y.contains(c)), span),
+            (Some(x), Some(y)) => {
+                let cut = cutset(y);
+                s(x.trim_matches(|c| cut.binary_search(&c).is_ok()), span)
+            }
             _ => bad(),
         },
         ("TrimLeft", 2) => match (s0, s1) {
-            (Some(x), Some(y)) => s(x.trim_start_matches(|c| y.contains(c)), span),
+            (Some(x), Some(y)) => {
+                let cut = cutset(y);
+                s(
+                    x.trim_start_matches(|c| cut.binary_search(&c).is_ok()),
+                    span,
+                )
+            }
             _ => bad(),
         },
         ("TrimRight", 2) => match (s0, s1) {
-            (Some(x), Some(y)) => s(x.trim_end_matches(|c| y.contains(c)), span),
+            (Some(x), Some(y)) => {
+                let cut = cutset(y);
+                s(x.trim_end_matches(|c| cut.binary_search(&c).is_ok()), span)
+            }
             _ => bad(),
         },
         ("Repeat", 2) => match (s0, a.get(1).and_then(num_arg)) {
@@ -539,6 +601,7 @@ fn strings_fn(n: &str, a: &[Concrete], span: Span, ev: &mut Eval<'_>) -> R<Val> 
                         let size = parts.iter().map(|p| p.len()).sum::<usize>()
                             + sep.len() * parts.len().saturating_sub(1);
                         ev.check_text(size, span)?;
+                        ev.charge_bytes(size)?;
                         s(parts.join(&sep), span)
                     }
                     Err(b) => Val::Err(b),
@@ -548,6 +611,31 @@ fn strings_fn(n: &str, a: &[Concrete], span: Span, ev: &mut Eval<'_>) -> R<Val> 
         },
         _ => err(format!("unsupported builtin strings.{n}"), span),
     })
+}
+
+/// The characters of a cutset, sorted for binary search: trimming a long text with a long
+/// cutset stays linear-logarithmic.
+fn cutset(y: &str) -> Vec<char> {
+    let mut cut: Vec<char> = y.chars().collect();
+    cut.sort_unstable();
+    cut.dedup();
+    cut
+}
+
+/// Steps for sorting or searching scalars: comparisons of numbers by their size (see
+/// `num::cost`), of text by its length; `rounds` comparisons per item (`log2 n` for a sort).
+fn compare_cost(items: &[Scalar], rounds: u64) -> u64 {
+    let per: u64 = items
+        .iter()
+        .map(|x| match x {
+            Scalar::Num(n) => crate::num::cost(n, n),
+            Scalar::Str(t) => (t.len() / crate::eval::BYTES_PER_STEP) as u64,
+            Scalar::Bytes(t) => (t.len() / crate::eval::BYTES_PER_STEP) as u64,
+            _ => 0,
+        })
+        .fold(0u64, u64::saturating_add);
+    per.saturating_add(items.len() as u64)
+        .saturating_mul(rounds)
 }
 
 fn sort_scalars(items: &mut [Scalar], desc: bool) -> Result<(), String> {
@@ -578,6 +666,7 @@ fn list_fn(ev: &mut Eval<'_>, n: &str, a: &[Concrete], markers: &[String], span:
             let outer = ev.v(*l).elems.clone();
             let mut items = Vec::new();
             for e in outer {
+                ev.step()?;
                 match ev.concrete(Val::V(e), span)? {
                     Ok(Concrete::List(inner)) => {
                         items.extend(ev.v(inner).elems.iter().map(|&x| Val::V(x)));
@@ -594,7 +683,11 @@ fn list_fn(ev: &mut Eval<'_>, n: &str, a: &[Concrete], markers: &[String], span:
             };
             match scalars(ev, *l, span)? {
                 Ok(items) => b(
-                    items.iter().any(|x| match (x, want) {
+                    {
+                        ev.charge(compare_cost(&items, 1))?;
+                        items.iter()
+                    }
+                    .any(|x| match (x, want) {
                         (Scalar::Num(p), Scalar::Num(q)) => p.value_eq(q),
                         _ => x == want,
                     }),
@@ -614,7 +707,7 @@ fn list_fn(ev: &mut Eval<'_>, n: &str, a: &[Concrete], markers: &[String], span:
         ("Sort" | "SortStable", Some(Concrete::List(l))) => {
             let desc = markers.iter().any(|m| m == "Descending");
             match scalars(ev, *l, span)? {
-                Ok(mut items) => match sort_scalars(&mut items, desc) {
+                Ok(mut items) => match charged_sort(ev, &mut items, desc)? {
                     Ok(()) => Val::V(ev.synthetic_list(to_vals(items), span)),
                     Err(m) => err(m, span),
                 },
@@ -622,7 +715,7 @@ fn list_fn(ev: &mut Eval<'_>, n: &str, a: &[Concrete], markers: &[String], span:
             }
         }
         ("SortStrings", Some(Concrete::List(l))) => match scalars(ev, *l, span)? {
-            Ok(mut items) => match sort_scalars(&mut items, false) {
+            Ok(mut items) => match charged_sort(ev, &mut items, false)? {
                 Ok(()) => Val::V(ev.synthetic_list(to_vals(items), span)),
                 Err(m) => err(m, span),
             },
@@ -646,6 +739,7 @@ fn list_fn(ev: &mut Eval<'_>, n: &str, a: &[Concrete], markers: &[String], span:
                     break;
                 }
                 ev.step()?;
+                ev.charge(crate::num::cost(&cur, step).saturating_mul(2))?;
                 if items.len() >= 1 << 20 {
                     return Ok(err("list.Range: too many elements", span));
                 }
@@ -669,6 +763,13 @@ fn list_fn(ev: &mut Eval<'_>, n: &str, a: &[Concrete], markers: &[String], span:
                     _ => return Ok(bad()),
                 }
             }
+            // Sums and extremes cost a step per element and the size of the numbers; a
+            // product's numbers grow, so each multiplication is charged as it comes.
+            let sizes: u64 = nums
+                .iter()
+                .map(|x| crate::num::cost(x, x))
+                .fold(0, u64::saturating_add);
+            ev.charge(sizes.saturating_mul(2))?;
             match n {
                 "Sum" => {
                     let mut acc = Num::from_i64(0);
@@ -683,6 +784,7 @@ fn list_fn(ev: &mut Eval<'_>, n: &str, a: &[Concrete], markers: &[String], span:
                 "Product" => {
                     let mut acc = Num::from_i64(1);
                     for x in &nums {
+                        ev.charge(crate::num::mul_cost(&acc, x))?;
                         acc = match acc.mul(x) {
                             Ok(v) => v,
                             Err(m) => return Ok(err(m, span)),
@@ -741,6 +843,17 @@ fn list_fn(ev: &mut Eval<'_>, n: &str, a: &[Concrete], markers: &[String], span:
     })
 }
 
+/// Sorts scalars after charging the comparisons.
+fn charged_sort(ev: &mut Eval<'_>, items: &mut [Scalar], desc: bool) -> R<Result<(), String>> {
+    ev.charge(compare_cost(items, sort_rounds(items.len())))?;
+    Ok(sort_scalars(items, desc))
+}
+
+/// Comparison rounds of a sort of `n` items: `log2 n`.
+fn sort_rounds(n: usize) -> u64 {
+    u64::from(usize::BITS - n.leading_zeros()).max(1)
+}
+
 fn flatten(ev: &mut Eval<'_>, l: VId, depth: i64, out: &mut Vec<Val>, span: Span) -> R<()> {
     let elems = ev.v(l).elems.clone();
     for e in elems {
@@ -759,11 +872,13 @@ fn flatten(ev: &mut Eval<'_>, l: VId, depth: i64, out: &mut Vec<Val>, span: Span
     Ok(())
 }
 
-fn math_fn(n: &str, a: &[Concrete], span: Span) -> Val {
+fn math_fn(ev: &mut Eval<'_>, n: &str, a: &[Concrete], span: Span) -> R<Val> {
     let bad = || err(format!("invalid arguments to math.{n}"), span);
     let Some(x) = a.first().and_then(num_arg) else {
-        return bad();
+        return Ok(bad());
     };
+    // Rounding divides by a power of ten as long as the exponent: as costly as formatting.
+    ev.charge(crate::num::scale_cost(x))?;
     let as_float = |v: BigInt| {
         Val::Scalar(
             Scalar::Num(Num {
@@ -785,7 +900,7 @@ fn math_fn(n: &str, a: &[Concrete], span: Span) -> Val {
             (q, r != BigInt::ZERO)
         }
     };
-    match (n, a.len()) {
+    Ok(match (n, a.len()) {
         ("Floor", 1) => {
             let (q, frac) = trunc(x);
             as_float(if frac && x.is_neg() { q - 1 } else { q })
@@ -800,11 +915,11 @@ fn math_fn(n: &str, a: &[Concrete], span: Span) -> Val {
             // Half away from zero: compare twice the fraction with one.
             let frac = match x.sub(&Num::int(q.clone())) {
                 Ok(f) => f,
-                Err(m) => return err(m, span),
+                Err(m) => return Ok(err(m, span)),
             };
             let twice = match frac.mul(&Num::from_i64(2)) {
                 Ok(f) => f,
-                Err(m) => return err(m, span),
+                Err(m) => return Ok(err(m, span)),
             };
             let one = Num::from_i64(1);
             let r = if !x.is_neg() && twice.cmp(&one) != Ordering::Less {
@@ -822,13 +937,13 @@ fn math_fn(n: &str, a: &[Concrete], span: Span) -> Val {
         ),
         ("Pow", 2) => {
             let Some(y) = a.get(1).and_then(num_arg) else {
-                return bad();
+                return Ok(bad());
             };
             let Some(k) = y.to_i64().filter(|k| (0..=4096).contains(k)) else {
-                return err(
+                return Ok(err(
                     "math.Pow: only small non-negative integer exponents are supported",
                     span,
-                );
+                ));
             };
             let mut acc = Num {
                 coef: BigInt::from(1),
@@ -836,16 +951,18 @@ fn math_fn(n: &str, a: &[Concrete], span: Span) -> Val {
                 int: false,
             };
             for _ in 0..k {
+                ev.step()?;
+                ev.charge(crate::num::mul_cost(&acc, x))?;
                 acc = match acc.mul(x) {
                     Ok(v) => v,
-                    Err(m) => return err(m, span),
+                    Err(m) => return Ok(err(m, span)),
                 };
             }
             acc.int = false;
             Val::Scalar(Scalar::Num(acc), span)
         }
         _ => err(format!("unsupported builtin math.{n}"), span),
-    }
+    })
 }
 
 fn strconv_fn(n: &str, a: &[Concrete], span: Span) -> Val {
@@ -903,31 +1020,52 @@ fn regexp_fn(ev: &mut Eval<'_>, n: &str, a: &[Concrete], span: Span) -> R<Val> {
     let (Some(p), Some(x)) = (a.first().and_then(str_arg), a.get(1).and_then(str_arg)) else {
         return Ok(err(format!("invalid arguments to regexp.{n}"), span));
     };
-    let re = match ev.regex(p) {
+    let re = match ev.regex(p)? {
         Ok(r) => r,
         Err(m) => return Ok(err(m, span)),
     };
+    // One search reads the text once at most, at the pattern's cost per byte.
+    let per_byte = re.shape.steps_per_byte();
+    let whole = (x.len() as u64).saturating_mul(per_byte);
     Ok(match n {
-        "Match" => b(re.is_match(x), span),
-        "Find" => match re.find(x) {
-            Some(m) => s(m.as_str(), span),
-            None => err("regexp.Find: no match", span),
-        },
+        "Match" => {
+            ev.charge(whole)?;
+            b(re.re.is_match(x), span)
+        }
+        "Find" => {
+            ev.charge(whole)?;
+            match re.re.find(x) {
+                Some(m) => s(m.as_str(), span),
+                None => err("regexp.Find: no match", span),
+            }
+        }
         "ReplaceAll" => match a.get(2).and_then(str_arg) {
             Some(r) => {
                 // Written out (as `replace_all` does it) so that the text made is checked before
                 // every expansion: an empty match repeats the replacement between all
                 // characters, and each `$` reference may repeat the whole match.
+                //
+                // Each search after a match is charged before it runs. One that can only match
+                // `max_len` bytes reads at most that far past where its match starts (the
+                // bytes before are charged once, with the first search); one with `*`, `+`
+                // or `{n,}` may read to the end of the text every time (`[a-z]+X|[a-z]` over
+                // `aaaa…` does), so that is what it is charged.
+                ev.charge(whole)?;
                 let refs = r.bytes().filter(|&c| c == b'$').count();
                 let mut out = String::new();
                 let mut last = 0;
-                for caps in re.captures_iter(x) {
+                for caps in re.re.captures_iter(x) {
                     let Some(m) = caps.get(0) else { continue };
                     let most = r.len().saturating_add(refs.saturating_mul(m.len()));
                     ev.check_text(out.len() + (m.start() - last) + most, span)?;
                     out.push_str(&x[last..m.start()]);
                     caps.expand(r, &mut out);
                     last = m.end();
+                    let next = match re.shape.max_len {
+                        Some(len) => len.saturating_mul(3).saturating_add(1),
+                        None => (x.len() - last) as u64 + 1,
+                    };
+                    ev.charge(next.saturating_mul(per_byte))?;
                 }
                 out.push_str(&x[last..]);
                 s(out, span)
@@ -943,6 +1081,9 @@ fn json_fn(ev: &mut Eval<'_>, n: &str, a: &[Concrete], span: Span) -> R<Val> {
         ("Marshal", [c]) => {
             let v = match c {
                 Concrete::Scalar(x) => {
+                    if let Scalar::Num(n) = x {
+                        ev.charge(crate::num::text_cost(n))?;
+                    }
                     return Ok(s(crate::export::scalar_json(x), span));
                 }
                 Concrete::Struct(v) | Concrete::List(v) => *v,

@@ -28,7 +28,7 @@ impl Span {
     }
 }
 
-/// What kind of problem a [`CueError`] reports (SPEC §6).
+/// What kind of problem a [`CueError`] reports.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
@@ -150,3 +150,62 @@ impl fmt::Display for CueError {
 }
 
 impl std::error::Error for CueError {}
+
+/// Every error of one evaluation: what [`evaluate`](crate::evaluate) returns when it fails.
+///
+/// A `std::error::Error` whose `Display` prints one message per line; it derefs to a slice of
+/// [`CueError`] for the kinds, messages and spans.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CueErrors(Vec<CueError>);
+
+impl CueErrors {
+    pub(crate) fn new(errors: Vec<CueError>) -> CueErrors {
+        CueErrors(errors)
+    }
+
+    /// The errors, as a vector.
+    #[must_use]
+    pub fn into_vec(self) -> Vec<CueError> {
+        self.0
+    }
+}
+
+impl std::ops::Deref for CueErrors {
+    type Target = [CueError];
+
+    fn deref(&self) -> &[CueError] {
+        &self.0
+    }
+}
+
+impl IntoIterator for CueErrors {
+    type Item = CueError;
+    type IntoIter = std::vec::IntoIter<CueError>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a CueErrors {
+    type Item = &'a CueError;
+    type IntoIter = std::slice::Iter<'a, CueError>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for CueErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CueErrors {}

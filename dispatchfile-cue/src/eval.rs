@@ -1,5 +1,5 @@
 //! The evaluator: vertices (one per value), conjuncts, lexical environments, unification,
-//! disjunctions, closedness, comprehensions. Budgets: steps, depth, disjuncts (SPEC §6).
+//! disjunctions, closedness, comprehensions. Budgets: steps, depth, disjuncts (see `Options`).
 
 use crate::Options;
 use crate::ast::{
@@ -8,6 +8,7 @@ use crate::ast::{
 };
 use crate::error::{CueError, Span};
 use crate::num::Num;
+use crate::regexes::Compiled;
 use crate::value::{
     BOOL, BYTES, Bot, Cons, FLOAT, INT, LIST, Leaf, NUMBER, STRING, STRUCT, Scalar, TOP,
     bound_kinds, check_cons, kind_name,
@@ -86,6 +87,15 @@ pub(crate) struct Arc {
     pub(crate) span: Span,
 }
 
+/// Where a chain of plain references leads (see `Eval::forward`).
+#[derive(Clone, Debug)]
+pub(crate) enum Fwd {
+    /// To this vertex, meeting these closedness tokens on the way.
+    To(VId, Rc<[u32]>),
+    /// Into a reference cycle: the chain adds no value.
+    Cycle,
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct DisjInfo {
     pub(crate) has_default: bool,
@@ -108,6 +118,8 @@ pub(crate) struct Vertex {
     pub(crate) value_span: Option<Span>,
     pub(crate) synthetic: bool,
     index: Option<HashMap<Key, usize>>,
+    /// Set once this vertex is known to be a link of a chain of plain references.
+    fwd: Option<Fwd>,
 }
 
 impl Vertex {
@@ -127,6 +139,7 @@ impl Vertex {
             value_span: None,
             synthetic: false,
             index: None,
+            fwd: None,
         }
     }
 
@@ -183,7 +196,8 @@ pub(crate) enum Concrete {
 #[derive(Debug)]
 struct Group {
     token: u32,
-    keys: Vec<Key>,
+    /// A set: a closed struct with many fields checks each of them.
+    keys: HashSet<Key>,
     patterns: Vec<(ExprId, EnvId)>,
     open: bool,
 }
@@ -226,6 +240,8 @@ struct Build {
     copied: HashSet<VId>,
     lets: HashSet<(ExprId, EnvId)>,
     groups: Vec<Group>,
+    /// `groups` by token.
+    group_index: HashMap<u32, usize>,
     patterns: Vec<PatternC>,
     lists: Vec<ListC>,
     disj_seen: usize,
@@ -245,6 +261,9 @@ pub(crate) struct Eval<'a> {
     started: Option<std::time::Duration>,
     /// The step count at which the clock is read next (never without a clock).
     clock_at: u64,
+    /// Where evaluation is: the expression or value being evaluated, for the position of a
+    /// budget (`max_steps`, `eval_timeout`) that runs out.
+    at: Option<Span>,
     pub(crate) verts: Vec<Vertex>,
     envs: Vec<Env>,
     closing: Vec<bool>,
@@ -256,7 +275,7 @@ pub(crate) struct Eval<'a> {
     depth_limit: usize,
     validating: usize,
     let_cache: HashMap<(ExprId, EnvId), Val>,
-    regexes: HashMap<String, regex::Regex>,
+    regexes: crate::regexes::Cache,
     empty: Rc<[u32]>,
 }
 
@@ -275,6 +294,28 @@ const CLOCK_STEPS: u64 = 4096;
 
 /// Steps charged for creating an environment (a comprehension iteration or a `let` binding).
 const ENV_STEPS: u64 = 4;
+
+/// Bytes of text read or written per step charged by builtins, operators and exports (copying
+/// or scanning 16 bytes takes a few nanoseconds; a step is about 20).
+pub(crate) const BYTES_PER_STEP: usize = 16;
+
+/// Bounds of one value are deduplicated while fewer than this.
+const DEDUP_BOUNDS: usize = 64;
+
+/// Steps for comparing two scalars for unification: big numbers by their size, distinct long
+/// strings by their length (shared strings compare by pointer).
+fn same_cost(a: &Scalar, b: &Scalar) -> u64 {
+    match (a, b) {
+        (Scalar::Num(x), Scalar::Num(y)) => crate::num::cost(x, y),
+        (Scalar::Str(x), Scalar::Str(y)) if !Rc::ptr_eq(x, y) => {
+            (x.len().min(y.len()) / BYTES_PER_STEP) as u64
+        }
+        (Scalar::Bytes(x), Scalar::Bytes(y)) if !Rc::ptr_eq(x, y) => {
+            (x.len().min(y.len()) / BYTES_PER_STEP) as u64
+        }
+        _ => 0,
+    }
+}
 
 /// How deep disjuncts inside disjuncts are validated (see `Eval::validate`).
 const MAX_VALIDATE: usize = 4;
@@ -295,6 +336,7 @@ impl<'a> Eval<'a> {
             } else {
                 u64::MAX
             },
+            at: None,
             ast,
             syms,
             opts,
@@ -311,7 +353,7 @@ impl<'a> Eval<'a> {
             depth_limit: opts.max_depth.saturating_add(32),
             validating: 0,
             let_cache: HashMap::new(),
-            regexes: HashMap::new(),
+            regexes: crate::regexes::Cache::default(),
             empty: Rc::from(Vec::new()),
         }
     }
@@ -334,16 +376,60 @@ impl<'a> Eval<'a> {
     pub(crate) fn step(&mut self) -> R<()> {
         self.steps += 1;
         if self.steps > self.opts.max_steps {
-            return Err(Fatal {
-                err: CueError::limit("max_steps", self.opts.max_steps, None),
-                depth: false,
-            });
+            return Err(self.out_of_steps());
         }
         if self.steps >= self.clock_at {
             self.clock_at = self.steps.saturating_add(CLOCK_STEPS);
             self.check_clock()?;
         }
         Ok(())
+    }
+
+    /// Charges `n` steps for work about to be done in one go (a builtin over long text, a
+    /// regular expression, arithmetic on big numbers), so that `max_steps` and the timeout
+    /// bound it like any other: fails before the work once the budget would be passed, and
+    /// after large work reads the clock at the next step.
+    pub(crate) fn charge(&mut self, n: u64) -> R<()> {
+        self.steps = self.steps.saturating_add(n);
+        if self.steps > self.opts.max_steps {
+            return Err(self.out_of_steps());
+        }
+        if self.steps >= self.clock_at {
+            self.clock_at = self.steps.saturating_add(CLOCK_STEPS);
+            self.check_clock()?;
+        }
+        if n >= CLOCK_STEPS && self.clock_at != u64::MAX {
+            self.clock_at = self.steps;
+        }
+        Ok(())
+    }
+
+    /// Charges the work of reading or writing `n` bytes of text.
+    pub(crate) fn charge_bytes(&mut self, n: usize) -> R<()> {
+        self.charge((n / BYTES_PER_STEP) as u64)
+    }
+
+    /// The `max_steps` error, at the expression being evaluated.
+    #[cold]
+    fn out_of_steps(&self) -> Fatal {
+        Fatal {
+            err: CueError::limit("max_steps", self.opts.max_steps, self.at),
+            depth: false,
+        }
+    }
+
+    /// Notes where evaluation is (see `at`) and returns where it was.
+    pub(crate) fn set_at(&mut self, span: Option<Span>) -> Option<Span> {
+        if span.is_some() {
+            std::mem::replace(&mut self.at, span)
+        } else {
+            self.at
+        }
+    }
+
+    /// Restores a position returned by `set_at`.
+    pub(crate) fn reset_at(&mut self, at: Option<Span>) {
+        self.at = at;
     }
 
     /// Charges `n` bytes of text about to be made by a string operation; fails, before anything
@@ -387,7 +473,7 @@ impl<'a> Eval<'a> {
             && clock.now().saturating_sub(started) > timeout
         {
             return Err(Fatal {
-                err: CueError::limit("eval_timeout", format!("{timeout:?}"), None),
+                err: CueError::limit("eval_timeout", format!("{timeout:?}"), self.at),
                 depth: false,
             });
         }
@@ -399,7 +485,7 @@ impl<'a> Eval<'a> {
         if self.depth > self.depth_limit {
             self.depth -= 1;
             return Err(Fatal {
-                err: CueError::limit("max_depth", self.opts.max_depth, span),
+                err: CueError::limit("max_depth", self.opts.max_depth, span.or(self.at)),
                 depth: true,
             });
         }
@@ -451,16 +537,73 @@ impl<'a> Eval<'a> {
         vx.conjs.push(c);
     }
 
-    pub(crate) fn regex(&mut self, p: &str) -> Result<regex::Regex, String> {
+    /// The compiled expression of `p`, from the cache or compiled under the smallest size
+    /// limit it fits, each attempt charged before it is made (see `regexes`). `Err` is the
+    /// message of an invalid or too large pattern.
+    pub(crate) fn regex(&mut self, p: &str) -> R<Result<Rc<Compiled>, String>> {
         if let Some(r) = self.regexes.get(p) {
-            return Ok(r.clone());
+            return Ok(Ok(r));
         }
-        let r = regex::RegexBuilder::new(p)
-            .size_limit(1 << 20)
-            .build()
-            .map_err(|e| format!("invalid regular expression {p:?}: {e}"))?;
-        self.regexes.insert(p.to_owned(), r.clone());
-        Ok(r)
+        let invalid = |e: &str| {
+            let shown = Scalar::Str(Rc::from(p)).display();
+            format!("invalid regular expression {shown}: {e}")
+        };
+        self.charge((p.len() / 16) as u64)?;
+        let shape = match crate::regexes::shape(p) {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(invalid(&e))),
+        };
+        for (tier, steps) in crate::regexes::tier_steps(p.len()) {
+            self.charge(steps)?;
+            match crate::regexes::compile(p, shape, tier) {
+                Ok(Some(c)) => {
+                    let c = Rc::new(c);
+                    self.regexes.insert(p, Rc::clone(&c));
+                    return Ok(Ok(c));
+                }
+                Ok(None) => {}
+                Err(e) => return Ok(Err(invalid(&e))),
+            }
+        }
+        Ok(Err(invalid("compiled size exceeds the limit")))
+    }
+
+    /// Whether `p` matches `s`: the search is charged by the length of `s` and the cost of `p`.
+    pub(crate) fn regex_match(&mut self, p: &str, s: &str) -> R<Result<bool, String>> {
+        let re = match self.regex(p)? {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(e)),
+        };
+        self.charge((s.len() as u64).saturating_mul(re.shape.steps_per_byte()))?;
+        Ok(Ok(re.re.is_match(s)))
+    }
+
+    /// Checks a concrete value against a constraint, charging regular expressions and
+    /// comparisons of big numbers by their work.
+    fn check_cons(&mut self, val: &Scalar, c: &Cons) -> R<Result<(), String>> {
+        let work = match (val, &c.val) {
+            (Scalar::Num(a), Scalar::Num(b)) => crate::num::cost(a, b),
+            // Bounds compare texts byte by byte, even a text with itself.
+            (Scalar::Str(a), Scalar::Str(b)) => (a.len().min(b.len()) / BYTES_PER_STEP) as u64,
+            (Scalar::Bytes(a), Scalar::Bytes(b)) => (a.len().min(b.len()) / BYTES_PER_STEP) as u64,
+            _ => 0,
+        };
+        self.charge(work)?;
+        let mut fatal = None;
+        let r = {
+            let mut re = |p: &str, s: &str| match self.regex_match(p, s) {
+                Ok(r) => r,
+                Err(f) => {
+                    fatal = Some(f);
+                    Err(String::new())
+                }
+            };
+            check_cons(val, c, &mut re)
+        };
+        match fatal {
+            Some(f) => Err(f),
+            None => Ok(r),
+        }
     }
 
     pub(crate) fn name(&self, s: Sym) -> &str {
@@ -511,8 +654,12 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn unify_scalar(&mut self, v: VId, s: Scalar, span: Span) {
+    fn unify_scalar(&mut self, v: VId, s: Scalar, span: Span) -> R<()> {
         let k = s.kind();
+        if let Some((old, _)) = &self.v(v).leaf.val {
+            let work = same_cost(old, &s);
+            self.charge(work)?;
+        }
         if let Some((old, osp)) = &self.v(v).leaf.val {
             if !old.same(&s) {
                 let msg = if old.kind() == k {
@@ -529,7 +676,7 @@ impl<'a> Eval<'a> {
                 let spans = vec![*osp, span];
                 self.set_err(v, Bot::eval(msg, spans));
             }
-            return;
+            return Ok(());
         }
         let kinds = self.v(v).leaf.kinds;
         if kinds & k == 0 {
@@ -546,49 +693,59 @@ impl<'a> Eval<'a> {
                 kind_name(kinds)
             );
             self.set_err(v, Bot::eval(msg, spans));
-            return;
+            return Ok(());
+        }
+        if let Scalar::Num(n) = &s {
+            self.charge(crate::num::copy_cost(n))?;
         }
         let vx = self.vm(v);
         vx.leaf.kinds = k;
         vx.leaf.val = Some((s, span));
+        Ok(())
     }
 
-    fn unify_leaf(&mut self, v: VId, l: Leaf, span: Span) {
+    fn unify_leaf(&mut self, v: VId, l: Leaf, span: Span) -> R<()> {
         if l.kinds != TOP {
             self.unify_kind(v, l.kinds, l.kind_span.unwrap_or(span));
         }
-        let vx = self.vm(v);
         for c in l.cons {
-            let dup = vx
-                .leaf
-                .cons
-                .iter()
-                .any(|o| o.op == c.op && o.val.same(&c.val));
+            // Duplicates are dropped while the list is short; a long list (`>0 & >1 & …`) is
+            // only appended to, so that adding a bound stays constant work.
+            let cons = &self.v(v).leaf.cons;
+            let dup = if cons.len() < DEDUP_BOUNDS {
+                let work = cons
+                    .iter()
+                    .map(|o| same_cost(&o.val, &c.val))
+                    .fold(cons.len() as u64, u64::saturating_add);
+                let dup = cons.iter().any(|o| o.op == c.op && o.val.same(&c.val));
+                self.charge(work)?;
+                dup
+            } else {
+                false
+            };
             if !dup {
-                vx.leaf.cons.push(c);
+                self.vm(v).leaf.cons.push(c);
             }
         }
         if let Some((s, sp)) = l.val {
-            self.unify_scalar(v, s, sp);
+            self.unify_scalar(v, s, sp)?;
         }
+        Ok(())
     }
 
     /// Checks constraints against the concrete value at the end of expansion.
-    fn check_leaf(&mut self, v: VId) {
+    fn check_leaf(&mut self, v: VId) -> R<()> {
         let Some((val, vsp)) = self.v(v).leaf.val.clone() else {
-            return;
+            return Ok(());
         };
         let cons = self.v(v).leaf.cons.clone();
         for c in &cons {
-            let r = {
-                let mut re = |p: &str| self.regex(p);
-                check_cons(&val, c, &mut re)
-            };
-            if let Err(msg) = r {
+            if let Err(msg) = self.check_cons(&val, c)? {
                 self.set_err(v, Bot::eval(msg, vec![vsp, c.span]));
-                return;
+                return Ok(());
             }
         }
+        Ok(())
     }
 
     // ---- expansion ----
@@ -599,6 +756,7 @@ impl<'a> Eval<'a> {
             return Ok(());
         }
         self.vm(v).state = State::Expanding;
+        let at = self.set_at(self.v(v).value_span);
         self.enter(self.v(v).value_span)?;
         let conjs = self.v(v).conjs.clone();
         let r = self.build(v, conjs.clone(), &[]);
@@ -611,6 +769,7 @@ impl<'a> Eval<'a> {
             Err(e) => Err(e),
         };
         self.leave();
+        self.reset_at(at);
         self.vm(v).state = State::Expanded;
         r
     }
@@ -670,7 +829,7 @@ impl<'a> Eval<'a> {
                             err: CueError::limit(
                                 "max_disjuncts",
                                 self.opts.max_disjuncts,
-                                self.v(v).value_span,
+                                self.v(v).value_span.or(self.at),
                             ),
                             depth: false,
                         });
@@ -781,6 +940,9 @@ impl<'a> Eval<'a> {
         work.reverse();
         loop {
             while let Some(c) = work.pop() {
+                if let Src::Expr(e) = c.src {
+                    self.at = Some(span_of(self.ast, e));
+                }
                 self.step()?;
                 self.process(v, c, &mut b, &mut work, choices)?;
                 if let Some((terms, d)) = b.need.take() {
@@ -800,53 +962,92 @@ impl<'a> Eval<'a> {
         Ok(BuildOut::Done)
     }
 
-    fn merge_close(a: &Rc<[u32]>, b: &Rc<[u32]>) -> Rc<[u32]> {
-        if b.is_empty() {
-            return a.clone();
+    /// The union of two sets of closedness tokens (kept sorted); charged by its size, since
+    /// chains of definitions can gather many tokens.
+    fn merge_close(&mut self, a: &Rc<[u32]>, b: &Rc<[u32]>) -> R<Rc<[u32]>> {
+        if b.is_empty() || Rc::ptr_eq(a, b) {
+            return Ok(a.clone());
         }
         if a.is_empty() {
-            return b.clone();
+            return Ok(b.clone());
         }
-        let mut v: Vec<u32> = a.to_vec();
-        for t in b.iter() {
-            if !v.contains(t) {
-                v.push(*t);
+        self.charge(((a.len() + b.len()) / BYTES_PER_STEP) as u64)?;
+        let mut v: Vec<u32> = Vec::with_capacity(a.len() + b.len());
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => {
+                    v.push(a[i]);
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    v.push(b[j]);
+                    j += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    v.push(a[i]);
+                    i += 1;
+                    j += 1;
+                }
             }
         }
-        Rc::from(v)
+        v.extend_from_slice(&a[i..]);
+        v.extend_from_slice(&b[j..]);
+        if v.len() == a.len() {
+            return Ok(a.clone());
+        }
+        Ok(Rc::from(v))
     }
 
+    /// `a` with the token `t` (kept sorted).
     fn with_token(a: &Rc<[u32]>, t: u32) -> Rc<[u32]> {
-        if a.contains(&t) {
-            return a.clone();
+        match a.binary_search(&t) {
+            Ok(_) => a.clone(),
+            Err(i) => {
+                let mut v = a.to_vec();
+                v.insert(i, t);
+                Rc::from(v)
+            }
         }
-        let mut v = a.to_vec();
-        v.push(t);
-        Rc::from(v)
     }
 
-    /// Copies the conjuncts of `w` into the work list of a vertex, as a reference does.
-    fn copy_conjs(&mut self, w: VId, c: &Conj, work: &mut Vec<Conj>) {
+    /// Copies the conjuncts of `w` into the work list of a vertex, as a reference does;
+    /// `extra` holds closedness tokens met on a chain of references leading to `w`.
+    fn copy_conjs(&mut self, w: VId, c: &Conj, extra: &Rc<[u32]>, work: &mut Vec<Conj>) -> R<()> {
         if self.v(w).synthetic {
-            work.push(Conj {
-                src: Src::Vertex(w),
-                env: c.env,
-                close: c.close.clone(),
-                embed: c.embed,
-            });
-            return;
-        }
-        let wc = self.v(w).conjs.clone();
-        for x in wc.into_iter().rev() {
             let close = match c.embed {
-                Some(g) if !x.close.is_empty() => {
-                    if let Some(f) = self.closing.get_mut(g as usize) {
-                        *f = true;
+                Some(g) => {
+                    if !extra.is_empty() {
+                        self.mark_closing(g);
                     }
                     c.close.clone()
                 }
+                None => self.merge_close(&c.close, extra)?,
+            };
+            work.push(Conj {
+                src: Src::Vertex(w),
+                env: c.env,
+                close,
+                embed: c.embed,
+            });
+            return Ok(());
+        }
+        let wc = self.v(w).conjs.clone();
+        if let Some(g) = c.embed
+            && wc.is_empty()
+            && !extra.is_empty()
+        {
+            self.mark_closing(g);
+        }
+        for x in wc.into_iter().rev() {
+            let xc = self.merge_close(extra, &x.close)?;
+            let close = match c.embed {
+                Some(g) if !xc.is_empty() => {
+                    self.mark_closing(g);
+                    c.close.clone()
+                }
                 Some(_) => c.close.clone(),
-                None => Self::merge_close(&c.close, &x.close),
+                None => self.merge_close(&c.close, &xc)?,
             };
             work.push(Conj {
                 src: x.src,
@@ -855,6 +1056,136 @@ impl<'a> Eval<'a> {
                 embed: c.embed,
             });
         }
+        Ok(())
+    }
+
+    fn mark_closing(&mut self, g: u32) {
+        if let Some(f) = self.closing.get_mut(g as usize) {
+            *f = true;
+        }
+    }
+
+    /// The next link of a chain of plain references: when `w`'s only conjunct is a reference
+    /// (`a`, `a.b.c`) to a field that can be found without evaluating anything, that field and
+    /// the conjunct's closedness tokens. Only once `w`'s parent is complete: no conjunct is
+    /// added to `w` after that.
+    fn forward_next(&mut self, w: VId) -> R<Option<(VId, Rc<[u32]>)>> {
+        let vx = self.v(w);
+        if vx.synthetic || vx.conjs.len() != 1 {
+            return Ok(None);
+        }
+        let Some(p) = vx.parent else {
+            return Ok(None);
+        };
+        let c = &vx.conjs[0];
+        let (Src::Expr(e), env, close) = (&c.src, c.env, c.close.clone()) else {
+            return Ok(None);
+        };
+        let e = *e;
+        if self.v(p).state != State::Expanded {
+            return Ok(None);
+        }
+        Ok(self.peek_ref(e, env)?.map(|next| (next, close)))
+    }
+
+    /// The field a reference `a` or `a.b.c` names, when finding it evaluates nothing: every
+    /// struct on the way is already evaluated and has the field.
+    fn peek_ref(&mut self, e: ExprId, env: EnvId) -> R<Option<VId>> {
+        let ast = self.ast;
+        let mut selectors = Vec::new();
+        let mut root = e;
+        while let ExprKind::Select(base, sel, _) = &ast.expr(root).kind {
+            selectors.push(*sel);
+            root = *base;
+        }
+        let ExprKind::Ident(name) = ast.expr(root).kind else {
+            return Ok(None);
+        };
+        let Resolved::V(mut w) = self.lookup(name, env, span_of(ast, root))? else {
+            return Ok(None);
+        };
+        for &sel in selectors.iter().rev() {
+            // Only complete structs: one being evaluated may still be rebuilt (disjunctions).
+            let wx = self.v(w);
+            if wx.state != State::Expanded || wx.err.is_some() {
+                return Ok(None);
+            }
+            let kind = LabelKind::of_ident(self.name(sel));
+            let mut key = Key { sym: sel, kind };
+            let mut found = wx.arc(key).map(|a| a.v);
+            if found.is_none() && kind == LabelKind::Regular {
+                key.kind = LabelKind::Def;
+                found = wx.arc(key).map(|a| a.v);
+            }
+            match found {
+                Some(x) => w = x,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(w))
+    }
+
+    /// Where the chain of plain references starting at `w` leads (`a0: a1, a1: a2, …,
+    /// an: value`), when `w` is a link of one. Copying a link copies the conjuncts of the end
+    /// of its chain in the end (see `copy_conjs`), with the closedness tokens of the links met
+    /// on the way; each link remembers that, so a reference into a chain costs a step and a
+    /// chain of any length evaluates in linear steps, not in quadratic ones (every field of the
+    /// chain would otherwise walk the rest of it). The walk is a loop: no recursion.
+    fn forward(&mut self, w: VId) -> R<Option<Fwd>> {
+        if let Some(f) = &self.v(w).fwd {
+            return Ok(Some(f.clone()));
+        }
+        let mut path: Vec<(VId, Rc<[u32]>)> = Vec::new();
+        let mut on_path: HashSet<VId> = HashSet::new();
+        let mut cur = w;
+        let tail = loop {
+            if cur != w
+                && let Some(f) = &self.v(cur).fwd
+            {
+                break f.clone();
+            }
+            let Some((next, close)) = self.forward_next(cur)? else {
+                break Fwd::To(cur, self.empty.clone());
+            };
+            self.step()?;
+            on_path.insert(cur);
+            path.push((cur, close));
+            if on_path.contains(&next) {
+                break Fwd::Cycle;
+            }
+            cur = next;
+        };
+        let mut acc = None;
+        let mut f = tail;
+        for (m, close) in path.into_iter().rev() {
+            f = match f {
+                Fwd::Cycle => Fwd::Cycle,
+                Fwd::To(t, u) => Fwd::To(t, self.merge_close(&close, &u)?),
+            };
+            self.vm(m).fwd = Some(f.clone());
+            acc = Some(f.clone());
+        }
+        Ok(acc)
+    }
+
+    /// Whether a proper ancestor of `v` is `t` or a link of a chain leading to `t`: a
+    /// reference from `v` through such a chain would then contain itself (a structural cycle).
+    fn inside_chain(&self, v: VId, t: VId) -> bool {
+        let mut cur = self.v(v).parent;
+        let mut n = 0;
+        while let Some(a) = cur {
+            if (a == t && !self.v(t).synthetic)
+                || matches!(&self.v(a).fwd, Some(Fwd::To(x, _)) if *x == t)
+            {
+                return true;
+            }
+            n += 1;
+            if n > 100_000 {
+                return false;
+            }
+            cur = self.v(a).parent;
+        }
+        false
     }
 
     fn process(
@@ -872,6 +1203,7 @@ impl<'a> Eval<'a> {
         let ast = self.ast;
         let ex = ast.expr(e);
         let span = ex.span;
+        self.at = Some(span);
         match &ex.kind {
             ExprKind::Struct(id) => self.add_struct(v, *id, &c, b, work)?,
             ExprKind::List(id) => self.add_list(v, *id, &c, b, span)?,
@@ -946,7 +1278,8 @@ impl<'a> Eval<'a> {
                 let has_default = terms.iter().any(|t| t.1);
                 if let Some(&j) = choices.get(k) {
                     if let Some(&(t, _)) = terms.get(j) {
-                        self.copy_conjs(t, c, work);
+                        let none = self.empty.clone();
+                        self.copy_conjs(t, c, &none, work)?;
                     }
                 } else {
                     let ts = terms
@@ -981,8 +1314,7 @@ impl<'a> Eval<'a> {
         span: Span,
     ) -> R<()> {
         let val = self.eval(e, c.env)?;
-        self.unify_val(v, val, span, c, work);
-        Ok(())
+        self.unify_val(v, val, span, c, work)
     }
 
     #[inline(never)]
@@ -1005,7 +1337,25 @@ impl<'a> Eval<'a> {
                     return Ok(());
                 }
                 b.copied.insert(w);
-                self.copy_conjs(w, &c, work);
+                match self.forward(w)? {
+                    None => {
+                        let none = self.empty.clone();
+                        self.copy_conjs(w, &c, &none, work)?;
+                    }
+                    // A chain into a reference cycle adds nothing (as `a: b, b: a` does).
+                    Some(Fwd::Cycle) => {}
+                    Some(Fwd::To(t, extra)) => {
+                        if t == v || b.copied.contains(&t) {
+                            return Ok(());
+                        }
+                        if self.inside_chain(v, t) {
+                            self.set_err(v, Bot::eval("structural cycle", vec![span]));
+                            return Ok(());
+                        }
+                        b.copied.insert(t);
+                        self.copy_conjs(t, &c, &extra, work)?;
+                    }
+                }
             }
             Resolved::Conj(x, env) => {
                 if !b.lets.insert((x, env)) {
@@ -1022,8 +1372,8 @@ impl<'a> Eval<'a> {
                     embed: c.embed,
                 });
             }
-            Resolved::Scalar(s, _) => self.unify_scalar(v, s, span),
-            Resolved::Leaf(l) => self.unify_leaf(v, l, span),
+            Resolved::Scalar(s, _) => self.unify_scalar(v, s, span)?,
+            Resolved::Leaf(l) => self.unify_leaf(v, l, span)?,
             Resolved::Builtin(_) | Resolved::Pkg(_) => {
                 self.set_err(
                     v,
@@ -1038,10 +1388,10 @@ impl<'a> Eval<'a> {
         Ok(())
     }
 
-    fn unify_val(&mut self, v: VId, val: Val, span: Span, c: &Conj, work: &mut Vec<Conj>) {
+    fn unify_val(&mut self, v: VId, val: Val, span: Span, c: &Conj, work: &mut Vec<Conj>) -> R<()> {
         match val {
-            Val::Scalar(s, _) => self.unify_scalar(v, s, span),
-            Val::Leaf(l) => self.unify_leaf(v, l, span),
+            Val::Scalar(s, _) => self.unify_scalar(v, s, span)?,
+            Val::Leaf(l) => self.unify_leaf(v, l, span)?,
             Val::V(w) => {
                 if self.v(w).synthetic {
                     work.push(Conj {
@@ -1051,7 +1401,8 @@ impl<'a> Eval<'a> {
                         embed: c.embed,
                     });
                 } else {
-                    self.copy_conjs(w, c, work);
+                    let none = self.empty.clone();
+                    self.copy_conjs(w, c, &none, work)?;
                 }
             }
             Val::Err(b) => self.set_err(v, b),
@@ -1063,22 +1414,18 @@ impl<'a> Eval<'a> {
                 ),
             ),
         }
+        Ok(())
     }
 
     /// Structural unification with an evaluated vertex (builtin results, `or` terms).
     fn unify_vertex(&mut self, v: VId, w: VId, c: &Conj) -> R<()> {
         if !self.v(w).synthetic {
-            let mut work = Vec::new();
-            self.copy_conjs(w, c, &mut work);
-            // Process immediately: these are rare (disjunction terms from `or`).
-            let mut b = Build::default();
-            work.reverse();
-            while let Some(x) = work.pop() {
-                self.step()?;
-                self.process(v, x, &mut b, &mut work, &[])?;
-            }
-            self.finish(v, &mut b)?;
-            return Ok(());
+            // Process immediately: these are rare (disjunction terms from `or`, list elements
+            // that point at others). A pointer to a pointer recurses: bounded by `max_depth`.
+            self.enter(self.v(w).value_span)?;
+            let r = self.unify_conjs_of(v, w, c);
+            self.leave();
+            return r;
         }
         self.expand(w)?;
         let wx = self.v(w).clone();
@@ -1087,7 +1434,7 @@ impl<'a> Eval<'a> {
             return Ok(());
         }
         let sp = wx.value_span.unwrap_or_default();
-        self.unify_leaf(v, wx.leaf, sp);
+        self.unify_leaf(v, wx.leaf, sp)?;
         if wx.saw_struct {
             self.vm(v).saw_struct = true;
         }
@@ -1130,6 +1477,19 @@ impl<'a> Eval<'a> {
             }
         }
         Ok(())
+    }
+
+    fn unify_conjs_of(&mut self, v: VId, w: VId, c: &Conj) -> R<()> {
+        let mut work = Vec::new();
+        let none = self.empty.clone();
+        self.copy_conjs(w, c, &none, &mut work)?;
+        let mut b = Build::default();
+        work.reverse();
+        while let Some(x) = work.pop() {
+            self.step()?;
+            self.process(v, x, &mut b, &mut work, &[])?;
+        }
+        self.finish(v, &mut b)
     }
 
     pub(crate) fn get_arc(&mut self, v: VId, key: Key, span: Span, optional: bool) -> VId {
@@ -1180,12 +1540,13 @@ impl<'a> Eval<'a> {
     }
 
     fn group(b: &mut Build, t: u32) -> &mut Group {
-        if let Some(i) = b.groups.iter().position(|g| g.token == t) {
+        if let Some(&i) = b.group_index.get(&t) {
             return &mut b.groups[i];
         }
+        b.group_index.insert(t, b.groups.len());
         b.groups.push(Group {
             token: t,
-            keys: Vec::new(),
+            keys: HashSet::new(),
             patterns: Vec::new(),
             open: false,
         });
@@ -1247,6 +1608,10 @@ impl<'a> Eval<'a> {
         if let Some(g) = g {
             label_groups.push(g);
         }
+        // Each declaration is noted in each closedness group (chains of definitions make
+        // many): charged, so that such chains stay within the budget.
+        let noted = label_groups.len().saturating_mul(lit.decls.len() + 1);
+        self.charge((noted / BYTES_PER_STEP) as u64)?;
         for &t in &label_groups {
             Self::group(b, t);
         }
@@ -1270,7 +1635,7 @@ impl<'a> Eval<'a> {
                             continue;
                         }
                     };
-                    // SPEC §3.4: a 2019 `x::` definition and a regular `x` may not coexist.
+                    // A 2019 `x::` definition and a regular `x` may not coexist.
                     if key.kind == LabelKind::Def || key.kind == LabelKind::Regular {
                         let other = Key {
                             sym: key.sym,
@@ -1315,7 +1680,7 @@ impl<'a> Eval<'a> {
                         },
                     );
                     for &t in &label_groups {
-                        Self::group(b, t).keys.push(key);
+                        Self::group(b, t).keys.insert(key);
                     }
                 }
                 Decl::Pattern {
@@ -1647,6 +2012,8 @@ impl<'a> Eval<'a> {
             .collect();
         if !enforced.is_empty() {
             let arcs = self.v(v).arcs.clone();
+            let checks = arcs.len().saturating_mul(enforced.len());
+            self.charge((checks / BYTES_PER_STEP) as u64)?;
             for a in arcs.iter().filter(|a| a.key.kind == LabelKind::Regular) {
                 let mut allowed = true;
                 for &gi in &enforced {
@@ -1677,8 +2044,7 @@ impl<'a> Eval<'a> {
                 }
             }
         }
-        self.check_leaf(v);
-        Ok(())
+        self.check_leaf(v)
     }
 
     fn label_matches(&mut self, pattern: ExprId, env: EnvId, label: &Rc<str>) -> R<bool> {
@@ -1691,7 +2057,7 @@ impl<'a> Eval<'a> {
     fn val_accepts(&mut self, val: Val, s: &Scalar) -> R<bool> {
         Ok(match val {
             Val::Scalar(x, _) => x.same(s),
-            Val::Leaf(l) => self.leaf_accepts(&l, s),
+            Val::Leaf(l) => self.leaf_accepts(&l, s)?,
             Val::V(w) => {
                 self.expand(w)?;
                 if self.v(w).err.is_some() {
@@ -1715,26 +2081,25 @@ impl<'a> Eval<'a> {
                     }
                 }
                 let l = self.v(w).leaf.clone();
-                self.leaf_accepts(&l, s)
+                self.leaf_accepts(&l, s)?
             }
             _ => false,
         })
     }
 
-    fn leaf_accepts(&mut self, l: &Leaf, s: &Scalar) -> bool {
+    fn leaf_accepts(&mut self, l: &Leaf, s: &Scalar) -> R<bool> {
         if l.kinds & s.kind() == 0 {
-            return false;
+            return Ok(false);
         }
         if let Some((x, _)) = &l.val {
-            return x.same(s);
+            return Ok(x.same(s));
         }
         for c in &l.cons {
-            let mut re = |p: &str| self.regex(p);
-            if check_cons(s, c, &mut re).is_err() {
-                return false;
+            if self.check_cons(s, c)?.is_err() {
+                return Ok(false);
             }
         }
-        true
+        Ok(true)
     }
 
     /// Fully evaluates a disjunct; returns its first hard error. Nested validations (disjuncts
@@ -1791,7 +2156,18 @@ impl<'a> Eval<'a> {
             s.push_str(&e.msg);
             return Ok(s);
         }
-        s.push_str(&vx.leaf.display());
+        let work = vx
+            .leaf
+            .scalars()
+            .map(|x| match x {
+                Scalar::Num(n) => crate::num::text_cost(n),
+                Scalar::Str(t) => (t.len() / BYTES_PER_STEP) as u64,
+                Scalar::Bytes(t) => (t.len() / BYTES_PER_STEP) as u64,
+                _ => 0,
+            })
+            .fold(0, u64::saturating_add);
+        self.charge(work)?;
+        s.push_str(&vx.leaf.key());
         if vx.is_list {
             s.push('[');
             for e in &vx.elems {
@@ -1849,9 +2225,19 @@ impl<'a> Eval<'a> {
                     if let Some(d) = self.ast.strukt(lit).name(name) {
                         return Ok(match d {
                             Name::Let(e) => Resolved::Conj(e, id),
+                            Name::This => Resolved::V(vertex),
                             Name::Field(sym, kind) => {
                                 let key = Key { sym, kind };
                                 match self.v(vertex).arc(key) {
+                                    // An optional field has no value to refer to (yet): the
+                                    // reference is incomplete, as in CUE v0.4.
+                                    Some(a) if a.optional => Resolved::Err(Bot::incomplete(
+                                        format!(
+                                            "cannot reference optional field {}",
+                                            self.name(name)
+                                        ),
+                                        vec![span],
+                                    )),
                                     Some(a) => Resolved::V(a.v),
                                     None => Resolved::Err(Bot::incomplete(
                                         format!(
@@ -1881,57 +2267,82 @@ impl<'a> Eval<'a> {
         }))
     }
 
+    /// Resolves a reference. A selector or index chain (`a.b[0].c…`) is flat in the source: it
+    /// is followed left to right in a loop, so its length is not nesting depth and a chain of
+    /// any length needs no stack (each link costs a step, as the `eval` it replaces did).
     pub(crate) fn resolve(&mut self, e: ExprId, env: EnvId) -> R<Resolved> {
         let ast = self.ast;
-        let ex = ast.expr(e);
-        let span = ex.span;
-        match &ex.kind {
-            ExprKind::Ident(s) => self.lookup(*s, env, span),
-            ExprKind::Select(base, sel, ssp) => {
-                let b = self.resolve(*base, env)?;
-                let w = match b {
-                    Resolved::Pkg(p) => return Ok(Resolved::Builtin(Builtin::Pkg(p, *sel))),
-                    Resolved::V(w) => w,
-                    Resolved::Conj(x, env2) => match self.eval(x, env2)? {
-                        Val::V(w) => w,
-                        Val::Err(b) => return Ok(Resolved::Err(b)),
-                        _ => {
-                            return Ok(Resolved::Err(Bot::eval(
-                                format!("invalid selector {:?}: not a struct", self.name(*sel)),
-                                vec![*ssp],
-                            )));
-                        }
-                    },
-                    Resolved::Err(b) => return Ok(Resolved::Err(b)),
-                    _ => {
-                        return Ok(Resolved::Err(Bot::eval(
-                            format!("invalid selector {:?}: not a struct", self.name(*sel)),
-                            vec![*ssp],
-                        )));
-                    }
-                };
-                self.select(w, *sel, *ssp)
-            }
-            ExprKind::Index(base, idx) => self.resolve_index(*base, *idx, env),
-            _ => Ok(match self.eval(e, env)? {
+        let mut links: Vec<ExprId> = Vec::new();
+        let mut root = e;
+        while let ExprKind::Select(base, ..) | ExprKind::Index(base, _) = &ast.expr(root).kind {
+            links.push(root);
+            root = *base;
+        }
+        let mut cur = self.resolve_root(root, env)?;
+        for &link in links.iter().rev() {
+            self.step()?;
+            cur = match &ast.expr(link).kind {
+                ExprKind::Select(_, sel, ssp) => self.select_link(cur, *sel, *ssp)?,
+                ExprKind::Index(base, idx) => {
+                    let bv = self.resolved_val(cur, span_of(ast, *base))?;
+                    self.index_link(bv, *base, *idx, env)?
+                }
+                _ => cur,
+            };
+        }
+        Ok(cur)
+    }
+
+    /// The start of a reference: a name, or any expression that `.sel` or `[i]` follow.
+    #[inline(never)]
+    fn resolve_root(&mut self, root: ExprId, env: EnvId) -> R<Resolved> {
+        let ast = self.ast;
+        Ok(match &ast.expr(root).kind {
+            ExprKind::Ident(s) => self.lookup(*s, env, span_of(ast, root))?,
+            _ => match self.eval(root, env)? {
                 Val::V(w) => Resolved::V(w),
                 Val::Scalar(s, sp) => Resolved::Scalar(s, sp),
                 Val::Leaf(l) => Resolved::Leaf(l),
                 Val::Err(b) => Resolved::Err(b),
                 Val::Builtin(b) => Resolved::Builtin(b),
                 Val::Pkg(p) => Resolved::Pkg(p),
-            }),
-        }
+            },
+        })
     }
 
+    /// `base.sel` for a resolved `base`.
+    fn select_link(&mut self, base: Resolved, sel: Sym, ssp: Span) -> R<Resolved> {
+        let w = match base {
+            Resolved::Pkg(p) => return Ok(Resolved::Builtin(Builtin::Pkg(p, sel))),
+            Resolved::V(w) => w,
+            Resolved::Conj(x, env2) => match self.eval(x, env2)? {
+                Val::V(w) => w,
+                Val::Err(b) => return Ok(Resolved::Err(b)),
+                _ => {
+                    return Ok(Resolved::Err(Bot::eval(
+                        format!("invalid selector {:?}: not a struct", self.name(sel)),
+                        vec![ssp],
+                    )));
+                }
+            },
+            Resolved::Err(b) => return Ok(Resolved::Err(b)),
+            _ => {
+                return Ok(Resolved::Err(Bot::eval(
+                    format!("invalid selector {:?}: not a struct", self.name(sel)),
+                    vec![ssp],
+                )));
+            }
+        };
+        self.select(w, sel, ssp)
+    }
+
+    /// `base[idx]` for the value `bv` of `base`.
     #[inline(never)]
-    fn resolve_index(&mut self, base: ExprId, idx: ExprId, env: EnvId) -> R<Resolved> {
+    fn index_link(&mut self, bv: Val, base: ExprId, idx: ExprId, env: EnvId) -> R<Resolved> {
         let ast = self.ast;
-        let (base, idx) = (&base, &idx);
-        let bv = self.eval(*base, env)?;
-        let iv = self.eval(*idx, env)?;
-        let ispan = span_of(ast, *idx);
-        let bc = match self.concrete(bv, span_of(ast, *base))? {
+        let iv = self.eval(idx, env)?;
+        let ispan = span_of(ast, idx);
+        let bc = match self.concrete(bv, span_of(ast, base))? {
             Ok(c) => c,
             Err(b) => return Ok(Resolved::Err(b)),
         };
@@ -1947,7 +2358,10 @@ impl<'a> Eval<'a> {
                         Ok(Resolved::V(self.v(w).elems[i as usize]))
                     }
                     _ => Ok(Resolved::Err(Bot::eval(
-                        format!("index out of range [{}] with length {len}", n.text()),
+                        format!(
+                            "index out of range [{}] with length {len}",
+                            Scalar::Num(n).display()
+                        ),
                         vec![ispan],
                     ))),
                 }
@@ -2000,6 +2414,10 @@ impl<'a> Eval<'a> {
             found = self.v(w).arc(key).cloned();
         }
         match found {
+            Some(a) if a.optional => Ok(Resolved::Err(Bot::incomplete(
+                format!("cannot reference optional field {text}"),
+                vec![span],
+            ))),
             Some(a) => Ok(Resolved::V(a.v)),
             None => Ok(Resolved::Err(self.undefined(w, &text, span))),
         }
@@ -2054,6 +2472,18 @@ impl<'a> Eval<'a> {
 
     fn fill_synthetic(&mut self, el: VId, it: Val, span: Span) {
         let empty = self.empty.clone();
+        // An element that only points at another vertex (made by an earlier list operation)
+        // stands for that vertex: point past it, so that a chain of list operations
+        // (`l1: l0 + [1]`, `l2: l1 + [1]`, …) makes no chain of pointers to follow.
+        let it = match it {
+            Val::V(mut w) => {
+                while let Some(t) = self.pointee(w) {
+                    w = t;
+                }
+                Val::V(w)
+            }
+            other => other,
+        };
         let vx = self.vm(el);
         vx.synthetic = true;
         vx.state = State::Expanded;
@@ -2082,42 +2512,77 @@ impl<'a> Eval<'a> {
         }
     }
 
+    /// The vertex `w` stands for when its only conjunct points at it, as `fill_synthetic`
+    /// makes them: nothing else is unified in, so `w` is that vertex. Pointers only point at
+    /// older vertices, so following them ends.
+    fn pointee(&self, w: VId) -> Option<VId> {
+        let wx = self.v(w);
+        if wx.synthetic || wx.conjs.len() != 1 {
+            return None;
+        }
+        match &wx.conjs[0] {
+            Conj {
+                src: Src::Vertex(t),
+                close,
+                embed: None,
+                ..
+            } if close.is_empty() && *t < w => Some(*t),
+            _ => None,
+        }
+    }
+
     pub(crate) fn eval(&mut self, e: ExprId, env: EnvId) -> R<Val> {
-        self.step()?;
         let ast = self.ast;
         let ex = ast.expr(e);
+        let at = self.set_at(Some(ex.span));
+        self.step()?;
         self.enter(Some(ex.span))?;
         let r = self.eval_inner(e, env);
         self.leave();
+        self.reset_at(at);
         r
     }
 
+    // `eval_inner` is on every path of nested evaluation: it only dispatches (literals and
+    // the rest have functions of their own), so each level takes little stack.
     fn eval_inner(&mut self, e: ExprId, env: EnvId) -> R<Val> {
         let ast = self.ast;
         let ex = ast.expr(e);
         let span = ex.span;
+        match &ex.kind {
+            ExprKind::Interp(parts, bytes) => self.eval_interp(parts, *bytes, env, span),
+            ExprKind::Ident(_) | ExprKind::Select(..) | ExprKind::Index(..) => {
+                self.eval_ref(e, env, span)
+            }
+            ExprKind::Unary(op, x) => self.eval_unary(*op, *x, env, span),
+            ExprKind::Binary(BinOp::And, ..)
+            | ExprKind::Disj(_)
+            | ExprKind::Struct(_)
+            | ExprKind::List(_) => self.temp(e, env).map(Val::V),
+            ExprKind::Binary(..) => self.binary_chain(e, env),
+            ExprKind::Call(f, args) => self.eval_call(*f, args, env, span),
+            _ => self.eval_literal(e),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_literal(&mut self, e: ExprId) -> R<Val> {
+        let ex = self.ast.expr(e);
+        let span = ex.span;
         Ok(match &ex.kind {
             ExprKind::Null => Val::Scalar(Scalar::Null, span),
             ExprKind::Bool(b) => Val::Scalar(Scalar::Bool(*b), span),
-            ExprKind::Num(n) => Val::Scalar(Scalar::Num(n.clone()), span),
+            ExprKind::Num(n) => {
+                self.charge(crate::num::copy_cost(n))?;
+                Val::Scalar(Scalar::Num(n.clone()), span)
+            }
             ExprKind::Str(s) => Val::Scalar(Scalar::Str(Rc::clone(s)), span),
             ExprKind::Bytes(b) => Val::Scalar(Scalar::Bytes(Rc::clone(b)), span),
-            ExprKind::Top => Val::Leaf(Leaf::default()),
             ExprKind::Bottom => Val::Err(Bot::eval(
                 "explicit error (_|_ literal) in source",
                 vec![span],
             )),
-            ExprKind::Interp(parts, bytes) => self.eval_interp(parts, *bytes, env, span)?,
-            ExprKind::Ident(_) | ExprKind::Select(..) | ExprKind::Index(..) => {
-                self.eval_ref(e, env, span)?
-            }
-            ExprKind::Unary(op, x) => self.eval_unary(*op, *x, env, span)?,
-            ExprKind::Binary(BinOp::And, ..)
-            | ExprKind::Disj(_)
-            | ExprKind::Struct(_)
-            | ExprKind::List(_) => Val::V(self.temp(e, env)?),
-            ExprKind::Binary(op, l, r) => self.binary(*op, *l, *r, env, span)?,
-            ExprKind::Call(f, args) => self.eval_call(*f, args, env, span)?,
+            _ => Val::Leaf(Leaf::default()),
         })
     }
 
@@ -2136,13 +2601,16 @@ impl<'a> Eval<'a> {
                             Ok(Concrete::Scalar(s)) => match s {
                                 Scalar::Str(s) => {
                                     self.spend_text(s.len(), span)?;
+                                    self.charge_bytes(s.len())?;
                                     out.extend_from_slice(s.as_bytes());
                                 }
                                 Scalar::Bytes(b) => {
                                     self.spend_text(b.len(), span)?;
+                                    self.charge_bytes(b.len())?;
                                     out.extend_from_slice(&b);
                                 }
                                 Scalar::Num(n) => {
+                                    self.charge(crate::num::text_cost(&n))?;
                                     let text = n.text();
                                     self.spend_text(text.len(), span)?;
                                     out.extend_from_slice(text.as_bytes());
@@ -2179,7 +2647,18 @@ impl<'a> Eval<'a> {
 
     #[inline(never)]
     fn eval_ref(&mut self, e: ExprId, env: EnvId, span: Span) -> R<Val> {
-        Ok(match self.resolve(e, env)? {
+        let r = self.resolve(e, env)?;
+        self.resolved_val(r, span)
+    }
+
+    /// The value of a resolved reference; `span` is the reference's.
+    ///
+    /// A reference whose value is needed (`a0: a1 + 1`, `l0: list.Take(l1, 1)`) has its field
+    /// evaluated first, inside the current evaluation: a chain of such references nests by
+    /// nature and stops at `max_depth`, at the reference too deep. A plain reference
+    /// (`a0: a1`) only copies conjuncts and does not nest: see `forward`.
+    fn resolved_val(&mut self, r: Resolved, span: Span) -> R<Val> {
+        Ok(match r {
             Resolved::V(w) => {
                 if self.v(w).state == State::Expanding {
                     return Ok(Val::Err(Bot::eval("cycle error", vec![span])));
@@ -2252,7 +2731,7 @@ impl<'a> Eval<'a> {
                 _ => {
                     if matches!(op, UnOp::Match | UnOp::NotMatch) {
                         if let Scalar::Str(p) = &c {
-                            if let Err(m) = self.regex(p) {
+                            if let Err(m) = self.regex(p)? {
                                 return Ok(Val::Err(Bot::eval(m, vec![xs])));
                             }
                         } else {
@@ -2291,6 +2770,7 @@ impl<'a> Eval<'a> {
                     // making it; the others make at most a few times their input.
                     if let Val::Scalar(Scalar::Str(s), _) = &v {
                         self.spend_text(s.len(), span)?;
+                        self.charge_bytes(s.len())?;
                     }
                     v
                 }
@@ -2349,12 +2829,51 @@ impl<'a> Eval<'a> {
         })
     }
 
-    fn binary(&mut self, op: BinOp, l: ExprId, r: ExprId, env: EnvId, span: Span) -> R<Val> {
+    /// Evaluates a binary operation (not `&`). Operators are left-associative, so a chain like
+    /// `1 + 1 + … + 1` or `a && b && …` is flat in the source but nests to the left in the
+    /// tree: its left spine is walked in a loop, so a chain's length is not nesting depth. Right
+    /// operands nest only through precedence or parentheses, which the parser bounds.
+    #[inline(never)]
+    fn binary_chain(&mut self, e: ExprId, env: EnvId) -> R<Val> {
+        let ast = self.ast;
+        let mut spine = Vec::new();
+        let mut first = e;
+        while let ExprKind::Binary(op, l, _) = &ast.expr(first).kind
+            && *op != BinOp::And
+        {
+            spine.push(first);
+            first = *l;
+        }
+        let mut acc = self.eval(first, env)?;
+        for &node in spine.iter().rev() {
+            let ex = ast.expr(node);
+            let ExprKind::Binary(op, l, r) = &ex.kind else {
+                continue;
+            };
+            self.at = Some(ex.span);
+            if node != e {
+                // The step `eval` would have charged for this operation (`e`'s was charged).
+                self.step()?;
+            }
+            acc = self.binary(*op, acc, *l, *r, env, ex.span)?;
+        }
+        Ok(acc)
+    }
+
+    /// `l op r` where `lv` is the value of `l`.
+    fn binary(
+        &mut self,
+        op: BinOp,
+        lv: Val,
+        l: ExprId,
+        r: ExprId,
+        env: EnvId,
+        span: Span,
+    ) -> R<Val> {
         let ast = self.ast;
         let (ls, rs) = (span_of(ast, l), span_of(ast, r));
         // Short-circuit logic.
         if matches!(op, BinOp::AndAnd | BinOp::OrOr) {
-            let lv = self.eval(l, env)?;
             let a = match self.concrete(lv, ls)? {
                 Ok(Concrete::Scalar(Scalar::Bool(b))) => b,
                 Ok(_) => {
@@ -2378,7 +2897,6 @@ impl<'a> Eval<'a> {
                 Err(b) => Val::Err(b),
             });
         }
-        let lv = self.eval(l, env)?;
         let rv = self.eval(r, env)?;
         let a = match self.concrete(lv, ls)? {
             Ok(c) => c,

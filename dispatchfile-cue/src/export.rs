@@ -1,4 +1,4 @@
-//! Export rules of `cue export` (SPEC §3.4): concrete values only, hidden fields, definitions and
+//! Export rules of `cue export`: concrete values only, hidden fields, definitions and
 //! optional fields omitted, defaults resolved; plus JSON text.
 
 use crate::ast::LabelKind;
@@ -104,6 +104,9 @@ fn fatal(f: Fatal, cx: &Ctx) -> CueError {
 
 fn export(ev: &mut Eval<'_>, v: VId, cx: &mut Ctx) -> R<Option<Exported>> {
     ev.expand(v)?;
+    // A step per node: `json.Marshal` exports a value each time it is called.
+    ev.set_at(ev.v(v).value_span);
+    ev.step()?;
     cx.nodes += 1;
     if cx.nodes > ev.opts.max_nodes {
         return Err(Fatal {
@@ -126,6 +129,12 @@ fn export(ev: &mut Eval<'_>, v: VId, cx: &mut Ctx) -> R<Option<Exported>> {
         return Ok(None);
     }
     if let Some((s, _)) = ev.v(v).leaf.val.clone() {
+        match &s {
+            Scalar::Num(n) => ev.charge(crate::num::text_cost(n))?,
+            Scalar::Str(t) => ev.charge_bytes(t.len())?,
+            Scalar::Bytes(t) => ev.charge_bytes(t.len())?,
+            _ => {}
+        }
         let value = scalar_value(&s);
         if let Value::Number(text) | Value::String(text) = &value {
             cx.spend(text.len(), ev, Some(span))?;
@@ -349,49 +358,69 @@ fn newline(out: &mut String, indent: Option<usize>, level: usize) {
     }
 }
 
-/// Writes JSON: `indent` `None` for compact, `Some(n)` for pretty with `n` spaces.
+/// Writes JSON: `indent` `None` for compact, `Some(n)` for pretty with `n` spaces. A loop
+/// with a stack of open lists and structs, not recursion: a [`Value`] built by a caller may be
+/// nested deeper than evaluation allows.
 pub(crate) fn write_json(v: &Value, out: &mut String, indent: Option<usize>, level: usize) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(n),
-        Value::String(s) => write_str(s, out),
-        Value::List(items) => {
-            if items.is_empty() {
-                out.push_str("[]");
-                return;
-            }
-            out.push('[');
-            for (i, it) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
+    /// An open list or struct: its remaining members, its level, whether one was written.
+    enum Open<'a> {
+        List(std::slice::Iter<'a, Exported>, usize, bool),
+        Struct(std::slice::Iter<'a, Field>, usize, bool),
+    }
+    let mut stack: Vec<Open<'_>> = Vec::new();
+    let mut next = Some((v, level));
+    loop {
+        if let Some((v, level)) = next.take() {
+            match v {
+                Value::Null => out.push_str("null"),
+                Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+                Value::Number(n) => out.push_str(n),
+                Value::String(s) => write_str(s, out),
+                Value::List(items) if items.is_empty() => out.push_str("[]"),
+                Value::Struct(fields) if fields.is_empty() => out.push_str("{}"),
+                Value::List(items) => {
+                    out.push('[');
+                    stack.push(Open::List(items.iter(), level, false));
                 }
-                newline(out, indent, level + 1);
-                write_json(&it.value, out, indent, level + 1);
+                Value::Struct(fields) => {
+                    out.push('{');
+                    stack.push(Open::Struct(fields.iter(), level, false));
+                }
             }
-            newline(out, indent, level);
-            out.push(']');
         }
-        Value::Struct(fields) => {
-            if fields.is_empty() {
-                out.push_str("{}");
-                return;
+        // The next member of the innermost open list or struct, or its end.
+        let Some(top) = stack.last_mut() else {
+            return;
+        };
+        let (member, level, wrote, close) = match top {
+            Open::List(items, level, wrote) => {
+                (items.next().map(|it| (None, &it.value)), *level, wrote, ']')
             }
-            out.push('{');
-            for (i, f) in fields.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                newline(out, indent, level + 1);
-                write_str(&f.name, out);
-                out.push(':');
-                if indent.is_some() {
-                    out.push(' ');
-                }
-                write_json(&f.value.value, out, indent, level + 1);
-            }
+            Open::Struct(fields, level, wrote) => (
+                fields.next().map(|f| (Some(&f.name), &f.value.value)),
+                *level,
+                wrote,
+                '}',
+            ),
+        };
+        let Some((name, value)) = member else {
             newline(out, indent, level);
-            out.push('}');
+            out.push(close);
+            stack.pop();
+            continue;
+        };
+        if *wrote {
+            out.push(',');
         }
+        *wrote = true;
+        newline(out, indent, level + 1);
+        if let Some(name) = name {
+            write_str(name, out);
+            out.push(':');
+            if indent.is_some() {
+                out.push(' ');
+            }
+        }
+        next = Some((value, level + 1));
     }
 }

@@ -175,72 +175,88 @@ impl<'a> Lexer<'a> {
                     self.attribute()?;
                     Tok::Attr
                 }
-                _ => {
-                    let (t, n) = match (c, self.peek(1), self.peek(2)) {
-                        (b'.', b'.', b'.') => (Tok::Ellipsis, 3),
-                        (b'{', _, _) => (Tok::LBrace, 1),
-                        (b'}', _, _) => (Tok::RBrace, 1),
-                        (b'[', _, _) => (Tok::LBrack, 1),
-                        (b']', _, _) => (Tok::RBrack, 1),
-                        (b'(', _, _) => {
-                            parens += 1;
-                            (Tok::LParen, 1)
-                        }
-                        (b')', _, _) => {
-                            if in_interp && parens == 0 {
-                                self.pos += 1;
-                                if out.last().is_some_and(|t| t.tok == Tok::AutoComma) {
-                                    out.pop();
-                                }
-                                out.push(Token {
-                                    tok: Tok::Eof,
-                                    span: self.span(start),
-                                });
-                                return Ok(out);
-                            }
-                            parens = parens.saturating_sub(1);
-                            (Tok::RParen, 1)
-                        }
-                        (b',', _, _) => (Tok::Comma, 1),
-                        (b':', b':', _) => (Tok::DColon, 2),
-                        (b':', _, _) => (Tok::Colon, 1),
-                        (b'?', _, _) => (Tok::Question, 1),
-                        (b'!', b'=', _) => (Tok::Ne, 2),
-                        (b'!', b'~', _) => (Tok::NotMatch, 2),
-                        (b'!', _, _) => (Tok::Not, 1),
-                        (b'=', b'=', _) => (Tok::Eq, 2),
-                        (b'=', b'~', _) => (Tok::Match, 2),
-                        (b'=', _, _) => (Tok::Assign, 1),
-                        (b'.', _, _) => (Tok::Dot, 1),
-                        (b'&', b'&', _) => (Tok::AndAnd, 2),
-                        (b'&', _, _) => (Tok::And, 1),
-                        (b'|', b'|', _) => (Tok::OrOr, 2),
-                        (b'|', _, _) => (Tok::Or, 1),
-                        (b'+', _, _) => (Tok::Plus, 1),
-                        (b'-', _, _) => (Tok::Minus, 1),
-                        (b'*', _, _) => (Tok::Star, 1),
-                        (b'/', _, _) => (Tok::Slash, 1),
-                        (b'<', b'=', _) => (Tok::Le, 2),
-                        (b'<', _, _) => (Tok::Lt, 1),
-                        (b'>', b'=', _) => (Tok::Ge, 2),
-                        (b'>', _, _) => (Tok::Gt, 1),
-                        _ => {
-                            let ch = self.text[start..].chars().next().unwrap_or('?');
-                            return Err(CueError::syntax(
-                                format!("illegal character {ch:?}"),
-                                Span::new(start as u32, (start + ch.len_utf8()) as u32),
-                            ));
-                        }
-                    };
-                    self.pos += n;
-                    t
-                }
+                _ => match self.punct(start, in_interp, &mut parens, &mut out)? {
+                    Some(t) => t,
+                    None => return Ok(out),
+                },
             };
             out.push(Token {
                 tok,
                 span: self.span(start),
             });
         }
+    }
+
+    /// A punctuation token at `start` (`in_interp`: `)` closing the interpolation ends `out`
+    /// and gives `None`). A function of its own, so that `tokens`, which recurses through
+    /// interpolations, takes little stack.
+    #[inline(never)]
+    fn punct(
+        &mut self,
+        start: usize,
+        in_interp: bool,
+        parens: &mut usize,
+        out: &mut Vec<Token>,
+    ) -> Res<Option<Tok>> {
+        let c = self.peek(0);
+        let (t, n) = match (c, self.peek(1), self.peek(2)) {
+            (b'.', b'.', b'.') => (Tok::Ellipsis, 3),
+            (b'{', _, _) => (Tok::LBrace, 1),
+            (b'}', _, _) => (Tok::RBrace, 1),
+            (b'[', _, _) => (Tok::LBrack, 1),
+            (b']', _, _) => (Tok::RBrack, 1),
+            (b'(', _, _) => {
+                *parens += 1;
+                (Tok::LParen, 1)
+            }
+            (b')', _, _) => {
+                if in_interp && *parens == 0 {
+                    self.pos += 1;
+                    if out.last().is_some_and(|t| t.tok == Tok::AutoComma) {
+                        out.pop();
+                    }
+                    out.push(Token {
+                        tok: Tok::Eof,
+                        span: self.span(start),
+                    });
+                    return Ok(None);
+                }
+                *parens = parens.saturating_sub(1);
+                (Tok::RParen, 1)
+            }
+            (b',', _, _) => (Tok::Comma, 1),
+            (b':', b':', _) => (Tok::DColon, 2),
+            (b':', _, _) => (Tok::Colon, 1),
+            (b'?', _, _) => (Tok::Question, 1),
+            (b'!', b'=', _) => (Tok::Ne, 2),
+            (b'!', b'~', _) => (Tok::NotMatch, 2),
+            (b'!', _, _) => (Tok::Not, 1),
+            (b'=', b'=', _) => (Tok::Eq, 2),
+            (b'=', b'~', _) => (Tok::Match, 2),
+            (b'=', _, _) => (Tok::Assign, 1),
+            (b'.', _, _) => (Tok::Dot, 1),
+            (b'&', b'&', _) => (Tok::AndAnd, 2),
+            (b'&', _, _) => (Tok::And, 1),
+            (b'|', b'|', _) => (Tok::OrOr, 2),
+            (b'|', _, _) => (Tok::Or, 1),
+            (b'+', _, _) => (Tok::Plus, 1),
+            (b'-', _, _) => (Tok::Minus, 1),
+            (b'*', _, _) => (Tok::Star, 1),
+            (b'/', _, _) => (Tok::Slash, 1),
+            (b'<', b'=', _) => (Tok::Le, 2),
+            (b'<', _, _) => (Tok::Lt, 1),
+            (b'>', b'=', _) => (Tok::Ge, 2),
+            (b'>', _, _) => (Tok::Gt, 1),
+            _ => {
+                let ch = self.text[start..].chars().next().unwrap_or('?');
+                return Err(CueError::syntax(
+                    format!("illegal character {ch:?}"),
+                    Span::new(start as u32, (start + ch.len_utf8()) as u32),
+                ));
+            }
+        };
+        self.pos += n;
+        Ok(Some(t))
     }
 
     fn ident(&mut self) -> Tok {
@@ -408,6 +424,20 @@ impl<'a> Lexer<'a> {
             }
             self.pos += 1;
         }
+        self.string_parts(start, raw, multi, hashes, bytes)
+    }
+
+    /// The parts of a string literal from its raw pieces: multi-line indentation removed,
+    /// escapes processed. Apart from `string`, which recurses through interpolations.
+    #[inline(never)]
+    fn string_parts(
+        &mut self,
+        start: usize,
+        raw: Vec<RawPart>,
+        multi: bool,
+        hashes: usize,
+        bytes: bool,
+    ) -> Res<Tok> {
         let end_span = self.span(start);
         // Multi-line strings: strip the closing line's indentation from every line.
         if multi {

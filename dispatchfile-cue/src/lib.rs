@@ -15,20 +15,22 @@ mod export;
 mod lexer;
 mod num;
 mod parser;
+mod regexes;
 mod value;
 
 use std::time::Duration;
 
-pub use error::{CueError, ErrorKind, Span};
+pub use error::{CueError, CueErrors, ErrorKind, Span};
 
 /// A monotonic clock supplied by the embedder: the evaluator never reads the time on its own
-/// (SPEC §6, `eval_timeout`).
+/// (see [`Options::timeout`]).
 pub trait Clock: Sync {
     /// The time since a fixed origin of the clock's choosing; only differences are used.
     fn now(&self) -> Duration;
 }
 
-/// Limits for one evaluation (SPEC §6). `Default` gives the SPEC's values.
+/// Limits for one evaluation. `Default` gives the defaults listed on each field, the same as
+/// `dispatchfile-model`'s `Limits`.
 ///
 /// ```
 /// let mut opts = dispatchfile_cue::Options::default();
@@ -40,9 +42,12 @@ pub trait Clock: Sync {
 pub struct Options<'a> {
     /// Largest accepted source, in bytes (default 1 MiB).
     pub max_source_bytes: usize,
-    /// Deepest nesting of the source and of evaluation (default 128).
+    /// Deepest nesting of the source and of evaluation (default 128): brackets, braces,
+    /// parentheses, interpolations, comprehension clauses, references evaluated to compute
+    /// others. Chains flat in the source (`1 + 1 + …`, `a.b.c…`) are not nesting.
     pub max_depth: usize,
-    /// Evaluation steps: unifications, expression evaluations, comprehension iterations
+    /// Evaluation steps: unifications, expression evaluations, comprehension iterations, and
+    /// the work of builtins, regular expressions and big numbers charged by its size
     /// (default 10,000,000).
     pub max_steps: u64,
     /// Live disjuncts of one disjunction (default 1,024).
@@ -55,8 +60,8 @@ pub struct Options<'a> {
     /// so references and unification cost nothing here; only new text does, and an export
     /// copies each string at every place it is used.
     pub max_bytes: usize,
-    /// Wall-clock budget of one evaluation, checked every few thousand steps; enforced only
-    /// when [`Options::clock`] is set (default none).
+    /// Wall-clock budget of one evaluation, checked every few thousand steps and after each
+    /// large piece of work; enforced only when [`Options::clock`] is set (default none).
     pub timeout: Option<Duration>,
     /// The clock that measures [`Options::timeout`] (default none).
     pub clock: Option<&'a dyn Clock>,
@@ -160,6 +165,7 @@ const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Exported>();
     assert_send_sync::<CueError>();
+    assert_send_sync::<CueErrors>();
     assert_send_sync::<Options>();
 };
 
@@ -178,16 +184,17 @@ const _: () = {
 ///
 /// ```
 /// use dispatchfile_cue::{evaluate, Options, Value};
-/// let out = evaluate("a: b: 1 + 2\n", "x.cue", &Options::default()).map_err(|e| e[0].clone())?;
+/// let out = evaluate("a: b: 1 + 2\n", "x.cue", &Options::default())?;
 /// assert_eq!(out.value.to_compact_json_string(), r#"{"a":{"b":3}}"#);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn evaluate(
-    source: &str,
-    file_name: &str,
-    options: &Options,
-) -> Result<Exported, Vec<CueError>> {
+pub fn evaluate(source: &str, file_name: &str, options: &Options) -> Result<Exported, CueErrors> {
     let _ = file_name;
+    evaluate_all(source, options).map_err(CueErrors::new)
+}
+
+/// [`evaluate`] with the errors as a vector.
+fn evaluate_all(source: &str, options: &Options) -> Result<Exported, Vec<CueError>> {
     if source.len() > options.max_source_bytes {
         return Err(vec![CueError::limit(
             "max_source_bytes",

@@ -10,6 +10,50 @@ const MAX_BITS: u64 = 64 * 1024;
 /// Largest exponent shift used to align two decimals.
 const MAX_SHIFT: i64 = 4096;
 
+/// 64-bit words of a coefficient.
+fn words(n: &Num) -> u64 {
+    n.coef.bits() / 64 + 1
+}
+
+/// Steps charged for copying `n` into a value: numbers are not shared, so a big one used in
+/// many places takes its size in memory each time (about 32 bytes per step, as vertices).
+pub(crate) fn copy_cost(n: &Num) -> u64 {
+    words(n) / 4
+}
+
+/// Steps charged for adding, subtracting or comparing `a` and `b`: aligning their exponents
+/// multiplies by a power of ten, so about their size in words times the shift, over 64
+/// (nothing for everyday numbers). Exponents too far apart are compared through their
+/// decimal digits, which is quadratic.
+pub(crate) fn cost(a: &Num, b: &Num) -> u64 {
+    let shift = (i64::from(a.exp) - i64::from(b.exp)).unsigned_abs();
+    let (wa, wb) = (words(a), words(b));
+    if shift > MAX_SHIFT.unsigned_abs() {
+        return (wa * wa + wb * wb) / 64;
+    }
+    (wa + wb) * (shift / 19 + 1) / 64
+}
+
+/// Steps charged for multiplying or dividing `a` and `b`, or for integer division: quadratic
+/// in their size in words, over 64 (a product of two 64-kilobit numbers costs 16,384 steps,
+/// about a third of a millisecond).
+pub(crate) fn mul_cost(a: &Num, b: &Num) -> u64 {
+    let w = words(a) + words(b) + i64::from(a.exp.max(b.exp).max(0)).unsigned_abs() / 19;
+    w * w / 64
+}
+
+/// Steps charged for scaling `n` by a power of ten as large as its exponent (rounding).
+pub(crate) fn scale_cost(n: &Num) -> u64 {
+    let w = words(n) + u64::from(n.exp.unsigned_abs()) / 19;
+    w.saturating_mul(w) / 64
+}
+
+/// Steps charged for the decimal text of `n` (conversion from binary is quadratic).
+pub(crate) fn text_cost(n: &Num) -> u64 {
+    let w = words(n) + i64::from(n.exp.max(0)).unsigned_abs() / 19;
+    w * w / 64
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Num {
     pub(crate) coef: BigInt,
@@ -326,6 +370,28 @@ impl Num {
             }
         };
         Ok(Num::int(v))
+    }
+
+    /// An approximation for messages, without the quadratic conversion to decimal: the
+    /// leading digits and the decimal exponent, like `≈1.234568E+19727`.
+    pub(crate) fn approx_text(&self) -> String {
+        let bits = self.coef.bits();
+        let shift = bits.saturating_sub(64);
+        let top = (self.coef.magnitude() >> shift)
+            .iter_u64_digits()
+            .next()
+            .unwrap_or(0);
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "six significant digits are shown"
+        )]
+        let log10 =
+            (top as f64).log10() + shift as f64 * std::f64::consts::LOG10_2 + f64::from(self.exp);
+        let e = log10.floor();
+        let m = 10f64.powf(log10 - e);
+        let sign = if self.is_neg() { "-" } else { "" };
+        let plus = if e >= 0.0 { "+" } else { "" };
+        format!("{sign}≈{m:.6}E{plus}{e}")
     }
 
     /// The text CUE prints: integers as digits, decimals in apd's `%G`-like notation.

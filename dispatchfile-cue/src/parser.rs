@@ -7,8 +7,12 @@ use crate::ast::{
 use crate::error::{CueError, ErrorKind, Span};
 use crate::lexer::{Lexer, StrPart, StrTok, Tok, Token};
 use crate::num::Num;
+use std::collections::HashMap;
 
 type Res<T> = Result<T, CueError>;
+
+/// Longest number literal, in digits.
+const MAX_NUMBER_DIGITS: usize = 20_000;
 
 pub(crate) fn parse(src: &str, max_depth: usize) -> Res<Ast> {
     let toks = Lexer::new(src, max_depth).tokens(false)?;
@@ -308,6 +312,8 @@ impl Parser {
 
     fn make_struct(&mut self, decls: Vec<Decl>, span: Span) -> Res<ExprId> {
         let mut names: Vec<(u32, Name)> = Vec::new();
+        // The first declaration of each name wins; a set keeps this linear in long literals.
+        let mut seen: HashMap<u32, Name> = HashMap::new();
         let mut is_struct = decls.is_empty();
         for d in &decls {
             match d {
@@ -318,12 +324,14 @@ impl Parser {
                         _ => None,
                     };
                     if let (Some(a), Some(t)) = (f.alias, target)
-                        && !names.iter().any(|(n, _)| *n == a)
+                        && !seen.contains_key(&a)
                     {
+                        seen.insert(a, t);
                         names.push((a, t));
                     }
                     if let Label::Ident(s, k) = f.label {
-                        if !names.iter().any(|(n, _)| *n == s) {
+                        if let std::collections::hash_map::Entry::Vacant(slot) = seen.entry(s) {
+                            slot.insert(Name::Field(s, k));
                             names.push((s, Name::Field(s, k)));
                         }
                         if k == LabelKind::Regular {
@@ -334,37 +342,36 @@ impl Parser {
                     }
                 }
                 Decl::Let(s, e) => {
-                    if names.iter().any(|(n, _)| n == s) {
+                    if seen.contains_key(s) {
                         return Err(CueError::syntax(
                             format!("duplicate let or field {:?}", self.ast.syms.name(*s)),
                             span,
                         ));
                     }
+                    seen.insert(*s, Name::Let(*e));
                     names.push((*s, Name::Let(*e)));
                 }
                 Decl::Pattern { .. } | Decl::Ellipsis => is_struct = true,
                 Decl::Embed(_) | Decl::Comprehension(_) => {}
             }
         }
+        let index = (names.len() > StructLit::INDEXED).then_some(seen);
         let id = self.ast.structs.len() as u32;
         self.ast.structs.push(StructLit {
             decls,
             span,
             names,
+            index,
             is_struct,
         });
         Ok(self.ast.add(ExprKind::Struct(id), span))
     }
 
     /// Whether tokens at `i` start a field: labels (space-separated in the 2019 dialect),
-    /// optional `?`/`!`, then `:` or `::`.
+    /// optional `?`/`!`, then `:` or `::`. Linear in the labels: a long 2019 label chain is a
+    /// field whatever its length, and `field` bounds its nesting by `max_depth`.
     fn is_field_start(&self, mut i: usize) -> bool {
-        let mut n = 0;
         loop {
-            n += 1;
-            if n > 64 {
-                return false;
-            }
             match self.tok_at(i) {
                 Tok::Ident(_) | Tok::Str(_) => {
                     i += 1;
@@ -423,46 +430,22 @@ impl Parser {
         r
     }
 
+    // Nesting goes through `decl_inner` and `postfix`: their rarer branches are functions of
+    // their own, so that each level of nesting takes little stack (in debug builds too).
     fn decl_inner(&mut self) -> Res<Decl> {
-        let start = self.span();
         if self.is_ident(self.pos, "let")
             && matches!(self.tok_at(self.pos + 1), Tok::Ident(_))
             && *self.tok_at(self.pos + 2) == Tok::Assign
         {
-            let Tok::Ident(name) = self.tok_at(self.pos + 1).clone() else {
-                return Err(self.err_expected("identifier"));
-            };
-            self.pos += 3;
-            let e = self.expr()?;
-            let s = self.ast.syms.intern(&name);
-            return Ok(Decl::Let(s, e));
+            return self.let_decl();
         }
         if (self.is_ident(self.pos, "for") || self.is_ident(self.pos, "if"))
             && !self.is_field_start(self.pos)
         {
-            let clauses = self.clauses()?;
-            if *self.tok() != Tok::LBrace {
-                return Err(self.err_expected("'{'"));
-            }
-            let body = self.operand()?;
-            let span = start.to(self.ast.expr(body).span);
-            return Ok(Decl::Comprehension(Comprehension {
-                clauses,
-                body,
-                span,
-            }));
+            return self.comprehension_decl();
         }
         if *self.tok() == Tok::Ellipsis {
-            self.bump();
-            // `...T` in a struct: the type is accepted and ignored.
-            if !matches!(
-                self.tok(),
-                Tok::Comma | Tok::AutoComma | Tok::RBrace | Tok::Eof
-            ) {
-                self.expr()?;
-            }
-            let _ = start;
-            return Ok(Decl::Ellipsis);
+            return self.ellipsis_decl();
         }
         if *self.tok() == Tok::Lt
             && matches!(self.tok_at(self.pos + 1), Tok::Ident(_))
@@ -470,7 +453,7 @@ impl Parser {
         {
             return Err(unsupported(
                 "templates (<Name>: T) are not supported; use a pattern constraint [Name=string]: T",
-                start.to(self.span_at(self.pos + 2)),
+                self.span().to(self.span_at(self.pos + 2)),
             ));
         }
         if self.is_field_start(self.pos) {
@@ -480,11 +463,52 @@ impl Parser {
         Ok(Decl::Embed(e))
     }
 
-    /// Parses a field, including label chains (`a: b: c`, 2019 `a b c:`) and a trailing
-    /// 2019 field comprehension.
-    fn field(&mut self) -> Res<Decl> {
+    #[inline(never)]
+    fn let_decl(&mut self) -> Res<Decl> {
+        let Tok::Ident(name) = self.tok_at(self.pos + 1).clone() else {
+            return Err(self.err_expected("identifier"));
+        };
+        self.pos += 3;
+        let e = self.expr()?;
+        let s = self.ast.syms.intern(&name);
+        Ok(Decl::Let(s, e))
+    }
+
+    #[inline(never)]
+    fn comprehension_decl(&mut self) -> Res<Decl> {
+        let start = self.span();
+        let clauses = self.clauses()?;
+        if *self.tok() != Tok::LBrace {
+            return Err(self.err_expected("'{'"));
+        }
+        let body = self.operand()?;
+        let span = start.to(self.ast.expr(body).span);
+        Ok(Decl::Comprehension(Comprehension {
+            clauses,
+            body,
+            span,
+        }))
+    }
+
+    #[inline(never)]
+    fn ellipsis_decl(&mut self) -> Res<Decl> {
+        self.bump();
+        // `...T` in a struct: the type is accepted and ignored.
+        if !matches!(
+            self.tok(),
+            Tok::Comma | Tok::AutoComma | Tok::RBrace | Tok::Eof
+        ) {
+            self.expr()?;
+        }
+        Ok(Decl::Ellipsis)
+    }
+
+    /// The labels of a field up to its `:` (or 2019 `::`): one in modern CUE, several in a
+    /// 2019 chain `a b c:`.
+    #[inline(never)]
+    fn field_labels(&mut self) -> Res<Vec<FieldLabel>> {
         // Collect labels up to the ':'.
-        let mut labels: Vec<(LabelOrPattern, Span, bool, Option<u32>)> = Vec::new();
+        let mut labels: Vec<FieldLabel> = Vec::new();
         loop {
             let alias = if let (Tok::Ident(a), Tok::Assign) =
                 (self.tok().clone(), self.tok_at(self.pos + 1).clone())
@@ -510,6 +534,10 @@ impl Parser {
                 _ => {}
             }
             labels.push((l, sp, optional, alias));
+            // Every label after the first nests a struct (`a b c: 1` is `a: {b: {c: 1}}`).
+            if self.depth + labels.len() - 1 > self.max_depth {
+                return Err(CueError::limit("max_depth", self.max_depth, Some(sp)));
+            }
             match self.tok() {
                 Tok::Colon => {
                     self.bump();
@@ -537,10 +565,17 @@ impl Parser {
                 _ => {}
             }
         }
+        Ok(labels)
+    }
+
+    /// Parses a field, including label chains (`a: b: c`, 2019 `a b c:`) and a trailing
+    /// 2019 field comprehension.
+    fn field(&mut self) -> Res<Decl> {
+        let labels = self.field_labels()?;
         self.skip_attrs_inline();
         // The value: another field (label chain) or an expression.
         let value_start = self.span();
-        let mut value = if self.is_field_start(self.pos)
+        let value = if self.is_field_start(self.pos)
             && !self.is_ident(self.pos, "for")
             && !self.is_ident(self.pos, "if")
         {
@@ -551,6 +586,29 @@ impl Parser {
             let d = inner?;
             let span = value_start.to(Span::new(self.prev_end(), self.prev_end()));
             self.make_struct(vec![d], span)?
+        } else if let (Tok::Ident(a), Tok::Assign) =
+            (self.tok().clone(), self.tok_at(self.pos + 1).clone())
+        {
+            // A value alias `label: X={…}`: `X` names the field's value inside it.
+            let alias_span = self.span();
+            self.pos += 2;
+            let value = self.expr()?;
+            let ExprKind::Struct(lit) = self.ast.expr(value).kind else {
+                return Err(unsupported(
+                    "a value alias (X=value) is supported on a struct value only",
+                    alias_span,
+                ));
+            };
+            let sym = self.ast.syms.intern(&a);
+            let st = &mut self.ast.structs[lit as usize];
+            // The struct's own fields and lets come first, as in any scope.
+            if !st.names.iter().any(|(n, _)| *n == sym) {
+                st.names.push((sym, Name::This));
+                if let Some(ix) = st.index.as_mut() {
+                    ix.insert(sym, Name::This);
+                }
+            }
+            value
         } else {
             self.expr()?
         };
@@ -561,6 +619,19 @@ impl Parser {
             None
         };
         self.skip_attrs();
+        self.nest_labels(labels, value, trailing, value_start)
+    }
+
+    /// The field declaration of `labels: value`, built from the innermost label outwards (each
+    /// outer label holds a struct with the inner field), with a 2019 trailing comprehension.
+    #[inline(never)]
+    fn nest_labels(
+        &mut self,
+        mut labels: Vec<FieldLabel>,
+        mut value: ExprId,
+        trailing: Option<Vec<Clause>>,
+        value_start: Span,
+    ) -> Res<Decl> {
         // Build nested fields from the innermost label outwards.
         let mut comp = trailing;
         while let Some((l, sp, optional, alias)) = labels.pop() {
@@ -823,103 +894,101 @@ impl Parser {
     fn postfix(&mut self) -> Res<ExprId> {
         let mut e = self.operand()?;
         loop {
+            e = match self.tok() {
+                Tok::Dot => self.select_suffix(e)?,
+                Tok::LBrack => self.index_suffix(e)?,
+                Tok::LParen => self.call_suffix(e)?,
+                _ => return Ok(e),
+            };
+        }
+    }
+
+    /// `e.name` or `e."name"`, at the `.`.
+    #[inline(never)]
+    fn select_suffix(&mut self, e: ExprId) -> Res<ExprId> {
+        self.bump();
+        let sp = self.span();
+        let name = match self.tok().clone() {
+            Tok::Ident(s) => s.to_string(),
+            Tok::Str(st) => {
+                plain_string(&st).ok_or_else(|| CueError::syntax("invalid selector", sp))?
+            }
+            _ => return Err(self.err_expected("selector")),
+        };
+        self.bump();
+        let sym = self.ast.syms.intern(&name);
+        let span = self.ast.expr(e).span.to(sp);
+        Ok(self.ast.add(ExprKind::Select(e, sym, sp), span))
+    }
+
+    /// `e[i]`, at the `[`. The index is nested in the brackets: `a[b[c[…]]]` counts as depth
+    /// (a chain `a[0][1][2]…` does not: `postfix` loops over it).
+    #[inline(never)]
+    fn index_suffix(&mut self, e: ExprId) -> Res<ExprId> {
+        self.bump();
+        self.enter()?;
+        let i = self.expr();
+        self.leave();
+        let i = i?;
+        if *self.tok() == Tok::Colon {
+            return Err(unsupported(
+                "slice expressions are not supported",
+                self.span(),
+            ));
+        }
+        self.expect(&Tok::RBrack, "']'")?;
+        let span = self
+            .ast
+            .expr(e)
+            .span
+            .to(Span::new(self.prev_end(), self.prev_end()));
+        Ok(self.ast.add(ExprKind::Index(e, i), span))
+    }
+
+    /// `e(args)`, at the `(`. Arguments are nested in the parentheses: `f(f(f(…)))` counts as
+    /// depth.
+    #[inline(never)]
+    fn call_suffix(&mut self, e: ExprId) -> Res<ExprId> {
+        self.bump();
+        self.enter()?;
+        let args = self.call_args();
+        self.leave();
+        let args = args?;
+        self.bump();
+        let span = self
+            .ast
+            .expr(e)
+            .span
+            .to(Span::new(self.prev_end(), self.prev_end()));
+        Ok(self.ast.add(ExprKind::Call(e, args.into()), span))
+    }
+
+    /// Call arguments after `(`, up to (not past) the closing `)`.
+    fn call_args(&mut self) -> Res<Vec<ExprId>> {
+        let mut args = Vec::new();
+        self.skip_commas_before(&Tok::RParen);
+        while *self.tok() != Tok::RParen {
+            args.push(self.expr()?);
             match self.tok() {
-                Tok::Dot => {
+                Tok::Comma => {
                     self.bump();
-                    let sp = self.span();
-                    let name = match self.tok().clone() {
-                        Tok::Ident(s) => s.to_string(),
-                        Tok::Str(st) => plain_string(&st)
-                            .ok_or_else(|| CueError::syntax("invalid selector", sp))?,
-                        _ => return Err(self.err_expected("selector")),
-                    };
-                    self.bump();
-                    let sym = self.ast.syms.intern(&name);
-                    let span = self.ast.expr(e).span.to(sp);
-                    e = self.ast.add(ExprKind::Select(e, sym, sp), span);
-                }
-                Tok::LBrack => {
-                    self.bump();
-                    let i = self.expr()?;
-                    if *self.tok() == Tok::Colon {
-                        return Err(unsupported(
-                            "slice expressions are not supported",
-                            self.span(),
-                        ));
-                    }
-                    self.expect(&Tok::RBrack, "']'")?;
-                    let span = self
-                        .ast
-                        .expr(e)
-                        .span
-                        .to(Span::new(self.prev_end(), self.prev_end()));
-                    e = self.ast.add(ExprKind::Index(e, i), span);
-                }
-                Tok::LParen => {
-                    self.bump();
-                    let mut args = Vec::new();
                     self.skip_commas_before(&Tok::RParen);
-                    while *self.tok() != Tok::RParen {
-                        args.push(self.expr()?);
-                        match self.tok() {
-                            Tok::Comma => {
-                                self.bump();
-                                self.skip_commas_before(&Tok::RParen);
-                            }
-                            Tok::AutoComma => self.skip_commas_before(&Tok::RParen),
-                            Tok::RParen => {}
-                            _ => return Err(self.err_expected("',' or ')'")),
-                        }
-                        if *self.tok() == Tok::AutoComma {
-                            return Err(self.err_expected("',' or ')'"));
-                        }
-                    }
-                    self.bump();
-                    let span = self
-                        .ast
-                        .expr(e)
-                        .span
-                        .to(Span::new(self.prev_end(), self.prev_end()));
-                    e = self.ast.add(ExprKind::Call(e, args.into()), span);
                 }
-                _ => break,
+                Tok::AutoComma => self.skip_commas_before(&Tok::RParen),
+                Tok::RParen => {}
+                _ => return Err(self.err_expected("',' or ')'")),
+            }
+            if *self.tok() == Tok::AutoComma {
+                return Err(self.err_expected("',' or ')'"));
             }
         }
-        Ok(e)
+        Ok(args)
     }
 
     fn operand(&mut self) -> Res<ExprId> {
         let sp = self.span();
-        let t = self.tok().clone();
-        match t {
-            Tok::Ident(s) => {
-                self.bump();
-                let kind = match &*s {
-                    "null" => ExprKind::Null,
-                    "true" => ExprKind::Bool(true),
-                    "false" => ExprKind::Bool(false),
-                    "_" => ExprKind::Top,
-                    w if is_keyword(w) && !matches!(w, "in") => {
-                        return Err(CueError::syntax(format!("unexpected keyword {w:?}"), sp));
-                    }
-                    _ => ExprKind::Ident(self.ast.syms.intern(&s)),
-                };
-                Ok(self.ast.add(kind, sp))
-            }
-            Tok::Bottom => {
-                self.bump();
-                Ok(self.ast.add(ExprKind::Bottom, sp))
-            }
-            Tok::Num(n) => {
-                self.bump();
-                let v = Num::parse(&n)
-                    .ok_or_else(|| CueError::syntax(format!("invalid number {n:?}"), sp))?;
-                Ok(self.ast.add(ExprKind::Num(v), sp))
-            }
-            Tok::Str(st) => {
-                self.bump();
-                self.string_expr(&st, sp)
-            }
+        match self.tok() {
+            Tok::Ident(_) | Tok::Bottom | Tok::Num(_) | Tok::Str(_) => self.leaf_operand(),
             Tok::LParen => {
                 self.bump();
                 self.enter()?;
@@ -954,6 +1023,53 @@ impl Parser {
                 let r = self.list(sp);
                 self.leave();
                 r
+            }
+            _ => Err(self.err_expected("expression")),
+        }
+    }
+
+    /// An identifier, `_|_`, number or string operand.
+    #[inline(never)]
+    fn leaf_operand(&mut self) -> Res<ExprId> {
+        let sp = self.span();
+        let t = self.tok().clone();
+        match t {
+            Tok::Ident(s) => {
+                self.bump();
+                let kind = match &*s {
+                    "null" => ExprKind::Null,
+                    "true" => ExprKind::Bool(true),
+                    "false" => ExprKind::Bool(false),
+                    "_" => ExprKind::Top,
+                    w if is_keyword(w) && !matches!(w, "in") => {
+                        return Err(CueError::syntax(format!("unexpected keyword {w:?}"), sp));
+                    }
+                    _ => ExprKind::Ident(self.ast.syms.intern(&s)),
+                };
+                Ok(self.ast.add(kind, sp))
+            }
+            Tok::Bottom => {
+                self.bump();
+                Ok(self.ast.add(ExprKind::Bottom, sp))
+            }
+            Tok::Num(n) => {
+                self.bump();
+                // Reading decimal digits into binary is quadratic: refuse literals far beyond
+                // what arithmetic accepts (64 kilobits, about 19,700 digits).
+                let digits = n.bytes().filter(u8::is_ascii_alphanumeric).count();
+                if digits > MAX_NUMBER_DIGITS {
+                    return Err(CueError::syntax(
+                        format!("number too large ({digits} digits, at most {MAX_NUMBER_DIGITS})"),
+                        sp,
+                    ));
+                }
+                let v = Num::parse(&n)
+                    .ok_or_else(|| CueError::syntax(format!("invalid number {n:?}"), sp))?;
+                Ok(self.ast.add(ExprKind::Num(v), sp))
+            }
+            Tok::Str(st) => {
+                self.bump();
+                self.string_expr(&st, sp)
             }
             _ => Err(self.err_expected("expression")),
         }
@@ -1076,6 +1192,9 @@ impl Parser {
         Ok(self.ast.add(ExprKind::Interp(parts.into(), st.bytes), sp))
     }
 }
+
+/// A label of a field: the label or pattern, its position, whether it is optional, its alias.
+type FieldLabel = (LabelOrPattern, Span, bool, Option<u32>);
 
 enum LabelOrPattern {
     Label(Label),

@@ -1,4 +1,4 @@
-//! Canonical JSON output (SPEC §1.5).
+//! Canonical JSON output (what `dispatch eval` prints).
 
 use std::fmt::Write as _;
 

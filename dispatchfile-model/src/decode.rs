@@ -1,11 +1,13 @@
-//! Document → [`Pipeline`] decoding with positioned diagnostics (SPEC §1, §1.4).
+//! Document → [`Pipeline`] decoding with positioned diagnostics.
 
+use crate::code::Code;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Container;
 
-use crate::diagnostic::{Diagnostic, has_errors, sort_diagnostics};
+use crate::diagnostic::{Diagnostic, DiagnosticsBuilder, Omitted, Severity};
 use crate::document::{Document, Entry, Node, Value};
 use crate::error::Error;
 use crate::limits::Limits;
@@ -15,7 +17,7 @@ use crate::pipeline::{
     TaskMetadata,
 };
 use crate::schema::k8s;
-use crate::span::Span;
+use crate::span::{Files, Span};
 
 /// Options for [`decode`].
 #[non_exhaustive]
@@ -28,22 +30,38 @@ pub struct DecodeOptions {
 /// The outcome of [`decode`]: a pipeline when no error was found, and every diagnostic.
 #[derive(Clone, Debug, Default)]
 pub struct Decoded {
-    /// The pipeline; `None` exactly when `diagnostics` holds an error.
+    /// The pipeline; `None` exactly when an error was found (in `diagnostics`, or counted in
+    /// `omitted`).
     pub pipeline: Option<Pipeline>,
     /// Where each element was written.
     pub source_map: SourceMap,
     /// Every warning and error, sorted by position then code.
     pub diagnostics: Vec<Diagnostic>,
+    /// Diagnostics counted but left out of `diagnostics` by [`Limits::max_diagnostics_per_code`]
+    /// and [`Limits::max_diagnostics`]; an error counted here makes `pipeline` `None` too.
+    pub omitted: Omitted,
 }
 
-/// Element paths (JSON-pointer style, `/task/build/steps/0/image`) to the spans they were written at.
+/// Element paths (JSON-pointer style, `/task/build/steps/0/image`) to the spans they were written
+/// at, and (when the frontend attached them) the source texts those spans point into, so that
+/// every later step can report positioned, printable diagnostics.
 ///
 /// Paths use the data-format keys even when an alias (`params`) was written.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct SourceMap {
     spans: BTreeMap<String, Span>,
     keys: BTreeMap<String, Span>,
+    sources: Option<Arc<Files>>,
 }
+
+impl PartialEq for SourceMap {
+    /// Equal when the recorded spans are (the attached sources are not compared).
+    fn eq(&self, other: &SourceMap) -> bool {
+        self.spans == other.spans && self.keys == other.keys
+    }
+}
+
+impl Eq for SourceMap {}
 
 impl SourceMap {
     /// An empty map.
@@ -60,6 +78,17 @@ impl SourceMap {
     /// Records the span of the key that names the element at `path`.
     pub fn insert_key(&mut self, path: impl Into<String>, span: Span) {
         self.keys.insert(path.into(), span);
+    }
+
+    /// Attaches the source texts the spans point into.
+    pub fn set_sources(&mut self, sources: Arc<Files>) {
+        self.sources = Some(sources);
+    }
+
+    /// The source texts the spans point into, when a frontend attached them.
+    #[must_use]
+    pub fn sources(&self) -> Option<&Arc<Files>> {
+        self.sources.as_ref()
     }
 
     /// The span of the value at `path`.
@@ -96,7 +125,7 @@ pub(crate) fn seg(s: &str) -> String {
     }
 }
 
-/// Decodes a document into a pipeline and runs every validation rule of SPEC §2.
+/// Decodes a document into a pipeline and runs every validation rule.
 ///
 /// All problems are reported at once. The pipeline is returned only when no error was found.
 ///
@@ -111,34 +140,57 @@ pub(crate) fn seg(s: &str) -> String {
 pub fn decode(doc: &Document, options: &DecodeOptions, limits: &Limits) -> Decoded {
     let mut d = Decoder {
         options,
-        diagnostics: Vec::new(),
+        in_condition: false,
+        diagnostics: DiagnosticsBuilder::new(limits),
         map: SourceMap::new(),
+        limits,
+        model_bytes: 0,
+        over_budget: false,
     };
     if let Err(e) = check_size(&doc.root, limits) {
         return Decoded {
             pipeline: None,
             source_map: d.map,
             diagnostics: vec![e.to_diagnostic()],
+            omitted: Omitted::default(),
         };
     }
     let pipeline = d.pipeline(&doc.root);
-    let mut diagnostics = d.diagnostics;
-    diagnostics.extend(crate::validate::validate(&pipeline, &d.map));
+    // Validation adds to the same builder: the caps hold for both steps together. A document
+    // that is not an object is one error, not also an empty pipeline; a pipeline cut short by
+    // `max_model_bytes` is not validated either (its missing parts would only be noise).
+    if matches!(doc.root.value, Value::Object(_)) && !d.over_budget {
+        crate::validate::validate_into(&pipeline, &d.map, &mut d.diagnostics);
+    }
     // A `task` map that failed to decode is not "no tasks": drop that follow-on report.
-    if diagnostics
-        .iter()
-        .any(|x| x.is_error() && x.path.starts_with("/task"))
-    {
-        diagnostics.retain(|x| {
-            !(x.path.is_empty() && (x.code == "empty-pipeline" || x.code == "missing-field"))
+    if pipeline.tasks.is_empty() && task_map_failed(&doc.root) {
+        d.diagnostics.retain(|x| {
+            !(x.path.is_empty() && (x.code == Code::EmptyPipeline || x.code == Code::MissingField))
         });
     }
-    sort_diagnostics(&mut diagnostics);
-    let ok = !has_errors(&diagnostics);
+    let ok = !d.diagnostics.has_errors();
+    let (diagnostics, omitted) = d.diagnostics.into_parts();
     Decoded {
         pipeline: ok.then_some(pipeline),
         source_map: d.map,
         diagnostics,
+        omitted,
+    }
+}
+
+/// Whether the document's task map was reported as an error (not an object, or given twice as
+/// `task` and `tasks`), so that an empty task list is not a mistake of its own.
+fn task_map_failed(root: &Node) -> bool {
+    let Value::Object(entries) = &root.value else {
+        return false;
+    };
+    let mut maps = entries
+        .iter()
+        .filter(|e| e.key == "task" || e.key == "tasks");
+    match (maps.next(), maps.next()) {
+        (Some(_), Some(_)) => true,
+        (Some(first), None) => !matches!(first.value.value, Value::Null | Value::Object(_)),
+        _ => false,
     }
 }
 
@@ -184,8 +236,53 @@ fn check_size(root: &Node, limits: &Limits) -> Result<(), Error> {
 
 struct Decoder<'o> {
     options: &'o DecodeOptions,
-    diagnostics: Vec<Diagnostic>,
+    /// Decoding an action's `on`: unknown fields there are errors whatever `strict` says
+    /// (dropping a filter would widen the trigger).
+    in_condition: bool,
+    /// Keeps at most the caps of `Limits`; past them, messages are counted, not built.
+    diagnostics: DiagnosticsBuilder,
     map: SourceMap,
+    limits: &'o Limits,
+    /// The estimated memory of what was decoded so far (`Limits::max_model_bytes`).
+    model_bytes: usize,
+    /// `max_model_bytes` was exceeded (reported once): no further element is decoded.
+    over_budget: bool,
+}
+
+/// What each object inside a decoded Kubernetes object (an `env` entry, a port, a projected
+/// volume source) is charged against `Limits::max_model_bytes`, on top of the outer object's
+/// own size: more than the largest of them in memory (a projected volume source, 496 bytes).
+const OBJECT_BYTES: usize = 512;
+
+/// What each other value inside one (a string, a number, a list) is charged: a list element's
+/// slot or a field's own share; its text is counted by `max_document_bytes`.
+const VALUE_BYTES: usize = 32;
+
+/// The estimated memory of what `node` adds inside a decoded Kubernetes object: the charges of
+/// every value below it (an explicit stack, no recursion).
+fn nested_bytes(node: &Node) -> usize {
+    let mut stack: Vec<&Node> = Vec::new();
+    push_children(node, &mut stack);
+    let mut bytes = 0usize;
+    while let Some(n) = stack.pop() {
+        let own = if matches!(n.value, Value::Object(_)) {
+            OBJECT_BYTES
+        } else {
+            VALUE_BYTES
+        };
+        bytes = bytes.saturating_add(own);
+        push_children(n, &mut stack);
+    }
+    bytes
+}
+
+/// Pushes the values directly inside `n` onto `stack`.
+fn push_children<'n>(n: &'n Node, stack: &mut Vec<&'n Node>) {
+    match &n.value {
+        Value::Array(items) => stack.extend(items),
+        Value::Object(entries) => stack.extend(entries.iter().map(|e| &e.value)),
+        _ => {}
+    }
 }
 
 /// One object's entries resolved against its known keys and their deprecated aliases.
@@ -203,17 +300,46 @@ impl<'n> Fields<'n> {
 }
 
 impl Decoder<'_> {
-    fn error(&mut self, code: &'static str, msg: String, span: Span, path: &str) {
+    /// Charges `bytes` of decoded model against `Limits::max_model_bytes`. Once it is spent,
+    /// reports `limit-exceeded` at `span` (once) and returns false: the caller adds nothing
+    /// more, so memory stays bounded whatever the document (an empty step is 2 KiB in memory,
+    /// an empty volume 3 KiB).
+    fn charge(&mut self, bytes: usize, span: Span, path: &str) -> bool {
+        if self.over_budget {
+            return false;
+        }
+        self.model_bytes = self.model_bytes.saturating_add(bytes);
+        if self.model_bytes > self.limits.max_model_bytes {
+            self.over_budget = true;
+            let e = Error::limit("max_model_bytes", self.limits.max_model_bytes, Some(span));
+            self.diagnostics.push(e.to_diagnostic().with_path(path));
+            return false;
+        }
+        true
+    }
+
+    /// Charges a Kubernetes object of type `T` written as `node` (see [`Decoder::charge`]): its
+    /// size, and what the values inside it add (`nested_bytes`).
+    fn charge_object<T>(&mut self, node: &Node, path: &str) -> bool {
+        let bytes = size_of::<T>().saturating_add(nested_bytes(node));
+        self.charge(bytes, node.span, path)
+    }
+
+    fn error(&mut self, code: Code, msg: String, span: Span, path: &str) {
         self.diagnostics
             .push(Diagnostic::error(code, msg).at(span).with_path(path));
     }
 
     fn type_error(&mut self, what: &str, expected: &str, node: &Node, path: &str) {
-        let msg = format!(
-            "{what} must be {expected}, found {}",
-            node.value.type_name()
-        );
-        self.error("type", msg, node.span, path);
+        self.diagnostics.push_with(Severity::Error, Code::Type, || {
+            let msg = format!(
+                "{what} must be {expected}, found {}",
+                node.value.type_name()
+            );
+            Diagnostic::error(Code::Type, msg)
+                .at(node.span)
+                .with_path(path)
+        });
     }
 
     /// Splits an object into known fields; reports unknown fields, aliases and alias clashes.
@@ -242,14 +368,19 @@ impl Decoder<'_> {
                 let hint = crate::names::suggest(
                     &entry.key,
                     known.iter().copied().chain(aliases.iter().map(|(a, _)| *a)),
-                );
-                self.unknown_field(what, entry, path, hint);
+                )
+                .or_else(|| {
+                    self.in_condition
+                        .then(|| condition_hint(&entry.key, known))
+                        .flatten()
+                });
+                self.unknown_field(what, entry, path, hint, known);
                 continue;
             };
             if alias {
                 self.diagnostics.push(
                     Diagnostic::warning(
-                        "deprecated-alias",
+                        Code::DeprecatedAlias,
                         format!(
                             "{what}: \"{}\" is a deprecated spelling of \"{canonical}\"",
                             entry.key
@@ -262,7 +393,7 @@ impl Decoder<'_> {
             if let Some(prev) = found.get(canonical) {
                 self.diagnostics.push(
                     Diagnostic::error(
-                        "duplicate-key",
+                        Code::DuplicateKey,
                         format!(
                             "{what}: \"{canonical}\" is set twice (as \"{}\" and \"{}\")",
                             prev.key, entry.key
@@ -282,7 +413,23 @@ impl Decoder<'_> {
         Some(Fields { found })
     }
 
-    fn unknown_field(&mut self, what: &str, entry: &Entry, path: &str, hint: Option<&str>) {
+    fn unknown_field(
+        &mut self,
+        what: &str,
+        entry: &Entry,
+        path: &str,
+        hint: Option<&str>,
+        known: &[&str],
+    ) {
+        let severity = if self.in_condition || self.options.strict {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        if !self.diagnostics.keeps(severity, Code::UnknownField) {
+            self.diagnostics.omit(severity);
+            return;
+        }
         let top = path.is_empty();
         let mut msg = format!("{what}: unknown field \"{}\"", entry.key);
         if let Some(h) = hint {
@@ -292,10 +439,25 @@ impl Decoder<'_> {
             msg.push_str(&entry.key);
             msg.push_str("\")");
         }
-        let d = if self.options.strict {
-            Diagnostic::error("unknown-field", msg)
+        let d = if self.in_condition {
+            if hint.is_none() {
+                match known {
+                    [] => {}
+                    [one] => {
+                        let _ = write!(msg, " (the only field is \"{one}\")");
+                    }
+                    _ => {
+                        let _ = write!(msg, " (expected one of {})", known.join(", "));
+                    }
+                }
+            }
+            Diagnostic::error(Code::UnknownField, msg).with_note(
+                "conditions fail closed: an unknown field would be a dropped filter, which widens the trigger",
+            )
+        } else if self.options.strict {
+            Diagnostic::error(Code::UnknownField, msg)
         } else {
-            Diagnostic::warning("unknown-field", msg)
+            Diagnostic::warning(Code::UnknownField, msg)
         };
         self.diagnostics.push(
             d.at(entry.key_span)
@@ -310,7 +472,7 @@ impl Decoder<'_> {
                 "a Dispatchfile must be an object, found {}",
                 root.value.type_name()
             );
-            self.error("type", msg, root.span, "");
+            self.error(Code::Type, msg, root.span, "");
             return p;
         };
         self.map.insert("", root.span);
@@ -325,12 +487,18 @@ impl Decoder<'_> {
         };
         if let Some(n) = f.get("resource") {
             for (name, node, path) in self.named_objects(n, "\"resource\"", "/resource") {
+                if !self.charge(size_of::<Resource>() + name.len(), node.span, &path) {
+                    break;
+                }
                 let r = self.resource(&name, node, &path);
                 p.resources.insert(name, r);
             }
         }
         if let Some(n) = f.get("task") {
             for (name, node, path) in self.named_objects(n, "\"task\"", "/task") {
+                if !self.charge(size_of::<Task>() + name.len(), node.span, &path) {
+                    break;
+                }
                 let t = self.task(&name, node, &path);
                 p.tasks.insert(name, t);
             }
@@ -340,6 +508,9 @@ impl Decoder<'_> {
                 Value::Array(items) => {
                     for (i, item) in items.iter().enumerate() {
                         let path = format!("/actions/{i}");
+                        if !self.charge(size_of::<Action>(), item.span, &path) {
+                            break;
+                        }
                         self.map.insert(path.clone(), item.span);
                         let a = self.action(i, item, &path);
                         p.actions.push(a);
@@ -469,7 +640,7 @@ impl Decoder<'_> {
         path: &str,
         def: &str,
     ) -> Option<T> {
-        let before = self.diagnostics.len();
+        let before = self.diagnostics.error_count();
         let json = k8s::check(
             n,
             def,
@@ -479,13 +650,13 @@ impl Decoder<'_> {
             &mut self.diagnostics,
             &mut self.map,
         );
-        if self.diagnostics[before..].iter().any(Diagnostic::is_error) {
+        if self.diagnostics.error_count() > before {
             return None;
         }
         match serde_json::from_value(json) {
             Ok(v) => Some(v),
             Err(e) => {
-                self.error("type", format!("{what}: {e}"), n.span, path);
+                self.error(Code::Type, format!("{what}: {e}"), n.span, path);
                 None
             }
         }
@@ -519,6 +690,9 @@ impl Decoder<'_> {
             if let Value::Array(items) = &v.value {
                 for (i, item) in items.iter().enumerate() {
                     let p = format!("{spath}/{i}");
+                    if !self.charge_object::<Container>(item, &p) {
+                        break;
+                    }
                     self.map.insert(p.clone(), item.span);
                     let w = format!("step #{i} of {what}");
                     // A step that failed to decode is replaced by a stand-in, so validation does
@@ -549,6 +723,9 @@ impl Decoder<'_> {
             if let Value::Array(items) = &v.value {
                 for (i, item) in items.iter().enumerate() {
                     let p = format!("{vpath}/{i}");
+                    if !self.charge_object::<k8s_openapi::api::core::v1::Volume>(item, &p) {
+                        break;
+                    }
                     self.map.insert(p.clone(), item.span);
                     let w = format!("volume #{i} of {what}");
                     if let Some(vol) = self.k8s(&w, item, &p, "io.k8s.api.core.v1.Volume") {
@@ -614,12 +791,15 @@ impl Decoder<'_> {
         }
         match f.get("on") {
             Some(v) => {
-                if let Some(c) = self.condition(&what, v, &format!("{path}/on")) {
+                self.in_condition = true;
+                let c = self.condition(&what, v, &format!("{path}/on"));
+                self.in_condition = false;
+                if let Some(c) = c {
                     a.on = c;
                 }
             }
             None => self.error(
-                "missing-field",
+                Code::MissingField,
                 format!("{what}: missing required field \"on\""),
                 n.span,
                 path,
@@ -653,7 +833,7 @@ impl Decoder<'_> {
             let msg = format!(
                 "{what}: condition must set exactly one of push, tag, pull_request, release, cron, git, image (found {found})"
             );
-            self.error("condition-kind", msg, n.span, path);
+            self.error(Code::ConditionKind, msg, n.span, path);
             return None;
         }
         let key = set[0];
@@ -678,7 +858,7 @@ impl Decoder<'_> {
                     let msg = format!(
                         "{what}: \"git\" must set exactly one of push, tag, pull_request, release (found {found})"
                     );
-                    self.error("condition-kind", msg, body.span, &bpath);
+                    self.error(Code::ConditionKind, msg, body.span, &bpath);
                     return None;
                 }
                 let inner = gf.found.get(set[0]).map(|e| &e.value)?;
@@ -694,7 +874,7 @@ impl Decoder<'_> {
                 let Some(inner) = imf.found.get("push").map(|e| &e.value) else {
                     let msg =
                         format!("{what}: \"image\" must set exactly one of push (found none)");
-                    self.error("condition-kind", msg, body.span, &bpath);
+                    self.error(Code::ConditionKind, msg, body.span, &bpath);
                     return None;
                 };
                 let kind = self.body(what, "image_push", inner, &format!("{bpath}/push"))?;
@@ -717,7 +897,8 @@ impl Decoder<'_> {
     fn body(&mut self, what: &str, kind: &str, n: &Node, path: &str) -> Option<ConditionKind> {
         let bw = format!("{what}: {kind} condition");
         let known: &[&'static str] = match kind {
-            "push" => &["branches", "paths"],
+            // `tags` is the 2019 prototype spelling of a tag condition (below).
+            "push" => &["branches", "paths", "tags"],
             "tag" => &["names"],
             "pull_request" => &[
                 "targets", "branches", "sources", "paths", "labels", "chatops",
@@ -737,6 +918,43 @@ impl Decoder<'_> {
                 .unwrap_or_default()
         };
         Some(match kind {
+            "push" if f.found.contains_key("tags") => {
+                let tags = f.found.get("tags").copied()?;
+                let others: Vec<&str> = ["branches", "paths"]
+                    .into_iter()
+                    .filter(|k| f.found.contains_key(k))
+                    .collect();
+                if !others.is_empty() {
+                    let msg = format!(
+                        "{bw}: \"tags\" (a tag filter) cannot be combined with {}: write two actions, one with a push condition and one with a tag condition (names: […])",
+                        others
+                            .iter()
+                            .map(|k| format!("\"{k}\""))
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    );
+                    self.error(
+                        Code::ConditionKind,
+                        msg,
+                        tags.key_span,
+                        &format!("{path}/tags"),
+                    );
+                    return None;
+                }
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        Code::DeprecatedField,
+                        format!(
+                            "{bw}: a push condition with \"tags\" is the 2019 spelling of a tag condition; write tag: {{names: […]}}"
+                        ),
+                    )
+                    .at(tags.key_span)
+                    .with_path(format!("{path}/tags")),
+                );
+                ConditionKind::Tag(TagCondition {
+                    names: list(self, "tags"),
+                })
+            }
             "push" => ConditionKind::Push(PushCondition {
                 branches: list(self, "branches"),
                 paths: list(self, "paths"),
@@ -744,27 +962,15 @@ impl Decoder<'_> {
             "tag" => ConditionKind::Tag(TagCondition {
                 names: list(self, "names"),
             }),
-            "pull_request" => {
-                let pr = PullRequestCondition {
-                    targets: list(self, "targets"),
-                    branches: list(self, "branches"),
-                    sources: list(self, "sources"),
-                    paths: list(self, "paths"),
-                    labels: list(self, "labels"),
-                    chatops: list(self, "chatops"),
-                };
-                if let Some(e) = f.found.get("branches") {
-                    self.diagnostics.push(
-                        Diagnostic::warning(
-                            "deprecated-field",
-                            format!("{bw}: \"branches\" is deprecated; use \"targets\""),
-                        )
-                        .at(e.key_span)
-                        .with_path(format!("{path}/branches")),
-                    );
-                }
-                ConditionKind::PullRequest(pr)
-            }
+            // `branches` is the field the Dispatch 1.4 reference documents: no warning.
+            "pull_request" => ConditionKind::PullRequest(PullRequestCondition {
+                targets: list(self, "targets"),
+                branches: list(self, "branches"),
+                sources: list(self, "sources"),
+                paths: list(self, "paths"),
+                labels: list(self, "labels"),
+                chatops: list(self, "chatops"),
+            }),
             "release" => ConditionKind::Release(ReleaseCondition {
                 tags: list(self, "tags"),
             }),
@@ -809,7 +1015,7 @@ impl Decoder<'_> {
                         let msg = format!(
                             "{bw}: \"revision\" ({a:?}) and \"git.revision\" ({b:?}) differ"
                         );
-                        self.error("duplicate-key", msg, e.key_span, &gpath);
+                        self.error(Code::DuplicateKey, msg, e.key_span, &gpath);
                     }
                     c.git = Some(git);
                 }
@@ -817,6 +1023,26 @@ impl Decoder<'_> {
             }
         })
     }
+}
+
+/// The field meant by a misspelling that edit distance does not find, in a condition whose
+/// fields are `known`: the field of another condition kind (`tags` in a tag condition is
+/// `names`), or another word for the same filter (`comment` for `chatops`).
+fn condition_hint(key: &str, known: &[&'static str]) -> Option<&'static str> {
+    let meant: &[&str] = match key {
+        "tags" | "tag" | "name" => &["names"],
+        "names" => &["tags"],
+        "comment" | "comments" | "command" | "commands" => &["chatops"],
+        "branch" | "base" | "target" => &["targets", "branches"],
+        "source" | "head" => &["sources"],
+        "path" | "files" => &["paths"],
+        "label" => &["labels"],
+        "cron" | "schedules" => &["schedule"],
+        _ => &[],
+    };
+    meant
+        .iter()
+        .find_map(|m| known.iter().copied().find(|k| k == m))
 }
 
 fn empty_body(kind: &str) -> ConditionKind {

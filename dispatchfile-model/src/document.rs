@@ -1,4 +1,4 @@
-//! The format-independent document tree every frontend produces (SPEC §1.6).
+//! The format-independent document tree every frontend produces.
 
 use crate::span::Span;
 

@@ -2,10 +2,11 @@
 
 use std::fmt;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::code::Code;
+use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 
-/// What went wrong, as data (SPEC §6).
+/// What went wrong, as data.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
@@ -21,6 +22,8 @@ pub enum ErrorKind {
     Unsupported,
     /// A bound in [`crate::Limits`] was exceeded.
     LimitExceeded,
+    /// An event or a webhook payload does not describe an event.
+    Event,
 }
 
 impl ErrorKind {
@@ -34,6 +37,7 @@ impl ErrorKind {
             ErrorKind::Load => "load",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::LimitExceeded => "limit exceeded",
+            ErrorKind::Event => "event",
         }
     }
 }
@@ -47,7 +51,7 @@ pub struct Error(Box<Repr>);
 #[derive(Clone, Debug, PartialEq)]
 struct Repr {
     kind: ErrorKind,
-    code: &'static str,
+    code: Code,
     message: String,
     span: Option<Span>,
 }
@@ -56,12 +60,12 @@ struct Repr {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// A new error. `code` is one of the diagnostic codes of SPEC §2 (`parse`, `type`, …).
+    /// A new error. `code` is a stable diagnostic code (`parse`, `type`, …).
     #[cold]
     #[must_use]
     pub fn new(
         kind: ErrorKind,
-        code: &'static str,
+        code: Code,
         message: impl Into<String>,
         span: Option<Span>,
     ) -> Error {
@@ -79,7 +83,7 @@ impl Error {
     pub fn limit(name: &str, value: impl fmt::Display, span: Option<Span>) -> Error {
         Error::new(
             ErrorKind::LimitExceeded,
-            "limit-exceeded",
+            Code::LimitExceeded,
             format!("limit exceeded: {name} ({value})"),
             span,
         )
@@ -93,7 +97,7 @@ impl Error {
 
     /// The diagnostic code.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         self.0.code
     }
 
@@ -112,14 +116,7 @@ impl Error {
     /// This error as an error-severity [`Diagnostic`].
     #[must_use]
     pub fn to_diagnostic(&self) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Error,
-            code: self.0.code,
-            message: self.0.message.clone(),
-            span: self.0.span,
-            path: String::new(),
-            related: Vec::new(),
-        }
+        Diagnostic::error(self.0.code, self.0.message.clone()).at(self.0.span)
     }
 }
 

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod canonical;
+mod code;
 mod decode;
 mod diagnostic;
 mod document;
@@ -8,13 +9,18 @@ mod error;
 mod limits;
 pub mod names;
 mod pipeline;
+mod quantity;
 mod schema;
 mod span;
 mod validate;
 
 pub use canonical::{to_canonical_json, to_canonical_value};
+pub use code::{Code, UnknownCode};
 pub use decode::{DecodeOptions, Decoded, SourceMap, decode};
-pub use diagnostic::{Diagnostic, Related, Severity, has_errors, sort_diagnostics};
+pub use diagnostic::{
+    Diagnostic, Diagnostics, DiagnosticsBuilder, Omitted, Related, Severity, has_errors,
+    sort_diagnostics,
+};
 pub use document::{Document, Entry, Node, Value};
 pub use error::{Error, ErrorKind, Result};
 pub use limits::Limits;
@@ -30,12 +36,14 @@ pub use validate::{format_go_duration, parse_go_duration, validate};
 /// Re-export of the Kubernetes types used in the model, so embedders name the same versions.
 pub use k8s_openapi;
 
-// Compiled values are plain data (STYLE §3).
+// Compiled values are plain data: `Send + Sync`, checked at compile time.
 const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Pipeline>();
     assert_send_sync::<Document>();
     assert_send_sync::<Diagnostic>();
+    assert_send_sync::<Diagnostics>();
+    assert_send_sync::<DiagnosticsBuilder>();
     assert_send_sync::<Error>();
     assert_send_sync::<Limits>();
 };

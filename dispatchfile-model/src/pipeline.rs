@@ -1,4 +1,4 @@
-//! The typed pipeline model (SPEC §1.1–1.3).
+//! The typed pipeline model.
 
 use std::collections::BTreeMap;
 
@@ -67,7 +67,8 @@ pub struct Action {
     pub on: Condition,
 }
 
-/// A trigger condition: exactly one kind, written in one of two layouts (SPEC §1.2).
+/// A trigger condition: exactly one kind, written in the legacy layout (`on: {push: …}`) or the
+/// grouped layout (`on: {git: {push: …}}`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Condition {
     /// What triggers.
@@ -153,7 +154,7 @@ pub struct PullRequestCondition {
 }
 
 impl PullRequestCondition {
-    /// The target filter: `targets` followed by the deprecated `branches` (SPEC §1.2).
+    /// The target filter: `targets` followed by the deprecated `branches`.
     #[must_use]
     pub fn target_patterns(&self) -> Vec<&str> {
         self.targets

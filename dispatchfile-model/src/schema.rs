@@ -1,4 +1,4 @@
-//! The JSON Schema of a Dispatchfile (SPEC §1.6) and the Kubernetes definitions it bundles.
+//! The JSON Schema of a Dispatchfile and the Kubernetes definitions it bundles.
 
 use serde_json::{Value as Json, json};
 
@@ -31,7 +31,6 @@ pub fn json_schema() -> Json {
         json!({"type": ["object", "null"], "properties": p, "additionalProperties": false})
     };
     let mut pr = body(&["targets", "branches", "sources", "paths", "labels"]);
-    pr["properties"]["branches"]["deprecated"] = json!(true);
     pr["properties"]["chatops"] = strings.clone();
     let one = |key: &str, schema: Json| json!({"type": "object", "properties": {key: schema}, "required": [key], "additionalProperties": false});
     let mut defs = k8s_defs()
@@ -135,9 +134,11 @@ pub(crate) mod k8s {
 
     use serde_json::{Map, Value as Json};
 
+    use crate::code::Code;
     use crate::decode::{SourceMap, seg};
-    use crate::diagnostic::Diagnostic;
+    use crate::diagnostic::{Diagnostic, DiagnosticsBuilder, Severity};
     use crate::document::{Node, Value, number_to_json};
+    use crate::quantity;
 
     fn defs() -> &'static Map<String, Json> {
         static DEFS: OnceLock<Map<String, Json>> = OnceLock::new();
@@ -151,7 +152,7 @@ pub(crate) mod k8s {
         what: &'a str,
         root: &'a str,
         strict: bool,
-        diagnostics: &'a mut Vec<Diagnostic>,
+        diagnostics: &'a mut DiagnosticsBuilder,
         map: &'a mut SourceMap,
     }
 
@@ -159,15 +160,17 @@ pub(crate) mod k8s {
     static NO_SCHEMA: Json = Json::Null;
 
     /// Checks `node` against definition `def`: unknown fields (warning, or error when strict), wrong
-    /// types and missing required fields (errors), each at its position. Returns the JSON form
-    /// ready for `serde_json::from_value`, with quantities given as numbers turned into strings.
+    /// types, missing required fields, integers out of their format's range and malformed,
+    /// negative or too large quantities (errors), each at its position with the field's path.
+    /// Returns the JSON form ready for `serde_json::from_value`, with quantities given as numbers
+    /// turned into strings.
     pub(crate) fn check(
         node: &Node,
         def: &str,
         path: &str,
         what: &str,
         strict: bool,
-        diagnostics: &mut Vec<Diagnostic>,
+        diagnostics: &mut DiagnosticsBuilder,
         map: &mut SourceMap,
     ) -> Json {
         let mut ctx = Ctx {
@@ -217,8 +220,24 @@ pub(crate) mod k8s {
         };
         if def == Some(QUANTITY) {
             return match &node.value {
-                Value::String(s) => Json::String(s.clone()),
-                Value::Number(n) => Json::String(n.clone()),
+                Value::String(s) | Value::Number(s) => {
+                    if let Err(e) = quantity::check(s) {
+                        ctx.diagnostics
+                            .push_with(Severity::Error, Code::InvalidQuantity, || {
+                                let msg = format!(
+                                    "{}: {} is {s:?}, not a valid quantity: {}",
+                                    ctx.what,
+                                    field_name(path),
+                                    e.reason()
+                                );
+                                Diagnostic::error(Code::InvalidQuantity, msg)
+                                    .at(node.span)
+                                    .with_path(path)
+                            });
+                        return Json::Null;
+                    }
+                    Json::String(s.clone())
+                }
                 _ => {
                     mismatch(ctx, node, "a quantity (string or number)", path);
                     Json::Null
@@ -228,6 +247,11 @@ pub(crate) mod k8s {
         if def == Some(INT_OR_STRING) {
             return match &node.value {
                 Value::String(s) => Json::String(s.clone()),
+                // The integer of an IntOrString is 32-bit.
+                Value::Number(n) if is_integer(n) && !in_range(n, "int32") => {
+                    out_of_range(ctx, node, n, "int32", path);
+                    Json::Null
+                }
                 Value::Number(n) if is_integer(n) => number_to_json(n),
                 _ => {
                     mismatch(ctx, node, "an integer or a string", path);
@@ -246,6 +270,14 @@ pub(crate) mod k8s {
             (Value::Number(n), "integer") => is_integer(n),
             _ => false,
         };
+        if let (Value::Number(n), Some(format)) =
+            (&node.value, schema.get("format").and_then(Json::as_str))
+            && is_integer(n)
+            && !in_range(n, format)
+        {
+            out_of_range(ctx, node, n, format, path);
+            return Json::Null;
+        }
         if !allowed.is_empty() && !allowed.iter().any(|t| fits(t)) {
             let expected: Vec<&str> = allowed.iter().copied().filter(|t| *t != "null").collect();
             let article = |t: &str| match t {
@@ -285,6 +317,15 @@ pub(crate) mod k8s {
                         let v = walk(ctx, &e.value, s, None, &p);
                         out.insert(e.key.clone(), v);
                     } else {
+                        let severity = if ctx.strict {
+                            Severity::Error
+                        } else {
+                            Severity::Warning
+                        };
+                        if !ctx.diagnostics.keeps(severity, Code::UnknownField) {
+                            ctx.diagnostics.omit(severity);
+                            continue;
+                        }
                         let mut msg = format!("{}: unknown field {:?}", ctx.what, e.key);
                         if path != ctx.root {
                             msg.push_str(" in ");
@@ -297,29 +338,31 @@ pub(crate) mod k8s {
                             msg.push_str("\"?)");
                         }
                         let d = if ctx.strict {
-                            Diagnostic::error("unknown-field", msg)
+                            Diagnostic::error(Code::UnknownField, msg)
                         } else {
-                            Diagnostic::warning("unknown-field", msg)
+                            Diagnostic::warning(Code::UnknownField, msg)
                         };
                         ctx.diagnostics.push(d.at(e.key_span).with_path(p));
                     }
                 }
-                // A container's name is a warning in validation (R14), not a schema error.
+                // A container's name is a warning in validation (`missing-step-name`), not a schema error.
                 if def != Some("io.k8s.api.core.v1.Container")
                     && let Some(req) = schema.get("required").and_then(Json::as_array)
                 {
                     for r in req.iter().filter_map(Json::as_str) {
                         if !entries.iter().any(|e| e.key == r) {
-                            let mut msg = format!("{}: missing required field {r:?}", ctx.what);
-                            if path != ctx.root {
-                                msg.push_str(" in ");
-                                msg.push_str(&field_name(path));
-                            }
-                            ctx.diagnostics.push(
-                                Diagnostic::error("missing-field", msg)
-                                    .at(node.span)
-                                    .with_path(path),
-                            );
+                            ctx.diagnostics
+                                .push_with(Severity::Error, Code::MissingField, || {
+                                    let mut msg =
+                                        format!("{}: missing required field {r:?}", ctx.what);
+                                    if path != ctx.root {
+                                        msg.push_str(" in ");
+                                        msg.push_str(&field_name(path));
+                                    }
+                                    Diagnostic::error(Code::MissingField, msg)
+                                        .at(node.span)
+                                        .with_path(path)
+                                });
                         }
                     }
                 }
@@ -344,14 +387,48 @@ pub(crate) mod k8s {
     }
 
     fn mismatch(ctx: &mut Ctx<'_>, node: &Node, want: &str, path: &str) {
-        let msg = format!(
-            "{}: {} must be {want}, found {}",
-            ctx.what,
-            field_name(path),
-            node.value.type_name()
-        );
+        let what = ctx.what;
+        ctx.diagnostics.push_with(Severity::Error, Code::Type, || {
+            let msg = format!(
+                "{what}: {} must be {want}, found {}",
+                field_name(path),
+                node.value.type_name()
+            );
+            Diagnostic::error(Code::Type, msg)
+                .at(node.span)
+                .with_path(path)
+        });
+    }
+
+    /// `out-of-range` for an integer that does not fit `format` (`int32`, `int64`).
+    fn out_of_range(ctx: &mut Ctx<'_>, node: &Node, n: &str, format: &str, path: &str) {
+        let what = ctx.what;
         ctx.diagnostics
-            .push(Diagnostic::error("type", msg).at(node.span).with_path(path));
+            .push_with(Severity::Error, Code::OutOfRange, || {
+                let range = if format == "int32" {
+                    "-2147483648 to 2147483647"
+                } else {
+                    "-9223372036854775808 to 9223372036854775807"
+                };
+                let msg = format!(
+                    "{what}: {} is {n}, out of range for a {}-bit integer ({range})",
+                    field_name(path),
+                    if format == "int32" { 32 } else { 64 }
+                );
+                Diagnostic::error(Code::OutOfRange, msg)
+                    .at(node.span)
+                    .with_path(path)
+            });
+    }
+
+    /// Whether the integer literal `n` fits `format` (`int32`, `int64`; other formats are not
+    /// integer sizes and always fit).
+    fn in_range(n: &str, format: &str) -> bool {
+        match format {
+            "int32" => n.parse::<i32>().is_ok(),
+            "int64" => n.parse::<i64>().is_ok(),
+            _ => true,
+        }
     }
 
     fn is_integer(text: &str) -> bool {

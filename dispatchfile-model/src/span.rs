@@ -174,6 +174,20 @@ impl SourceFile {
         )
     }
 
+    /// The byte offset of 1-based `line` and 1-based byte `column` (as serde_json reports
+    /// positions), clamped to the line's text and moved back to a character boundary.
+    #[must_use]
+    pub fn offset_of(&self, line: u32, column: u32) -> u32 {
+        let line = line.clamp(1, self.line_starts.len() as u32);
+        let text = self.line_text(line);
+        let start = self.line_starts[line as usize - 1] as usize;
+        let mut at = start + (column.max(1) as usize - 1).min(text.len());
+        while !self.text.is_char_boundary(at) {
+            at -= 1;
+        }
+        at as u32
+    }
+
     /// The text of 1-based line `line`, without its line end.
     #[must_use]
     pub fn line_text(&self, line: u32) -> &str {

@@ -1,24 +1,54 @@
-//! The validation rules R1–R15 of SPEC §2.
+//! The validation rules of a decoded pipeline.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use crate::code::Code;
 use crate::decode::{SourceMap, seg};
-use crate::diagnostic::{Diagnostic, sort_diagnostics};
+use crate::diagnostic::{Diagnostic, Diagnostics, DiagnosticsBuilder, Severity};
+use crate::limits::Limits;
 use crate::names::{
-    CONTEXT_VARIABLES, is_dns1123_label, is_label_value, is_qualified_name, sanitize,
+    CONTEXT_VARIABLES, NameHints, is_dns1123_label, is_label_value, is_qualified_name, sanitize,
 };
 use crate::pipeline::{ConditionKind, Pipeline};
+use crate::span::Span;
 
-/// Runs every rule of SPEC §2 (R1–R15) on a decoded pipeline and returns all problems, sorted by
-/// position then code. Spans come from `source_map`; an empty map gives unpositioned diagnostics.
+/// Runs every validation rule on a pipeline: `Ok` with the warnings when it is valid, `Err` with
+/// every problem (errors and warnings) otherwise, sorted by position then code.
 ///
-/// Glob patterns (R16) are checked by `dispatch-trigger`.
-#[must_use]
-pub fn validate(pipeline: &Pipeline, source_map: &SourceMap) -> Vec<Diagnostic> {
+/// Spans come from `source_map` (the one [`decode`](crate::decode) returned, which also carries
+/// the source texts); an empty map gives unpositioned diagnostics, as for a pipeline built in
+/// code. Glob patterns are checked when the actions are compiled (`dispatch-trigger`).
+///
+/// ```
+/// use dispatchfile_model::{Code, Pipeline, SourceMap, Task, validate};
+/// let mut pipeline = Pipeline::default();
+/// let mut task = Task::default();
+/// task.deps = vec!["missing".to_owned()];
+/// pipeline.tasks.insert("build".to_owned(), task);
+/// let problems = validate(&pipeline, &SourceMap::new()).expect_err("an undefined dependency");
+/// assert!(problems.iter().any(|d| d.code == Code::UndefinedDep));
+/// ```
+///
+/// At most [`Limits::max_diagnostics_per_code`] diagnostics of one code and
+/// [`Limits::max_diagnostics`] in all are kept (the defaults); the others are counted in
+/// [`Diagnostics::omitted`].
+pub fn validate(pipeline: &Pipeline, source_map: &SourceMap) -> Result<Diagnostics, Diagnostics> {
+    let mut out = DiagnosticsBuilder::new(&Limits::default());
+    validate_into(pipeline, source_map, &mut out);
+    let all = out.build().with_sources_opt(source_map.sources().cloned());
+    if all.has_errors() { Err(all) } else { Ok(all) }
+}
+
+/// Every problem [`validate`] finds, added to `out` (which applies its caps).
+pub(crate) fn validate_into(
+    pipeline: &Pipeline,
+    source_map: &SourceMap,
+    out: &mut DiagnosticsBuilder,
+) {
     let mut v = Validator {
         map: source_map,
-        out: Vec::new(),
+        out,
     };
     v.resources(pipeline);
     v.tasks(pipeline);
@@ -26,40 +56,83 @@ pub fn validate(pipeline: &Pipeline, source_map: &SourceMap) -> Vec<Diagnostic> 
     v.producers(pipeline);
     v.cycles(pipeline);
     v.context_vars(pipeline);
-    sort_diagnostics(&mut v.out);
-    v.out
 }
 
 struct Validator<'m> {
     map: &'m SourceMap,
-    out: Vec<Diagnostic>,
+    /// Keeps at most the caps of `Limits`; past them, messages are counted, not built.
+    out: &'m mut DiagnosticsBuilder,
+}
+
+/// A diagnostic message, built only when the diagnostic is kept: a `String`, or a closure for
+/// the rules that can fire once per element (per step, input, label…).
+trait Message {
+    fn build(self) -> String;
+}
+
+impl Message for String {
+    fn build(self) -> String {
+        self
+    }
+}
+
+impl<F: FnOnce() -> String> Message for F {
+    fn build(self) -> String {
+        self()
+    }
 }
 
 impl Validator<'_> {
     /// The span for an element: its key where it has one (`task "t"`), else its value.
-    fn span(&self, path: &str) -> Option<crate::span::Span> {
+    fn span(&self, path: &str) -> Option<Span> {
         self.map.key(path).or_else(|| self.map.nearest(path))
     }
 
-    fn err(&mut self, code: &'static str, msg: String, path: &str) {
+    fn err(&mut self, code: Code, msg: impl Message, path: &str) {
+        if !self.out.keeps(Severity::Error, code) {
+            self.out.omit(Severity::Error);
+            return;
+        }
         let span = self.span(path);
-        self.out
-            .push(Diagnostic::error(code, msg).at(span).with_path(path));
+        self.out.push(
+            Diagnostic::error(code, msg.build())
+                .at(span)
+                .with_path(path),
+        );
     }
 
-    fn warn(&mut self, code: &'static str, msg: String, path: &str) {
+    fn warn(&mut self, code: Code, msg: impl Message, path: &str) {
+        if !self.out.keeps(Severity::Warning, code) {
+            self.out.omit(Severity::Warning);
+            return;
+        }
         let span = self.span(path);
-        self.out
-            .push(Diagnostic::warning(code, msg).at(span).with_path(path));
+        self.out.push(
+            Diagnostic::warning(code, msg.build())
+                .at(span)
+                .with_path(path),
+        );
     }
 
-    /// R11 for one name; `path` points at the element whose key is the name.
+    /// `invalid-name` for one name; `path` points at the element whose key is the name.
     fn name(&mut self, what: &str, name: &str, path: &str) {
+        if is_dns1123_label(name) {
+            return;
+        }
+        let severity = if sanitize(name).is_some() {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        if !self.out.keeps(severity, Code::InvalidName) {
+            self.out.omit(severity);
+            return;
+        }
         let span = self.map.key(path).or_else(|| self.map.nearest(path));
         match sanitize(name) {
             None => self.out.push(
                 Diagnostic::error(
-                    "invalid-name",
+                    Code::InvalidName,
                     format!("{what} has no usable Kubernetes name"),
                 )
                 .at(span)
@@ -67,7 +140,7 @@ impl Validator<'_> {
             ),
             Some(s) if !is_dns1123_label(name) => self.out.push(
                 Diagnostic::warning(
-                    "invalid-name",
+                    Code::InvalidName,
                     format!("{what} will be named {s:?} in Kubernetes"),
                 )
                 .at(span)
@@ -83,8 +156,8 @@ impl Validator<'_> {
             let what = format!("resource {name:?}");
             if r.kind.is_empty() {
                 self.err(
-                    "missing-field",
-                    format!("{what}: missing required field \"type\""),
+                    Code::MissingField,
+                    || format!("{what}: missing required field \"type\""),
                     &path,
                 );
             }
@@ -95,23 +168,30 @@ impl Validator<'_> {
     fn tasks(&mut self, p: &Pipeline) {
         if p.tasks.is_empty() {
             if p.actions.is_empty() {
-                self.warn("empty-pipeline", "pipeline defines no tasks".into(), "");
+                self.warn(
+                    Code::EmptyPipeline,
+                    "pipeline defines no tasks".to_owned(),
+                    "",
+                );
             } else {
                 self.err(
-                    "missing-field",
-                    "pipeline has actions but defines no tasks".into(),
+                    Code::MissingField,
+                    "pipeline has actions but defines no tasks".to_owned(),
                     "",
                 );
             }
         }
+        // Built on the first undefined name only (most pipelines have none).
+        let mut task_hints: Option<NameHints<'_>> = None;
+        let mut input_hints: Option<NameHints<'_>> = None;
         for (name, t) in &p.tasks {
             let path = format!("/task/{}", seg(name));
             let what = format!("task {name:?}");
             self.name(&what, name, &path);
             if t.steps.is_empty() {
                 self.err(
-                    "missing-field",
-                    format!("{what}: missing required field \"steps\" (at least one step)"),
+                    Code::MissingField,
+                    || format!("{what}: missing required field \"steps\" (at least one step)"),
                     &path,
                 );
             }
@@ -119,32 +199,45 @@ impl Validator<'_> {
                 let ipath = format!("{path}/inputs/{i}");
                 match (p.resources.contains_key(input), p.tasks.contains_key(input)) {
                     (true, true) => self.warn(
-                        "ambiguous-input",
-                        format!("{what}: input {input:?} names both a resource and a task; the resource is used"),
+                        Code::AmbiguousInput,
+                        || format!("{what}: input {input:?} names both a resource and a task; the resource is used"),
                         &ipath,
                     ),
-                    (false, false) => self.err(
-                        "undefined-input",
-                        format!("{what}: input {input:?} is neither a resource nor a task"),
-                        &ipath,
-                    ),
+                    (false, false) => {
+                        // An input may name a resource or a task: the hint draws on both.
+                        let hints = input_hints.get_or_insert_with(|| {
+                            NameHints::new(
+                                p.resources.keys().chain(p.tasks.keys()).map(String::as_str),
+                            )
+                        });
+                        let hint = did_you_mean(hints.suggest(input));
+                        self.err(
+                            Code::UndefinedInput,
+                            || format!(
+                                "{what}: input {input:?} is neither a resource nor a task{hint}"
+                            ),
+                            &ipath,
+                        );
+                    }
                     _ => {}
                 }
             }
             for (i, output) in t.outputs.iter().enumerate() {
                 if !p.resources.contains_key(output) {
                     self.err(
-                        "undefined-output",
-                        format!("{what}: output {output:?} is not a resource"),
+                        Code::UndefinedOutput,
+                        || format!("{what}: output {output:?} is not a resource"),
                         &format!("{path}/outputs/{i}"),
                     );
                 }
             }
             for (i, dep) in t.deps.iter().enumerate() {
                 if !p.tasks.contains_key(dep) {
+                    let hints = task_hints.get_or_insert_with(|| task_name_hints(p));
+                    let hint = did_you_mean(hints.suggest(dep));
                     self.err(
-                        "undefined-dep",
-                        format!("{what}: dependency {dep:?} is not a task"),
+                        Code::UndefinedDep,
+                        || format!("{what}: dependency {dep:?} is not a task{hint}"),
                         &format!("{path}/deps/{i}"),
                     );
                 }
@@ -155,18 +248,20 @@ impl Validator<'_> {
                 let swhat = format!("step #{i} of {what}");
                 if step.name.is_empty() {
                     self.warn(
-                        "missing-step-name",
-                        format!("{swhat} has no name; it will be named \"step-{i}\""),
+                        Code::MissingStepName,
+                        || format!("{swhat} has no name; it will be named \"step-{i}\""),
                         &spath,
                     );
                 } else {
                     if let Some(first) = seen.get(step.name.as_str()) {
                         self.err(
-                            "duplicate-step",
-                            format!(
-                                "{what}: duplicate step name {:?} (steps #{first} and #{i})",
-                                step.name
-                            ),
+                            Code::DuplicateStep,
+                            || {
+                                format!(
+                                    "{what}: duplicate step name {:?} (steps #{first} and #{i})",
+                                    step.name
+                                )
+                            },
                             &format!("{spath}/name"),
                         );
                     } else {
@@ -174,19 +269,23 @@ impl Validator<'_> {
                     }
                     match sanitize(&step.name) {
                         None => self.err(
-                            "invalid-name",
-                            format!(
-                                "{swhat}: step name {:?} has no usable Kubernetes name",
-                                step.name
-                            ),
+                            Code::InvalidName,
+                            || {
+                                format!(
+                                    "{swhat}: step name {:?} has no usable Kubernetes name",
+                                    step.name
+                                )
+                            },
                             &format!("{spath}/name"),
                         ),
                         Some(s) if !is_dns1123_label(&step.name) => self.warn(
-                            "invalid-name",
-                            format!(
-                                "{swhat}: step {:?} will be named {s:?} in Kubernetes",
-                                step.name
-                            ),
+                            Code::InvalidName,
+                            || {
+                                format!(
+                                    "{swhat}: step {:?} will be named {s:?} in Kubernetes",
+                                    step.name
+                                )
+                            },
                             &format!("{spath}/name"),
                         ),
                         Some(_) => {}
@@ -194,8 +293,8 @@ impl Validator<'_> {
                 }
                 if step.image.as_deref().is_none_or(str::is_empty) {
                     self.warn(
-                        "missing-image",
-                        format!("{swhat} has no image; lowering will fail"),
+                        Code::MissingImage,
+                        || format!("{swhat} has no image; lowering will fail"),
                         &spath,
                     );
                 }
@@ -204,8 +303,8 @@ impl Validator<'_> {
                 && let Err(why) = parse_go_duration(timeout)
             {
                 self.err(
-                    "invalid-duration",
-                    format!("{what}: invalid timeout {timeout:?}: {why}"),
+                    Code::InvalidDuration,
+                    || format!("{what}: invalid timeout {timeout:?}: {why}"),
                     &format!("{path}/timeout"),
                 );
             }
@@ -214,15 +313,17 @@ impl Validator<'_> {
                     let lp = format!("{path}/metadata/labels/{}", seg(k));
                     if !is_qualified_name(k) {
                         self.err(
-                            "invalid-label",
-                            format!("{what}: invalid label key {k:?}"),
+                            Code::InvalidLabel,
+                            || format!("{what}: invalid label key {k:?}"),
                             &lp,
                         );
                     }
-                    if !is_label_value(v) {
+                    // R13: a value with context variables is checked again after
+                    // substitution, at lowering; here only its literal text is.
+                    if !is_label_value(&without_context_vars(v)) {
                         self.err(
-                            "invalid-label",
-                            format!("{what}: invalid value {v:?} for label {k:?}"),
+                            Code::InvalidLabel,
+                            || format!("{what}: invalid value {v:?} for label {k:?}"),
                             &lp,
                         );
                     }
@@ -230,8 +331,8 @@ impl Validator<'_> {
                 for k in m.annotations.keys() {
                     if !is_qualified_name(k) {
                         self.err(
-                            "invalid-label",
-                            format!("{what}: invalid annotation key {k:?}"),
+                            Code::InvalidLabel,
+                            || format!("{what}: invalid annotation key {k:?}"),
                             &format!("{path}/metadata/annotations/{}", seg(k)),
                         );
                     }
@@ -242,20 +343,23 @@ impl Validator<'_> {
 
     fn actions(&mut self, p: &Pipeline) {
         let mut cron_names: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut task_hints: Option<NameHints<'_>> = None;
         for (i, a) in p.actions.iter().enumerate() {
             let path = format!("/actions/{i}");
             if a.tasks.is_empty() {
                 self.err(
-                    "missing-field",
-                    format!("action #{i}: missing required field \"tasks\" (at least one task)"),
+                    Code::MissingField,
+                    || format!("action #{i}: missing required field \"tasks\" (at least one task)"),
                     &path,
                 );
             }
             for (j, t) in a.tasks.iter().enumerate() {
                 if !p.tasks.contains_key(t) {
+                    let hints = task_hints.get_or_insert_with(|| task_name_hints(p));
+                    let hint = did_you_mean(hints.suggest(t));
                     self.err(
-                        "undefined-task",
-                        format!("undefined task {t:?} in action #{i}"),
+                        Code::UndefinedTask,
+                        || format!("undefined task {t:?} in action #{i}{hint}"),
                         &format!("{path}/tasks/{j}"),
                     );
                 }
@@ -263,22 +367,26 @@ impl Validator<'_> {
             if let ConditionKind::Cron(c) = &a.on.kind {
                 if c.schedule.is_empty() {
                     self.err(
-                        "missing-field",
-                        format!("action #{i}: cron condition: missing required field \"schedule\""),
+                        Code::MissingField,
+                        || {
+                            format!(
+                                "action #{i}: cron condition: missing required field \"schedule\""
+                            )
+                        },
                         &format!("{path}/on/cron"),
                     );
                 }
                 match &a.name {
                     None => self.err(
-                        "cron-name",
-                        format!("action #{i}: cron actions need a \"name\""),
+                        Code::CronName,
+                        || format!("action #{i}: cron actions need a \"name\""),
                         &path,
                     ),
                     Some(n) => {
                         if let Some(first) = cron_names.get(n.as_str()) {
                             self.err(
-                                "cron-name",
-                                format!("action #{i}: cron action name {n:?} is already used by action #{first}"),
+                                Code::CronName,
+                                || format!("action #{i}: cron action name {n:?} is already used by action #{first}"),
                                 &format!("{path}/name"),
                             );
                         } else {
@@ -290,13 +398,15 @@ impl Validator<'_> {
         }
     }
 
-    /// R6: a resource is output by at most one task.
+    /// `multiple-producers`: a resource is output by at most one task.
     fn producers(&mut self, p: &Pipeline) {
         let mut by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (name, t) in &p.tasks {
             for o in &t.outputs {
                 let list = by.entry(o.as_str()).or_default();
-                if !list.contains(&name.as_str()) {
+                // Tasks come one after another: a task already listed is the last one (a
+                // `contains` here made thousands of producers of one resource quadratic).
+                if list.last() != Some(&name.as_str()) {
                     list.push(name);
                 }
             }
@@ -309,48 +419,80 @@ impl Validator<'_> {
                     .collect::<Vec<_>>()
                     .join(", ");
                 self.err(
-                    "multiple-producers",
-                    format!("resource {r:?} is output by more than one task: {names}"),
+                    Code::MultipleProducers,
+                    || format!("resource {r:?} is output by more than one task: {names}"),
                     &format!("/resource/{}", seg(r)),
                 );
             }
         }
     }
 
-    /// R9: no cycle over dep → task, input task → task and producer → consumer edges.
+    /// `cycle`: no cycle over dep → task, input task → task and producer → consumer edges.
+    ///
+    /// One linear walk: Tarjan's strongly connected components (iterative, so a chain of
+    /// 100,000 tasks cannot overflow the stack). Each component that holds a cycle (two tasks or
+    /// more, or one task that depends on itself) is reported once, with one cycle through it even
+    /// when its tasks form several: the cycle starts at the component's task written first in
+    /// the file (tasks without a span, as in a pipeline built in code, come after and in name
+    /// order) and follows the edges as written — a task's `deps` in order, then its `inputs` —
+    /// taking at each task the first edge that leads back to the start (a depth-first search
+    /// inside the component, each task visited once). So `task "a" -> task "b"` reads "a waits
+    /// for b": `build: {deps: [test]}`, `test: {deps: [lint]}`, `lint: {deps: [build]}` give
+    /// `dependency cycle: task "build" -> task "test" -> task "lint" -> task "build"`.
     fn cycles(&mut self, p: &Pipeline) {
-        let edges = dependency_edges(p);
-        let mut reported: BTreeSet<BTreeSet<&str>> = BTreeSet::new();
-        for start in p.tasks.keys() {
-            if let Some(cycle) = find_cycle(&edges, start) {
-                let members: BTreeSet<&str> = cycle.iter().copied().collect();
-                if reported.insert(members) {
-                    let text = cycle
-                        .iter()
-                        .map(|t| format!("task {t:?}"))
-                        .collect::<Vec<_>>()
-                        .join(" -> ");
-                    self.err(
-                        "cycle",
-                        format!("dependency cycle: {text}"),
-                        &format!("/task/{}", seg(cycle[0])),
-                    );
-                }
+        let g = dependency_edges(p);
+        let comp = strongly_connected(&g.before);
+        let n = g.names.len();
+        let mut size = vec![0usize; n];
+        for &c in &comp {
+            size[c] += 1;
+        }
+        // The first-written task of each component with a cycle, as (unspanned, span, index):
+        // indices follow name order, so equal or missing spans fall back to names.
+        let mut start: Vec<Option<(bool, Option<Span>, usize)>> = vec![None; n];
+        for (v, &c) in comp.iter().enumerate() {
+            if size[c] < 2 && !g.before[v].contains(&v) {
+                continue;
             }
+            let span = self.map.key(&format!("/task/{}", seg(g.names[v])));
+            let key = (span.is_none(), span, v);
+            if start[c].is_none_or(|s| key < s) {
+                start[c] = Some(key);
+            }
+        }
+        let mut starts: Vec<(bool, Option<Span>, usize)> = start.into_iter().flatten().collect();
+        starts.sort_unstable();
+        let mut visited = vec![false; n];
+        for (_, _, s) in starts {
+            let Some(cycle) = cycle_from(&g.before, &comp, s, &mut visited) else {
+                continue;
+            };
+            let text = cycle
+                .iter()
+                .map(|&t| format!("task {:?}", g.names[t]))
+                .collect::<Vec<_>>()
+                .join(" -> ");
+            self.err(
+                Code::Cycle,
+                || format!("dependency cycle: {text}"),
+                &format!("/task/{}", seg(g.names[s])),
+            );
         }
     }
 
-    /// R15: every `$(context.NAME)` is a Dispatch or Tekton context variable.
+    /// `unknown-context-var`: every `$(context.NAME)` is a Dispatch or Tekton context variable.
     fn context_vars(&mut self, p: &Pipeline) {
         for (name, t) in &p.tasks {
             for (i, step) in t.steps.iter().enumerate() {
                 let json = serde_json::to_value(step).unwrap_or_default();
                 for var in unknown_context_vars(&json) {
                     self.warn(
-                        "unknown-context-var",
-                        format!(
-                            "task {name:?} step #{i}: unknown context variable $(context.{var})"
-                        ),
+                        Code::UnknownContextVar,
+                        || {
+                            format!(
+                                "task {name:?} step #{i}: unknown context variable $(context.{var})"
+                            )
+                        },
                         &format!("/task/{}/steps/{i}", seg(name)),
                     );
                 }
@@ -360,8 +502,8 @@ impl Validator<'_> {
             for (k, v) in &r.params {
                 for var in unknown_context_vars(&serde_json::Value::String(v.clone())) {
                     self.warn(
-                        "unknown-context-var",
-                        format!("resource {name:?} param {k:?}: unknown context variable $(context.{var})"),
+                        Code::UnknownContextVar,
+                        || format!("resource {name:?} param {k:?}: unknown context variable $(context.{var})"),
                         &format!("/resource/{}/param/{}", seg(name), seg(k)),
                     );
                 }
@@ -370,69 +512,172 @@ impl Validator<'_> {
     }
 }
 
-/// The edges of R9 as task → tasks that must run before it.
-pub(crate) fn dependency_edges(p: &Pipeline) -> BTreeMap<&str, BTreeSet<&str>> {
-    let mut producers: BTreeMap<&str, &str> = BTreeMap::new();
-    for (name, t) in &p.tasks {
+/// Did-you-mean hints among the task names of `p`.
+fn task_name_hints(p: &Pipeline) -> NameHints<'_> {
+    NameHints::new(p.tasks.keys().map(String::as_str))
+}
+
+/// ` (did you mean "NAME"?)` for a hint, nothing without one.
+fn did_you_mean(hint: Option<&str>) -> String {
+    hint.map_or_else(String::new, |h| format!(" (did you mean {h:?}?)"))
+}
+
+/// The graph of the `cycle` rule.
+pub(crate) struct DependencyEdges<'p> {
+    /// The task names, in name order; tasks are numbered by their place here.
+    pub(crate) names: Vec<&'p str>,
+    /// For each task, the tasks that must run before it, each once, in the order they were
+    /// written: its `deps`, then its `inputs` (a task input names that task; a resource input,
+    /// the task that outputs the resource unless that is the task itself).
+    pub(crate) before: Vec<Vec<usize>>,
+}
+
+/// The edges of the `cycle` rule as task → tasks that must run before it, built in
+/// O((tasks + references) · log tasks).
+pub(crate) fn dependency_edges(p: &Pipeline) -> DependencyEdges<'_> {
+    let names: Vec<&str> = p.tasks.keys().map(String::as_str).collect();
+    // `p.tasks` iterates in name order, so `names` is sorted.
+    let index = |name: &str| names.binary_search(&name).ok();
+    let mut producers: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, t) in p.tasks.values().enumerate() {
         for o in &t.outputs {
-            producers.entry(o.as_str()).or_insert(name.as_str());
+            producers.entry(o.as_str()).or_insert(i);
         }
     }
-    let mut edges: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for (name, t) in &p.tasks {
-        let before = edges.entry(name.as_str()).or_default();
+    // `added_by[v] == u` once the edge u → v is in u's list: duplicates dropped in O(1).
+    let mut added_by = vec![usize::MAX; names.len()];
+    let mut before = Vec::with_capacity(names.len());
+    for (u, t) in p.tasks.values().enumerate() {
+        let mut list = Vec::new();
+        let mut add = |v: usize| {
+            if added_by[v] != u {
+                added_by[v] = u;
+                list.push(v);
+            }
+        };
         for d in &t.deps {
-            if p.tasks.contains_key(d) {
-                before.insert(d);
+            if let Some(v) = index(d) {
+                add(v);
             }
         }
         for i in &t.inputs {
             if p.resources.contains_key(i) {
-                if let Some(prod) = producers.get(i.as_str())
-                    && *prod != name.as_str()
+                if let Some(&prod) = producers.get(i.as_str())
+                    && prod != u
                 {
-                    before.insert(prod);
+                    add(prod);
                 }
-            } else if p.tasks.contains_key(i) {
-                before.insert(i);
+            } else if let Some(v) = index(i) {
+                add(v);
+            }
+        }
+        before.push(list);
+    }
+    DependencyEdges { names, before }
+}
+
+/// The strongly connected component of every node of `edges` (Tarjan's algorithm with an
+/// explicit stack: linear time, no recursion). Components are numbered from 0.
+fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
+    const UNSEEN: usize = usize::MAX;
+    let n = edges.len();
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut comp = vec![0; n];
+    let mut next_index = 0;
+    let mut next_comp = 0;
+    // The nodes being explored, each with the position of its next edge.
+    let mut calls: Vec<(usize, usize)> = Vec::new();
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        index[root] = next_index;
+        low[root] = next_index;
+        next_index += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        calls.push((root, 0));
+        while let Some(top) = calls.last_mut() {
+            let v = top.0;
+            if let Some(&w) = edges[v].get(top.1) {
+                top.1 += 1;
+                if index[w] == UNSEEN {
+                    index[w] = next_index;
+                    low[w] = next_index;
+                    next_index += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    calls.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            calls.pop();
+            if let Some(&(parent, _)) = calls.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    comp[w] = next_comp;
+                    if w == v {
+                        break;
+                    }
+                }
+                next_comp += 1;
             }
         }
     }
-    edges
+    comp
 }
 
-/// A cycle through `start` (as `[start, …, start]`), found with an explicit stack.
-fn find_cycle<'a>(
-    edges: &BTreeMap<&'a str, BTreeSet<&'a str>>,
-    start: &'a str,
-) -> Option<Vec<&'a str>> {
-    let mut path: Vec<&'a str> = vec![start];
-    let mut iters: Vec<std::collections::btree_set::Iter<'_, &'a str>> = Vec::new();
-    let mut visited: BTreeSet<&'a str> = BTreeSet::new();
-    iters.push(edges.get(start)?.iter());
-    while let Some(it) = iters.last_mut() {
-        match it.next() {
-            Some(&next) if next == start => {
-                let mut cycle = path.clone();
-                cycle.push(start);
-                cycle.reverse();
-                return Some(cycle);
-            }
-            Some(&next) => {
-                if visited.insert(next)
-                    && let Some(e) = edges.get(next)
-                {
-                    path.push(next);
-                    iters.push(e.iter());
-                }
-            }
-            None => {
-                iters.pop();
-                path.pop();
-            }
+/// A cycle `[start, …, start]` inside the component of `start`, following `edges` in their
+/// order: a depth-first search that returns the search path when an edge leads back to
+/// `start`. `visited` is shared between the components, so all searches together are linear.
+fn cycle_from(
+    edges: &[Vec<usize>],
+    comp: &[usize],
+    start: usize,
+    visited: &mut [bool],
+) -> Option<Vec<usize>> {
+    let c = comp[start];
+    visited[start] = true;
+    let mut path: Vec<(usize, usize)> = vec![(start, 0)];
+    while let Some(top) = path.last_mut() {
+        let v = top.0;
+        let Some(&w) = edges[v].get(top.1) else {
+            path.pop();
+            continue;
+        };
+        top.1 += 1;
+        if w == start {
+            let mut cycle: Vec<usize> = path.iter().map(|&(t, _)| t).collect();
+            cycle.push(start);
+            return Some(cycle);
+        }
+        if comp[w] == c && !visited[w] {
+            visited[w] = true;
+            path.push((w, 0));
         }
     }
     None
+}
+
+/// `v` with each of the seven context variables replaced by `x`, a valid label character: what
+/// a label value can be checked as before an event gives the variables their values.
+fn without_context_vars(v: &str) -> std::borrow::Cow<'_, str> {
+    if !v.contains("$(context.") {
+        return std::borrow::Cow::Borrowed(v);
+    }
+    let mut out = v.to_owned();
+    for name in CONTEXT_VARIABLES {
+        out = out.replace(&format!("$(context.{name})"), "x");
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Names inside `$(context.NAME)` that are neither Dispatch nor Tekton context variables.
@@ -584,6 +829,246 @@ pub fn format_go_duration(nanos: u128) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::{Action, Condition, Layout, PushCondition, Resource, Task};
+    use crate::span::FileId;
+    use k8s_openapi::api::core::v1::Container;
+
+    /// A valid task with the given `deps` and `inputs`.
+    fn task(deps: &[&str], inputs: &[&str]) -> Task {
+        Task {
+            deps: deps.iter().map(|d| (*d).to_owned()).collect(),
+            inputs: inputs.iter().map(|i| (*i).to_owned()).collect(),
+            steps: vec![Container {
+                name: "s".into(),
+                image: Some("alpine".into()),
+                ..Container::default()
+            }],
+            ..Task::default()
+        }
+    }
+
+    /// `(name, deps, inputs)` of a task, in the order it is written.
+    type Written<'a> = (&'a str, &'a [&'a str], &'a [&'a str]);
+
+    /// A pipeline of `tasks`, and (when `spanned`) a source map giving each task's key a span
+    /// in the order the tasks are listed, as if written in that order in one file.
+    fn pipeline(tasks: &[Written<'_>], spanned: bool) -> (Pipeline, SourceMap) {
+        let mut p = Pipeline::default();
+        let mut map = SourceMap::new();
+        for (i, (name, deps, inputs)) in tasks.iter().enumerate() {
+            p.tasks.insert((*name).to_owned(), task(deps, inputs));
+            if spanned {
+                let at = 10 * i as u32;
+                map.insert_key(
+                    format!("/task/{}", seg(name)),
+                    Span::new(FileId(0), at, at + 1),
+                );
+            }
+        }
+        (p, map)
+    }
+
+    /// The messages of the diagnostics with `code`, in reported (position) order, none left out.
+    fn messages(p: &Pipeline, map: &SourceMap, code: Code) -> Vec<String> {
+        let limits = Limits {
+            max_diagnostics_per_code: usize::MAX,
+            max_diagnostics: usize::MAX,
+            ..Limits::default()
+        };
+        let mut out = DiagnosticsBuilder::new(&limits);
+        validate_into(p, map, &mut out);
+        out.build()
+            .into_iter()
+            .filter(|d| d.code == code)
+            .map(|d| d.message)
+            .collect()
+    }
+
+    macro_rules! cycle_cases {
+        ($($name:ident: $tasks:expr, spanned $spanned:expr => [$($want:expr),* $(,)?];)*) => {$(
+            #[test]
+            fn $name() {
+                let (p, map) = pipeline(&$tasks, $spanned);
+                let want: Vec<String> = vec![$(format!("dependency cycle: {}", $want)),*];
+                assert_eq!(messages(&p, &map, Code::Cycle), want);
+            }
+        )*};
+    }
+
+    cycle_cases! {
+        cycle_of_two_starts_at_the_first_written: [("b", &["a"], &[]), ("a", &["b"], &[])], spanned true
+            => [r#"task "b" -> task "a" -> task "b""#];
+        cycle_of_three_in_written_order: [
+            ("build", &["test"], &[]), ("test", &["lint"], &[]), ("lint", &["build"], &[]),
+        ], spanned true => [r#"task "build" -> task "test" -> task "lint" -> task "build""#];
+        cycle_written_later_in_the_file_starts_there: [
+            ("lint", &["build"], &[]), ("test", &["lint"], &[]), ("build", &["test"], &[]),
+        ], spanned true => [r#"task "lint" -> task "build" -> task "test" -> task "lint""#];
+        cycle_without_spans_starts_at_the_first_name: [
+            ("c", &["a"], &[]), ("b", &["c"], &[]), ("a", &["b"], &[]),
+        ], spanned false => [r#"task "a" -> task "b" -> task "c" -> task "a""#];
+        cycle_self_dependency: [("t", &["t"], &[])], spanned true => [r#"task "t" -> task "t""#];
+        cycle_self_input: [("t", &[], &["t"])], spanned true => [r#"task "t" -> task "t""#];
+        cycle_two_separate_cycles: [
+            ("z", &["y"], &[]), ("y", &["z"], &[]), ("ok", &["z"], &[]), ("b", &["a"], &[]), ("a", &["b"], &[]),
+        ], spanned true => [r#"task "z" -> task "y" -> task "z""#, r#"task "b" -> task "a" -> task "b""#];
+        cycle_follows_deps_in_written_order: [
+            ("a", &["c", "b"], &[]), ("b", &["a"], &[]), ("c", &["a"], &[]),
+        ], spanned true => [r#"task "a" -> task "c" -> task "a""#];
+        cycle_follows_deps_before_inputs: [
+            ("a", &["b"], &["c"]), ("c", &["a"], &[]), ("b", &["a"], &[]),
+        ], spanned true => [r#"task "a" -> task "b" -> task "a""#];
+        cycle_one_report_per_component: [
+            ("a", &["b", "c"], &[]), ("b", &["a"], &[]), ("c", &["a", "c"], &[]),
+        ], spanned true => [r#"task "a" -> task "b" -> task "a""#];
+        cycle_through_a_dead_end_first: [
+            ("a", &["x", "b"], &[]), ("x", &[], &[]), ("b", &["a"], &[]),
+        ], spanned true => [r#"task "a" -> task "b" -> task "a""#];
+        cycle_none_in_a_diamond: [
+            ("a", &["b", "c"], &[]), ("b", &["d"], &[]), ("c", &["d"], &[]), ("d", &[], &[]),
+        ], spanned true => [];
+    }
+
+    /// `t00000` … `t{n-1}`, each depending on the next; the last depends on `last_dep` if any.
+    fn chain(n: usize, last_dep: Option<usize>) -> (Pipeline, SourceMap) {
+        let names: Vec<String> = (0..n).map(|i| format!("t{i:05}")).collect();
+        let deps: Vec<Vec<&str>> = (0..n)
+            .map(|i| match (i + 1 < n, last_dep) {
+                (true, _) => vec![names[i + 1].as_str()],
+                (false, Some(d)) => vec![names[d].as_str()],
+                (false, None) => Vec::new(),
+            })
+            .collect();
+        let tasks: Vec<Written<'_>> = (0..n)
+            .map(|i| (names[i].as_str(), deps[i].as_slice(), &[][..]))
+            .collect();
+        pipeline(&tasks, true)
+    }
+
+    #[test]
+    fn cycle_at_the_end_of_a_100000_task_chain() {
+        let (p, map) = chain(100_000, Some(99_997));
+        assert_eq!(
+            messages(&p, &map, Code::Cycle),
+            [
+                r#"dependency cycle: task "t99997" -> task "t99998" -> task "t99999" -> task "t99997""#
+            ]
+        );
+    }
+
+    #[test]
+    fn cycle_none_in_a_100000_task_chain() {
+        let (p, map) = chain(100_000, None);
+        assert_eq!(messages(&p, &map, Code::Cycle), Vec::<String>::new());
+    }
+
+    #[test]
+    fn cycle_through_a_produced_resource() {
+        // `a` reads `img`, which `b` writes; `b` depends on `a`. Reading and writing one
+        // resource is no cycle.
+        let (mut p, map) = pipeline(&[("b", &["a"], &[]), ("a", &[], &["img", "own"])], true);
+        for r in ["img", "own"] {
+            p.resources.insert(
+                r.to_owned(),
+                Resource {
+                    kind: "image".into(),
+                    ..Resource::default()
+                },
+            );
+        }
+        p.tasks.get_mut("b").expect("task b").outputs = vec!["img".into()];
+        p.tasks.get_mut("a").expect("task a").outputs = vec!["own".into()];
+        assert_eq!(
+            messages(&p, &map, Code::Cycle),
+            [r#"dependency cycle: task "b" -> task "a" -> task "b""#]
+        );
+    }
+
+    fn action(tasks: &[&str]) -> Action {
+        Action {
+            name: None,
+            tasks: tasks.iter().map(|t| (*t).to_owned()).collect(),
+            on: Condition {
+                kind: ConditionKind::Push(PushCondition::default()),
+                layout: Layout::Legacy,
+            },
+        }
+    }
+
+    /// Tasks `build`, `test`, `deploy-prod`, resource `src`; then `f` adds the mistake.
+    fn hinted(f: impl FnOnce(&mut Pipeline)) -> Pipeline {
+        let (mut p, _) = pipeline(
+            &[
+                ("build", &[], &["src"]),
+                ("test", &["build"], &[]),
+                ("deploy-prod", &[], &[]),
+            ],
+            false,
+        );
+        p.resources.insert(
+            "src".into(),
+            Resource {
+                kind: "git".into(),
+                ..Resource::default()
+            },
+        );
+        p.actions.push(action(&["build"]));
+        f(&mut p);
+        p
+    }
+
+    macro_rules! hint_cases {
+        ($($name:ident: $p:expr, $code:ident => $want:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                assert_eq!(messages(&$p, &SourceMap::new(), Code::$code), [$want]);
+            }
+        )*};
+    }
+
+    hint_cases! {
+        hint_action_close_name: hinted(|p| p.actions.push(action(&["biuld"]))), UndefinedTask
+            => r#"undefined task "biuld" in action #1 (did you mean "build"?)"#;
+        hint_action_case_only: hinted(|p| p.actions.push(action(&["Test"]))), UndefinedTask
+            => r#"undefined task "Test" in action #1 (did you mean "test"?)"#;
+        hint_action_far_name: hinted(|p| p.actions.push(action(&["release"]))), UndefinedTask
+            => r#"undefined task "release" in action #1"#;
+        hint_dep_close_name: hinted(|p| { p.tasks.insert("x".into(), task(&["deploy-prd"], &[])); }), UndefinedDep
+            => r#"task "x": dependency "deploy-prd" is not a task (did you mean "deploy-prod"?)"#;
+        hint_dep_far_name: hinted(|p| { p.tasks.insert("x".into(), task(&["nope"], &[])); }), UndefinedDep
+            => r#"task "x": dependency "nope" is not a task"#;
+        hint_input_close_task: hinted(|p| { p.tasks.insert("x".into(), task(&[], &["tests"])); }), UndefinedInput
+            => r#"task "x": input "tests" is neither a resource nor a task (did you mean "test"?)"#;
+        hint_input_close_resource: hinted(|p| { p.tasks.insert("x".into(), task(&[], &["srx"])); }), UndefinedInput
+            => r#"task "x": input "srx" is neither a resource nor a task (did you mean "src"?)"#;
+        hint_dep_is_not_a_resource: hinted(|p| { p.tasks.insert("x".into(), task(&["srx"], &[])); }), UndefinedDep
+            => r#"task "x": dependency "srx" is not a task"#;
+    }
+
+    #[test]
+    fn hint_among_100000_tasks() {
+        let names: Vec<String> = (0..100_000).map(|i| format!("task-{i:05}")).collect();
+        let mut p = Pipeline::default();
+        for n in &names {
+            p.tasks.insert(n.clone(), task(&[], &[]));
+        }
+        // Many misspelt references, a few distinct names: each is looked up once.
+        for _ in 0..1_000 {
+            p.actions
+                .push(action(&["task-54321x", "tsak-00042", "nothing-close"]));
+        }
+        let got = messages(&p, &SourceMap::new(), Code::UndefinedTask);
+        assert_eq!(got.len(), 3_000);
+        for want in [
+            r#"undefined task "task-54321x" in action #0 (did you mean "task-54321"?)"#,
+            r#"undefined task "tsak-00042" in action #0 (did you mean "task-00042"?)"#,
+            r#"undefined task "nothing-close" in action #0"#,
+            r#"undefined task "task-54321x" in action #999 (did you mean "task-54321"?)"#,
+            r#"undefined task "nothing-close" in action #999"#,
+        ] {
+            assert!(got.iter().any(|g| g == want), "{want:?} missing");
+        }
+    }
 
     macro_rules! duration_cases {
         ($($name:ident: $input:literal => $want:expr;)*) => {$(

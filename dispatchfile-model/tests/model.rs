@@ -2,6 +2,7 @@
 
 mod model {
     mod canonical;
+    mod hardening;
     mod schema;
     mod validation;
 

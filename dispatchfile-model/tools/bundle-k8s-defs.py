@@ -3,7 +3,7 @@
 
 Bundles the Kubernetes 1.35 `$defs` reachable from Container, Volume and SecretKeySelector out of
 shared/schemas/tekton/k8s-v1.35/ (strict schemas from PyPI kubernetes-validate), dropping prose
-(`description`) and `x-kubernetes-*` annotations. SPEC §1.6 asks for these as bundled `$defs`; the
+(`description`) and `x-kubernetes-*` annotations. The JSON Schema bundles these as `$defs`; the
 model also walks Dispatchfile documents with them to report unknown fields and wrong types with
 positions.
 

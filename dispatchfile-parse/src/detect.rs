@@ -1,8 +1,8 @@
-//! Format detection from the first line (SPEC §3.1).
+//! Format detection from the first line (the selector line).
 
 use std::fmt;
 
-use dispatchfile_model::{Diagnostic, FileId, Span};
+use dispatchfile_model::{Code, Diagnostic, FileId, Span};
 
 /// A Dispatchfile format.
 #[non_exhaustive]
@@ -55,7 +55,7 @@ impl std::str::FromStr for Format {
     }
 }
 
-/// Which Starlark standard library a Dispatchfile gets (SPEC §3.1, §3.5).
+/// Which Starlark standard library a Dispatchfile gets, decided by its selector line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Generation {
     /// `#!starlark` and image versions below `v0.5`: the legacy sugar is predeclared.
@@ -104,7 +104,7 @@ pub fn detect(
             found = Some(image);
         } else if forced.is_none() {
             return Err(Diagnostic::error(
-                "unknown-format",
+                Code::UnknownFormat,
                 format!("unknown Dispatchfile format selector {line:?}"),
             )
             .at(Span::new(file, start as u32, start as u32 + 2)));
@@ -115,7 +115,7 @@ pub fn detect(
             if f != g {
                 diagnostics.push(
                     Diagnostic::warning(
-                        "unknown-format",
+                        Code::UnknownFormat,
                         format!("format forced to {f}, but the selector line says {g}"),
                     )
                     .at(line_span),
@@ -139,7 +139,7 @@ pub fn detect(
             if format == Format::Starlark {
                 diagnostics.push(
                     Diagnostic::warning(
-                        "unknown-format",
+                        Code::UnknownFormat,
                         format!(
                             "cannot read selector version {v:?}; using the modern Starlark library"
                         ),
@@ -149,7 +149,7 @@ pub fn detect(
             }
         }
     }
-    // SPEC §3.1: the selector line is blanked, not removed, so every later offset stays valid.
+    // The selector line is blanked, not removed, so every later offset stays valid.
     let mut body = String::with_capacity(text.len());
     if line.starts_with("#!") || bom {
         body.extend(std::iter::repeat_n(' ', start));

@@ -1,10 +1,10 @@
-//! The JSON frontend (SPEC §3.2).
+//! The JSON frontend: RFC 8259 only, duplicate keys rejected, numbers kept as exact text.
 //!
 //! Hand-written because no maintained crate gives byte spans on every node together with
 //! duplicate-key detection and a depth limit: serde_json drops positions once a value is built.
 //! RFC 8259 only: no comments, no trailing commas; numbers keep their exact text.
 
-use dispatchfile_model::{Diagnostic, Document, Entry, FileId, Limits, Node, Value};
+use dispatchfile_model::{Code, Diagnostic, Document, Entry, FileId, Limits, Node, Value};
 
 use crate::{FrontendResult, span};
 
@@ -67,7 +67,7 @@ impl Parser<'_> {
             .chars()
             .next()
             .map_or(at, |c| at + c.len_utf8());
-        Diagnostic::error("parse", msg).at(span(self.file, at, end))
+        Diagnostic::error(Code::Parse, msg).at(span(self.file, at, end))
     }
 
     fn unexpected(&self, expected: &str) -> Diagnostic {
@@ -84,7 +84,7 @@ impl Parser<'_> {
         self.bytes = self.bytes.saturating_add(n);
         if self.bytes > self.limits.max_document_bytes {
             return Err(Diagnostic::error(
-                "limit-exceeded",
+                Code::LimitExceeded,
                 format!(
                     "limit exceeded: max_document_bytes ({})",
                     self.limits.max_document_bytes
@@ -104,7 +104,7 @@ impl Parser<'_> {
     fn value(&mut self, depth: usize) -> PResult<Node> {
         if depth > self.limits.max_depth {
             return Err(Diagnostic::error(
-                "limit-exceeded",
+                Code::LimitExceeded,
                 format!("limit exceeded: max_depth ({})", self.limits.max_depth),
             )
             .at(span(self.file, self.pos, self.pos + 1)));
@@ -112,7 +112,7 @@ impl Parser<'_> {
         self.nodes += 1;
         if self.nodes > self.limits.max_document_nodes {
             return Err(Diagnostic::error(
-                "limit-exceeded",
+                Code::LimitExceeded,
                 format!(
                     "limit exceeded: max_document_nodes ({})",
                     self.limits.max_document_nodes
@@ -334,11 +334,12 @@ impl Parser<'_> {
             let key = self.string()?;
             let key_span = span(self.file, key_start, self.pos);
             if let Some(prev) = seen.get(&key).and_then(|&i| entries.get(i)) {
-                return Err(
-                    Diagnostic::error("duplicate-key", format!("duplicate key {key:?}"))
-                        .at(key_span)
-                        .with_related(prev.key_span, "first defined here"),
-                );
+                return Err(Diagnostic::error(
+                    Code::DuplicateKey,
+                    format!("duplicate key {key:?}"),
+                )
+                .at(key_span)
+                .with_related(prev.key_span, "first defined here"));
             }
             seen.insert(key.clone(), entries.len());
             self.skip_ws();

@@ -1,10 +1,5 @@
 #![doc = include_str!("../README.md")]
 
-/// The workspace README's embedding example, compiled and run as a doctest.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeDoctests;
-
 mod cue;
 mod detect;
 mod json;
@@ -12,23 +7,28 @@ mod loader;
 mod starlark;
 mod yaml;
 
+use std::sync::Arc;
+
+use dispatch_trigger::Triggers;
 use dispatchfile_model::{
-    DecodeOptions, Decoded, Diagnostic, Document, FileId, Files, Limits, Span, decode, has_errors,
-    sort_diagnostics,
+    Code, DecodeOptions, Decoded, Diagnostic, Diagnostics, Document, FileId, Files, Limits,
+    Omitted, Pipeline, SourceMap, Span, decode, has_errors, sort_diagnostics,
 };
 
 pub use detect::{Detected, Format, Generation, detect};
 pub use dispatchfile_cue::Clock;
-pub use loader::{LoadError, ModuleLoader, ModuleRef, ModuleSource};
+pub use loader::{LoadError, ModuleLoader, ModuleRef, ModuleSource, Printer};
 
 /// Options for [`parse`] and [`evaluate`].
 #[non_exhaustive]
 #[derive(Clone, Copy, Default)]
 pub struct ParseOptions<'a> {
-    /// Force a format instead of reading the selector line. Default: detect (SPEC §3.1).
+    /// Force a format instead of reading the selector line. Default: detect.
     pub format: Option<Format>,
     /// Loader for Starlark modules that are not embedded. Default: none (such loads fail).
     pub loader: Option<&'a dyn ModuleLoader>,
+    /// Where Starlark `print()` output goes. Default: none (the output is dropped).
+    pub printer: Option<&'a dyn Printer>,
     /// Unknown fields are errors instead of warnings. Default `false`.
     pub strict: bool,
     /// The clock that enforces [`Limits::eval_timeout`] for Starlark and CUE. Default: none, and
@@ -43,6 +43,7 @@ impl std::fmt::Debug for ParseOptions<'_> {
         f.debug_struct("ParseOptions")
             .field("format", &self.format)
             .field("loader", &self.loader.map(|_| "…"))
+            .field("printer", &self.printer.map(|_| "…"))
             .field("strict", &self.strict)
             .field("clock", &self.clock.map(|_| "…"))
             .finish()
@@ -57,14 +58,17 @@ pub struct Parsed {
     /// The detected (or forced) format.
     pub format: Option<Format>,
     /// Every source text spans point into: the Dispatchfile first, then loaded modules.
-    pub files: Files,
+    pub files: Arc<Files>,
     /// Warnings and errors so far, sorted by position then code.
     pub diagnostics: Vec<Diagnostic>,
+    /// Diagnostics counted but left out of `diagnostics` by [`Limits::max_diagnostics_per_code`]
+    /// (Starlark `redefined` warnings repeated in bulk).
+    pub omitted: Omitted,
 }
 
 /// Reads `source` (the bytes of a Dispatchfile named `name`) into a [`Document`].
 ///
-/// Checks the size limit and UTF-8, detects the format from the first line (SPEC §3.1) and runs
+/// Checks the size limit and UTF-8, detects the format from the first line and runs
 /// the format's frontend. Never panics; every problem is a positioned diagnostic.
 #[must_use]
 pub fn parse(source: &[u8], name: &str, options: &ParseOptions<'_>, limits: &Limits) -> Parsed {
@@ -73,7 +77,7 @@ pub fn parse(source: &[u8], name: &str, options: &ParseOptions<'_>, limits: &Lim
     if source.len() > limits.max_source_bytes {
         let file = files.add(name, "");
         let d = Diagnostic::error(
-            "limit-exceeded",
+            Code::LimitExceeded,
             format!(
                 "limit exceeded: max_source_bytes ({}): the file has {} bytes",
                 limits.max_source_bytes,
@@ -84,29 +88,29 @@ pub fn parse(source: &[u8], name: &str, options: &ParseOptions<'_>, limits: &Lim
         return Parsed {
             document: None,
             format: None,
-            files,
+            files: Arc::new(files),
             diagnostics: vec![d],
+            omitted: Omitted::default(),
         };
     }
-    let text = match std::str::from_utf8(source) {
-        Ok(t) => t.to_owned(),
-        Err(e) => {
-            let valid = e.valid_up_to();
-            let lossy = String::from_utf8_lossy(source).into_owned();
-            let file = files.add(name, lossy);
-            let d = Diagnostic::error("parse", "the file is not valid UTF-8").at(Span::new(
-                file,
-                valid as u32,
-                valid as u32 + 1,
-            ));
-            return Parsed {
-                document: None,
-                format: None,
-                files,
-                diagnostics: vec![d],
-            };
-        }
-    };
+    let text =
+        match std::str::from_utf8(source) {
+            Ok(t) => t.to_owned(),
+            Err(e) => {
+                let valid = e.valid_up_to();
+                let lossy = String::from_utf8_lossy(source).into_owned();
+                let file = files.add(name, lossy);
+                let d = Diagnostic::error(Code::Parse, "the file is not valid UTF-8")
+                    .at(Span::new(file, valid as u32, valid as u32 + 1));
+                return Parsed {
+                    document: None,
+                    format: None,
+                    files: Arc::new(files),
+                    diagnostics: vec![d],
+                    omitted: Omitted::default(),
+                };
+            }
+        };
     let file = files.add(name, text.clone());
     let detected = match detect(&text, file, options.format, &mut diagnostics) {
         Ok(d) => d,
@@ -115,8 +119,9 @@ pub fn parse(source: &[u8], name: &str, options: &ParseOptions<'_>, limits: &Lim
             return Parsed {
                 document: None,
                 format: None,
-                files,
+                files: Arc::new(files),
                 diagnostics,
+                omitted: Omitted::default(),
             };
         }
     };
@@ -124,7 +129,7 @@ pub fn parse(source: &[u8], name: &str, options: &ParseOptions<'_>, limits: &Lim
     if detected.body.trim().is_empty() {
         diagnostics.push(
             Diagnostic::error(
-                "parse",
+                Code::Parse,
                 "the file is empty: a Dispatchfile must define a pipeline",
             )
             .at(Span::new(file, 0, 0)),
@@ -133,15 +138,25 @@ pub fn parse(source: &[u8], name: &str, options: &ParseOptions<'_>, limits: &Lim
         return Parsed {
             document: None,
             format: Some(detected.format),
-            files,
+            files: Arc::new(files),
             diagnostics,
+            omitted: Omitted::default(),
         };
     }
+    let mut omitted = Omitted::default();
     let result = match detected.format {
         Format::Json => json::parse(&detected.body, file, limits),
         Format::Yaml => yaml::parse(&detected.body, file, limits),
         Format::Cue => cue::evaluate(&detected.body, file, name, options, limits),
-        Format::Starlark => starlark::evaluate(&detected, file, name, options, limits, &mut files),
+        Format::Starlark => starlark::evaluate(
+            &detected,
+            file,
+            name,
+            options,
+            limits,
+            &mut files,
+            &mut omitted,
+        ),
     };
     let document = match result {
         Ok((doc, mut warnings)) => {
@@ -153,6 +168,9 @@ pub fn parse(source: &[u8], name: &str, options: &ParseOptions<'_>, limits: &Lim
             None
         }
     };
+    if detected.format == Format::Cue && options.format.is_none() {
+        hint_at_extension(name, &text, &mut diagnostics);
+    }
     sort_diagnostics(&mut diagnostics);
     let document = if has_errors(&diagnostics) {
         None
@@ -162,8 +180,9 @@ pub fn parse(source: &[u8], name: &str, options: &ParseOptions<'_>, limits: &Lim
     Parsed {
         document,
         format: Some(detected.format),
-        files,
+        files: Arc::new(files),
         diagnostics,
+        omitted,
     }
 }
 
@@ -177,18 +196,23 @@ pub struct Evaluated {
 }
 
 impl Evaluated {
-    /// Every diagnostic of both steps, sorted.
+    /// Every diagnostic of both steps, sorted, with the source texts they point into and the
+    /// count of those left out by the caps of [`Limits`].
     #[must_use]
-    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+    pub fn diagnostics(&self) -> Diagnostics {
         let mut all = self.parsed.diagnostics.clone();
         all.extend(self.decoded.diagnostics.iter().cloned());
-        sort_diagnostics(&mut all);
-        all
+        Diagnostics::new(all)
+            .with_sources(Arc::clone(&self.parsed.files))
+            .with_omitted(self.parsed.omitted + self.decoded.omitted)
     }
 }
 
-/// Parses `source` and decodes it into a pipeline, with every validation rule of SPEC §2 that the
-/// model owns (glob patterns are checked by `dispatch-trigger`).
+/// Parses `source` and decodes it into a pipeline, with every validation rule the
+/// model owns (glob patterns are checked when the actions are compiled; [`check`] does both).
+///
+/// The decoded source map carries the source texts, so later steps (trigger compilation,
+/// lowering) can report printable, positioned diagnostics.
 #[must_use]
 pub fn evaluate(
     source: &[u8],
@@ -197,7 +221,7 @@ pub fn evaluate(
     limits: &Limits,
 ) -> Evaluated {
     let parsed = parse(source, name, options, limits);
-    let decoded = match &parsed.document {
+    let mut decoded = match &parsed.document {
         Some(doc) => {
             let mut o = DecodeOptions::default();
             o.strict = options.strict;
@@ -205,7 +229,144 @@ pub fn evaluate(
         }
         None => Decoded::default(),
     };
+    decoded.source_map.set_sources(Arc::clone(&parsed.files));
     Evaluated { parsed, decoded }
+}
+
+/// A Dispatchfile that passed every check: the result of [`check`].
+///
+/// Holds the validated pipeline, its compiled actions (ready to match events), where each
+/// element was written, and the warnings. Lower it with `dispatch_tekton::lower`, passing
+/// [`Checked::source_map`] in the selection so lowering errors point into the file.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    pipeline: Pipeline,
+    triggers: Triggers,
+    source_map: SourceMap,
+    format: Format,
+    warnings: Diagnostics,
+}
+
+impl Checked {
+    /// The pipeline.
+    #[must_use]
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    /// The compiled actions: [`Triggers::match_event`] says which fire for an event.
+    #[must_use]
+    pub fn triggers(&self) -> &Triggers {
+        &self.triggers
+    }
+
+    /// Where each element of the pipeline was written; it also carries the source texts.
+    #[must_use]
+    pub fn source_map(&self) -> &SourceMap {
+        &self.source_map
+    }
+
+    /// The format the file was read as.
+    #[must_use]
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Every warning of every step, sorted by position then code.
+    #[must_use]
+    pub fn warnings(&self) -> &Diagnostics {
+        &self.warnings
+    }
+
+    /// The pipeline, by value.
+    #[must_use]
+    pub fn into_pipeline(self) -> Pipeline {
+        self.pipeline
+    }
+}
+
+/// Reads, evaluates, decodes and validates a Dispatchfile and compiles its actions' glob
+/// patterns: every check `dispatch validate` makes, every problem reported at once.
+///
+/// # Errors
+///
+/// Every error and warning of every step that ran, sorted by position then code, with the
+/// source texts attached: print it with `{}` to get `FILE:LINE:COL: error[CODE]: MESSAGE`
+/// lines with the offending source line.
+///
+/// # Examples
+///
+/// ```
+/// use dispatchfile_model::{Code, Limits};
+/// use dispatchfile_parse::{ParseOptions, check};
+/// let source = b"#!yaml\ntask:\n  test:\n    steps: [{name: test, image: golang}]\nactions:\n  - tasks: [test]\n    on: {push: {branches: [\"release/[\"]}}\n";
+/// let problems = check(source, "Dispatchfile", &ParseOptions::default(), &Limits::default())
+///     .expect_err("a malformed branch pattern");
+/// assert_eq!(problems[0].code, Code::InvalidPattern);
+/// assert!(problems.to_string().starts_with("Dispatchfile:7:28: error[invalid-pattern]: "));
+/// ```
+pub fn check(
+    source: &[u8],
+    name: &str,
+    options: &ParseOptions<'_>,
+    limits: &Limits,
+) -> Result<Checked, Diagnostics> {
+    let evaluated = evaluate(source, name, options, limits);
+    let mut all = evaluated.diagnostics();
+    let format = evaluated.parsed.format;
+    let Decoded {
+        pipeline,
+        source_map,
+        ..
+    } = evaluated.decoded;
+    let (Some(pipeline), Some(format)) = (pipeline, format) else {
+        return Err(all);
+    };
+    if all.has_errors() {
+        return Err(all);
+    }
+    match dispatch_trigger::compile_with_source_map(&pipeline, &source_map, limits) {
+        Ok(triggers) => {
+            all.append(triggers.warnings().clone());
+            Ok(Checked {
+                pipeline,
+                triggers,
+                source_map,
+                format,
+                warnings: all,
+            })
+        }
+        Err(errors) => {
+            all.append(errors);
+            Err(all)
+        }
+    }
+}
+
+/// A file read as CUE only because it has no selector line, whose name says it is another
+/// format, gets a hint on its first error: that is the usual reason a YAML or JSON
+/// Dispatchfile fails with CUE syntax errors.
+fn hint_at_extension(name: &str, text: &str, diagnostics: &mut [Diagnostic]) {
+    if text.trim_start_matches('\u{feff}').starts_with("#!") {
+        return;
+    }
+    let extension = name.rsplit_once('.').map_or("", |(_, e)| e);
+    let is = |e: &str| extension.eq_ignore_ascii_case(e);
+    let selector = if is("yaml") || is("yml") {
+        "yaml"
+    } else if is("json") {
+        "json"
+    } else if is("star") || is("starlark") || is("bzl") {
+        "starlark"
+    } else {
+        return;
+    };
+    if let Some(first) = diagnostics.iter_mut().find(|d| d.is_error()) {
+        first.notes.push(format!(
+            "the file has no `#!` selector line, so it was read as CUE; if it is {}, make `#!{selector}` its first line (or force the format)",
+            selector.to_ascii_uppercase().replace("STARLARK", "Starlark")
+        ));
+    }
 }
 
 /// A span in `file` over `start..end`.

@@ -1,4 +1,4 @@
-//! The module loader capability for Starlark `load()` (SPEC §3.5).
+//! The module loader capability for Starlark `load()`.
 
 use std::fmt;
 
@@ -79,4 +79,13 @@ impl std::error::Error for LoadError {}
 pub trait ModuleLoader: Sync {
     /// Loads `module`, or says why not.
     fn load(&self, module: &ModuleRef) -> Result<ModuleSource, LoadError>;
+}
+
+/// Receives the output of Starlark `print()` (one call per `print`, the text without its line
+/// end). Without one, the output is dropped: the library writes nowhere by itself.
+///
+/// Printers are `Sync` because evaluation runs on a helper thread with a large stack.
+pub trait Printer: Sync {
+    /// Called with the text of one `print()`.
+    fn print(&self, text: &str);
 }

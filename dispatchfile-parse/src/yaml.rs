@@ -1,4 +1,4 @@
-//! The YAML frontend (SPEC §3.3): YAML 1.2 core schema, one document, spans on every node.
+//! The YAML frontend: YAML 1.2 core schema, one document, spans on every node.
 //!
 //! Built on `saphyr-parser`'s event stream (pure safe Rust) rather than a serde deserializer,
 //! because only the events carry the positions every diagnostic needs. The tree is built with an
@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use dispatchfile_model::{Diagnostic, Document, Entry, FileId, Limits, Node, Span, Value};
+use dispatchfile_model::{Code, Diagnostic, Document, Entry, FileId, Limits, Node, Span, Value};
 use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 
 use crate::FrontendResult;
@@ -96,13 +96,13 @@ impl Builder<'_> {
         )
     }
 
-    fn err(code: &'static str, msg: impl Into<String>, span: Span) -> Diagnostic {
+    fn err(code: Code, msg: impl Into<String>, span: Span) -> Diagnostic {
         Diagnostic::error(code, msg).at(span)
     }
 
     fn limit(name: &str, value: usize, span: Span) -> Diagnostic {
         Self::err(
-            "limit-exceeded",
+            Code::LimitExceeded,
             format!("limit exceeded: {name} ({value})"),
             span,
         )
@@ -121,7 +121,7 @@ impl Builder<'_> {
                     if e.info().contains("recursion limit") {
                         return Err(Self::limit("max_depth", self.limits.max_depth, sp));
                     }
-                    return Err(Self::err("parse", e.info().to_owned(), sp));
+                    return Err(Self::err(Code::Parse, e.info().to_owned(), sp));
                 }
             };
             let sp = self.span(ys);
@@ -132,7 +132,7 @@ impl Builder<'_> {
                     documents += 1;
                     if documents > 1 {
                         return Err(Self::err(
-                            "parse",
+                            Code::Parse,
                             "a Dispatchfile holds exactly one YAML document",
                             sp,
                         ));
@@ -147,13 +147,13 @@ impl Builder<'_> {
                 Event::Alias(id) => {
                     if self.open_anchors.contains(&id) {
                         return Err(Self::err(
-                            "parse",
+                            Code::Parse,
                             "alias refers to a node that contains it (alias cycle)",
                             sp,
                         ));
                     }
                     let Some(anchored) = self.anchors.get(&id) else {
-                        return Err(Self::err("parse", "alias to an unknown anchor", sp));
+                        return Err(Self::err(Code::Parse, "alias to an unknown anchor", sp));
                     };
                     // Measured before copying: one alias of a long string is a long copy.
                     let (count, bytes) = anchored.size();
@@ -201,7 +201,7 @@ impl Builder<'_> {
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
                     let Some(frame) = self.stack.pop() else {
-                        return Err(Self::err("parse", "unbalanced end of collection", sp));
+                        return Err(Self::err(Code::Parse, "unbalanced end of collection", sp));
                     };
                     let (value, start, anchor) = match frame {
                         Frame::Seq {
@@ -225,7 +225,7 @@ impl Builder<'_> {
         }
         self.root.take().ok_or_else(|| {
             Self::err(
-                "parse",
+                Code::Parse,
                 "the file is empty: a Dispatchfile must be a YAML mapping",
                 Span::new(self.file, 0, 0).to(last_span),
             )
@@ -267,7 +267,7 @@ impl Builder<'_> {
         // A collection used as a mapping key.
         if let Some(Frame::Map { key: None, .. }) = self.stack.last() {
             return Err(Self::err(
-                "parse",
+                Code::Parse,
                 "complex mapping keys are not supported; keys must be scalars",
                 sp,
             ));
@@ -286,7 +286,7 @@ impl Builder<'_> {
             None => Ok(()),
             Some(t) if is_core(t) && t.suffix == want => Ok(()),
             Some(t) => Err(Self::err(
-                "parse",
+                Code::Parse,
                 format!(
                     "unsupported YAML tag \"{t}\" on a {}",
                     if want == "seq" { "sequence" } else { "mapping" }
@@ -321,7 +321,7 @@ impl Builder<'_> {
                     Value::Bool(b) => Value::Bool(b),
                     _ => {
                         return Err(Self::err(
-                            "parse",
+                            Code::Parse,
                             format!("{text:?} is not a boolean (!!bool)"),
                             sp,
                         ));
@@ -333,7 +333,7 @@ impl Builder<'_> {
                     }
                     _ => {
                         return Err(Self::err(
-                            "parse",
+                            Code::Parse,
                             format!("{text:?} is not a number (!!{})", t.suffix),
                             sp,
                         ));
@@ -341,7 +341,7 @@ impl Builder<'_> {
                 },
                 other => {
                     return Err(Self::err(
-                        "parse",
+                        Code::Parse,
                         format!("unsupported YAML tag \"!!{other}\" on a scalar"),
                         sp,
                     ));
@@ -349,7 +349,7 @@ impl Builder<'_> {
             },
             Some(t) => {
                 return Err(Self::err(
-                    "parse",
+                    Code::Parse,
                     format!("unsupported YAML tag \"{t}\""),
                     sp,
                 ));
@@ -374,7 +374,7 @@ impl Builder<'_> {
                         _ => node.value.type_name(),
                     };
                     return Err(Self::err(
-                        "type",
+                        Code::Type,
                         format!("a YAML Dispatchfile must be a mapping, found {what}"),
                         node.span,
                     ));
@@ -397,7 +397,7 @@ impl Builder<'_> {
                         (Value::Null, true) => "~".to_owned(),
                         _ => {
                             return Err(Diagnostic::error(
-                                "parse",
+                                Code::Parse,
                                 "complex mapping keys are not supported; keys must be scalars",
                             )
                             .at(node.span));
@@ -405,7 +405,7 @@ impl Builder<'_> {
                     };
                     if let Some(prev) = seen.get(&text).and_then(|&i| entries.get(i)) {
                         return Err(Diagnostic::error(
-                            "duplicate-key",
+                            Code::DuplicateKey,
                             format!("duplicate key {text:?}"),
                         )
                         .at(node.span)

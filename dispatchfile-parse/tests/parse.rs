@@ -7,10 +7,13 @@
 mod parse {
     mod corpus;
     mod diagnostics;
+    mod hardening;
     mod json;
     mod starlark;
     mod timeout;
     mod yaml;
+
+    use std::io::Write as _;
 
     use dispatchfile_model::{Diagnostic, Limits};
     use dispatchfile_parse::{Evaluated, ParseOptions, evaluate};
@@ -33,15 +36,24 @@ mod parse {
             .collect()
     }
 
-    /// The shared corpus folder, or `None` (after saying so) when `DISPATCH_SHARED` is unset.
+    /// The shared corpus folder, or `None` when `DISPATCH_SHARED` is unset, after saying that the
+    /// calling test skipped `what`. The only place this crate's tests read the variable.
+    ///
+    /// The notice is written to the process's stderr directly: libtest captures `println!` and
+    /// `eprintln!` of passing tests, so plain `cargo test` would not show it.
     #[allow(
         clippy::disallowed_methods,
         reason = "tests locate the shared corpus through the environment"
     )]
-    pub(crate) fn shared() -> Option<std::path::PathBuf> {
+    pub(crate) fn shared(what: &str) -> Option<std::path::PathBuf> {
         let dir = std::env::var_os("DISPATCH_SHARED").map(std::path::PathBuf::from);
         if dir.is_none() {
-            println!("skipped: DISPATCH_SHARED is not set");
+            let thread = std::thread::current();
+            let test = thread.name().unwrap_or("a test");
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped {what} in {test}: DISPATCH_SHARED is not set"
+            );
         }
         dir
     }

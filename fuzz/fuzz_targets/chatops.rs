@@ -1,4 +1,4 @@
-//! Fuzz chatops parsing (SPEC §4.5) against a reference written from the spec text, and through
+//! Fuzz chatops parsing against a reference written from the documented rules, and through
 //! matching: a `pull_request_comment` event fires a chatops action exactly when the reference
 //! finds one of its words as the command.
 #![no_main]
@@ -6,7 +6,7 @@
 use dispatch_trigger::{Event, compile, parse_chatops};
 use dispatchfile_model::{DecodeOptions, Document, Limits, Node, Span, decode};
 
-/// SPEC §4.5, char by char: skip leading whitespace; the first line must start with `/`; the
+/// The documented rules, char by char: skip leading whitespace; the first line must start with `/`; the
 /// command runs to the first whitespace or the line end; args are the rest of the line, trimmed.
 fn reference(comment: &str) -> Option<(String, String)> {
     let mut chars = comment.chars().skip_while(|c| c.is_whitespace());

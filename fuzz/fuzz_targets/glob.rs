@@ -1,6 +1,6 @@
-//! Differential fuzzing of the glob dialect (SPEC §4.1, §4.2) against a plain reference: a
-//! translation of the pattern to a `regex` written here from the spec table, independent of
-//! `dispatch-trigger`'s parser and NFA.
+//! Differential fuzzing of the glob dialect and the list rule against a plain reference: a
+//! translation of the pattern to a `regex` written here from the documented syntax table, independent of
+//! `dispatch-glob`'s parser and NFA.
 //!
 //! Input: the first line holds up to eight patterns separated by tabs; every line (patterns
 //! included) is a name to match. Checked: `Glob::new` accepts exactly what the reference accepts
@@ -8,17 +8,17 @@
 //! reference regex matches, and a `GlobSet` follows the list rule over its members.
 #![no_main]
 
-use dispatch_trigger::{Glob, GlobSetBuilder};
+use dispatch_glob::{Glob, GlobSetBuilder};
 use regex::{Regex, RegexBuilder};
 
-/// The default `max_pattern_len` and `max_depth` of `Limits`.
+/// The default `max_pattern_len` and `max_depth` of `GlobBuilder` (those of `Limits`).
 const MAX_LEN: usize = 1024;
 const MAX_DEPTH: usize = 128;
 
 /// Why the reference rejects a pattern: `invalid-pattern` or `limit-exceeded`.
 type RefResult = Result<(bool, String), &'static str>;
 
-/// Translates `pattern` into an anchored regex text, following the SPEC §4.1 table literally.
+/// Translates `pattern` into an anchored regex text, following the documented syntax table literally.
 fn reference(pattern: &str) -> RefResult {
     if pattern.len() > MAX_LEN {
         return Err("limit-exceeded");
@@ -210,7 +210,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         }
     }
 
-    // The list rule (SPEC §4.2) over the patterns that compiled.
+    // The list rule over the patterns that compiled.
     let mut builder = GlobSetBuilder::new();
     for (g, _) in &compiled {
         builder.add(g.clone());

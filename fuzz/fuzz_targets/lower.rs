@@ -1,4 +1,4 @@
-//! Fuzz lowering (SPEC §5) of arbitrary valid pipelines.
+//! Fuzz lowering of arbitrary valid pipelines.
 //!
 //! Input: one byte of options, then a pipeline as JSON. Every decodable pipeline is lowered with
 //! all its tasks selected (and, chosen by the options byte, a subset). Checked on success: object

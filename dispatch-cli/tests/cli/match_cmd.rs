@@ -1,11 +1,11 @@
-//! `dispatch match`: SPEC §4.8 output, the §4.4 and §4.5 tables through the binary, webhook
-//! adapters, `--explain`, and errors.
+//! `dispatch match`: the seed output, the condition and chatops tables through the binary,
+//! webhook adapters, `--explain`, and errors.
 
-use super::{run, stderr, stdout};
+use super::{run, shared, stderr, stdout};
 
 const PUSH: &str = "../examples/push-master.json";
 
-/// SPEC §4.8 (the seed pipeline and a push to `master`), pretty-printed.
+/// The match output for the seed pipeline and a push to `master`, pretty-printed.
 const SEED_PUSH_OUTPUT: &str = r#"{
   "actions": [
     0
@@ -152,7 +152,7 @@ macro_rules! table_rows {
     )*};
 }
 
-// SPEC §4.4, every row.
+// Conditions against events, every documented row.
 table_rows! {
     row_tag_vs_push: {"kind": "tag", "tag": "v1.0", "commit": "c", "url": "u"}, {"push": {}} => false;
     row_tag_negative: {"kind": "tag", "tag": "v0.9", "commit": "c", "url": "u"}, {"tag": {"names": ["v*", "!v0.*"]}} => false;
@@ -177,7 +177,7 @@ table_rows! {
         {"pull_request": {"paths": ["!docs/**"]}} => false;
 }
 
-// SPEC §4.5, every row.
+// Chatops comments, every documented row.
 table_rows! {
     chat_test: {"kind": "pull_request_comment", "number": 1, "base": "b", "head": "h", "commit": "c", "url": "u", "comment": "/test"}, {"pull_request": {"chatops": ["test"]}} => true;
     chat_please: {"kind": "pull_request_comment", "number": 1, "base": "b", "head": "h", "commit": "c", "url": "u", "comment": "/test please"}, {"pull_request": {"chatops": ["test"]}} => true;
@@ -197,16 +197,11 @@ table_rows! {
     chat_none: {"kind": "pull_request_comment", "number": 1, "base": "b", "head": "h", "commit": "c", "url": "u", "comment": "/test"}, {"pull_request": {"chatops": []}} => false;
 }
 
-/// The webhook corpus, when `DISPATCH_SHARED` is set.
+/// The webhook corpus file `file`, when `DISPATCH_SHARED` is set.
 fn webhook(file: &str) -> Option<String> {
-    let Ok(dir) = std::env::var("DISPATCH_SHARED") else {
-        #[allow(clippy::print_stderr, reason = "a test says when it skips the corpus")]
-        {
-            eprintln!("DISPATCH_SHARED is unset: skipping the webhook corpus case {file}");
-        }
-        return None;
-    };
-    Some(format!("{dir}/corpus/webhooks/{file}"))
+    let dir = shared(&format!("the webhook corpus case {file}"))?;
+    let path = dir.join("corpus/webhooks").join(file);
+    Some(path.to_str().expect("utf-8 path").to_owned())
 }
 
 #[test]
@@ -341,7 +336,7 @@ fn gitlab_header_is_checked_unless_service_hook() {
 }
 
 #[test]
-fn bad_event_file_is_a_usage_error() {
+fn bad_event_file_is_invalid_input_with_a_position() {
     let bad = temp(
         "bad-event.json",
         r#"{"kind":"push","branch":"m","commit":"c","url":"u","extra":true}"#,
@@ -355,11 +350,16 @@ fn bad_event_file_is_a_usage_error() {
         ],
         b"",
     );
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1), "invalid input exits 1");
+    let err = stderr(&out);
+    let want = format!(
+        "{}:1:52: error[event]: invalid event: unknown field `extra`",
+        bad.display()
+    );
+    assert!(err.starts_with(&want), "{err}");
     assert!(
-        stderr(&out).contains("unknown field `extra`"),
-        "{}",
-        stderr(&out)
+        err.contains("\n  |                                                    ^^^^^^^"),
+        "the key is underlined: {err}"
     );
     let out = run(&["match", "../examples/Dispatchfile.yaml"], b"");
     assert_eq!(out.status.code(), Some(2), "an event source is required");
@@ -382,7 +382,7 @@ fn bad_pattern_is_invalid_input_with_its_position() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("error[invalid-pattern]"),
-        "validate reports R16: {}",
+        "validate reports invalid patterns: {}",
         stderr(&out)
     );
 }

@@ -4,7 +4,7 @@ use super::{run, stderr, stdout};
 
 const EXAMPLE: &str = "../examples/Dispatchfile.yaml";
 const PUSH: &str = "../examples/push-master.json";
-/// SPEC §5.5, kept in sync with the SPEC by dispatch-tekton's tests.
+/// The documented worked example, shared with dispatch-tekton's tests.
 const WORKED_EXAMPLE: &str =
     include_str!("../../../dispatch-tekton/tests/testdata/worked-example.yaml");
 
@@ -180,11 +180,12 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn invalid_events_and_pod_templates_are_usage_errors() {
+fn invalid_events_and_pod_templates_are_invalid_input() {
     let out = run(&["render", EXAMPLE, "--event", "-"], br#"{"kind":"push"}"#);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
-        stderr(&out).starts_with("dispatch: -: invalid event: missing field `branch`"),
+        stderr(&out)
+            .starts_with("<stdin>:1:15: error[event]: invalid event: missing field `branch`"),
         "{}",
         stderr(&out)
     );
@@ -192,7 +193,7 @@ fn invalid_events_and_pod_templates_are_usage_errors() {
         &["render", EXAMPLE, "--task", "test", "--pod-template", "-"],
         br#"{"nodeSelectr": {}}"#,
     );
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("unknown field `nodeSelectr`"),
         "{}",

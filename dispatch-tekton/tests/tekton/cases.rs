@@ -137,6 +137,34 @@ fn steps_in_detail() -> Value {
     })
 }
 
+/// Step results: `release` lists the task `version` as an input and reads the output of its step
+/// `version` (as the catalog's generate_version returns it); `a-notes` reads it too without the
+/// input, and still runs after `version`, which the build holds anyway.
+fn step_results() -> Value {
+    json!({
+        "resource": {"src": {"type": "git", "param": {"url": "$(context.git.url)", "revision": "$(context.git.commit)"}}},
+        "task": {
+            "version": {"inputs": ["src"], "steps": [{"name": "version", "image": "alpine/git:2.45.2",
+                "workingDir": "$(resources.inputs.src.path)",
+                "command": ["/bin/ash", "-c", "git fetch --unshallow --tags origin && git describe --tags"]}]},
+            "release": {"inputs": ["version"], "steps": [{"name": "tag", "image": "alpine:3.20",
+                "command": ["echo", "releasing $(inputs.tasks.version.version)"]}]},
+            "a-notes": {"steps": [{"name": "notes", "image": "alpine:3.20",
+                "args": ["--version=$(inputs.tasks.version.version)"]}]}
+        }
+    })
+}
+
+/// A step that sets a variable twice (as the catalog's dind_task does to a step that already
+/// sets DOCKER_RANGE): the last definition is kept, with a warning.
+fn duplicate_env() -> Value {
+    json!({"task": {"dind": {"steps": [{"name": "dind", "image": "docker:27-dind", "env": [
+        {"name": "DOCKER_RANGE", "value": "10.0.0.1/24"},
+        {"name": "GITHUB_TOKEN", "valueFrom": {"secretKeyRef": {"name": "token", "key": "password"}}},
+        {"name": "DOCKER_RANGE", "value": "172.17.1.1/24"}
+    ]}]}}})
+}
+
 fn collisions() -> Value {
     let long = "a-very-long-task-name-that-goes-on-and-on-well-past-the-kubernetes-limit";
     json!({
@@ -156,6 +184,8 @@ fn collisions() -> Value {
 
 lower_cases! {
     kitchen_sink_v1: kitchen_sink(), ["deploy"], |o| {};
+    step_results_become_task_results: step_results(), ["release", "a-notes"], |o| {};
+    duplicate_env_keeps_the_last: duplicate_env(), ["dind"], |o| {};
     kitchen_sink_v1beta1: kitchen_sink(), ["deploy"], |o| { o.target = Target::V1Beta1; };
     git_params_and_variables: git_params(), ["show"], |o| {};
     git_output_in_place: git_output(), ["bump"], |o| {};

@@ -1,6 +1,7 @@
-//! Helpers: building pipelines from JSON, lowering, and the conformance checks of SPEC §5.6.
+//! Helpers: building pipelines from JSON, lowering, and the conformance checks (schemas, and what they cannot check).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -8,11 +9,11 @@ use dispatch_tekton::{LowerOptions, Lowered, Selection, Target, lower};
 use dispatch_trigger::{ContextVars, Event};
 use dispatchfile_model::names::is_dns1123_label;
 use dispatchfile_model::{
-    DecodeOptions, Diagnostic, Document, Files, Limits, Node, Pipeline, decode,
+    DecodeOptions, Diagnostic, Diagnostics, Document, Files, Limits, Node, Pipeline, decode,
 };
 use serde_json::Value;
 
-/// The seed pipeline of SPEC §1.5.
+/// The seed pipeline: push to `master`, `/test` on pull requests.
 pub(crate) fn seed() -> Value {
     serde_json::json!({
         "actions": [
@@ -42,12 +43,12 @@ pub(crate) fn pipeline(json: &Value) -> Pipeline {
         .unwrap_or_else(|| panic!("test pipeline must decode: {errors:?}"))
 }
 
-/// The push event of SPEC §5.5.
+/// The push to `master` of the worked example.
 pub(crate) fn push_master() -> Event {
     Event::from_json(
         r#"{"kind":"push","branch":"master","commit":"5f3c0ad6a1c2d6f0e0b5f7d7a1f9c8b2e4d6a8c0","url":"https://github.com/example/app.git"}"#,
     )
-    .expect("the SPEC event parses")
+    .expect("the worked example's event parses")
 }
 
 /// Lowers `tasks` of `p` for the push event with `options`.
@@ -55,9 +56,14 @@ pub(crate) fn lower_push(
     p: &Pipeline,
     tasks: &[&str],
     options: &LowerOptions,
-) -> Result<Lowered, Vec<Diagnostic>> {
+) -> Result<Lowered, Diagnostics> {
+    // The first action fired, when there is one (lowering refuses actions that do not exist).
     let selection = Selection::new(
-        vec![0],
+        if p.actions.is_empty() {
+            vec![]
+        } else {
+            vec![0]
+        },
         tasks.iter().map(|t| (*t).to_owned()).collect(),
         ContextVars::for_event(&push_master(), None),
     );
@@ -72,11 +78,20 @@ pub(crate) fn render_diagnostics(diags: &[Diagnostic]) -> String {
         .collect()
 }
 
-/// The shared folder, or `None` (after saying so) when `DISPATCH_SHARED` is unset.
-pub(crate) fn shared() -> Option<PathBuf> {
+/// The shared folder, or `None` when `DISPATCH_SHARED` is unset, after saying that the calling
+/// test skipped `what`. The only place this crate's tests read the variable.
+///
+/// The notice is written to the process's stderr directly: libtest captures `println!` and
+/// `eprintln!` of passing tests, so plain `cargo test` would not show it.
+pub(crate) fn shared(what: &str) -> Option<PathBuf> {
     let dir = std::env::var_os("DISPATCH_SHARED").map(PathBuf::from);
     if dir.is_none() {
-        println!("skipped: DISPATCH_SHARED is not set");
+        let thread = std::thread::current();
+        let test = thread.name().unwrap_or("a test");
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped {what} in {test}: DISPATCH_SHARED is not set"
+        );
     }
     dir
 }
@@ -86,7 +101,7 @@ fn schemas() -> Option<&'static BTreeMap<String, jsonschema::Validator>> {
     static SCHEMAS: OnceLock<Option<BTreeMap<String, jsonschema::Validator>>> = OnceLock::new();
     SCHEMAS
         .get_or_init(|| {
-            let dir = shared()?.join("schemas/tekton");
+            let dir = shared("the Tekton schema checks of every test")?.join("schemas/tekton");
             let mut out = BTreeMap::new();
             for kind in ["task", "pipeline", "pipelinerun"] {
                 for suffix in ["v1", "v1_full", "v1beta1"] {
@@ -104,7 +119,7 @@ fn schemas() -> Option<&'static BTreeMap<String, jsonschema::Validator>> {
         .as_ref()
 }
 
-/// Every problem SPEC §5.6 asks us to find in one lowered build, as text (empty = conformant).
+/// Every conformance problem in one lowered build, as text (empty = conformant).
 ///
 /// Schemas (strict and full, or v1beta1), YAML read back equal to the JSON output, unique and
 /// DNS-1123 names, param and result name syntax, every `$(params…)`, `$(workspaces…)`,

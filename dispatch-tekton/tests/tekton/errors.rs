@@ -2,6 +2,7 @@
 
 use dispatch_tekton::{LowerOptions, Selection, lower};
 use dispatchfile_model::Limits;
+use dispatchfile_model::k8s_openapi::api::core::v1::Container;
 use dispatchfile_parse::{ParseOptions, evaluate};
 use serde_json::json;
 
@@ -60,6 +61,10 @@ error_cases! {
     undefined_tasks_are_errors: json!({"task": {"t": {
         "steps": [{"name": "s", "image": "alpine:3.20"}]}}}), ["nope"]
         => "Dispatchfile: error[undefined-task]: undefined task \"nope\" in the selection\n";
+    undefined_tasks_get_a_hint_when_a_name_is_close: json!({"task": {
+        "build": {"steps": [{"name": "s", "image": "alpine:3.20"}]},
+        "test": {"steps": [{"name": "s", "image": "alpine:3.20"}]}}}), ["test", "biuld"]
+        => "Dispatchfile: error[undefined-task]: undefined task \"biuld\" in the selection (did you mean \"build\"?)\n";
     empty_selections_are_errors: json!({"task": {"t": {"steps": [{"name": "s", "image": "alpine:3.20"}]}}}), []
         => "Dispatchfile: error[empty-selection]: no task selected: nothing to lower\n";
 }
@@ -73,18 +78,52 @@ fn invalid_pipeline_timeout_is_an_error() {
     assert_eq!(errors[0].code, "invalid-duration");
 }
 
+/// A producer `a` whose step `s` prints, and readers of its result.
+fn step_result_reader(reader: &serde_json::Value) -> serde_json::Value {
+    json!({"task": {
+        "a": {"steps": [{"name": "s", "image": "alpine:3.20", "command": ["echo", "1.0"]},
+                        {"name": "quiet", "image": "alpine:3.20"}]},
+        "b": reader
+    }})
+}
+
+error_cases! {
+    step_results_need_their_task_in_the_build: step_result_reader(&json!({"steps": [{"name": "s", "image": "alpine:3.20", "args": ["$(inputs.tasks.a.s)"]}]})), ["b"]
+        => "Dispatchfile: error[unsupported-task-result]: step #0 of task \"b\": $(inputs.tasks.a.s) is a result of task \"a\", which is not part of this build: list \"a\" in the inputs of task \"b\"\n";
+    step_results_need_a_command_to_capture: step_result_reader(&json!({"inputs": ["a"], "steps": [{"name": "s", "image": "alpine:3.20", "args": ["$(inputs.tasks.a.quiet)"]}]})), ["b"]
+        => "Dispatchfile: error[unsupported-task-result]: step #0 of task \"b\": $(inputs.tasks.a.quiet): step \"quiet\" of task \"a\" has no command, so its output cannot be captured as a result\n";
+    step_results_name_a_step: step_result_reader(&json!({"inputs": ["a"], "steps": [{"name": "s", "image": "alpine:3.20", "args": ["$(inputs.tasks.a.nope)", "$(inputs.tasks.zz.s)"]}]})), ["b"]
+        => "Dispatchfile: error[unsupported-task-result]: step #0 of task \"b\": $(inputs.tasks.a.nope) names step \"nope\", which task \"a\" does not have\n\
+            Dispatchfile: error[unsupported-task-result]: step #0 of task \"b\": $(inputs.tasks.zz.s) names task \"zz\", which the pipeline does not define\n";
+    tekton_v1alpha1_variables_have_no_v1_form: one_step(&json!({"name": "s", "image": "alpine:3.20", "args": ["$(inputs.params.x)", "$(outputs.foo)", "$(inputs)"]})), ["t"]
+        => "Dispatchfile: error[unsupported-variable]: step #0 of task \"t\": $(inputs.params.x) is neither a resource nor a step-result variable; Tekton v1 has no such variable (a Task param is $(params.NAME))\n\
+            Dispatchfile: error[unsupported-variable]: step #0 of task \"t\": $(outputs.foo) is neither a resource nor a step-result variable; Tekton v1 has no such variable (a Task param is $(params.NAME))\n";
+}
+
 #[test]
-fn step_result_variables_are_kept_with_a_warning() {
-    let p = pipeline(&json!({"task": {
-        "a": {"steps": [{"name": "s", "image": "alpine:3.20"}]},
-        "b": {"inputs": ["a"], "steps": [{"name": "s", "image": "alpine:3.20", "args": ["$(inputs.tasks.a.s)"]}]}
-    }}));
-    let lowered = lower_push(&p, &["b"], &LowerOptions::default()).expect("lowers with a warning");
-    assert_eq!(
-        render_diagnostics(lowered.warnings()),
-        "Dispatchfile: warning[unsupported-task-result]: step #0 of task \"b\": step result variable $(inputs.tasks.a.s) is not supported and is kept as written\n"
+fn label_values_are_checked_after_substitution() {
+    // Valid for a push to master, invalid for a push to feature/x: the error names the variable
+    // and its value.
+    let p = pipeline(
+        &json!({"task": {"t": {"metadata": {"labels": {"build": "$(context.build.name)", "branch": "$(context.git.branch)"}},
+        "steps": [{"name": "s", "image": "alpine:3.20"}]}}}),
     );
-    assert!(lowered.to_yaml().contains("args: [$(inputs.tasks.a.s)]"));
+    lower_push(&p, &["t"], &LowerOptions::default()).expect("master is a valid label value");
+    let event = dispatch_trigger::Event::from_json(
+        r#"{"kind":"push","branch":"feature/x","commit":"5f3c0ad6a1c2d6f0e0b5f7d7a1f9c8b2e4d6a8c0","url":"https://github.com/example/app.git"}"#,
+    )
+    .expect("an event");
+    let selection = Selection::new(
+        vec![],
+        vec!["t".to_owned()],
+        dispatch_trigger::ContextVars::for_event(&event, None),
+    );
+    let errors = lower(&p, &selection, &LowerOptions::default())
+        .expect_err("feature/x is not a label value");
+    assert_eq!(
+        render_diagnostics(&errors),
+        "Dispatchfile: error[invalid-label]: task \"t\": label \"branch\" is \"feature/x\" for this event ($(context.git.branch) = \"feature/x\"), which is not a valid label value (at most 63 characters from [A-Za-z0-9_.-], starting and ending with a letter or digit)\n"
+    );
 }
 
 /// Errors point at the offending text of the Dispatchfile.
@@ -127,4 +166,79 @@ fn errors_are_positioned() {
     insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("positioned_errors", text);
     });
+}
+
+/// A pipeline built in code, not through `decode`: `lower` validates it anyway.
+fn unchecked_pipeline(tasks: &[(&str, &[&str], bool)]) -> dispatchfile_model::Pipeline {
+    let mut p = dispatchfile_model::Pipeline::default();
+    for (name, deps, with_step) in tasks {
+        let steps = if *with_step {
+            vec![Container {
+                name: "s".to_owned(),
+                image: Some("alpine:3.20".to_owned()),
+                ..Container::default()
+            }]
+        } else {
+            Vec::new()
+        };
+        let t = dispatchfile_model::Task {
+            deps: deps.iter().map(|d| (*d).to_owned()).collect(),
+            steps,
+            ..dispatchfile_model::Task::default()
+        };
+        p.tasks.insert((*name).to_owned(), t);
+    }
+    p
+}
+
+macro_rules! refused_cases {
+    ($($name:ident: $tasks:expr, $actions:expr => $code:literal;)*) => {$(
+        #[test]
+        fn $name() {
+            let p = unchecked_pipeline(&$tasks);
+            let mut selection = Selection::manual(["a"]);
+            selection.actions = $actions;
+            let problems = lower(&p, &selection, &LowerOptions::default())
+                .expect_err("lowering refuses what validation rejects");
+            assert!(
+                problems.errors().any(|d| d.code == $code),
+                "want {}: {problems}",
+                $code
+            );
+        }
+    )*};
+}
+
+refused_cases! {
+    lower_refuses_a_self_dependency: [("a", &["a"][..], true)], vec![] => "cycle";
+    lower_refuses_a_missing_dependency: [("a", &["ghost"][..], true)], vec![] => "undefined-dep";
+    lower_refuses_a_task_without_steps: [("a", &[][..], false)], vec![] => "missing-field";
+    lower_refuses_an_unknown_action_index: [("a", &[][..], true)], vec![3] => "undefined-action";
+}
+
+#[test]
+fn a_match_result_becomes_the_selection() {
+    let source = b"#!yaml\ntask:\n  test:\n    steps: [{name: t, image: alpine}]\nactions:\n  - tasks: [test]\n    on: {push: {branches: [main]}}\n";
+    let checked = dispatchfile_parse::check(
+        source,
+        "Dispatchfile",
+        &ParseOptions::default(),
+        &Limits::default(),
+    )
+    .expect("valid");
+    let event = dispatch_trigger::Event::from_json(
+        r#"{"kind": "push", "branch": "main", "commit": "c0ffee", "url": "u"}"#,
+    )
+    .expect("an event");
+    let matched = checked.triggers().match_event(&event);
+    let selection = Selection::from(&matched);
+    assert_eq!(selection.actions, matched.actions);
+    assert_eq!(selection.tasks, matched.tasks);
+    assert_eq!(selection.context, matched.context);
+    let lowered = lower(checked.pipeline(), &selection, &LowerOptions::default()).expect("lowers");
+    assert!(
+        lowered
+            .to_yaml()
+            .contains("dispatch.d2iq.io/actions: \"0\"")
+    );
 }

@@ -1,4 +1,4 @@
-//! SPEC §5.5: the seed pipeline, push to `master`, renders byte for byte.
+//! The worked example: the seed pipeline, push to `master`, renders byte for byte.
 
 use std::fmt::Write as _;
 
@@ -6,7 +6,8 @@ use dispatch_tekton::{LowerOptions, Target};
 
 use super::common::{assert_conformant, lower_push, pipeline, seed, shared};
 
-/// The YAML block of SPEC §5.5, verbatim (`worked_example_matches_the_spec` keeps it in sync).
+/// The documented worked example, verbatim (`worked_example_matches_the_spec` keeps it in sync
+/// with the design document when that is available).
 const WORKED_EXAMPLE: &str = include_str!("../testdata/worked-example.yaml");
 
 #[test]
@@ -16,7 +17,7 @@ fn worked_example_renders_byte_for_byte() {
     let yaml = lowered.to_yaml();
     assert!(
         yaml == WORKED_EXAMPLE,
-        "rendered:\n{yaml}\n--- diff against SPEC §5.5 ---\n{}",
+        "rendered:\n{yaml}\n--- diff against testdata/worked-example.yaml ---\n{}",
         diff(WORKED_EXAMPLE, &yaml)
     );
     assert!(lowered.warnings().is_empty(), "{:?}", lowered.warnings());
@@ -25,7 +26,9 @@ fn worked_example_renders_byte_for_byte() {
 
 #[test]
 fn worked_example_matches_the_spec() {
-    let Some(dir) = shared() else { return };
+    let Some(dir) = shared("the check against SPEC.md's worked example") else {
+        return;
+    };
     let spec = std::fs::read_to_string(dir.join("SPEC.md")).expect("SPEC.md is readable");
     let section = &spec[spec.find("### 5.5").expect("SPEC has §5.5")..];
     let start = section.find("```yaml\n").expect("§5.5 has a YAML block") + "```yaml\n".len();

@@ -4,8 +4,8 @@
     clippy::disallowed_methods,
     reason = "tests read the shared corpus named by DISPATCH_SHARED"
 )]
-#![allow(clippy::print_stderr, reason = "a test says when it skips the corpus")]
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use dispatchfile_model::{DecodeOptions, Document, FileId, Limits, Node, Pipeline, Span, decode};
@@ -29,10 +29,19 @@ pub(crate) fn one_action(on: &serde_json::Value) -> Pipeline {
     }))
 }
 
-/// `$DISPATCH_SHARED/corpus/<sub>`, or `None` (after saying so) when the variable is unset.
+/// `$DISPATCH_SHARED/corpus/<sub>`, or `None` when the variable is unset, after saying that the
+/// calling test skipped that corpus. The only place this crate's tests read the variable.
+///
+/// The notice is written to the process's stderr directly: libtest captures `println!` and
+/// `eprintln!` of passing tests, so plain `cargo test` would not show it.
 pub(crate) fn corpus(sub: &str) -> Option<PathBuf> {
     let Some(dir) = std::env::var_os("DISPATCH_SHARED") else {
-        eprintln!("DISPATCH_SHARED is unset: skipping the {sub} corpus test");
+        let thread = std::thread::current();
+        let test = thread.name().unwrap_or("a test");
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped the {sub} corpus in {test}: DISPATCH_SHARED is not set"
+        );
         return None;
     };
     Some(PathBuf::from(dir).join("corpus").join(sub))

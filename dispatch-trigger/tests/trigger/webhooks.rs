@@ -1,4 +1,4 @@
-//! Webhook adapters (SPEC §4.9) on the real provider payloads of `$DISPATCH_SHARED/corpus/webhooks`
+//! Webhook adapters on the real provider payloads of `$DISPATCH_SHARED/corpus/webhooks`
 //! and on cases written here.
 
 #![allow(
@@ -6,7 +6,7 @@
     reason = "the test reads the shared corpus"
 )]
 
-use dispatch_trigger::{Adapted, Event, PrDetails, PullRequestAction, github, gitlab};
+use dispatch_trigger::{Adapted, Event, PrDetails, PullRequestAction, gitea, github, gitlab};
 use serde_json::json;
 
 use super::common::corpus;
@@ -302,3 +302,244 @@ fn written_cases() {
     assert_eq!(gitlab::object_kind_of_header("Service Hook"), None);
     let _ = PullRequestAction::Synchronize;
 }
+
+/// The adapter of a corpus file, by its folder and name (`<event>-<case>.json`).
+fn adapt_corpus_file(file: &str, body: &str) -> dispatch_trigger::Result<Adapted> {
+    let (provider, name) = file.split_once('/').expect("provider/file");
+    let stem = name.trim_end_matches(".json");
+    let event = stem.split_once('-').map_or(stem, |(e, _)| e);
+    let pr = details(None);
+    match provider {
+        "github" => github::to_event(event, body, Some(&pr)),
+        "gitlab" => gitlab::to_event(body, Some(&pr)),
+        "gitea" => gitea::to_event(event, body, Some(&pr)),
+        other => panic!("no adapter for {other}"),
+    }
+}
+
+/// Every payload of the corpus, GitHub, GitLab and Gitea, gives the listed outcome: the event
+/// (as its JSON) or `"ignored"`. Comments get the pull request details of [`details`].
+#[test]
+fn every_corpus_payload_gives_its_outcome() {
+    let Some(dir) = corpus("webhooks") else {
+        return;
+    };
+    let mut files = Vec::new();
+    for provider in ["github", "gitlab", "gitea"] {
+        for entry in std::fs::read_dir(dir.join(provider)).expect("a provider folder") {
+            let name = entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            if std::path::Path::new(&name)
+                .extension()
+                .is_some_and(|e| e == "json")
+            {
+                files.push(format!("{provider}/{name}"));
+            }
+        }
+    }
+    files.sort();
+    let mut problems = Vec::new();
+    for file in &files {
+        let Some((_, want)) = CORPUS_OUTCOMES.iter().find(|(f, _)| f == file) else {
+            problems.push(format!("{file}: no outcome listed"));
+            continue;
+        };
+        let body = std::fs::read_to_string(dir.join(file)).expect("readable");
+        let got = match adapt_corpus_file(file, &body) {
+            Ok(a) => outcome(&a),
+            Err(e) => json!(format!("error: {e}")),
+        };
+        let want: serde_json::Value = if *want == "ignored" {
+            json!("ignored")
+        } else {
+            serde_json::from_str(want).expect("outcomes are JSON")
+        };
+        if got != want {
+            problems.push(format!("{file}: got {got}, want {want}"));
+        }
+    }
+    assert_eq!(
+        files.len(),
+        CORPUS_OUTCOMES.len(),
+        "every listed file exists"
+    );
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// What each payload of `$DISPATCH_SHARED/corpus/webhooks` gives (its event as JSON, or `ignored`),
+/// checked by hand against the payload and the adapter rules of docs/webhooks.md.
+const CORPUS_OUTCOMES: &[(&str, &str)] = &[
+    ("gitea/create-tag.json", "ignored"),
+    (
+        "gitea/issue_comment-created-pr.json",
+        r#"{"kind":"pull_request_comment","number":2,"base":"main","head":"fix","commit":"abc123","url":"http://try.gitea.io/gogits/hello-world.git","comment":"run gofmt"}"#,
+    ),
+    ("gitea/pull_request-closed-merged.json", "ignored"),
+    (
+        "gitea/pull_request-opened-slash-branch.json",
+        r#"{"kind":"pull_request","action":"opened","number":1,"base":"main","head":"feature/changes","commit":"0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c","url":"https://gitea.golang.org/gordon/hello-world.git"}"#,
+    ),
+    (
+        "gitea/pull_request-synchronized.json",
+        r#"{"kind":"pull_request","action":"synchronize","number":2,"base":"main","head":"test-patch-1","commit":"788ed8d02d3b7fcfcf6386dbcbca696aa1d4dc25","url":"http://127.0.0.1:3000/Test-CI/multi-line-secrets.git","labels":["Kind/Bug","Kind/Security"]}"#,
+    ),
+    (
+        "gitea/push-branch-created.json",
+        r#"{"kind":"push","branch":"fdsafdsa","commit":"28c3613ae62640216bea5e7dc71aa65356e4298b","url":"https://codeberg.org/meisam/woodpecktester.git"}"#,
+    ),
+    (
+        "gitea/push-three-commits.json",
+        r#"{"kind":"push","branch":"main","commit":"29be01c073851cf0db0c6a466e396b725a670453","url":"http://127.0.0.1:3000/Test-CI/multi-line-secrets.git","changed":["aa","aaa"]}"#,
+    ),
+    (
+        "gitea/release-published.json",
+        r#"{"kind":"release","tag":"0.0.5","commit":"0.0.5","url":"https://git.xxx/anbraten/demo.git"}"#,
+    ),
+    ("github/check_suite-requested.json", "ignored"),
+    ("github/create-tag.json", "ignored"),
+    ("github/issue_comment-created-issue.json", "ignored"),
+    (
+        "github/issue_comment-created-pr.json",
+        r#"{"kind":"pull_request_comment","number":3,"base":"main","head":"fix","commit":"abc123","url":"https://github.com/chhsia0/knative-route-demo.git","comment":"/build"}"#,
+    ),
+    ("github/issue_comment-deleted.json", "ignored"),
+    ("github/issue_comment-edited-pr.json", "ignored"),
+    ("github/ping.json", "ignored"),
+    ("github/pull_request-closed-merged.json", "ignored"),
+    ("github/pull_request-closed.json", "ignored"),
+    ("github/pull_request-converted_to_draft.json", "ignored"),
+    ("github/pull_request-edited.json", "ignored"),
+    ("github/pull_request-labeled-draft.json", "ignored"),
+    ("github/pull_request-labeled.json", "ignored"),
+    (
+        "github/pull_request-opened.json",
+        r#"{"kind":"pull_request","action":"opened","number":2,"base":"master","head":"changes","commit":"ec26c3e57ca3a959ca5aad62de7213c562f8c821","url":"https://github.com/Codertocat/Hello-World.git","labels":["bug"]}"#,
+    ),
+    ("github/pull_request-ready_for_review.json", "ignored"),
+    (
+        "github/pull_request-reopened.json",
+        r#"{"kind":"pull_request","action":"reopened","number":2,"base":"master","head":"changes","commit":"ec26c3e57ca3a959ca5aad62de7213c562f8c821","url":"https://github.com/Codertocat/Hello-World.git","labels":["bug"]}"#,
+    ),
+    (
+        "github/pull_request-synchronize.json",
+        r#"{"kind":"pull_request","action":"synchronize","number":5,"base":"trunk","head":"test_pr_O","commit":"7e39d83fc6a99f2c6a02cc7637c4de8db50da6ca","url":"https://github.com/gagbo/ouro-closures.git"}"#,
+    ),
+    ("github/pull_request-unlabeled.json", "ignored"),
+    ("github/pull_request_review_comment-created.json", "ignored"),
+    (
+        "github/push-branch-created-no-commits.json",
+        r#"{"kind":"push","branch":"feature-branch","commit":"d2b75aa7797ec26b088fa2dd527e9d2c052fcedd","url":"https://github.com/bradrydzewski/drone-test-go.git"}"#,
+    ),
+    (
+        "github/push-branch-created.json",
+        r#"{"kind":"push","branch":"master","commit":"6113728f27ae82c7b1a177c8d03f9e96e0adf246","url":"https://github.com/Codertocat/Hello-World.git"}"#,
+    ),
+    ("github/push-branch-deleted.json", "ignored"),
+    (
+        "github/push-branch-many-files.json",
+        r#"{"kind":"push","branch":"changes","commit":"1393706f1364742defbc28ba459082630ca979af","url":"https://github.com/hub4j-test-org/github-api.git","changed":["src/main/java/org/kohsuke/github/GHLicense.java","src/test/java/org/kohsuke/github/GHLicenseTest.java","src/test/resources/org/kohsuke/github/GHLicenseTest/wiremock/checkRepositoryLicenseForIndeterminate/__files/repos_bndtools_bnd-2.json","src/test/resources/org/kohsuke/github/GHLicenseTest/wiremock/checkRepositoryLicenseForIndeterminate/__files/repos_bndtools_bnd_license-3.json","src/test/resources/org/kohsuke/github/GHLicenseTest/wiremock/checkRepositoryLicenseForIndeterminate/__files/user-1.json","src/test/resources/org/kohsuke/github/GHLicenseTest/wiremock/checkRepositoryLicenseForIndeterminate/mappings/repos_bndtools_bnd-2.json","src/test/resources/org/kohsuke/github/GHLicenseTest/wiremock/checkRepositoryLicenseForIndeterminate/mappings/repos_bndtools_bnd_license-3.json","src/test/resources/org/kohsuke/github/GHLicenseTest/wiremock/checkRepositoryLicenseForIndeterminate/mappings/user-1.json"]}"#,
+    ),
+    (
+        "github/push-branch.json",
+        r#"{"kind":"push","branch":"changes","commit":"0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c","url":"https://github.com/baxterthehacker/public-repo.git","changed":["README.md"]}"#,
+    ),
+    (
+        "github/push-forced.json",
+        r#"{"kind":"push","branch":"main","commit":"f7220f1f753260bf6f1c533357c70213e9fd4abe","url":"https://github.com/6543/oxiduct.git","changed":[".clippy.toml",".gitignore",".woodpecker/build.yml",".woodpecker/lint.yml","Cargo.lock","Cargo.toml","LICENSE","README.md","contrib/example.toml","rustfmt.toml","src/cli.rs","src/config.rs","src/main.rs","src/proxy/mod.rs","src/proxy/tcp.rs","src/proxy/udp.rs","src/socket_opts.rs"]}"#,
+    ),
+    (
+        "github/push-tag-annotated.json",
+        r#"{"kind":"tag","tag":"v0.2.1","commit":"bd7a63727468ca899e6a43e40fe9d76b3501f3f4","url":"https://github.com/gagbo/app-test-repo.git"}"#,
+    ),
+    ("github/push-tag-deleted.json", "ignored"),
+    (
+        "github/push-tag-lightweight.json",
+        r#"{"kind":"tag","tag":"the-tag-v1","commit":"67012991d6c69b1c58378346fca366b864d8d1a1","url":"https://github.com/6543/test_ci_tmp.git"}"#,
+    ),
+    (
+        "github/push-tag.json",
+        r#"{"kind":"tag","tag":"v0.0.1","commit":"d2b75aa7797ec26b088fa2dd527e9d2c052fcedd","url":"https://github.com/bradrydzewski/drone-test-go.git"}"#,
+    ),
+    ("github/release-created.json", "ignored"),
+    ("github/release-edited.json", "ignored"),
+    ("github/release-prereleased.json", "ignored"),
+    (
+        "github/release-published.json",
+        r#"{"kind":"release","tag":"0.0.1","commit":"0.0.1","url":"https://github.com/Codertocat/Hello-World.git"}"#,
+    ),
+    ("github/release-released.json", "ignored"),
+    (
+        "github/workflow_run-completed-with-pull-requests.json",
+        "ignored",
+    ),
+    ("gitlab/merge_request-approved.json", "ignored"),
+    ("gitlab/merge_request-close.json", "ignored"),
+    ("gitlab/merge_request-merge.json", "ignored"),
+    (
+        "gitlab/merge_request-open.json",
+        r#"{"kind":"pull_request","action":"opened","number":1,"base":"master","head":"ms-viewport","commit":"da1560886d4f094c3e6c9ef40349f7d38b5d27d7","url":"http://example.com/gitlabhq/gitlab-test.git","labels":["API"]}"#,
+    ),
+    (
+        "gitlab/merge_request-reopen.json",
+        r#"{"kind":"pull_request","action":"reopened","number":1,"base":"master","head":"feature","commit":"c4c79227ed610f1151f05bbc5be33b4f340d39c8","url":"https://gitlab.com/gitlab-org/hello-world.git"}"#,
+    ),
+    ("gitlab/merge_request-update-labels.json", "ignored"),
+    ("gitlab/merge_request-update-no-oldrev.json", "ignored"),
+    (
+        "gitlab/merge_request-update-oldrev.json",
+        r#"{"kind":"pull_request","action":"synchronize","number":2,"base":"master","head":"next-feature","commit":"0ab96a10266b95b4b533dcfd98738015fbe70889","url":"http://10.40.8.5:3200/test/woodpecker.git"}"#,
+    ),
+    ("gitlab/note-commit.json", "ignored"),
+    ("gitlab/note-issue.json", "ignored"),
+    (
+        "gitlab/note-merge_request-no-action.json",
+        r#"{"kind":"pull_request_comment","number":1,"base":"master","head":"feature","commit":"c4c79227ed610f1151f05bbc5be33b4f340d39c8","url":"https://gitlab.com/gitlab-org/hello-world.git","comment":"lgtm"}"#,
+    ),
+    (
+        "gitlab/note-merge_request.json",
+        r#"{"kind":"pull_request_comment","number":1,"base":"markdown","head":"master","commit":"562e173be03b8ff2efb05345d12df18815438a4b","url":"http://example.com/gitlab-org/gitlab-test.git","comment":"This MR needs work.","labels":["Afterpod","Element"]}"#,
+    ),
+    ("gitlab/note-snippet.json", "ignored"),
+    ("gitlab/pipeline.json", "ignored"),
+    (
+        "gitlab/push-14-commits.json",
+        r#"{"kind":"push","branch":"master","commit":"8f784b32840472e7fda687b1c18e2bef26af768b","url":"https://repository.server.com/repo-org/repo-name.git","changed":[".lighthouse/OWNERS",".lighthouse/jenkins-x/devsecops.yaml",".lighthouse/jenkins-x/pullrequest.yaml",".lighthouse/jenkins-x/qa.yaml",".lighthouse/jenkins-x/release.yaml",".lighthouse/jenkins-x/triggers.yaml",".lighthouse/sonar-project.properties","OWNERS","charts/OWNERS","charts/repo-name/templates/canary.yaml","charts/repo-name/templates/database.yaml","charts/repo-name/templates/deployment.yaml","charts/repo-name/templates/hpa.yaml","charts/repo-name/templates/ingress.yaml","charts/repo-name/templates/ksvc.yaml","charts/repo-name/templates/secrets.yaml","charts/repo-name/templates/service.yaml","charts/repo-name/templates/virtualservice.yaml","charts/repo-name/values.yaml","pom.xml","preview/values.yaml.gotmpl","src/main/java/com/example/repository/ConcessionRepository.java","src/main/java/com/example/service/impl/CatalogItemServiceImpl.java","src/main/resources/application.yml","src/test/java/com/example/service/BulletinServiceTest.java","src/test/java/com/example/service/CatalogItemServiceTest.java","src/test/java/com/example/service/ConcessionServiceTest.java","src/test/java/com/example/service/ShopServiceTest.java"]}"#,
+    ),
+    (
+        "gitlab/push-branch-created.json",
+        r#"{"kind":"push","branch":"feature","commit":"c4c79227ed610f1151f05bbc5be33b4f340d39c8","url":"https://gitlab.com/gitlab-org/hello-world.git"}"#,
+    ),
+    ("gitlab/push-branch-deleted.json", "ignored"),
+    (
+        "gitlab/push-commits-truncated.json",
+        r#"{"kind":"push","branch":"master","commit":"da1560886d4f094c3e6c9ef40349f7d38b5d27d7","url":"http://example.com/mike/diaspora.git"}"#,
+    ),
+    (
+        "gitlab/push-single-commit.json",
+        r#"{"kind":"push","branch":"master","commit":"2adc9465c4edfc33834e173fe89436a7cb899a1d","url":"https://gitlab.com/gitlab-org/hello-world.git","changed":["README.md"]}"#,
+    ),
+    (
+        "gitlab/push-subgroup.json",
+        r#"{"kind":"push","branch":"master","commit":"2adc9465c4edfc33834e173fe89436a7cb899a1d","url":"https://gitlab.com/group1/group2/group3/grp2repo.git","changed":["README.md"]}"#,
+    ),
+    (
+        "gitlab/push-two-commits.json",
+        r#"{"kind":"push","branch":"master","commit":"78a76ee6b4992a6baf64c59fc4c44c7323d60438","url":"https://gitlab.com/gitlab-org/hello-world.git","changed":["README.md"]}"#,
+    ),
+    (
+        "gitlab/release.json",
+        r#"{"kind":"release","tag":"1.0.0","commit":"2626dbdb936782b5c54816b1c6d45b1279303c6d","url":"http://example.com/exm-namespace/example-project.git"}"#,
+    ),
+    (
+        "gitlab/tag_push-annotated.json",
+        r#"{"kind":"tag","tag":"v22","commit":"16862e368d8ab812e48833b741dad720d6e2cb7f","url":"http://10.40.8.5:3200/test/woodpecker.git"}"#,
+    ),
+    (
+        "gitlab/tag_push-created.json",
+        r#"{"kind":"tag","tag":"v1.0.0","commit":"82b3d5ae55f7080f1e6022629cdb57bfae7cccc7","url":"http://example.com/jsmith/example.git"}"#,
+    ),
+    ("gitlab/tag_push-deleted.json", "ignored"),
+];

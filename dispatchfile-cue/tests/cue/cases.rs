@@ -1,4 +1,4 @@
-//! Feature cases (SPEC §3.4 P0/P1): testdata/cases/<feature>/<name>.cue with the JSON real CUE
+//! Feature cases: testdata/cases/<feature>/<name>.cue with the JSON real CUE
 //! v0.4 exports (<name>.json, made by testdata/make_expected.sh) or an error marker (<name>.err,
 //! any error passes). 2019-syntax cases also have a hand-written modern twin <name>.modern.cue
 //! from which the oracle made the JSON; both must evaluate to it.
@@ -80,6 +80,7 @@ macro_rules! cases {
 
 cases! {
     aliases_field_alias: "aliases/field_alias" => json;
+    aliases_value_alias: "aliases/value_alias" => json;
     arithmetic_div_zero: "arithmetic/div_zero" => err;
     arithmetic_mismatch: "arithmetic/mismatch" => err;
     arithmetic_ops: "arithmetic/ops" => json;
@@ -125,6 +126,8 @@ cases! {
     errors_template: "errors/template" => err;
     export_error_positions: "export/error_positions" => err;
     export_nested_incomplete: "export/nested_incomplete" => err;
+    export_optional_reference: "export/optional_reference" => err;
+    export_optional_reference_hidden: "export/optional_reference_hidden" => json;
     export_order: "export/order" => json;
     hidden_basic: "hidden/basic" => json;
     hidden_incomplete_hidden: "hidden/incomplete_hidden" => json;

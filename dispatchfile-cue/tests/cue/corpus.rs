@@ -7,8 +7,7 @@ use std::path::Path;
 
 #[test]
 fn corpus_dispatchfiles() {
-    let Some(shared) = shared_dir() else {
-        println!("skipped: DISPATCH_SHARED is not set");
+    let Some(shared) = shared_dir("the CUE Dispatchfile corpus") else {
         return;
     };
     let dir = shared.join("corpus/dispatchfiles");

@@ -1,4 +1,4 @@
-//! Limits (SPEC §6): hostile inputs fail fast with `limit exceeded`, never hang or overflow.
+//! Limits: hostile inputs fail fast with `limit exceeded`, never hang or overflow.
 
 use super::util::{eval, eval_with, on_small_stack};
 use std::fmt::Write as _;

@@ -8,8 +8,7 @@ const MIN_PASSES: usize = 300;
 
 #[test]
 fn cue_upstream_differential() {
-    let Some(shared) = shared_dir() else {
-        println!("skipped: DISPATCH_SHARED is not set");
+    let Some(shared) = shared_dir("the CUE upstream corpus") else {
         return;
     };
     let root = shared.join("corpus/cue-upstream");

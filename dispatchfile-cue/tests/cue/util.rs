@@ -1,14 +1,28 @@
 //! Shared helpers: the corpus location, selector blanking, JSON comparison by value.
 
-use dispatchfile_cue::{CueError, Exported, Options, evaluate};
+use dispatchfile_cue::{CueErrors, Exported, Options, evaluate};
+use std::io::Write as _;
 use std::path::PathBuf;
 
-/// `$DISPATCH_SHARED`, or `None` (the caller prints that it skipped).
-pub(crate) fn shared_dir() -> Option<PathBuf> {
-    std::env::var_os("DISPATCH_SHARED").map(PathBuf::from)
+/// `$DISPATCH_SHARED`, or `None` when it is unset, after saying that the calling test skipped
+/// `what`. The only place this crate's tests read the variable.
+///
+/// The notice is written to the process's stderr directly: libtest captures `println!` and
+/// `eprintln!` of passing tests, so plain `cargo test` would not show it.
+pub(crate) fn shared_dir(what: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("DISPATCH_SHARED").map(PathBuf::from);
+    if dir.is_none() {
+        let thread = std::thread::current();
+        let test = thread.name().unwrap_or("a test");
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped {what} in {test}: DISPATCH_SHARED is not set"
+        );
+    }
+    dir
 }
 
-/// SPEC §3.1: the `#!` selector line is blanked, never deleted, so positions stay right.
+/// The `#!` selector line is blanked, never deleted, so positions stay right.
 pub(crate) fn blank_selector(src: &str) -> String {
     if src.starts_with("#!") {
         let end = src.find('\n').unwrap_or(src.len());
@@ -18,11 +32,11 @@ pub(crate) fn blank_selector(src: &str) -> String {
     }
 }
 
-pub(crate) fn eval(src: &str) -> Result<Exported, Vec<CueError>> {
+pub(crate) fn eval(src: &str) -> Result<Exported, CueErrors> {
     evaluate(src, "test.cue", &Options::default())
 }
 
-pub(crate) fn eval_with(src: &str, opts: &Options) -> Result<Exported, Vec<CueError>> {
+pub(crate) fn eval_with(src: &str, opts: &Options) -> Result<Exported, CueErrors> {
     evaluate(src, "test.cue", opts)
 }
 
@@ -56,10 +70,11 @@ fn value_eq(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     }
 }
 
-/// Runs `f` on a thread with a 2 MiB stack, as the test harness does, and returns its result.
+/// Runs `f` on a thread with a 1 MiB stack, half what a test thread has, and returns its
+/// result: evaluation within the depth limits needs well under that (see `hostile.rs`).
 pub(crate) fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     std::thread::Builder::new()
-        .stack_size(2 << 20)
+        .stack_size(1 << 20)
         .spawn(f)
         .expect("spawning a test thread works")
         .join()

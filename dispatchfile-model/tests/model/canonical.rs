@@ -1,4 +1,4 @@
-//! Canonical JSON: the SPEC §1.5 seed output and the model → JSON → model round trip.
+//! Canonical JSON: the seed pipeline's output and the model → JSON → model round trip.
 
 use std::collections::BTreeMap;
 
@@ -251,7 +251,7 @@ prop_compose! {
         let resources: BTreeMap<String, Resource> = resources.into_iter().map(|(n, (kind, params))| (n, Resource { kind, params, ..Default::default() })).collect();
         let names: Vec<String> = tasks.keys().cloned().collect();
         let tasks = tasks.into_iter().map(|(n, (mut steps, timeout, vol))| {
-            // Step names must be unique within a task (R10).
+            // Step names must be unique within a task (`duplicate-step`).
             for (i, s) in steps.iter_mut().enumerate() { s.name = format!("{}-{i}", s.name); }
             let inputs: Vec<String> = resources.keys().take(1).cloned().collect();
             let volumes = if vol { vec![Volume { name: "v".into(), empty_dir: Some(EmptyDirVolumeSource::default()), ..Default::default() }] } else { Vec::new() };

@@ -1,4 +1,4 @@
-//! The JSON Schema of SPEC §1.6.
+//! The JSON Schema of the data formats.
 
 use serde_json::json;
 

@@ -1,4 +1,4 @@
-//! One named case per validation rule of SPEC §2, valid and invalid.
+//! One named case per validation rule, valid and invalid.
 
 use dispatchfile_model::Severity;
 use serde_json::{Value, json};
@@ -25,7 +25,7 @@ macro_rules! rule_cases {
             let got: Vec<(Severity, &str, &str)> = decoded
                 .diagnostics
                 .iter()
-                .map(|d| (d.severity, d.code, d.message.as_str()))
+                .map(|d| (d.severity, d.code.as_str(), d.message.as_str()))
                 .collect();
             let want: Vec<(Severity, &str, &str)> = vec![$((Severity::$sev, $code, $frag)),*];
             assert_eq!(got.len(), want.len(), "diagnostics: {got:#?}");
@@ -113,6 +113,10 @@ rule_cases! {
     r12_valid_duration: base(|v| { v["task"]["t"]["timeout"] = json!("1h30m"); }) => [];
     r13_invalid_label_value: base(|v| { v["task"]["t"]["metadata"] = json!({"labels": {"team": "a b"}}); })
         => [(Error, "invalid-label", "invalid value \"a b\" for label \"team\"")];
+    r13_context_variable_values_wait_for_lowering: base(|v| { v["task"]["t"]["metadata"] = json!({"labels": {"build": "$(context.build.name)"}}); })
+        => [];
+    r13_literal_text_beside_a_context_variable_is_checked: base(|v| { v["task"]["t"]["metadata"] = json!({"labels": {"build": "a b-$(context.build.name)"}}); })
+        => [(Error, "invalid-label", "invalid value \"a b-$(context.build.name)\" for label \"build\"")];
     r13_invalid_annotation_key: base(|v| { v["task"]["t"]["metadata"] = json!({"annotations": {"no spaces": "x"}}); })
         => [(Error, "invalid-label", "invalid annotation key \"no spaces\"")];
     r14_missing_step_name_and_image: base(|v| { v["task"]["t"]["steps"] = json!([{"command": ["true"]}]); })
@@ -131,8 +135,20 @@ rule_cases! {
     wrong_type_is_not_coerced: base(|v| { v["task"]["t"]["steps"][0]["image"] = json!(1.10); })
         => [(Error, "type", "\"image\" must be a string, found number")];
     quantities_accept_numbers: base(|v| { v["task"]["t"]["steps"][0]["resources"] = json!({"limits": {"cpu": 1, "memory": "2Gi"}}); }) => [];
-    pr_branches_is_deprecated: base(|v| { v["actions"][0]["on"] = json!({"pull_request": {"branches": ["main"]}}); })
-        => [(Warning, "deprecated-field", "\"branches\" is deprecated; use \"targets\"")];
+    pr_branches_is_the_documented_field: base(|v| { v["actions"][0]["on"] = json!({"pull_request": {"branches": ["main"]}}); })
+        => [];
+    unknown_condition_field_fails_closed: base(|v| { v["actions"][0]["on"] = json!({"tag": {"tags": ["v*"]}}); })
+        => [(Error, "unknown-field", "action #0: tag condition: unknown field \"tags\" (did you mean \"names\"?)")];
+    unknown_condition_field_fails_closed_when_grouped: base(|v| { v["actions"][0]["on"] = json!({"git": {"pull_request": {"comment": ["test"]}}}); })
+        => [(Error, "unknown-field", "unknown field \"comment\" (did you mean \"chatops\"?)")];
+    unknown_condition_field_lists_the_fields: base(|v| { v["actions"][0]["on"] = json!({"push": {"refs": ["main"]}}); })
+        => [(Error, "unknown-field", "unknown field \"refs\" (expected one of branches, paths, tags)")];
+    unknown_field_beside_the_kind_fails_closed: base(|v| { v["actions"][0]["on"] = json!({"push": {}, "branch": ["main"]}); })
+        => [(Error, "unknown-field", "action #0: condition: unknown field \"branch\"")];
+    push_tags_is_the_2019_tag_condition: base(|v| { v["actions"][0]["on"] = json!({"push": {"tags": ["v*"]}}); })
+        => [(Warning, "deprecated-field", "a push condition with \"tags\" is the 2019 spelling of a tag condition")];
+    push_tags_beside_branches_needs_two_actions: base(|v| { v["actions"][0]["on"] = json!({"push": {"branches": ["main"], "tags": ["v*"]}}); })
+        => [(Error, "condition-kind", "write two actions")];
     cron_revisions_conflict: base(|v| {
         v["actions"][0] = json!({"name": "n", "tasks": ["t"], "on": {"cron": {"schedule": "@daily", "revision": "a", "git": {"revision": "b"}}}});
     }) => [(Error, "duplicate-key", "differ")];
@@ -144,7 +160,11 @@ fn diagnostics_are_sorted_by_position_then_code() {
         v["actions"][0]["tasks"] = json!(["x"]);
         v["task"]["t"]["inputs"] = json!(["y"]);
     }));
-    let codes: Vec<&str> = decoded.diagnostics.iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = decoded
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
     // Without spans every diagnostic sorts by code.
     assert_eq!(codes, ["undefined-input", "undefined-task"]);
 }
@@ -156,7 +176,11 @@ fn every_problem_is_reported_at_once() {
         "task": {"a": {"steps": [], "deps": ["zz"]}},
         "actions": [{"tasks": ["nope"], "on": {"push": {}, "tag": {}}}]
     }));
-    let codes: Vec<&str> = decoded.diagnostics.iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = decoded
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
     for want in [
         "missing-field",
         "undefined-dep",
@@ -165,4 +189,24 @@ fn every_problem_is_reported_at_once() {
     ] {
         assert!(codes.contains(&want), "{want} missing from {codes:?}");
     }
+}
+
+#[test]
+fn push_tags_is_written_back_as_a_tag_condition() {
+    let decoded = decode_json(&base(|v| {
+        v["actions"][0]["on"] = json!({"push": {"tags": ["v*", "!v0.*"]}});
+    }));
+    let pipeline = decoded.pipeline.expect("a warning only");
+    assert_eq!(
+        pipeline.actions[0].on.kind,
+        dispatchfile_model::ConditionKind::Tag(dispatchfile_model::TagCondition {
+            names: vec!["v*".to_owned(), "!v0.*".to_owned()],
+        }),
+        "the tags become the tag condition's names"
+    );
+    let canonical = dispatchfile_model::to_canonical_json(&pipeline);
+    assert!(
+        canonical.contains("\"tag\": {\n          \"names\": ["),
+        "canonical output writes a tag condition:\n{canonical}"
+    );
 }

@@ -1,4 +1,4 @@
-//! The embedded Dispatch catalog (SPEC §3.5): our own Starlark implementation of every module of
+//! The embedded Dispatch catalog: our own Starlark implementation of every module of
 //! `github.com/mesosphere/dispatch-catalog/starlark/…` at tags 0.0.1–0.0.9 and the final master.
 //!
 //! Tags that behave alike share one source file (a *variant*); what a tag exports is listed here,
@@ -47,17 +47,29 @@ variants! {
     "path" => "dispatch-catalog/starlark/stable/path.star (embedded)",
     "docker_0_0_1" => "dispatch-catalog/starlark/stable/docker.star (0.0.1-0.0.4, embedded)",
     "docker_0_0_5" => "dispatch-catalog/starlark/stable/docker.star (0.0.5-master, embedded)",
-    "kaniko_0_0_1" => "dispatch-catalog/starlark/stable/kaniko.star (0.0.1-0.0.4, embedded)",
+    "kaniko_0_0_1" => "dispatch-catalog/starlark/stable/kaniko.star (0.0.1-0.0.2, embedded)",
+    "kaniko_0_0_3" => "dispatch-catalog/starlark/stable/kaniko.star (0.0.3-0.0.4, embedded)",
     "kaniko_0_0_5" => "dispatch-catalog/starlark/stable/kaniko.star (0.0.5-0.0.9, embedded)",
     "kaniko_master" => "dispatch-catalog/starlark/stable/kaniko.star (master, embedded)",
-    "go_stable_0_0_1" => "dispatch-catalog/starlark/stable/go.star (0.0.1-0.0.4, embedded)",
-    "go_stable_0_0_5" => "dispatch-catalog/starlark/stable/go.star (0.0.5-0.0.9, embedded)",
+    "go_stable_0_0_1" => "dispatch-catalog/starlark/stable/go.star (0.0.1, embedded)",
+    "go_stable_0_0_2" => "dispatch-catalog/starlark/stable/go.star (0.0.2, embedded)",
+    "go_stable_0_0_3" => "dispatch-catalog/starlark/stable/go.star (0.0.3, embedded)",
+    "go_stable_0_0_4" => "dispatch-catalog/starlark/stable/go.star (0.0.4, embedded)",
+    "go_stable_0_0_5" => "dispatch-catalog/starlark/stable/go.star (0.0.5-0.0.6, embedded)",
+    "go_stable_0_0_7" => "dispatch-catalog/starlark/stable/go.star (0.0.7-0.0.9, embedded)",
     "go_stable_master" => "dispatch-catalog/starlark/stable/go.star (master, embedded)",
-    "buildkit_0_0_1" => "dispatch-catalog/starlark/experimental/buildkit.star (0.0.1-0.0.4, embedded)",
-    "buildkit_0_0_5" => "dispatch-catalog/starlark/experimental/buildkit.star (0.0.5-0.0.9, embedded)",
+    "buildkit_0_0_1" => "dispatch-catalog/starlark/experimental/buildkit.star (0.0.1, embedded)",
+    "buildkit_0_0_2" => "dispatch-catalog/starlark/experimental/buildkit.star (0.0.2, embedded)",
+    "buildkit_0_0_3" => "dispatch-catalog/starlark/experimental/buildkit.star (0.0.3, embedded)",
+    "buildkit_0_0_4" => "dispatch-catalog/starlark/experimental/buildkit.star (0.0.4, embedded)",
+    "buildkit_0_0_5" => "dispatch-catalog/starlark/experimental/buildkit.star (0.0.5-0.0.7, embedded)",
+    "buildkit_0_0_8" => "dispatch-catalog/starlark/experimental/buildkit.star (0.0.8, embedded)",
+    "buildkit_0_0_9" => "dispatch-catalog/starlark/experimental/buildkit.star (0.0.9, embedded)",
     "buildkit_master" => "dispatch-catalog/starlark/experimental/buildkit.star (master, embedded)",
     "go_experimental_0_0_4" => "dispatch-catalog/starlark/experimental/go.star (0.0.4, embedded)",
-    "go_experimental_0_0_5" => "dispatch-catalog/starlark/experimental/go.star (0.0.5-0.0.9, embedded)",
+    "go_experimental_0_0_5" => "dispatch-catalog/starlark/experimental/go.star (0.0.5-0.0.6, embedded)",
+    "go_experimental_0_0_7" => "dispatch-catalog/starlark/experimental/go.star (0.0.7-0.0.8, embedded)",
+    "go_experimental_0_0_9" => "dispatch-catalog/starlark/experimental/go.star (0.0.9, embedded)",
     "go_experimental_master" => "dispatch-catalog/starlark/experimental/go.star (master, embedded)",
 }
 
@@ -69,6 +81,27 @@ pub(crate) fn variant(id: &str) -> Option<&'static Variant> {
 /// The index of `tag` in [`TAGS`].
 pub(crate) fn tag_index(tag: &str) -> Option<usize> {
     TAGS.iter().position(|t| *t == tag)
+}
+
+/// Commits of the catalog repository whose modules equal an embedded tag's (see the file's header).
+const PINNED: &str = include_str!("catalog/pinned.txt");
+
+/// The embedded tag whose `module` is identical to the module at `commit` (a full, lower-case
+/// SHA of the catalog repository), if any: a load pinned to that commit gets the tag's module.
+pub(crate) fn pinned_tag(module: &str, commit: &str) -> Option<usize> {
+    if commit.len() != 40
+        || !commit
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        return None;
+    }
+    let m = MODULES.iter().position(|x| *x == module)?;
+    let line = PINNED
+        .lines()
+        .find(|l| l.len() > 41 && l.starts_with(commit) && l.as_bytes()[40] == b' ')?;
+    let code = *line.as_bytes().get(41 + m)?;
+    char::from(code).to_digit(10).map(|d| d as usize)
 }
 
 /// Every catalog module path.
@@ -96,24 +129,36 @@ pub(crate) fn variant_for(module: &str, tag: usize) -> Option<&'static Variant> 
         ("stable/path", 4..=MASTER) => "path",
         ("stable/docker", 0..=3) => "docker_0_0_1",
         ("stable/docker", 4..=MASTER) => "docker_0_0_5",
-        ("stable/kaniko", 0..=3) => "kaniko_0_0_1",
+        ("stable/kaniko", 0..=1) => "kaniko_0_0_1",
+        ("stable/kaniko", 2..=3) => "kaniko_0_0_3",
         ("stable/kaniko", 4..=8) => "kaniko_0_0_5",
         ("stable/kaniko", MASTER) => "kaniko_master",
-        ("stable/go", 0..=3) => "go_stable_0_0_1",
-        ("stable/go", 4..=8) => "go_stable_0_0_5",
+        ("stable/go", 0) => "go_stable_0_0_1",
+        ("stable/go", 1) => "go_stable_0_0_2",
+        ("stable/go", 2) => "go_stable_0_0_3",
+        ("stable/go", 3) => "go_stable_0_0_4",
+        ("stable/go", 4..=5) => "go_stable_0_0_5",
+        ("stable/go", 6..=8) => "go_stable_0_0_7",
         ("stable/go", MASTER) => "go_stable_master",
-        ("experimental/buildkit", 0..=3) => "buildkit_0_0_1",
-        ("experimental/buildkit", 4..=8) => "buildkit_0_0_5",
+        ("experimental/buildkit", 0) => "buildkit_0_0_1",
+        ("experimental/buildkit", 1) => "buildkit_0_0_2",
+        ("experimental/buildkit", 2) => "buildkit_0_0_3",
+        ("experimental/buildkit", 3) => "buildkit_0_0_4",
+        ("experimental/buildkit", 4..=6) => "buildkit_0_0_5",
+        ("experimental/buildkit", 7) => "buildkit_0_0_8",
+        ("experimental/buildkit", 8) => "buildkit_0_0_9",
         ("experimental/buildkit", MASTER) => "buildkit_master",
         ("experimental/go", 3) => "go_experimental_0_0_4",
-        ("experimental/go", 4..=8) => "go_experimental_0_0_5",
+        ("experimental/go", 4..=5) => "go_experimental_0_0_5",
+        ("experimental/go", 6..=7) => "go_experimental_0_0_7",
+        ("experimental/go", 8) => "go_experimental_0_0_9",
         ("experimental/go", MASTER) => "go_experimental_master",
         _ => return None,
     };
     variant(id)
 }
 
-/// What `module` exports at tag index `tag` (SPEC §3.5 "Catalog modules").
+/// What `module` exports at tag index `tag` (the export table of docs/formats.md).
 pub(crate) fn exports(module: &str, tag: usize) -> Vec<&'static str> {
     if variant_for(module, tag).is_none() {
         return Vec::new();
@@ -218,8 +263,8 @@ pub(crate) fn exporter(symbol: &str) -> Option<(&'static str, &'static str)> {
         })
 }
 
-/// Why `symbol` is not exported by `module` at `tag`, for the `load` error (SPEC §3.5: name where
-/// it lives now).
+/// Why `symbol` is not exported by `module` at `tag`, for the `load` error: names the
+/// tag that added it, the module it moved to, or the last tag that exported it.
 pub(crate) fn missing_hint(module: &str, tag: usize, symbol: &str) -> String {
     if let Some(later) = (tag + 1..TAGS.len()).find(|t| exports(module, *t).contains(&symbol)) {
         return format!("; it was added in {}", TAGS[later]);
@@ -288,6 +333,61 @@ mod tests {
             "; it was added in 0.0.6"
         );
         assert_eq!(missing_hint("stable/pipeline", 4, "nope"), "");
+    }
+
+    #[test]
+    fn pinned_commits_name_identical_tags() {
+        // Two real Dispatchfiles load stable/docker at this commit, whose docker.star (and the
+        // stable/k8s it loads) are the files of tag 0.0.5.
+        let commit = "dc4612e95b62ff8b744bda2e4d3c75cf2edeb694";
+        assert_eq!(pinned_tag("stable/docker", commit), tag_index("0.0.5"));
+        assert_eq!(pinned_tag("stable/k8s", commit), tag_index("0.0.5"));
+        // stable/go at that commit is not the file of any tag.
+        assert_eq!(pinned_tag("stable/go", commit), None);
+        // The final master is the embedded master; a tag's own commit gives that tag's modules.
+        let master = "99c4fc2e05940b695c9310d74bd16f75cb2781db";
+        assert_eq!(pinned_tag("stable/pipeline", master), tag_index("master"));
+        assert_eq!(
+            pinned_tag(
+                "experimental/go",
+                "c023741bab74b87973421451e9214039a1c7bc3d"
+            ),
+            tag_index("0.0.9")
+        );
+        assert_eq!(
+            pinned_tag("stable/go", "a1e26004b9f8aff6a48884d523912d22c83ad311"),
+            tag_index("0.0.1")
+        );
+        // Only full lower-case SHAs; unknown commits and modules resolve to nothing.
+        assert_eq!(pinned_tag("stable/docker", "dc4612e9"), None);
+        assert_eq!(pinned_tag("stable/docker", &commit.to_uppercase()), None);
+        assert_eq!(pinned_tag("stable/docker", &"0".repeat(40)), None);
+        assert_eq!(pinned_tag("stable/nope", commit), None);
+    }
+
+    #[test]
+    fn pinned_table_is_well_formed() {
+        let mut last = "";
+        for line in PINNED.lines().filter(|l| !l.starts_with('#')) {
+            let (sha, codes) = line.split_once(' ').expect("a SHA and the module codes");
+            assert!(
+                sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{line}"
+            );
+            assert!(sha > last, "sorted and unique: {line}");
+            last = sha;
+            assert_eq!(codes.len(), MODULES.len(), "{line}");
+            for (m, c) in MODULES.iter().zip(codes.chars()) {
+                if let Some(t) = c.to_digit(10) {
+                    assert!(
+                        variant_for(m, t as usize).is_some(),
+                        "{m} exists at the tag: {line}"
+                    );
+                } else {
+                    assert_eq!(c, '-', "{line}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Starlark values → [`Node`]s with data-format keys and the Kubernetes JSON layout (SPEC §3.5).
+//! Starlark values → [`Node`]s with data-format keys and the Kubernetes JSON layout.
 //!
 //! A message becomes an object with its data-format keys (`params` → `param`); protobuf embedded
 //! members (`volumeSource`, `handler`, `localObjectReference`) are lifted one level up. Every node

@@ -1,7 +1,7 @@
-//! Bounds on hostile Starlark (SPEC §6, ECOSYSTEM §1.5): a nesting estimate before parsing, an
-//! exact AST depth check without recursion, size estimates for the guarded native calls (the
-//! table in the module documentation of `starlark`), and a statement hook that spends the
-//! statement budget and checks the heap cap before every statement.
+//! Bounds on hostile Starlark: a nesting estimate before parsing, an exact AST depth check
+//! without recursion, size estimates for the guarded native calls (the table in the module
+//! documentation of `starlark`), and a statement hook that spends the statement budget and checks
+//! the heap cap before every statement.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -1290,7 +1290,7 @@ pub(crate) fn check_new_key<'v>(
 }
 
 /// The wall-clock budget of one evaluation: an injected clock, its reading at the start, and the
-/// budget (SPEC §6 `eval_timeout`; the library never reads the time on its own).
+/// budget (`Limits::eval_timeout`; the library never reads the time on its own).
 #[derive(Clone, Copy)]
 pub(crate) struct Deadline {
     pub(crate) clock: &'static dyn Clock,

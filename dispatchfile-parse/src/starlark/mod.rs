@@ -1,6 +1,6 @@
-//! The Starlark frontend and the Dispatch standard library (SPEC §3.5).
+//! The Starlark frontend and the Dispatch standard library.
 //!
-//! A Dispatchfile is parsed and evaluated with the `starlark` crate inside the guards of SPEC §6:
+//! A Dispatchfile is parsed and evaluated with the `starlark` crate inside the guards of `Limits`:
 //! the source size and a token-level nesting estimate are checked before parsing, the AST depth
 //! after it (explicit stack), a statement hook spends the statement budget and checks the heap
 //! cap before every statement (element guards check it for every comprehension element), native
@@ -63,6 +63,7 @@ mod convert;
 mod guard;
 mod rewrite;
 mod schema;
+mod tabs;
 mod value;
 
 use std::cell::RefCell;
@@ -71,7 +72,8 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use dispatchfile_model::{
-    Diagnostic, Document, Entry, FileId, Files, Limits, Node, Span, Value as NodeValue,
+    Code, Diagnostic, Document, Entry, FileId, Files, Limits, Node, Omitted, Span,
+    Value as NodeValue,
 };
 use starlark::PrintHandler;
 use starlark::environment::{FrozenModule, Globals, GlobalsBuilder, LibraryExtension, Module};
@@ -81,7 +83,7 @@ use starlark::values::structs::AllocStruct;
 use starlark::values::{FrozenValue, Value};
 use starlark_syntax::syntax::ast::StmtP;
 
-use crate::loader::{ModuleLoader, ModuleRef};
+use crate::loader::{ModuleLoader, ModuleRef, Printer};
 use crate::{Clock, Detected, FrontendResult, Generation, ParseOptions};
 
 use guard::{CurrentStore, Deadline, LimitError, LimitValue, MAX_NESTING_ESTIMATE, StatementHook};
@@ -104,7 +106,7 @@ fn stack_bytes(limits: &Limits) -> usize {
         .clamp(64 << 20, 8 << 30)
 }
 
-/// The Starlark dialect of Dispatchfiles and modules (SPEC §3.5): nested `def`, `lambda`,
+/// The Starlark dialect of Dispatchfiles and modules: nested `def`, `lambda`,
 /// top-level `if`/`for`, keyword-only parameters; no f-strings, no type annotations; loaded
 /// symbols are not re-exported (as in Go Starlark, which Dispatch used).
 fn dialect() -> Dialect {
@@ -124,22 +126,29 @@ pub(crate) fn evaluate(
     options: &ParseOptions<'_>,
     limits: &Limits,
     files: &mut Files,
+    omitted: &mut Omitted,
 ) -> FrontendResult {
     let backup = files.clone();
     let taken = std::mem::take(files);
     let body = detected.body.as_str();
     let generation = detected.generation;
     let loader = options.loader;
+    let printer = options.printer;
     let clock = options.clock;
-    let job = move || run(body, file, name, generation, loader, clock, limits, taken);
-    if let Some((result, back)) = on_big_stack(limits, job) {
+    let job = move || {
+        run(
+            body, file, name, generation, loader, printer, clock, limits, taken,
+        )
+    };
+    if let Some((result, back, left_out)) = on_big_stack(limits, job) {
         *files = back;
+        *omitted = left_out;
         result
     } else {
         *files = backup;
         Err(vec![
             Diagnostic::error(
-                "starlark",
+                Code::Starlark,
                 "internal error: the Starlark evaluation failed unexpectedly",
             )
             .at(Span::new(file, 0, 0)),
@@ -185,10 +194,11 @@ fn run(
     name: &str,
     generation: Generation,
     loader: Option<&dyn ModuleLoader>,
+    printer: Option<&dyn Printer>,
     clock: Option<&'static dyn Clock>,
     limits: &Limits,
     files: Files,
-) -> (FrontendResult, Files) {
+) -> (FrontendResult, Files, Omitted) {
     let store = Rc::new(Store::new(files, limits));
     store
         .state
@@ -200,7 +210,8 @@ fn run(
     let session = Session {
         store,
         loader,
-        // The wall-clock budget runs from here, across every module (SPEC §6 `eval_timeout`).
+        printer: Forward(printer),
+        // The wall-clock budget runs from here, across every module (`Limits::eval_timeout`).
         deadline: clock
             .zip(limits.eval_timeout)
             .map(|(clock, budget)| Deadline {
@@ -216,8 +227,9 @@ fn run(
     };
     let result = session.root(body, file, name);
     let state = session.store.state.take();
+    let omitted = Omitted::new(0, state.omitted_warnings);
     let result = result.map(|doc| (doc, state.warnings));
-    (result, state.files)
+    (result, state.files, omitted)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -497,11 +509,15 @@ impl FileLoader for Loaded {
     }
 }
 
-/// Discards `print()` output: a library does not write to standard output.
-struct Silent;
+/// Hands `print()` output to the embedder's [`Printer`], or drops it: a library does not write
+/// to standard output.
+struct Forward<'a>(Option<&'a dyn Printer>);
 
-impl PrintHandler for Silent {
-    fn println(&self, _text: &str) -> starlark::Result<()> {
+impl PrintHandler for Forward<'_> {
+    fn println(&self, text: &str) -> starlark::Result<()> {
+        if let Some(p) = self.0 {
+            p.print(text);
+        }
         Ok(())
     }
 }
@@ -586,7 +602,8 @@ fn resolve(spec: &str, from: &From) -> Result<Target, String> {
     if let Some(m) = catalog_path.strip_prefix(catalog::PREFIX) {
         let tag = match version {
             None => Some(catalog::DEFAULT_TAG),
-            Some(v) => catalog::tag_index(v),
+            // A commit of the catalog repository whose module equals an embedded tag's gets it.
+            Some(v) => catalog::tag_index(v).or_else(|| catalog::pinned_tag(m, v)),
         };
         if let Some(t) = tag
             && catalog::variant_for(m, t).is_some()
@@ -597,6 +614,16 @@ fn resolve(spec: &str, from: &From) -> Result<Target, String> {
             });
         }
         let note = match (tag, catalog::tag_range(m)) {
+            // `load("…/stable/kaniko.star@0.0.7", …)`: Dispatch appends ".star" itself.
+            (_, None)
+                if m.strip_suffix(".star")
+                    .is_some_and(|bare| catalog::tag_range(bare).is_some()) =>
+            {
+                format!(
+                    "a module path has no \".star\" suffix: write {}",
+                    m.trim_end_matches(".star")
+                )
+            }
             (None, _) => format!(
                 "the embedded catalog has versions {}",
                 catalog::TAGS.join(", ")
@@ -636,6 +663,7 @@ fn module_from(m: &ModuleRef) -> From {
 struct Session<'a> {
     store: Rc<Store>,
     loader: Option<&'a dyn ModuleLoader>,
+    printer: Forward<'a>,
     deadline: Option<Deadline>,
     limits: &'a Limits,
     generation: Generation,
@@ -656,7 +684,7 @@ impl Session<'_> {
             Generation::Modern => Ok(modern_globals()),
             Generation::Legacy => legacy_globals().map_err(|e| {
                 vec![Diagnostic::error(
-                    "starlark",
+                    Code::Starlark,
                     format!("internal error in the embedded catalog: {e}"),
                 )]
             }),
@@ -688,16 +716,31 @@ impl Session<'_> {
                 whole,
             )]);
         }
+        // Tabs where go.starlark.net accepts them become spaces (see `tabs`); positions in
+        // the normalized text lead back to the text as written.
+        let normalized = tabs::normalize(text);
+        let text = match normalized {
+            Some(r) => {
+                self.store.set_tab_map(key, Arc::new(r.map));
+                r.text
+            }
+            None => text.to_owned(),
+        };
+        let text = text.as_str();
         let ast = match AstModule::parse(key, text.to_owned(), &dialect()) {
             Ok(a) => a,
-            Err(e) => return Err(vec![self.diagnostic(&e, "parse")]),
+            Err(e) => return Err(vec![self.diagnostic(&e, Code::Parse)]),
         };
         let (depth, (start, end)) = guard::ast_depth(&ast);
         if depth > self.limits.max_depth {
             return Err(vec![limit_diag(
                 "max_depth",
                 self.limits.max_depth as u64,
-                Span::new(file, start, end),
+                Span::new(
+                    file,
+                    self.store.untab(key, start),
+                    self.store.untab(key, end),
+                ),
             )]);
         }
         // Method calls and slices go through guarded natives (see `rewrite`); the evaluated text
@@ -705,9 +748,10 @@ impl Session<'_> {
         let (mut ast, map) = match guarded_ast(key, text, ast) {
             Ok(x) => x,
             Err((at, msg)) => {
+                let at = self.store.untab(key, at as u32);
                 return Err(vec![
-                    Diagnostic::error("starlark", format!("internal error: {msg}"))
-                        .at(Span::new(file, at as u32, at as u32)),
+                    Diagnostic::error(Code::Starlark, format!("internal error: {msg}"))
+                        .at(Span::new(file, at, at)),
                 ]);
             }
         };
@@ -730,7 +774,7 @@ impl Session<'_> {
                 }
                 Err(msg) => {
                     let d = match msg {
-                        LoadFailure::Message(m) => Diagnostic::error("load", m).at(span),
+                        LoadFailure::Message(m) => Diagnostic::error(Code::Load, m).at(span),
                         LoadFailure::Limit(l) => limit_diag(l.field, l.value, span),
                         LoadFailure::Module(mut ds) => {
                             errors.append(&mut ds);
@@ -752,7 +796,7 @@ impl Session<'_> {
     fn setup<'a>(&'a self, eval: &mut Evaluator<'_, 'a, '_>, loaded: &'a Loaded) {
         eval.extra = Some(&*self.store);
         eval.set_loader(loaded);
-        eval.set_print_handler(&Silent);
+        eval.set_print_handler(&self.printer);
         // GC is off: the heap cap bounds memory, and tracing deep structures would recurse.
         eval.disable_gc();
         let _ = eval.set_max_tick_count(self.limits.starlark_max_statements.max(1));
@@ -767,31 +811,54 @@ impl Session<'_> {
     /// The Dispatchfile itself.
     fn root(&self, body: &str, file: FileId, name: &str) -> Result<Document, Vec<Diagnostic>> {
         let globals = self.globals()?;
+        // The legacy sugar is catalog code too: what it creates belongs to the user's call.
+        if self.generation == Generation::Legacy {
+            for (id, _) in LEGACY_SUGAR {
+                self.register_catalog(id);
+            }
+        }
         let (ast, loaded) = self.prepare(name, file, body, &From::Local)?;
         let tests = test_functions(&ast);
         Module::with_temp_heap(|module| -> Result<(), Vec<Diagnostic>> {
             let mut eval = Evaluator::new(&module);
             self.setup(&mut eval, &loaded);
             eval.eval_module(ast, globals)
-                .map_err(|e| vec![self.diagnostic(&e, "starlark")])?;
-            // SPEC §3.5: every top-level `test_*` runs once with an empty struct; changes to the
+                .map_err(|e| vec![self.diagnostic(&e, Code::Starlark)])?;
+            // Every top-level `test_*` runs once with an empty struct; changes to the
             // main pipeline are discarded.
             let saved = {
                 let st = self.store.state.borrow();
-                (st.pipeline.clone(), st.warnings.len())
+                (st.pipeline.clone(), st.warnings.len(), st.omitted_warnings)
             };
             for t in &tests {
                 let Some(f) = module.get(t) else { continue };
                 let ctx = eval.heap().alloc(AllocStruct(Vec::<(&str, Value)>::new()));
                 eval.eval_function(f, &[ctx], &[])
-                    .map_err(|e| vec![self.diagnostic(&e, "starlark")])?;
+                    .map_err(|e| vec![self.diagnostic(&e, Code::Starlark)])?;
             }
             let mut st = self.store.state.borrow_mut();
             st.pipeline = saved.0;
             st.warnings.truncate(saved.1);
+            st.omitted_warnings = saved.2;
             Ok(())
         })?;
         Ok(self.document(file, body.len()))
+    }
+
+    /// Registers the embedded catalog files of `id` and the ones it loads, so positions inside
+    /// them resolve and calls are attributed to the user's code.
+    fn register_catalog(&self, id: &'static str) {
+        let mut ids = Vec::new();
+        catalog_closure(id, &mut ids);
+        for id in ids {
+            if let Some(v) = catalog::variant(id) {
+                let key = catalog_key(id);
+                self.store.add_file(&key, v.display, v.source, true);
+                if let Some(map) = catalog_map(id) {
+                    self.store.set_map(&key, map);
+                }
+            }
+        }
     }
 
     /// Loads `spec` as written in a module of kind `from`, checking that it exports `symbols`.
@@ -819,17 +886,7 @@ impl Session<'_> {
                 let frozen = catalog_module(variant.id).map_err(|e| {
                     LoadFailure::Message(format!("internal error in the embedded catalog: {e}"))
                 })?;
-                let mut ids = Vec::new();
-                catalog_closure(variant.id, &mut ids);
-                for id in ids {
-                    if let Some(v) = catalog::variant(id) {
-                        let key = catalog_key(id);
-                        self.store.add_file(&key, v.display, v.source, true);
-                        if let Some(map) = catalog_map(id) {
-                            self.store.set_map(&key, map);
-                        }
-                    }
-                }
+                self.register_catalog(variant.id);
                 Ok(frozen)
             }
             Target::External { module, note } => {
@@ -900,11 +957,11 @@ impl Session<'_> {
                 let mut eval = Evaluator::new(&module);
                 self.setup(&mut eval, &loaded);
                 eval.eval_module(ast, globals)
-                    .map_err(|e| vec![self.diagnostic(&e, "starlark")])?;
+                    .map_err(|e| vec![self.diagnostic(&e, Code::Starlark)])?;
             }
             module.freeze().map_err(|e| {
                 vec![
-                    Diagnostic::error("starlark", format!("cannot freeze the module: {e:?}"))
+                    Diagnostic::error(Code::Starlark, format!("cannot freeze the module: {e:?}"))
                         .at(Span::new(file, 0, 0)),
                 ]
             })
@@ -912,7 +969,7 @@ impl Session<'_> {
     }
 
     /// A positioned diagnostic for a Starlark error (`code` unless it is a limit).
-    fn diagnostic(&self, e: &starlark::Error, code: &'static str) -> Diagnostic {
+    fn diagnostic(&self, e: &starlark::Error, code: Code) -> Diagnostic {
         let (mut primary, related) = self.error_spans(e);
         if primary.is_none() {
             primary = self
@@ -931,7 +988,40 @@ impl Session<'_> {
         if let Some(r) = related {
             d = d.with_related(r, "inside the embedded catalog");
         }
+        for note in self.call_stack_notes(e, primary) {
+            d = d.with_note(note);
+        }
         d
+    }
+
+    /// The call stack of a runtime error, one note per call of a Starlark function, outermost
+    /// first (like a Python traceback): `in f, called at Dispatchfile:9:1`. Calls of built-in
+    /// functions and the call the error is already reported at are left out.
+    fn call_stack_notes(&self, e: &starlark::Error, primary: Option<Span>) -> Vec<String> {
+        let mut notes = Vec::new();
+        for f in &e.call_stack().frames {
+            if f.name.starts_with('<') {
+                continue;
+            }
+            let Some(span) = f.location.as_ref().and_then(|fs| self.span(fs)) else {
+                continue;
+            };
+            if Some(span) == primary {
+                continue;
+            }
+            let st = self.store.state.borrow();
+            let (Some(file), Some(pos)) = (st.files.get(span.file), st.files.position(span)) else {
+                continue;
+            };
+            notes.push(format!(
+                "in {}, called at {}:{}:{}",
+                f.name,
+                file.name(),
+                pos.line,
+                pos.column
+            ));
+        }
+        notes
     }
 
     /// Where an error is reported: the innermost position outside the embedded catalog (a
@@ -1049,7 +1139,7 @@ fn with_note(msg: String, note: Option<&str>) -> String {
 
 fn limit_diag(field: &str, value: impl std::fmt::Display, span: Span) -> Diagnostic {
     Diagnostic::error(
-        "limit-exceeded",
+        Code::LimitExceeded,
         format!("limit exceeded: {field} ({value})"),
     )
     .at(span)

@@ -614,6 +614,53 @@ fn bracket_pairs(src: &[u8]) -> HashMap<usize, usize> {
     pairs
 }
 
+/// Whether `s` ends with a character of a word (identifier, keyword or number).
+fn ends_in_word(s: &str) -> bool {
+    s.bytes()
+        .last()
+        .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Whether `s` starts with a character of a word.
+fn starts_with_word(s: &str) -> bool {
+    s.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Before copying `next` after inserted text, keeps two words apart: the inserted text (the
+/// last segment) grows by one space when it ends a word and `next` starts one.
+fn separate(text: &mut String, segments: &mut [Segment], next: &str) {
+    if let Some(last) = segments.last_mut()
+        && last.synthetic_end.is_some()
+        && ends_in_word(text)
+        && starts_with_word(next)
+    {
+        text.push(' ');
+        last.len += 1;
+    }
+}
+
+/// Replaces each `(start, end, text)` of `edits` (sorted, not overlapping) in `src`; the map
+/// leads each replacement back to the range it replaced.
+pub(crate) fn replace(
+    src: &str,
+    edits: Vec<(usize, usize, String)>,
+) -> Result<Rewritten, RewriteError> {
+    let edits = edits
+        .into_iter()
+        .enumerate()
+        .map(|(seq, (start, end, text))| Edit {
+            start,
+            end,
+            text,
+            anchor: (start, end),
+            seq,
+        })
+        .collect();
+    apply(src, edits)
+}
+
 /// Applies `edits` to `src`, building the offset map as it goes.
 fn apply(src: &str, mut edits: Vec<Edit>) -> Result<Rewritten, RewriteError> {
     // At one position, insertions go before a replacement: an insertion there closes an operand
@@ -629,6 +676,7 @@ fn apply(src: &str, mut edits: Vec<Edit>) -> Result<Rewritten, RewriteError> {
         }
         let copied = src.get(cursor..e.start).ok_or(RewriteError(cursor))?;
         if !copied.is_empty() {
+            separate(&mut text, &mut segments, copied);
             segments.push(Segment {
                 new_start: text.len(),
                 len: copied.len(),
@@ -637,17 +685,24 @@ fn apply(src: &str, mut edits: Vec<Edit>) -> Result<Rewritten, RewriteError> {
             });
             text.push_str(copied);
         }
+        // Inserted text never glues onto a word before it: `return"{}".format(x)` must not
+        // become `return_dispatch_method(…)`.
+        let space = ends_in_word(&text) && starts_with_word(&e.text);
         segments.push(Segment {
             new_start: text.len(),
-            len: e.text.len(),
+            len: e.text.len() + usize::from(space),
             orig_start: e.anchor.0,
             synthetic_end: Some(e.anchor.1),
         });
+        if space {
+            text.push(' ');
+        }
         text.push_str(&e.text);
         cursor = e.end;
     }
     let rest = src.get(cursor..).ok_or(RewriteError(cursor))?;
     if !rest.is_empty() {
+        separate(&mut text, &mut segments, rest);
         segments.push(Segment {
             new_start: text.len(),
             len: rest.len(),
@@ -692,6 +747,7 @@ mod tests {
         untouched: "x = a.get(1) + b[1]\n" => "x = a.get(1) + b[1]\n";
         simple_call: "x = s.join(l)\n" => "x = _dispatch_method(s, \"join\", l)\n";
         no_args: "x = s.elems()\n" => "x = _dispatch_method(s, \"elems\")\n";
+        glued_to_a_keyword: "def f(n):\n    return\"{}\".format(n)\n" => "def f(n):\n    return _dispatch_method(\"{}\", \"format\", n)\n";
         chained: "x = a.replace(x, y).split(\",\")\n" => "x = _dispatch_method(_dispatch_method(a, \"replace\", x, y), \"split\", \",\")\n";
         nested_args: "x = s.join([t.strip() for t in l])\n" => "x = _dispatch_method(s, \"join\", [_dispatch_item[(_dispatch_method(t, \"strip\")):] for t in l])\n";
         parenthesised_receiver: "x = (\"{0}\" * 3).format(s)\n" => "x = _dispatch_method((\"{0}\" * 3), \"format\", s)\n";

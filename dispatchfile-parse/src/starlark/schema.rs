@@ -1,4 +1,4 @@
-//! Message schemas: the `p.*` pipeline messages and the `k8s.*` Kubernetes messages (SPEC §3.5).
+//! Message schemas: the `p.*` pipeline messages and the `k8s.*` Kubernetes messages.
 //!
 //! The `p.*` schemas are written here. The Kubernetes schemas are derived once from the model's
 //! bundled Kubernetes JSON definitions (`dispatchfile_model::json_schema()`), then adjusted to the
@@ -186,7 +186,7 @@ fn build() -> Registry {
     }
 }
 
-/// The `p.*` messages (SPEC §1.1, §1.2).
+/// The `p.*` messages: pipeline elements and conditions in both layouts.
 fn pipeline(b: &mut Builder) {
     let container = b.declare("k8s.corev1.Container");
     let volume = b.declare("k8s.corev1.Volume");

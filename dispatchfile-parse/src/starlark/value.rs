@@ -13,7 +13,7 @@ use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 use allocative::Allocative;
-use dispatchfile_model::{Diagnostic, FileId, Files, Node, Span};
+use dispatchfile_model::{Code, Diagnostic, FileId, Files, Node, Span};
 use starlark::any::ProvidesStaticType;
 use starlark::eval::{Arguments, Evaluator};
 use starlark::values::dict::{AllocDict, DictMut, DictRef};
@@ -929,6 +929,10 @@ pub(crate) struct MainPipeline {
     pub(crate) resources: Vec<Element>,
     pub(crate) tasks: Vec<Element>,
     pub(crate) actions: Vec<Node>,
+    /// The place of each name in `resources` and in `tasks`: a redefinition is found in O(1)
+    /// (a scan of the list made 40,000 `task()` calls take seconds).
+    resource_index: HashMap<String, usize>,
+    task_index: HashMap<String, usize>,
 }
 
 /// Mutable state of one evaluation.
@@ -942,19 +946,27 @@ pub(crate) struct State {
     pub(crate) catalog: HashSet<String>,
     /// The main pipeline.
     pub(crate) pipeline: MainPipeline,
-    /// Warnings (`redefined`).
+    /// Warnings (`redefined`), at most `Limits::max_diagnostics_per_code` of them.
     pub(crate) warnings: Vec<Diagnostic>,
+    /// `redefined` warnings counted but not kept in `warnings`.
+    pub(crate) omitted_warnings: usize,
+    /// The last redefinition reported: kind, name, call and earlier call. A loop that repeats
+    /// one is reported once (the copies would be identical), not counted past the cap.
+    last_redefined: Option<(&'static str, String, Span, Span)>,
     /// Code map names of rewritten sources → the map back to what was written.
     pub(crate) maps: HashMap<String, Arc<OffsetMap>>,
+    /// Code map names of sources whose tabs were replaced before parsing (see `tabs`) → the map
+    /// back to what was written; applied after `maps`.
+    pub(crate) tab_maps: HashMap<String, Arc<OffsetMap>>,
 }
 
 /// What the builtins share during one evaluation: the main pipeline lives here, not in a frozen
-/// global, so every module writes into the same pipeline (SPEC §3.5).
+/// global, so every module writes into the same pipeline.
 #[derive(Debug, ProvidesStaticType)]
 pub(crate) struct Store {
     pub(crate) state: RefCell<State>,
     pub(crate) limits: dispatchfile_model::Limits,
-    /// Statements executed so far, in every module (SPEC §6 `starlark_max_statements`).
+    /// Statements executed so far, in every module (`Limits::starlark_max_statements`).
     pub(crate) statements: std::cell::Cell<u64>,
     /// The statement running now, for errors that carry no position.
     pub(crate) last_statement: RefCell<Option<starlark::codemap::FileSpan>>,
@@ -1007,15 +1019,36 @@ impl Store {
         self.state.borrow_mut().maps.insert(name.to_owned(), map);
     }
 
+    /// Records that the tabs of `name` were replaced before parsing; `map` leads back to its source.
+    pub(crate) fn set_tab_map(&self, name: &str, map: Arc<OffsetMap>) {
+        self.state
+            .borrow_mut()
+            .tab_maps
+            .insert(name.to_owned(), map);
+    }
+
+    /// A position of the tab-normalized text of `name` in the text as written.
+    pub(crate) fn untab(&self, name: &str, at: u32) -> u32 {
+        self.state
+            .borrow()
+            .tab_maps
+            .get(name)
+            .map_or(at, |m| m.begin(at))
+    }
+
     /// Our span for a Starlark file span: positions in a rewritten text are mapped back to the
     /// source the author wrote.
     pub(crate) fn span(&self, file: &str, begin: u32, end: u32) -> Option<Span> {
         let st = self.state.borrow();
         let id = st.file_ids.get(file)?;
-        Some(match st.maps.get(file) {
-            Some(m) => Span::new(*id, m.begin(begin), m.end(end).max(m.begin(begin))),
-            None => Span::new(*id, begin, end),
-        })
+        let (mut begin, mut end) = match st.maps.get(file) {
+            Some(m) => (m.begin(begin), m.end(end).max(m.begin(begin))),
+            None => (begin, end),
+        };
+        if let Some(m) = st.tab_maps.get(file) {
+            (begin, end) = (m.begin(begin), m.end(end).max(m.begin(begin)));
+        }
+        Some(Span::new(*id, begin, end))
     }
 
     /// Where the running builtin was called from: the innermost frame outside the embedded
@@ -1035,6 +1068,17 @@ impl Store {
                 return span;
             }
         }
+        // starlark inlines a function whose body is `return f(…)` (the catalog's gitResource):
+        // its caller's frame is then missing, but the statement running is the user's call.
+        let last = self.last_statement.borrow().clone();
+        if let Some(fs) = last {
+            let name = fs.file.filename();
+            if !self.state.borrow().catalog.contains(name)
+                && let Some(span) = self.span(name, fs.span.begin().get(), fs.span.end().get())
+            {
+                return Some(span);
+            }
+        }
         first
     }
 
@@ -1042,25 +1086,40 @@ impl Store {
     fn record(&self, kind: Kind, name: Option<String>, call: Span, node: Node) {
         let mut st = self.state.borrow_mut();
         let st = &mut *st;
-        let (list, what) = match kind {
-            Kind::Task => (&mut st.pipeline.tasks, "task"),
-            Kind::Resource => (&mut st.pipeline.resources, "resource"),
+        let p = &mut st.pipeline;
+        let (list, index, what) = match kind {
+            Kind::Task => (&mut p.tasks, &mut p.task_index, "task"),
+            Kind::Resource => (&mut p.resources, &mut p.resource_index, "resource"),
             _ => {
-                st.pipeline.actions.push(node);
+                p.actions.push(node);
                 return;
             }
         };
         let name = name.unwrap_or_default();
-        if let Some(prev) = list.iter_mut().find(|e| e.name == name) {
-            // SPEC §1.4: a redefinition replaces the earlier one, with a warning at both calls.
-            st.warnings.push(
-                Diagnostic::warning("redefined", format!("{what} \"{name}\" is defined again; this definition replaces the earlier one"))
-                    .at(call)
-                    .with_related(prev.call, "first defined here"),
-            );
+        if let Some(prev) = index.get(&name).and_then(|&i| list.get_mut(i)) {
+            // A redefinition replaces the earlier one, with a warning at both calls (the first
+            // `max_diagnostics_per_code` of them; the others are counted).
+            let same = st.last_redefined.as_ref().is_some_and(|(w, n, c, p)| {
+                *w == what && *n == name && *c == call && *p == prev.call
+            });
+            if same {
+                // The same warning again (a loop): sorting would drop the copy anyway.
+            } else if st.warnings.len() < self.limits.max_diagnostics_per_code {
+                st.warnings.push(
+                    Diagnostic::warning(Code::Redefined, format!("{what} \"{name}\" is defined again; this definition replaces the earlier one"))
+                        .at(call)
+                        .with_related(prev.call, "first defined here"),
+                );
+            } else {
+                st.omitted_warnings += 1;
+            }
+            if !same {
+                st.last_redefined = Some((what, name.clone(), call, prev.call));
+            }
             prev.call = call;
             prev.node = node;
         } else {
+            index.insert(name.clone(), list.len());
             list.push(Element { name, call, node });
         }
     }

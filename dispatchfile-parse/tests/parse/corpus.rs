@@ -12,7 +12,9 @@ use super::shared;
     reason = "the test reads the shared corpus"
 )]
 fn json_and_yaml_dispatchfiles_evaluate_or_fail_with_positions() {
-    let Some(shared) = shared() else { return };
+    let Some(shared) = shared("the JSON and YAML corpus") else {
+        return;
+    };
     let dir = shared.join("corpus/dispatchfiles");
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
         .expect("corpus folder")
@@ -32,7 +34,7 @@ fn json_and_yaml_dispatchfiles_evaluate_or_fail_with_positions() {
             .unwrap_or("?")
             .to_owned();
         let bytes = std::fs::read(&path).expect("readable");
-        // A JSON file without a selector line is CUE by SPEC §3.1; read it as JSON here.
+        // A JSON file without a selector line is read as CUE by default; read it as JSON here.
         let mut options = ParseOptions::default();
         if !bytes.starts_with(b"#!") {
             options.format = Some(if ext == "json" {

@@ -35,3 +35,26 @@ fn condition_with_two_kinds_and_unknown_step_field() {
 fn unknown_selector() {
     insta::assert_snapshot!(snapshot_text("#!python\nprint('hi')\n"));
 }
+
+#[test]
+fn a_cue_scalar_is_a_document_but_no_dispatchfile() {
+    // `dispatch eval --raw` prints what CUE exports, a scalar too; decoding wants an object and
+    // says so once.
+    let e = eval("#!cue\n1 + 1\n");
+    let root = &e
+        .parsed
+        .document
+        .as_ref()
+        .expect("CUE exports the number")
+        .root;
+    assert_eq!(root.to_json(), serde_json::json!(2));
+    let problems: Vec<String> = e
+        .diagnostics()
+        .iter()
+        .map(|d| d.render(&e.parsed.files, "Dispatchfile"))
+        .collect();
+    assert_eq!(
+        problems,
+        ["Dispatchfile:1:1: error[type]: a Dispatchfile must be an object, found number"]
+    );
+}

@@ -1,4 +1,4 @@
-//! The Starlark frontend and the Dispatch standard library (SPEC §3.5): builtins, the embedded
+//! The Starlark frontend and the Dispatch standard library: builtins, the embedded
 //! catalog, loads, positions, hostile input and the shared corpus.
 
 mod big_ints;

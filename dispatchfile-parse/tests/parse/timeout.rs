@@ -1,4 +1,4 @@
-//! `Limits::eval_timeout` with an injected clock (SPEC §6). The clocks here are fake: each reading
+//! `Limits::eval_timeout` with an injected clock. The clocks here are fake: each reading
 //! is one second after the previous one, so no test waits or depends on the machine's speed.
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -29,6 +29,16 @@ macro_rules! error_cases {
 const STEP: &str = "k8s.corev1.Container(name = \"s\", image = \"alpine\")";
 
 doc_cases! {
+    // go.starlark.net, which Dispatch ran, accepts tabs wherever it accepts spaces.
+    tabs_inside_brackets_and_as_indentation:
+        "def steps():\n\treturn [k8s.corev1.Container(name = \"s\",\n\t\timage = \"a\")]\n\ntask(\"t\",\tsteps = steps(),\n\t\t)\n"
+        => r#"{"task":{"t":{"steps":[{"image":"a","name":"s"}]}}}"#;
+    tabs_inside_strings_are_content:
+        "task(\"t\", steps = [k8s.corev1.Container(name = \"s\", image = \"a\", args = [\"x\\ty\", \"p\tq\"])])\n"
+        => "{\"task\":{\"t\":{\"steps\":[{\"args\":[\"x\\ty\",\"p\\tq\"],\"image\":\"a\",\"name\":\"s\"}]}}}";
+    keyword_glued_to_a_method_call:
+        "def image(n):\n    return\"org/{}\".format(n)\n\ntask(\"t\", steps = [k8s.corev1.Container(name = \"s\", image = image(\"a\"))])\n"
+        => r#"{"task":{"t":{"steps":[{"image":"org/a","name":"s"}]}}}"#;
     task_returns_its_name:
         format!("t = task(\"build\", steps = [{STEP}])\ntask(t + \"-2\", steps = [{STEP}])\n")
         => r#"{"task":{"build":{"steps":[{"image":"alpine","name":"s"}]},"build-2":{"steps":[{"image":"alpine","name":"s"}]}}}"#;
@@ -249,4 +259,44 @@ fn spans_point_at_the_call_that_made_each_value() {
         first_error(&e),
         "Dispatchfile:5:1: error[undefined-input]: task \"t\": input \"nope\" is neither a resource nor a task"
     );
+}
+
+/// Collects `print()` output.
+#[derive(Default)]
+struct Collect(std::sync::Mutex<Vec<String>>);
+
+impl dispatchfile_parse::Printer for Collect {
+    fn print(&self, text: &str) {
+        self.0.lock().expect("not poisoned").push(text.to_owned());
+    }
+}
+
+#[test]
+fn print_output_reaches_the_embedder() {
+    let printer = Collect::default();
+    let mut options = dispatchfile_parse::ParseOptions::default();
+    options.printer = Some(&printer);
+    let src = format!(
+        "{MODERN}print(\"hello\", 1)\ndef test_x(ctx):\n    print(\"from a test\")\ntask(\"t\", steps = [{STEP}])\n"
+    );
+    let e = dispatchfile_parse::evaluate(
+        src.as_bytes(),
+        "Dispatchfile",
+        &options,
+        &dispatchfile_model::Limits::default(),
+    );
+    assert_eq!(first_error(&e), "");
+    assert_eq!(
+        *printer.0.lock().expect("not poisoned"),
+        ["hello 1", "from a test"],
+        "every print, in order, test functions included"
+    );
+}
+
+#[test]
+fn print_output_is_dropped_without_a_printer() {
+    let e = star(&format!(
+        "{MODERN}print(\"hello\")\ntask(\"t\", steps = [{STEP}])\n"
+    ));
+    assert_eq!(first_error(&e), "");
 }

@@ -37,5 +37,11 @@ snapshots! {
     redefined_resource: format!("{MODERN}resource(\"r\", type = \"git\")\nresource(\"r\", type = \"image\")\n");
     statement_budget: format!("{MODERN}def spin():\n    for i in range(100000):\n        pass\nspin()\n");
     syntax_error: format!("{MODERN}task(\"t\", steps = [\n");
+    runtime_error_shows_the_call_stack: format!(
+        "{MODERN}def inner(d):\n    return d[\"missing\"]\n\ndef outer():\n    return inner({{}})\n\nouter()\n"
+    );
+    tab_indentation_keeps_positions: format!(
+        "{MODERN}def steps():\n\treturn [k8s.corev1.Container(name = \"s\",\n\t\tworkingdir = \"/x\")]\ntask(\"t\", steps = steps())\n"
+    );
     undefined_variable: format!("{MODERN}load(\"github.com/mesosphere/dispatch-catalog/starlark/stable/pipeline@0.0.9\", \"push\")\naction(tasks = [\"t\"], on = pull_request())\n");
 }

@@ -1,4 +1,4 @@
-//! `max_document_bytes` (a decision beyond SPEC §6, documented on `Limits`): a string shared on
+//! `max_document_bytes` (documented on `Limits`): a string shared on
 //! the Starlark heap is copied into the document at every place it is used, so the copies are
 //! counted, with the text of every earlier element, before they are made.
 

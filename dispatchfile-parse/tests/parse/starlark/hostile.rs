@@ -1,4 +1,4 @@
-//! Hostile Starlark ends with `limit exceeded` inside the limits (SPEC §6): never a hang, an abort
+//! Hostile Starlark ends with `limit exceeded` inside the limits: never a hang, an abort
 //! or a stack overflow. Small limits keep each case fast.
 
 use dispatchfile_model::Limits;

@@ -1,5 +1,5 @@
 //! `load()`: the embedded catalog, the embedder's loader, local paths, caching, cycles and the
-//! module limit (SPEC §3.5).
+//! module limit.
 
 use std::fmt::Write as _;
 
@@ -45,6 +45,31 @@ load_errors! {
     malformed_reference:
         "load(\"lib\", \"f\")\n"
         => "invalid module reference \"lib\"";
+    catalog_path_with_star_suffix:
+        format!("load(\"{CATALOG}/stable/kaniko.star@0.0.7\", \"kaniko\")\n")
+        => "a module path has no \".star\" suffix: write stable/kaniko";
+    commit_whose_module_differs_from_every_tag:
+        format!("load(\"{CATALOG}/stable/go@dc4612e95b62ff8b744bda2e4d3c75cf2edeb694\", \"go\")\n")
+        => "no module loader; the embedded catalog has versions";
+}
+
+#[test]
+fn a_commit_whose_module_equals_a_tag_gets_the_tag() {
+    // stable/docker at this commit of the catalog repository is the file of tag 0.0.5 (two real
+    // Dispatchfiles pin it).
+    let call = "dind_task(\"d\", steps = [k8s.corev1.Container(name = \"s\")])\n";
+    let pinned = star(&format!(
+        "{MODERN}load(\"{CATALOG}/stable/docker@dc4612e95b62ff8b744bda2e4d3c75cf2edeb694\", \"dind_task\")\n{call}"
+    ));
+    let tagged = star(&format!(
+        "{MODERN}load(\"{CATALOG}/stable/docker@0.0.5\", \"dind_task\")\n{call}"
+    ));
+    assert_eq!(first_error(&pinned), "", "the pinned load resolves");
+    assert_eq!(
+        raw(&pinned),
+        raw(&tagged),
+        "the pinned module is the 0.0.5 one"
+    );
 }
 
 #[test]
@@ -239,4 +264,36 @@ fn catalog_calls_are_attributed_to_the_users_call() {
         first_error(&e),
         "Dispatchfile:4:1: error[undefined-input]: task \"build\": input \"nope\" is neither a resource nor a task"
     );
+}
+
+#[test]
+fn inlined_catalog_calls_are_attributed_to_the_users_call() {
+    // gitResource's body is `return resource(…)`, which starlark inlines into the caller: the
+    // resource still belongs to the user's line, in both generations.
+    for (src, at) in [
+        (
+            format!(
+                "{MODERN}load(\"{CATALOG}/stable/pipeline@0.0.4\", \"gitResource\")\n\ngitResource(\"Src_Git\")\n"
+            ),
+            "Dispatchfile:4:1",
+        ),
+        (
+            "#!starlark\n\ngitResource(\"Src_Git\")\n".to_owned(),
+            "Dispatchfile:3:1",
+        ),
+    ] {
+        let e = star(&src);
+        let warning = e
+            .diagnostics()
+            .iter()
+            .find(|d| d.code == "invalid-name")
+            .map(|d| d.render(&e.parsed.files, "Dispatchfile"))
+            .unwrap_or_default();
+        assert!(
+            warning.starts_with(&format!(
+                "{at}: warning[invalid-name]: resource \"Src_Git\""
+            )),
+            "{src}: {warning}"
+        );
+    }
 }

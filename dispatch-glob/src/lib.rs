@@ -1,20 +1,19 @@
-//! The glob dialect of SPEC §4.1 and the list rule of §4.2, in the shape of `globset`.
+#![doc = include_str!("../README.md")]
 
 use std::fmt;
 use std::str::FromStr;
 
-use dispatchfile_model::Limits;
-
-use crate::error::{Error, Result};
-
+mod error;
 mod parse;
 mod program;
 mod strategy;
 
+pub use error::{Error, ErrorKind, Result};
+
 use parse::{ParseOptions, Tok};
 use strategy::{Strategies, Strategy};
 
-/// A parsed glob pattern of the Dispatch dialect (SPEC §4.1).
+/// A parsed glob pattern of the Dispatch dialect.
 ///
 /// Case-sensitive and anchored at both ends: `*` and `?` never match `/`, `**/` matches zero or more
 /// whole directories, any other `**` matches anything, `[…]` classes never match `/`, `{a,b}`
@@ -22,7 +21,7 @@ use strategy::{Strategies, Strategy};
 /// A `Glob` is not its matcher: call [`Glob::compile_matcher`] or add it to a [`GlobSetBuilder`].
 ///
 /// ```
-/// use dispatch_trigger::Glob;
+/// use dispatch_glob::Glob;
 /// let glob = Glob::new("docs/**/*.md")?;
 /// let m = glob.compile_matcher();
 /// assert!(m.is_match("docs/README.md"));
@@ -40,14 +39,17 @@ pub struct Glob {
 }
 
 impl Glob {
-    /// Parses a pattern with the dialect's defaults (negation on, the default [`Limits`]).
+    /// Parses a pattern with the dialect's defaults (negation on, no prefix, the default limits of
+    /// [`GlobBuilder`]).
     ///
     /// # Errors
     ///
-    /// `invalid-pattern` for an empty pattern, a lone `!`, an unclosed `[`, an empty class `[]`, a
-    /// reversed range, a trailing `\` or unbalanced braces (the message names the pattern and a
-    /// 1-based column); `limit-exceeded` for a pattern over `max_pattern_len` bytes or braces nested
-    /// deeper than `max_depth`.
+    /// [`ErrorKind::InvalidPattern`] (`invalid-pattern`) for an empty pattern, a lone `!`, an
+    /// unclosed `[`, an empty class `[]`, a reversed range, a trailing `\` or unbalanced braces (the
+    /// message names the pattern and, where it can, a 1-based [`Error::column`]);
+    /// [`ErrorKind::LimitExceeded`] (`limit-exceeded`) for a pattern over
+    /// [`GlobBuilder::DEFAULT_MAX_PATTERN_LEN`] bytes or braces nested deeper than
+    /// [`GlobBuilder::DEFAULT_MAX_DEPTH`].
     pub fn new(pattern: &str) -> Result<Glob> {
         GlobBuilder::new(pattern).build()
     }
@@ -96,13 +98,15 @@ impl fmt::Display for Glob {
 /// Builds a [`Glob`] with non-default options.
 ///
 /// ```
-/// use dispatch_trigger::GlobBuilder;
+/// use dispatch_glob::GlobBuilder;
 /// let glob = GlobBuilder::new("!refs/heads/release/*").ref_prefix("refs/heads/").build()?;
 /// assert!(glob.is_negated());
 /// assert!(glob.compile_matcher().is_match("release/1.0"));
 /// let literal = GlobBuilder::new("!important").negation(false).build()?;
 /// assert!(literal.compile_matcher().is_match("!important"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// let err = GlobBuilder::new("{a,{b,c}}").max_depth(1).build().unwrap_err();
+/// assert_eq!(err.to_string(), "limit exceeded: max_depth (1)");
+/// # Ok::<(), dispatch_glob::Error>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct GlobBuilder<'a> {
@@ -114,16 +118,23 @@ pub struct GlobBuilder<'a> {
 }
 
 impl<'a> GlobBuilder<'a> {
+    /// The default of [`GlobBuilder::max_pattern_len`]: 1,024 bytes (`Limits::max_pattern_len` of
+    /// `dispatchfile-model`).
+    pub const DEFAULT_MAX_PATTERN_LEN: usize = 1024;
+
+    /// The default of [`GlobBuilder::max_depth`]: 128 levels of nested braces (`Limits::max_depth`
+    /// of `dispatchfile-model`).
+    pub const DEFAULT_MAX_DEPTH: usize = 128;
+
     /// A builder for `pattern` with the dialect's defaults.
     #[must_use]
     pub fn new(pattern: &'a str) -> GlobBuilder<'a> {
-        let limits = Limits::default();
         GlobBuilder {
             pattern,
             negation: true,
             ref_prefix: None,
-            max_len: limits.max_pattern_len,
-            max_depth: limits.max_depth,
+            max_len: Self::DEFAULT_MAX_PATTERN_LEN,
+            max_depth: Self::DEFAULT_MAX_DEPTH,
         }
     }
 
@@ -133,7 +144,7 @@ impl<'a> GlobBuilder<'a> {
         self
     }
 
-    /// A prefix removed from the pattern (after its `!`) before parsing, as SPEC §4.2 does with
+    /// A prefix removed from the pattern (after its `!`) before parsing, as Dispatchfiles do with
     /// `refs/heads/` in branch lists and `refs/tags/` in tag lists. Default: none. Error columns still
     /// count in the pattern as written.
     pub fn ref_prefix(&mut self, prefix: &'a str) -> &mut GlobBuilder<'a> {
@@ -141,10 +152,18 @@ impl<'a> GlobBuilder<'a> {
         self
     }
 
-    /// Takes `max_pattern_len` and `max_depth` (brace nesting) from `limits`. Default: [`Limits::default`].
-    pub fn limits(&mut self, limits: &Limits) -> &mut GlobBuilder<'a> {
-        self.max_len = limits.max_pattern_len;
-        self.max_depth = limits.max_depth;
+    /// The longest pattern accepted, in bytes of the pattern as written; a longer one is a
+    /// `limit-exceeded` error `limit exceeded: max_pattern_len (N)`. Default:
+    /// [`GlobBuilder::DEFAULT_MAX_PATTERN_LEN`] (1,024).
+    pub fn max_pattern_len(&mut self, bytes: usize) -> &mut GlobBuilder<'a> {
+        self.max_len = bytes;
+        self
+    }
+
+    /// The deepest brace nesting accepted (`{a,{b,c}}` is 2); deeper is a `limit-exceeded` error
+    /// `limit exceeded: max_depth (N)`. Default: [`GlobBuilder::DEFAULT_MAX_DEPTH`] (128).
+    pub fn max_depth(&mut self, levels: usize) -> &mut GlobBuilder<'a> {
+        self.max_depth = levels;
         self
     }
 
@@ -184,7 +203,7 @@ impl GlobMatcher {
     }
 }
 
-/// A compiled list of positive and negative globs with the list rule of SPEC §4.2.
+/// A compiled list of positive and negative globs with the [list rule](crate#lists).
 ///
 /// `s` matches iff (there are no positive patterns, or one matches) and no negative pattern matches;
 /// order does not matter. An empty set matches everything ("no filter"). All patterns are compiled
@@ -192,7 +211,7 @@ impl GlobMatcher {
 /// first byte, suffixes by last byte, the rest by a linear-time NFA behind literal prefilters.
 ///
 /// ```
-/// use dispatch_trigger::{Glob, GlobSetBuilder};
+/// use dispatch_glob::{Glob, GlobSetBuilder};
 /// let set = GlobSetBuilder::new()
 ///     .add(Glob::new("v*")?)
 ///     .add(Glob::new("!v0.*")?)
@@ -303,6 +322,18 @@ impl fmt::Display for GlobSet {
 }
 
 /// Builds a [`GlobSet`].
+///
+/// ```
+/// use dispatch_glob::{Glob, GlobSetBuilder};
+/// let mut builder = GlobSetBuilder::new();
+/// builder.max_patterns_per_list(2);
+/// for p in ["main", "release/*", "!release/old"] {
+///     builder.add(Glob::new(p)?);
+/// }
+/// let err = builder.build().unwrap_err();
+/// assert_eq!(err.to_string(), "limit exceeded: max_patterns_per_list (2)");
+/// # Ok::<(), dispatch_glob::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct GlobSetBuilder {
     globs: Vec<Glob>,
@@ -316,12 +347,16 @@ impl Default for GlobSetBuilder {
 }
 
 impl GlobSetBuilder {
-    /// An empty builder with the default [`Limits`].
+    /// The default of [`GlobSetBuilder::max_patterns_per_list`]: 256 patterns
+    /// (`Limits::max_patterns_per_list` of `dispatchfile-model`).
+    pub const DEFAULT_MAX_PATTERNS_PER_LIST: usize = 256;
+
+    /// An empty builder with the default limit.
     #[must_use]
     pub fn new() -> GlobSetBuilder {
         GlobSetBuilder {
             globs: Vec::new(),
-            max_patterns: Limits::default().max_patterns_per_list,
+            max_patterns: Self::DEFAULT_MAX_PATTERNS_PER_LIST,
         }
     }
 
@@ -331,9 +366,11 @@ impl GlobSetBuilder {
         self
     }
 
-    /// Takes `max_patterns_per_list` from `limits`. Default: [`Limits::default`].
-    pub fn limits(&mut self, limits: &Limits) -> &mut GlobSetBuilder {
-        self.max_patterns = limits.max_patterns_per_list;
+    /// The most patterns a set may hold; more is a `limit-exceeded` error
+    /// `limit exceeded: max_patterns_per_list (N)` from [`GlobSetBuilder::build`]. Default:
+    /// [`GlobSetBuilder::DEFAULT_MAX_PATTERNS_PER_LIST`] (256).
+    pub fn max_patterns_per_list(&mut self, patterns: usize) -> &mut GlobSetBuilder {
+        self.max_patterns = patterns;
         self
     }
 
@@ -367,6 +404,15 @@ impl GlobSetBuilder {
         })
     }
 }
+
+// Compiled values are plain data: `Send + Sync`, checked at compile time.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Error>();
+    assert_send_sync::<Glob>();
+    assert_send_sync::<GlobMatcher>();
+    assert_send_sync::<GlobSet>();
+};
 
 #[cfg(test)]
 mod tests;

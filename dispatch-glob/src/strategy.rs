@@ -1,9 +1,9 @@
 //! Matching strategies: most Dispatchfile globs are a literal, a prefix, a suffix or an extension,
-//! matched with byte comparisons; the rest run the NFA of [`super::program`], behind literal
+//! matched with byte comparisons; the rest run the NFA of [`crate::program`], behind literal
 //! prefilters.
 
-use super::parse::Tok;
-use super::program::Program;
+use crate::parse::Tok;
+use crate::program::Program;
 
 /// How many brace alternatives a pattern may be expanded into for classification (an optimisation,
 /// not a limit: larger brace sets run as one NFA).
@@ -112,7 +112,7 @@ fn infix_ok(s: &str, needle: &str, kind: &Infix) -> bool {
 }
 
 /// Whether `needle` (non-empty) occurs in `hay`: candidates by first byte, checked with
-/// [`bytes_eq`]. O(hay × needle) at worst, which SPEC §4.1 allows; inputs are short.
+/// [`bytes_eq`]. O(hay × needle) at worst, which is fine: inputs are short.
 #[inline]
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     let Some((&first, _)) = needle.split_first() else {

@@ -2,7 +2,7 @@
 //! bitset of states. Time O(states × input), memory O(states), no backtracking and no allocation
 //! per match (state sets live on the stack for programs of up to 4,096 states).
 
-use super::parse::{Class, Tok};
+use crate::parse::{Class, Tok};
 
 #[derive(Clone, Debug)]
 enum Inst {

@@ -1,4 +1,4 @@
-//! Parsing the glob dialect of SPEC §4.1 into tokens.
+//! Parsing the Dispatch glob dialect into tokens.
 
 use crate::error::{Error, Result};
 

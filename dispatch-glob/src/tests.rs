@@ -1,4 +1,4 @@
-//! Table tests for the glob dialect (SPEC §4.1) and the list rule (§4.2).
+//! Table tests for the glob dialect and the list rule (docs/globs.md).
 
 use super::*;
 
@@ -23,7 +23,7 @@ macro_rules! glob_cases {
 }
 
 glob_cases! {
-    // SPEC §4.1, left table.
+    // The dialect's documented examples, first table.
     spec_release_star: "release/*", "release/1.0" => true;
     spec_release_star_deeper: "release/*", "release/1.0/hotfix" => false;
     spec_release_dstar_bare: "release/**", "release" => false;
@@ -38,7 +38,7 @@ glob_cases! {
     spec_question: "v1.?", "v1.2" => true;
     spec_question_short: "v1.?", "v1" => false;
     spec_leading_slash: "/src/**", "src/main.rs" => false;
-    // SPEC §4.1, right table.
+    // The dialect's documented examples, second table.
     spec_plus_is_literal: "v[12].[0-9]+.[0-9]+", "v1.10.1" => false;
     spec_plus_literal_match: "v[12].[0-9]+.[0-9]+", "v1.1+.1+" => true;
     spec_docs_md: "docs/**/*.md", "docs/README.md" => true;
@@ -136,9 +136,7 @@ fn list_rule_is_order_independent() {
 #[test]
 fn set_limit() {
     let mut b = GlobSetBuilder::new();
-    let mut limits = Limits::default();
-    limits.max_patterns_per_list = 2;
-    b.limits(&limits);
+    b.max_patterns_per_list(2);
     for _ in 0..3 {
         b.add(Glob::new("a").expect("valid"));
     }
@@ -179,4 +177,86 @@ fn display_and_from_str_round_trip() {
         assert_eq!(g.to_string(), p);
         assert_eq!(g, Glob::new(p).expect("valid"));
     }
+}
+
+#[test]
+fn builder_limits_default_and_apply() {
+    let at_len = "a".repeat(GlobBuilder::DEFAULT_MAX_PATTERN_LEN);
+    assert!(Glob::new(&at_len).is_ok());
+    let over = format!("{at_len}a");
+    let err = Glob::new(&over).expect_err("one byte over");
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded);
+    assert_eq!(err.code(), "limit-exceeded");
+    assert_eq!(err.column(), None);
+    assert_eq!(err.message(), "limit exceeded: max_pattern_len (1024)");
+    assert!(
+        GlobBuilder::new(&over)
+            .max_pattern_len(2048)
+            .build()
+            .is_ok()
+    );
+    let err = GlobBuilder::new("abcd")
+        .max_pattern_len(3)
+        .build()
+        .expect_err("4 > 3");
+    assert_eq!(err.to_string(), "limit exceeded: max_pattern_len (3)");
+
+    let deep = |n: usize| format!("{}{}", "{a,".repeat(n), "}".repeat(n));
+    assert!(Glob::new(&deep(GlobBuilder::DEFAULT_MAX_DEPTH)).is_ok());
+    assert_eq!(
+        Glob::new(&deep(GlobBuilder::DEFAULT_MAX_DEPTH + 1))
+            .expect_err("too deep")
+            .to_string(),
+        "limit exceeded: max_depth (128)"
+    );
+    assert!(GlobBuilder::new("{a,{b,c}}").max_depth(2).build().is_ok());
+    assert_eq!(
+        GlobBuilder::new("{a,{b,c}}")
+            .max_depth(1)
+            .build()
+            .expect_err("2 > 1")
+            .to_string(),
+        "limit exceeded: max_depth (1)"
+    );
+
+    let mut b = GlobSetBuilder::default();
+    for _ in 0..GlobSetBuilder::DEFAULT_MAX_PATTERNS_PER_LIST {
+        b.add(Glob::new("a").expect("valid"));
+    }
+    assert!(b.build().is_ok());
+    b.add(Glob::new("a").expect("valid"));
+    assert_eq!(
+        b.build().expect_err("257 > 256").to_string(),
+        "limit exceeded: max_patterns_per_list (256)"
+    );
+}
+
+#[test]
+fn pattern_errors_have_kind_code_column_and_message() {
+    let err = Glob::new("release/[").expect_err("unclosed");
+    assert_eq!(err.kind(), ErrorKind::InvalidPattern);
+    assert_eq!(err.kind().as_str(), "invalid pattern");
+    assert_eq!(err.kind().to_string(), "invalid pattern");
+    assert_eq!(err.code(), "invalid-pattern");
+    assert_eq!(err.column(), Some(9));
+    assert_eq!(
+        err.message(),
+        "invalid pattern \"release/[\": unclosed \"[\" at column 9"
+    );
+    assert_eq!(err.to_string(), err.message());
+    let err: Error = "".parse::<Glob>().expect_err("empty");
+    assert_eq!(err.column(), None);
+    assert_eq!(err.to_string(), "invalid pattern \"\": empty pattern");
+    let err = GlobBuilder::new("refs/heads/")
+        .ref_prefix("refs/heads/")
+        .build()
+        .expect_err("nothing after the prefix");
+    assert_eq!(
+        err.to_string(),
+        "invalid pattern \"refs/heads/\": nothing after \"refs/heads/\""
+    );
+    assert_eq!(ErrorKind::LimitExceeded.as_str(), "limit exceeded");
+    assert_eq!(ErrorKind::LimitExceeded.code(), "limit-exceeded");
+    let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(err.clone());
+    assert_eq!(boxed.to_string(), err.to_string());
 }

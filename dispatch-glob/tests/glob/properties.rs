@@ -1,9 +1,9 @@
 //! Properties: the compiled matchers agree with a plain reference (a translation to `regex`).
 
-use dispatch_trigger::{Glob, GlobSetBuilder};
+use dispatch_glob::{Glob, GlobSetBuilder};
 use proptest::prelude::*;
 
-/// The reference: SPEC §4.1 translated token by token into an anchored regex.
+/// The reference: the dialect's rules translated token by token into an anchored regex.
 fn reference(pattern: &str) -> regex::Regex {
     let chars: Vec<char> = pattern.chars().collect();
     let mut re = String::from("^");
