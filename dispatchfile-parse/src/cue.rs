@@ -71,7 +71,7 @@ fn diagnostic(e: &CueError, file: FileId) -> Diagnostic {
     };
     let mut message = e.message().to_owned();
     // A limit error names the limit and its value (`limit exceeded: max_steps (10000000)`,
-    // SPEC §6) at the position where evaluation was; a value path would only hide that.
+    // see docs/limits.md) at the position where evaluation was; a value path would only hide that.
     if e.kind() != ErrorKind::LimitExceeded
         && !e.path().is_empty()
         && !message.starts_with(e.path())
