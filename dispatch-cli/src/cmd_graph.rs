@@ -26,9 +26,9 @@ pub(crate) fn run(args: &GraphArgs) -> Outcome {
             let edges = edges(pipeline);
             let tasks: Vec<&str> = pipeline.tasks.keys().map(String::as_str).collect();
             if args.mermaid {
-                print!("{}", mermaid(&tasks, &edges));
+                crate::common::out(&mermaid(&tasks, &edges));
             } else {
-                print!("{}", dot(&tasks, &edges));
+                crate::common::out(&dot(&tasks, &edges));
             }
             Outcome::Ok
         }

@@ -110,9 +110,9 @@ fn run_inner(args: &MatchArgs) -> Result<(), Outcome> {
         None => MatchResult::empty(ContextVars::default()),
     };
     if args.explain {
-        print!("{}", table(&result));
+        crate::common::out(&table(&result));
     } else {
-        print!("{}", result.to_json());
+        crate::common::out(&result.to_json());
     }
     Ok(())
 }
@@ -256,7 +256,7 @@ fn event_of(
     match adapted {
         Ok(Adapted::Event(e)) => Ok(Some(e)),
         Ok(Adapted::Ignored(reason)) => {
-            eprintln!("dispatch: ignoring the {source}: {reason}");
+            crate::common::err_line(&format!("dispatch: ignoring the {source}: {reason}"));
             Ok(None)
         }
         // Missing details are a missing option, not a fault of the payload.

@@ -132,10 +132,10 @@ fn render(args: &RenderArgs) -> Result<(), Outcome> {
         let Some(event) = event else { return Ok(()) };
         let matched = checked.triggers().match_event(&event);
         if matched.actions.is_empty() {
-            eprintln!(
+            crate::common::err_line(&format!(
                 "dispatch: no action matches the {} event; nothing to render",
                 event.kind()
-            );
+            ));
             return Ok(());
         }
         Selection::from(&matched)
@@ -147,8 +147,8 @@ fn render(args: &RenderArgs) -> Result<(), Outcome> {
         Ok(lowered) => {
             report_diagnostics(lowered.warnings(), &args.input.display_name());
             match args.output {
-                OutputFormat::Yaml => print!("{}", lowered.to_yaml()),
-                OutputFormat::Json => print!("{}", lowered.to_json()),
+                OutputFormat::Yaml => crate::common::out(&lowered.to_yaml()),
+                OutputFormat::Json => crate::common::out(&lowered.to_json()),
             }
             Ok(())
         }

@@ -36,6 +36,22 @@ pub(crate) struct Input {
     pub(crate) vendor: Option<PathBuf>,
 }
 
+/// Writes a command's result to standard output.
+///
+/// A reader that closes the pipe early (`dispatch render | head`) has taken what it wanted: the
+/// command then ends quietly with its normal exit code instead of panicking as `print!` would.
+pub(crate) fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
+/// Writes one line to standard error; a closed standard error is not worth a panic.
+pub(crate) fn err_line(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
 /// How a command ended, mapped onto the CLI's exit codes (0 ok, 1 invalid input, 2 usage).
 #[derive(Debug)]
 pub(crate) enum Outcome {
@@ -56,14 +72,14 @@ impl Outcome {
         match self {
             Outcome::Ok if report().deny_warnings && WARNED.load(Ordering::Relaxed) => {
                 if report().format == MessageFormat::Human {
-                    eprintln!("dispatch: warnings are denied (--deny-warnings)");
+                    err_line("dispatch: warnings are denied (--deny-warnings)");
                 }
                 ExitCode::from(1)
             }
             Outcome::Ok => ExitCode::SUCCESS,
             Outcome::Invalid => ExitCode::from(1),
             Outcome::Usage(msg) => {
-                eprintln!("dispatch: {msg}");
+                err_line(&format!("dispatch: {msg}"));
                 ExitCode::from(2)
             }
         }
@@ -257,7 +273,7 @@ struct StderrPrinter;
 
 impl Printer for StderrPrinter {
     fn print(&self, text: &str) {
-        eprintln!("{text}");
+        err_line(text);
     }
 }
 
@@ -338,7 +354,7 @@ pub(crate) fn print_capped(
         let _ = out.flush();
     }
     if !omitted.is_empty() {
-        eprintln!("{omitted}");
+        err_line(&omitted.to_string());
     }
 }
 
@@ -410,7 +426,7 @@ pub(crate) fn eval(input: &Input, raw: bool) -> Outcome {
         );
         return match parsed.document {
             Some(doc) => {
-                print!("{}", raw_json(&doc.root));
+                out(&raw_json(&doc.root));
                 Outcome::Ok
             }
             None => Outcome::Invalid,
@@ -418,7 +434,7 @@ pub(crate) fn eval(input: &Input, raw: bool) -> Outcome {
     }
     match input.pipeline(&limits) {
         Ok(pipeline) => {
-            print!("{}", to_canonical_json(&pipeline));
+            out(&to_canonical_json(&pipeline));
             Outcome::Ok
         }
         Err(o) => o,
@@ -493,13 +509,13 @@ pub(crate) fn validate(input: &Input) -> Outcome {
     let errors = all.errors().count() + all.omitted().errors;
     let warnings = all.warnings().count() + all.omitted().warnings;
     if errors == 0 && warnings == 0 {
-        println!("ok");
+        out("ok\n");
     } else {
-        println!(
-            "{errors} error{}, {warnings} warning{}",
+        out(&format!(
+            "{errors} error{}, {warnings} warning{}\n",
             if errors == 1 { "" } else { "s" },
             if warnings == 1 { "" } else { "s" }
-        );
+        ));
     }
     if errors > 0 {
         Outcome::Invalid

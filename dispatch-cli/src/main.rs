@@ -104,17 +104,15 @@ fn main() -> ExitCode {
         Command::Graph(args) => cmd_graph::run(&args),
         Command::Schema(SchemaArgs {}) => {
             let schema = dispatchfile_model::json_schema();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&schema).unwrap_or_default()
-            );
+            let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+            text.push('\n');
+            common::out(&text);
             Outcome::Ok
         }
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "dispatch", &mut script);
-            // A closed pipe (`| head`) is the reader's choice, not an error of ours.
-            let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
+            common::out(&String::from_utf8_lossy(&script));
             Outcome::Ok
         }
     };

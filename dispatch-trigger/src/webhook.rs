@@ -245,6 +245,8 @@ mod prune {
     /// The kept fields of `text`, which must be one JSON object nested at most `max_depth` deep.
     pub(super) fn parse(text: &str, what: &str, max_depth: usize) -> Result<Value> {
         let mut de = serde_json::Deserializer::from_str(text);
+        // `Keep` and `Skip` count the depth of every container, so `max_depth` is the one limit.
+        de.disable_recursion_limit();
         let root = Keep {
             rests: FIELDS.to_vec(),
             depth: 1,
@@ -256,13 +258,12 @@ mod prune {
             .map_err(|e| read_error(&e, what, max_depth))
     }
 
-    /// A serde_json error as the adapter's error: too deep is `limit exceeded: max_depth`
-    /// (serde_json's own recursion limit, 128, stops first when `max_depth` is larger).
+    /// A serde_json error as the adapter's error: too deep is `limit exceeded: max_depth`.
     fn read_error(e: &serde_json::Error, what: &str, max_depth: usize) -> Error {
         let message = e.to_string();
         let position = Some((e.line(), e.column()));
-        if message.starts_with(DEEP) || message.starts_with("recursion limit exceeded") {
-            return Error::limit("max_depth", max_depth.min(128)).at(position);
+        if message.starts_with(DEEP) {
+            return Error::limit("max_depth", max_depth).at(position);
         }
         if message.starts_with(NOT_AN_OBJECT) {
             return Error::payload(format!("{what} payload must be a JSON object")).at(position);

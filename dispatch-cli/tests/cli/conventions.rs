@@ -191,3 +191,52 @@ fn starlark_print_goes_to_stderr() {
         stderr(&out)
     );
 }
+
+/// A reader that closes the pipe early (`dispatch … | head`) ends the command quietly: no panic
+/// message and the command's normal exit code, for every command that writes to standard output.
+#[test]
+fn a_closed_stdout_pipe_is_not_a_panic() {
+    // Enough chained tasks that every output is larger than a pipe's buffer, so the write must
+    // fail; rendering the last task renders them all.
+    let tasks: String = (0..400)
+        .map(|i| {
+            let deps = if i == 0 {
+                String::new()
+            } else {
+                format!("    deps: [t{}]\n", i - 1)
+            };
+            format!(
+                "  t{i}:\n{deps}    steps: [{{name: s, image: alpine, args: [\"{}\"]}}]\n",
+                "x".repeat(100)
+            )
+        })
+        .collect();
+    let names: Vec<String> = (0..400).map(|i| format!("t{i}")).collect();
+    let file = format!(
+        "#!yaml\ntask:\n{tasks}actions:\n  - tasks: [{}]\n    on: {{push: {{branches: [main]}}}}\n",
+        names.join(", ")
+    );
+    let dir = dir_with("pipe", &[("Dispatchfile", &file)]);
+    let cases: &[(&str, &[&str])] = &[
+        ("eval", &["eval"]),
+        ("render", &["render", "--task", "t399"]),
+        ("graph", &["graph"]),
+        ("schema", &["schema"]),
+        ("completions", &["completions", "bash"]),
+    ];
+    for (name, args) in cases {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dispatch"))
+            .args(*args)
+            .current_dir(&dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the dispatch binary runs");
+        // Close the reading end at once: the command's writes find no reader.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("dispatch ends");
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{name}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{name}: {err}");
+    }
+}

@@ -73,17 +73,17 @@ payload_cases! {
         => error(Code::Payload, "GitHub push payload is not JSON: EOF while parsing a value", Some((1, 8)));
     github_nested_ten_thousand_deep_in_an_unread_field: |b| github::to_event("push", b, None),
         push_with(&format!(r#""x":{},"#, nested(10_000)))
-        => error(Code::LimitExceeded, "limit exceeded: max_depth (128)", Some((1, 132)));
+        => error(Code::LimitExceeded, "limit exceeded: max_depth (128)", Some((1, 133)));
     github_nested_ten_thousand_deep_in_a_read_field: |b| github::to_event("push", b, None),
         format!(r#"{{"commits":{}}}"#, nested(10_000))
-        => error(Code::LimitExceeded, "limit exceeded: max_depth (128)", Some((1, 138)));
+        => error(Code::LimitExceeded, "limit exceeded: max_depth (128)", Some((1, 139)));
     github_ignored_event_is_not_read: |b| github::to_event("ping", b, None), "not json".to_owned() => Outcome::Ignored;
     gitlab_wrong_type_at_the_value: |b| gitlab::to_event(b, None),
         r#"{"object_kind":"merge_request","object_attributes":{"action":"open","iid":"x"}}"#.to_owned()
         => error(Code::Payload, "GitLab payload: expected a number at /object_attributes/iid", Some((1, 77)));
     gitlab_nested_ten_thousand_deep: |b| gitlab::to_event(b, None),
         format!(r#"{{"object_kind":"push","x":{}}}"#, nested(10_000))
-        => error(Code::LimitExceeded, "limit exceeded: max_depth (128)", Some((1, 153)));
+        => error(Code::LimitExceeded, "limit exceeded: max_depth (128)", Some((1, 154)));
 }
 
 #[test]
@@ -117,6 +117,35 @@ fn payloads_over_the_limit_are_refused_unread() {
     );
 }
 
+/// The default `max_depth` is the payload's limit to the level: a payload exactly that deep is
+/// read, one level more is refused (the top object is level 1).
+#[test]
+fn payload_depth_is_counted_to_the_level() {
+    let max = Limits::default().max_depth;
+    for (name, depth, read) in [
+        ("at the limit", max - 1, true),
+        ("one past the limit", max, false),
+    ] {
+        for (field, body) in [
+            ("unread", push_with(&format!(r#""x":{},"#, nested(depth)))),
+            ("read", format!(r#"{{"commits":[{}]}}"#, nested(depth - 1))),
+        ] {
+            let got = outcome(github::to_event("push", &body, None));
+            if read {
+                assert!(
+                    !matches!(got, Outcome::Error(Code::LimitExceeded, ..)),
+                    "{name}, {field} field: {got:?}"
+                );
+            } else {
+                assert!(
+                    matches!(&got, Outcome::Error(Code::LimitExceeded, m, Some(_)) if *m == format!("limit exceeded: max_depth ({max})")),
+                    "{name}, {field} field: {got:?}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn a_smaller_depth_limit_applies_to_payloads() {
     let mut limits = Limits::default();
@@ -127,7 +156,7 @@ fn a_smaller_depth_limit_applies_to_payloads() {
         matches!(&got, Outcome::Error(Code::LimitExceeded, m, Some(_)) if m == "limit exceeded: max_depth (4)"),
         "{got:?}"
     );
-    let body = push_with(&format!(r#""x":{},"#, nested(2)));
+    let body = push_with(&format!(r#""x":{},"#, nested(3)));
     let got = outcome(github::to_event_with_limits("push", &body, None, &limits));
     assert_eq!(got, Outcome::Event("push"));
 }
