@@ -196,6 +196,8 @@ hostile! {
         => Error(ErrorKind::LimitExceeded, MAX_STEPS, "regexp.Match(");
     quadratic_replace_all_is_refused: "import \"regexp\"\ns: \"a\" * 100000\nx: regexp.ReplaceAll(\"[a-z]+X|[a-z]\", s, \"\")\n".to_owned()
         => Error(ErrorKind::LimitExceeded, MAX_STEPS, "regexp.ReplaceAll(");
+    bounded_replace_all_is_linear: "import \"regexp\"\n_s: \"a-\" * 50000\nx: len(regexp.ReplaceAll(\"[^a-z]\", _s, \"\"))\n".to_owned()
+        => Value(r#"{"x":50000}"#);
     pattern_labels_on_many_fields: "_x: {[=~\"^a\"]: int\n".to_owned() + &(0..20_000).map(|i| format!("a{i}: {i}\n")).collect::<String>() + "}\ny: len(_x)\n"
         => Value(r#"{"y":20000}"#);
     repeated_big_products: "import \"list\"\na: ".to_owned() + &rep("9", 19_000) + "\nx: [for i in list.Range(0, 100000, 1) {a * a}]\n"
