@@ -18,6 +18,9 @@ impl Eval<'_> {
         let mut stack: Vec<Vec<(usize, bool)>> = vec![Vec::new()];
         let mut results: Vec<(VId, bool)> = Vec::new();
         let mut first_err: Option<Box<Bot>> = None;
+        // Whether every dropped disjunct was only incomplete: an empty disjunction of those
+        // is incomplete too (it may resolve once its references are complete).
+        let mut only_incomplete = true;
         while let Some(ch) = stack.pop() {
             self.step()?;
             let c = self.new_vertex(parent);
@@ -27,6 +30,7 @@ impl Eval<'_> {
             let out = match self.build(c, conjs.to_vec(), &idx) {
                 Ok(o) => o,
                 Err(f) if f.depth => {
+                    only_incomplete = false;
                     if first_err.is_none() {
                         first_err = Some(Bot::eval("structural cycle", f.err.spans().to_vec()));
                     }
@@ -34,9 +38,13 @@ impl Eval<'_> {
                 }
                 Err(f) => return Err(f),
             };
-            if self.has_hard_err(c) {
+            // A disjunct that is an error, even an incomplete one (such as a reference to an
+            // optional field), is dropped, as in CUE v0.4: `x.a | 3` is `3` when `x.a` is an
+            // optional field. A non-concrete disjunct (`int`) is not an error and stays.
+            if let Some(e) = &self.v(c).err {
+                only_incomplete &= e.is_incomplete();
                 if first_err.is_none() {
-                    first_err.clone_from(&self.v(c).err);
+                    first_err = Some(e.clone());
                 }
                 continue;
             }
@@ -71,6 +79,7 @@ impl Eval<'_> {
                 match self.validate(c) {
                     Ok(None) => kept.push((c, d)),
                     Ok(Some(b)) => {
+                        only_incomplete = false;
                         if first_err.is_none() {
                             first_err = Some(b);
                         }
@@ -95,6 +104,7 @@ impl Eval<'_> {
         }
         match results.len() {
             0 => {
+                let first_err_seen = first_err.is_some();
                 let (msg, spans) = match first_err {
                     Some(b) => (format!("empty disjunction: {}", b.msg), b.spans.clone()),
                     None => (
@@ -102,7 +112,12 @@ impl Eval<'_> {
                         self.v(v).value_span.into_iter().collect(),
                     ),
                 };
-                self.set_err(v, Bot::eval(msg, spans));
+                let b = if only_incomplete && first_err_seen {
+                    Bot::incomplete(msg, spans)
+                } else {
+                    Bot::eval(msg, spans)
+                };
+                self.set_err(v, b);
             }
             1 => {
                 let c = results[0].0;

@@ -333,8 +333,12 @@ impl Eval<'_> {
                     kind: LabelKind::Regular,
                 };
                 match self.v(w).arc(key) {
-                    Some(a) if !a.optional => Ok(Resolved::V(a.v)),
-                    _ => Ok(Resolved::Err(self.undefined(w, &s, ispan))),
+                    Some(a) if a.optional => Ok(Resolved::Err(Bot::incomplete(
+                        format!("cannot reference optional field {s}"),
+                        vec![ispan],
+                    ))),
+                    Some(a) => Ok(Resolved::V(a.v)),
+                    None => Ok(Resolved::Err(self.undefined(w, &s, ispan))),
                 }
             }
             (Concrete::Scalar(Scalar::Str(s)), Concrete::Scalar(Scalar::Num(n))) if n.int => {

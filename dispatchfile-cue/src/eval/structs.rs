@@ -6,8 +6,8 @@
 //! plain fields are known (see `comprehensions`).
 
 use super::{
-    BYTES_PER_STEP, Bot, Build, Conj, Decl, Elem, Eval, Frame, Key, LIST, LabelKind, ListC,
-    ListTail, PatternC, Pending, R, STRUCT, Span, Src, Tail, VId,
+    BYTES_PER_STEP, Bot, Build, Conj, Decl, Elem, Eval, ExprKind, Frame, HashMap, Key, LIST, Label,
+    LabelKind, ListC, ListTail, Name, PatternC, Pending, R, STRUCT, Span, Src, Sym, Tail, VId,
 };
 
 impl Eval<'_> {
@@ -50,6 +50,10 @@ impl Eval<'_> {
             Some(g) => Self::with_token(&c.close, g),
             None => c.close.clone(),
         };
+        let dbg = self.alias_clash(id);
+        if let Some(bot) = dbg {
+            self.set_err(v, bot);
+        }
         let mut embeds = Vec::new();
         for (i, d) in lit.decls.iter().enumerate() {
             match d {
@@ -216,5 +220,51 @@ impl Eval<'_> {
         };
         b.lists.push(ListC { n, tail });
         Ok(())
+    }
+
+    /// The error of a struct literal that declares an alias (`X=a: …`, or the value alias of
+    /// `a: X={…}`) and a field `X`: the name would mean both, which CUE v0.4 rejects ("cannot
+    /// have both alias and field with name X in same scope"). Positioned at the field, or at
+    /// the aliased value.
+    fn alias_clash(&self, id: u32) -> Option<Box<Bot>> {
+        let ast = self.ast;
+        let lit = ast.strukt(id);
+        // Each alias, with the position of the value it names for a value alias.
+        let mut aliases: Vec<(Sym, Option<Span>)> = Vec::new();
+        for d in &lit.decls {
+            if let Decl::Field(f) = d {
+                if let Some(a) = f.alias {
+                    aliases.push((a, None));
+                }
+                // The parser notes a value alias last among its struct's names.
+                if let ExprKind::Struct(inner) = ast.expr(f.value).kind
+                    && let Some(&(a, Name::This)) = ast.strukt(inner).names.last()
+                {
+                    aliases.push((a, Some(ast.expr(f.value).span)));
+                }
+            }
+        }
+        if aliases.is_empty() {
+            return None;
+        }
+        let mut fields: HashMap<Sym, Span> = HashMap::new();
+        for d in &lit.decls {
+            if let Decl::Field(f) = d
+                && let Label::Ident(s, _) = f.label
+            {
+                fields.entry(s).or_insert(f.label_span);
+            }
+        }
+        let (a, at) = aliases.into_iter().find_map(|(a, value)| {
+            let field = *fields.get(&a)?;
+            Some((a, value.unwrap_or(field)))
+        })?;
+        Some(Bot::eval(
+            format!(
+                "cannot have both alias and field with name {:?} in same scope",
+                self.name(a)
+            ),
+            vec![at],
+        ))
     }
 }
