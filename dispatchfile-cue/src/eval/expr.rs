@@ -3,8 +3,8 @@
 //! and operators.
 
 use super::{
-    BinOp, Bot, Concrete, Conj, EnvId, Eval, ExprId, ExprKind, Frame, InterpPart, LIST, Leaf, R,
-    Rc, Resolved, STRUCT, Scalar, Span, Src, State, VId, Val, span_of,
+    BinOp, Bot, Concrete, Conj, EnvId, Eval, ExprId, ExprKind, Frame, InterpPart, Key, LIST,
+    LabelKind, Leaf, R, Rc, Resolved, STRUCT, Scalar, Span, Src, State, VId, Val, span_of,
 };
 
 impl Eval<'_> {
@@ -49,6 +49,28 @@ impl Eval<'_> {
         for (i, it) in items.into_iter().enumerate() {
             let el = self.get_elem(t, i);
             self.fill_synthetic(el, it, span);
+        }
+        t
+    }
+
+    /// A struct made by a builtin: regular fields in the given order.
+    pub(crate) fn synthetic_struct(&mut self, fields: Vec<(String, Val)>, span: Span) -> VId {
+        let t = self.new_vertex(None);
+        {
+            let vx = self.vm(t);
+            vx.synthetic = true;
+            vx.saw_struct = true;
+            vx.leaf.kinds = STRUCT;
+            vx.value_span = Some(span);
+            vx.state = State::Expanded;
+        }
+        for (name, it) in fields {
+            let key = Key {
+                sym: self.syms.intern(&name),
+                kind: LabelKind::Regular,
+            };
+            let f = self.get_arc(t, key, span, false);
+            self.fill_synthetic(f, it, span);
         }
         t
     }

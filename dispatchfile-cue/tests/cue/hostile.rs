@@ -196,6 +196,16 @@ hostile! {
         => Error(ErrorKind::LimitExceeded, MAX_STEPS, "regexp.Match(");
     quadratic_replace_all_is_refused: "import \"regexp\"\ns: \"a\" * 100000\nx: regexp.ReplaceAll(\"[a-z]+X|[a-z]\", s, \"\")\n".to_owned()
         => Error(ErrorKind::LimitExceeded, MAX_STEPS, "regexp.ReplaceAll(");
+    quadratic_find_all_is_refused: "import \"regexp\"\ns: \"a\" * 100000\nx: regexp.FindAll(\"[a-z]+X|[a-z]\", s, -1)\n".to_owned()
+        => Error(ErrorKind::LimitExceeded, MAX_STEPS, "regexp.FindAll(");
+    quadratic_find_all_submatch_is_refused: "import \"regexp\"\ns: \"a\" * 100000\nx: regexp.FindAllSubmatch(\"([a-z]+X|[a-z])\", s, -1)\n".to_owned()
+        => Error(ErrorKind::LimitExceeded, MAX_STEPS, "regexp.FindAllSubmatch(");
+    bounded_find_all_is_linear: "import \"regexp\"\n_s: \"a-\" * 50000\nx: len(regexp.FindAll(\"[^a-z]\", _s, -1))\n".to_owned()
+        => Value(r#"{"x":50000}"#);
+    many_empty_matches_are_charged: "import \"regexp\"\n_s: \"a\" * 4000000\nx: len(regexp.FindAllNamedSubmatch(\"(?P<e>)\", _s, -1))\n".to_owned()
+        => Error(ErrorKind::LimitExceeded, "limit exceeded: max_bytes", "regexp.FindAllNamedSubmatch(");
+    indentation_of_a_yaml_stream_is_charged: "import \"encoding/yaml\"\nimport \"list\"\n_d: ".to_owned() + &rep("{a: ", 80) + "1" + &rep("}", 80) + "\nx: yaml.MarshalStream([for i in list.Range(0, 3000, 1) {_d}])\n"
+        => Error(ErrorKind::LimitExceeded, "limit exceeded: max_bytes", "yaml.MarshalStream(");
     bounded_replace_all_is_linear: "import \"regexp\"\n_s: \"a-\" * 50000\nx: len(regexp.ReplaceAll(\"[^a-z]\", _s, \"\"))\n".to_owned()
         => Value(r#"{"x":50000}"#);
     pattern_labels_on_many_fields: "_x: {[=~\"^a\"]: int\n".to_owned() + &(0..20_000).map(|i| format!("a{i}: {i}\n")).collect::<String>() + "}\ny: len(_x)\n"
