@@ -39,27 +39,53 @@ enum Want {
 
 use Want::{Error, Value};
 
+/// Only a guard against hangs, far above what any case takes even on a loaded machine: no
+/// outcome here depends on time. The cases run without a clock (`Options::default` has none),
+/// so only counted steps, bytes and depth bound them, the same on any machine and under any
+/// load; the cases with a time budget use a fake clock that ticks per reading.
+const HANG_GUARD: Duration = Duration::from_mins(10);
+
 fn run_with(src: String, opts: Options<'static>) -> Outcome {
-    std::thread::Builder::new()
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = std::thread::Builder::new()
         .stack_size(STACK)
-        .spawn(move || match evaluate(&src, "hostile.cue", &opts) {
-            Ok(v) => Outcome::Value(v.value.to_compact_json_string()),
-            Err(errs) => {
-                let e = &errs[0];
-                let at = e.spans().first().map(|s| {
-                    let text = &src[s.start as usize..s.end as usize];
-                    text.chars().take(40).collect()
-                });
-                Outcome::Error {
-                    kind: e.kind(),
-                    message: e.message().to_owned(),
-                    at,
-                }
-            }
+        .spawn(move || {
+            let _ = tx.send(outcome(&src, &opts));
         })
-        .expect("spawning a test thread works")
-        .join()
-        .expect("the evaluator does not panic or overflow its stack")
+        .expect("spawning a test thread works");
+    match rx.recv_timeout(HANG_GUARD) {
+        Ok(got) => {
+            worker
+                .join()
+                .expect("the evaluator does not panic or overflow its stack");
+            got
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("the evaluation hangs: no outcome after {HANG_GUARD:?}")
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            let _ = worker.join();
+            panic!("the evaluator does not panic or overflow its stack")
+        }
+    }
+}
+
+fn outcome(src: &str, opts: &Options<'static>) -> Outcome {
+    match evaluate(src, "hostile.cue", opts) {
+        Ok(v) => Outcome::Value(v.value.to_compact_json_string()),
+        Err(errs) => {
+            let e = &errs[0];
+            let at = e.spans().first().map(|s| {
+                let text = &src[s.start as usize..s.end as usize];
+                text.chars().take(40).collect()
+            });
+            Outcome::Error {
+                kind: e.kind(),
+                message: e.message().to_owned(),
+                at,
+            }
+        }
+    }
 }
 
 fn check(name: &str, got: &Outcome, want: &Want) {
