@@ -245,6 +245,7 @@ pub(crate) enum Pkg {
     Strconv,
     Regexp,
     Json,
+    Yaml,
 }
 
 #[derive(Debug, Default)]

@@ -258,7 +258,7 @@ fn check(ev: &mut Eval<'_>, v: VId, cx: &mut Ctx) -> R<()> {
     Ok(())
 }
 
-fn scalar_value(s: &Scalar) -> Value {
+pub(crate) fn scalar_value(s: &Scalar) -> Value {
     match s {
         Scalar::Null => Value::Null,
         Scalar::Bool(b) => Value::Bool(*b),
@@ -305,6 +305,18 @@ pub(crate) fn scalar_json(s: &Scalar) -> String {
 
 /// Compact JSON of a concrete value, for `json.Marshal`.
 pub(crate) fn compact_json(ev: &mut Eval<'_>, v: VId) -> R<Result<String, Box<Bot>>> {
+    Ok(export_value(ev, v)?.map(|x| {
+        let mut out = String::new();
+        if let Some(x) = x {
+            write_json(&x, &mut out, None, 0);
+        }
+        out
+    }))
+}
+
+/// The exported value of `v` (as `cue export` would give it), for the encoders; its first
+/// error otherwise.
+pub(crate) fn export_value(ev: &mut Eval<'_>, v: VId) -> R<Result<Option<Value>, Box<Bot>>> {
     let mut cx = Ctx {
         path: Vec::new(),
         errs: Vec::new(),
@@ -319,11 +331,7 @@ pub(crate) fn compact_json(ev: &mut Eval<'_>, v: VId) -> R<Result<String, Box<Bo
             spans: e.spans().to_vec(),
         })));
     }
-    let mut out = String::new();
-    if let Some(x) = r {
-        write_json(&x.value, &mut out, None, 0);
-    }
-    Ok(Ok(out))
+    Ok(Ok(r.map(|x| x.value)))
 }
 
 fn write_str(s: &str, out: &mut String) {

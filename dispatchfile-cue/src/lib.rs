@@ -17,6 +17,7 @@ mod num;
 mod parser;
 mod regexes;
 mod value;
+mod yaml;
 
 use std::time::Duration;
 

@@ -254,10 +254,11 @@ impl Parser {
             "strconv" => (Pkg::Strconv, "strconv"),
             "regexp" => (Pkg::Regexp, "regexp"),
             "encoding/json" => (Pkg::Json, "json"),
+            "encoding/yaml" => (Pkg::Yaml, "yaml"),
             _ => {
                 return Err(unsupported(
                     format!(
-                        "import {path:?} is not supported (only strings, list, math, strconv, regexp and encoding/json)"
+                        "import {path:?} is not supported (only strings, list, math, strconv, regexp, encoding/json and encoding/yaml)"
                     ),
                     span,
                 ));

@@ -13,6 +13,7 @@ mod cue {
     mod api;
     mod cases;
     mod corpus;
+    mod fidelity;
     mod hostile;
     mod limits;
     mod upstream;

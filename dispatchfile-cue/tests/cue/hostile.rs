@@ -39,27 +39,53 @@ enum Want {
 
 use Want::{Error, Value};
 
+/// Only a guard against hangs, far above what any case takes even on a loaded machine: no
+/// outcome here depends on time. The cases run without a clock (`Options::default` has none),
+/// so only counted steps, bytes and depth bound them, the same on any machine and under any
+/// load; the cases with a time budget use a fake clock that ticks per reading.
+const HANG_GUARD: Duration = Duration::from_mins(10);
+
 fn run_with(src: String, opts: Options<'static>) -> Outcome {
-    std::thread::Builder::new()
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = std::thread::Builder::new()
         .stack_size(STACK)
-        .spawn(move || match evaluate(&src, "hostile.cue", &opts) {
-            Ok(v) => Outcome::Value(v.value.to_compact_json_string()),
-            Err(errs) => {
-                let e = &errs[0];
-                let at = e.spans().first().map(|s| {
-                    let text = &src[s.start as usize..s.end as usize];
-                    text.chars().take(40).collect()
-                });
-                Outcome::Error {
-                    kind: e.kind(),
-                    message: e.message().to_owned(),
-                    at,
-                }
-            }
+        .spawn(move || {
+            let _ = tx.send(outcome(&src, &opts));
         })
-        .expect("spawning a test thread works")
-        .join()
-        .expect("the evaluator does not panic or overflow its stack")
+        .expect("spawning a test thread works");
+    match rx.recv_timeout(HANG_GUARD) {
+        Ok(got) => {
+            worker
+                .join()
+                .expect("the evaluator does not panic or overflow its stack");
+            got
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("the evaluation hangs: no outcome after {HANG_GUARD:?}")
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            let _ = worker.join();
+            panic!("the evaluator does not panic or overflow its stack")
+        }
+    }
+}
+
+fn outcome(src: &str, opts: &Options<'static>) -> Outcome {
+    match evaluate(src, "hostile.cue", opts) {
+        Ok(v) => Outcome::Value(v.value.to_compact_json_string()),
+        Err(errs) => {
+            let e = &errs[0];
+            let at = e.spans().first().map(|s| {
+                let text = &src[s.start as usize..s.end as usize];
+                text.chars().take(40).collect()
+            });
+            Outcome::Error {
+                kind: e.kind(),
+                message: e.message().to_owned(),
+                at,
+            }
+        }
+    }
 }
 
 fn check(name: &str, got: &Outcome, want: &Want) {
@@ -196,6 +222,18 @@ hostile! {
         => Error(ErrorKind::LimitExceeded, MAX_STEPS, "regexp.Match(");
     quadratic_replace_all_is_refused: "import \"regexp\"\ns: \"a\" * 100000\nx: regexp.ReplaceAll(\"[a-z]+X|[a-z]\", s, \"\")\n".to_owned()
         => Error(ErrorKind::LimitExceeded, MAX_STEPS, "regexp.ReplaceAll(");
+    quadratic_find_all_is_refused: "import \"regexp\"\ns: \"a\" * 100000\nx: regexp.FindAll(\"[a-z]+X|[a-z]\", s, -1)\n".to_owned()
+        => Error(ErrorKind::LimitExceeded, MAX_STEPS, "regexp.FindAll(");
+    quadratic_find_all_submatch_is_refused: "import \"regexp\"\ns: \"a\" * 100000\nx: regexp.FindAllSubmatch(\"([a-z]+X|[a-z])\", s, -1)\n".to_owned()
+        => Error(ErrorKind::LimitExceeded, MAX_STEPS, "regexp.FindAllSubmatch(");
+    bounded_find_all_is_linear: "import \"regexp\"\n_s: \"a-\" * 50000\nx: len(regexp.FindAll(\"[^a-z]\", _s, -1))\n".to_owned()
+        => Value(r#"{"x":50000}"#);
+    many_empty_matches_are_charged: "import \"regexp\"\n_s: \"a\" * 4000000\nx: len(regexp.FindAllNamedSubmatch(\"(?P<e>)\", _s, -1))\n".to_owned()
+        => Error(ErrorKind::LimitExceeded, "limit exceeded: max_bytes", "regexp.FindAllNamedSubmatch(");
+    indentation_of_a_yaml_stream_is_charged: "import \"encoding/yaml\"\nimport \"list\"\n_d: ".to_owned() + &rep("{a: ", 80) + "1" + &rep("}", 80) + "\nx: yaml.MarshalStream([for i in list.Range(0, 3000, 1) {_d}])\n"
+        => Error(ErrorKind::LimitExceeded, "limit exceeded: max_bytes", "yaml.MarshalStream(");
+    bounded_replace_all_is_linear: "import \"regexp\"\n_s: \"a-\" * 50000\nx: len(regexp.ReplaceAll(\"[^a-z]\", _s, \"\"))\n".to_owned()
+        => Value(r#"{"x":50000}"#);
     pattern_labels_on_many_fields: "_x: {[=~\"^a\"]: int\n".to_owned() + &(0..20_000).map(|i| format!("a{i}: {i}\n")).collect::<String>() + "}\ny: len(_x)\n"
         => Value(r#"{"y":20000}"#);
     repeated_big_products: "import \"list\"\na: ".to_owned() + &rep("9", 19_000) + "\nx: [for i in list.Range(0, 100000, 1) {a * a}]\n"

@@ -8,6 +8,12 @@ use crate::value::{Bot, Scalar};
 use num_bigint::BigInt;
 use std::cmp::Ordering;
 
+mod encoding;
+mod regexp;
+
+use encoding::{json_fn, yaml_fn};
+use regexp::regexp_fn;
+
 fn err(msg: impl Into<String>, span: Span) -> Val {
     Val::Err(Bot::eval(msg, vec![span]))
 }
@@ -454,6 +460,7 @@ impl Eval<'_> {
                     Pkg::Strconv => strconv_fn(&n, &conc, span),
                     Pkg::Regexp => regexp_fn(self, &n, &conc, span)?,
                     Pkg::Json => json_fn(self, &n, &conc, span)?,
+                    Pkg::Yaml => yaml_fn(self, &n, &conc, span)?,
                 }
             }
         })
@@ -1013,86 +1020,5 @@ fn strconv_fn(n: &str, a: &[Concrete], span: Span) -> Val {
         },
         ("FormatBool", Some(Concrete::Scalar(Scalar::Bool(x)))) => s(x.to_string(), span),
         _ => err(format!("unsupported builtin strconv.{n}"), span),
-    }
-}
-
-fn regexp_fn(ev: &mut Eval<'_>, n: &str, a: &[Concrete], span: Span) -> R<Val> {
-    let (Some(p), Some(x)) = (a.first().and_then(str_arg), a.get(1).and_then(str_arg)) else {
-        return Ok(err(format!("invalid arguments to regexp.{n}"), span));
-    };
-    let re = match ev.regex(p)? {
-        Ok(r) => r,
-        Err(m) => return Ok(err(m, span)),
-    };
-    // One search reads the text once at most, at the pattern's cost per byte.
-    let per_byte = re.shape.steps_per_byte();
-    let whole = (x.len() as u64).saturating_mul(per_byte);
-    Ok(match n {
-        "Match" => {
-            ev.charge(whole)?;
-            b(re.re.is_match(x), span)
-        }
-        "Find" => {
-            ev.charge(whole)?;
-            match re.re.find(x) {
-                Some(m) => s(m.as_str(), span),
-                None => err("regexp.Find: no match", span),
-            }
-        }
-        "ReplaceAll" => match a.get(2).and_then(str_arg) {
-            Some(r) => {
-                // Written out (as `replace_all` does it) so that the text made is checked before
-                // every expansion: an empty match repeats the replacement between all
-                // characters, and each `$` reference may repeat the whole match.
-                //
-                // Each search after a match is charged before it runs. One that can only match
-                // `max_len` bytes reads at most that far past where its match starts (the
-                // bytes before are charged once, with the first search); one with `*`, `+`
-                // or `{n,}` may read to the end of the text every time (`[a-z]+X|[a-z]` over
-                // `aaaa…` does), so that is what it is charged.
-                ev.charge(whole)?;
-                let refs = r.bytes().filter(|&c| c == b'$').count();
-                let mut out = String::new();
-                let mut last = 0;
-                for caps in re.re.captures_iter(x) {
-                    let Some(m) = caps.get(0) else { continue };
-                    let most = r.len().saturating_add(refs.saturating_mul(m.len()));
-                    ev.check_text(out.len() + (m.start() - last) + most, span)?;
-                    out.push_str(&x[last..m.start()]);
-                    caps.expand(r, &mut out);
-                    last = m.end();
-                    let next = match re.shape.max_len {
-                        Some(len) => len.saturating_mul(3).saturating_add(1),
-                        None => (x.len() - last) as u64 + 1,
-                    };
-                    ev.charge(next.saturating_mul(per_byte))?;
-                }
-                out.push_str(&x[last..]);
-                s(out, span)
-            }
-            None => err("invalid arguments to regexp.ReplaceAll", span),
-        },
-        _ => err(format!("unsupported builtin regexp.{n}"), span),
-    })
-}
-
-fn json_fn(ev: &mut Eval<'_>, n: &str, a: &[Concrete], span: Span) -> R<Val> {
-    match (n, a) {
-        ("Marshal", [c]) => {
-            let v = match c {
-                Concrete::Scalar(x) => {
-                    if let Scalar::Num(n) = x {
-                        ev.charge(crate::num::text_cost(n))?;
-                    }
-                    return Ok(s(crate::export::scalar_json(x), span));
-                }
-                Concrete::Struct(v) | Concrete::List(v) => *v,
-            };
-            match crate::export::compact_json(ev, v)? {
-                Ok(text) => Ok(s(text, span)),
-                Err(b) => Ok(Val::Err(b)),
-            }
-        }
-        _ => Ok(err(format!("unsupported builtin json.{n}"), span)),
     }
 }
