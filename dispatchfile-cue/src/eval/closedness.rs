@@ -239,7 +239,8 @@ impl Eval<'_> {
         if !enforced.is_empty() {
             let arcs = self.v(v).arcs.clone();
             let checks = arcs.len().saturating_mul(enforced.len());
-            self.charge((checks / BYTES_PER_STEP) as u64)?;
+            // One step per (field, group) check: each is a hash lookup.
+            self.charge(checks as u64)?;
             for a in arcs.iter().filter(|a| a.key.kind == LabelKind::Regular) {
                 let mut allowed = true;
                 for &gi in &enforced {

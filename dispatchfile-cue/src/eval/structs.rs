@@ -40,9 +40,10 @@ impl Eval<'_> {
             label_groups.push(g);
         }
         // Each declaration is noted in each closedness group (chains of definitions make
-        // many): charged, so that such chains stay within the budget.
+        // many): one step per note, each a hash lookup and an insert, so that such chains
+        // stay within the budget in time as well as in count.
         let noted = label_groups.len().saturating_mul(lit.decls.len() + 1);
-        self.charge((noted / BYTES_PER_STEP) as u64)?;
+        self.charge(noted as u64)?;
         for &t in &label_groups {
             Self::group(b, t);
         }

@@ -199,6 +199,14 @@ hostile! {
         => Error(ErrorKind::LimitExceeded, MAX_DEPTH, "x1");
     deep_list_through_references: chain("l", 10_000, "[", "1").replace('\n', "]\n").replace("l10000: 1]", "l10000: 1")
         => Error(ErrorKind::LimitExceeded, MAX_DEPTH, "l1");
+    // Closedness tokens gather along a chain of definitions: every token noted and checked is
+    // charged, so a long chain ends at the step budget instead of running on uncounted work.
+    definition_chain_within_the_budget: chain("#d", 500, "", "{a: 1}") + "x: #d0\n"
+        => Value(r#"{"x":{"a":1}}"#);
+    definition_chain_past_the_budget: chain("#d", 8_000, "", "{a: 1}") + "x: #d0\n"
+        => Error(ErrorKind::LimitExceeded, MAX_STEPS, "{a: 1}");
+    definition_chain_with_patterns: chain("#d", 8_000, "{[string]: int} & ", "{a: 1}") + "x: #d0\n"
+        => Error(ErrorKind::LimitExceeded, MAX_STEPS, "");
     deep_value_marshalled: "import \"encoding/json\"\n".to_owned() + &chain("x", 10_000, "{y: ", "1").replace('\n', "}\n").replace("x10000: 1}", "x10000: 1") + "_s: json.Marshal(x0)\n"
         => Error(ErrorKind::LimitExceeded, MAX_DEPTH, "x1");
 }
