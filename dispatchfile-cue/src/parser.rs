@@ -13,6 +13,47 @@ mod expr;
 type Res<T> = Result<T, CueError>;
 
 pub(crate) fn parse(src: &str, max_depth: usize) -> Res<Ast> {
+    parse_with_old(src, max_depth).map(|(ast, _)| ast)
+}
+
+/// A 2019-dialect form found while parsing, with the positions the rewrite into modern CUE
+/// needs (byte offsets).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum OldForm {
+    /// Labels separated by a space (`a b: c`): a `:` goes at this offset.
+    LabelGap(u32),
+    /// A definition `x::`: the label and the `::`.
+    Def { label: Span, colon: Span },
+    /// A trailing list comprehension `[e for x in y]`: the element `start..expr_end`, the
+    /// clauses `clauses_start..end`; `is_struct` when the element is a struct literal.
+    TrailingList {
+        start: u32,
+        expr_end: u32,
+        clauses_start: u32,
+        end: u32,
+        is_struct: bool,
+    },
+    /// A trailing field comprehension `l: v for x in y`: the field `start..value_end`, the
+    /// clauses `clauses_start..end`; `wrap` when it is the value of an outer label.
+    TrailingField {
+        start: u32,
+        value_end: u32,
+        clauses_start: u32,
+        end: u32,
+        wrap: bool,
+    },
+    /// An infix integer operator `a div b`: the operands `start..lhs_end`, `rhs_start..end`.
+    IntOp {
+        name: &'static str,
+        start: u32,
+        lhs_end: u32,
+        rhs_start: u32,
+        end: u32,
+    },
+}
+
+/// Parses and reports the 2019-dialect forms met, in source order of their ends.
+pub(crate) fn parse_with_old(src: &str, max_depth: usize) -> Res<(Ast, Vec<OldForm>)> {
     let toks = Lexer::new(src, max_depth).tokens(false)?;
     let mut p = Parser {
         toks,
@@ -21,11 +62,14 @@ pub(crate) fn parse(src: &str, max_depth: usize) -> Res<Ast> {
         depth: 0,
         rec: 0,
         max_depth,
+        old: Vec::new(),
+        chain_value: false,
+        last_label_start: 0,
     };
     p.ast.add(ExprKind::Top, Span::default());
     let root = p.file()?;
     p.ast.root = root;
-    Ok(p.ast)
+    Ok((p.ast, p.old))
 }
 
 struct Parser {
@@ -35,6 +79,12 @@ struct Parser {
     depth: usize,
     rec: usize,
     max_depth: usize,
+    /// The 2019 forms met.
+    old: Vec<OldForm>,
+    /// Whether the field being parsed is the value of an outer label (`a: b: v`).
+    chain_value: bool,
+    /// Where the last label parsed starts (its alias included).
+    last_label_start: u32,
 }
 
 fn unsupported(msg: impl Into<String>, span: Span) -> CueError {
@@ -508,6 +558,7 @@ impl Parser {
         // Collect labels up to the ':'.
         let mut labels: Vec<FieldLabel> = Vec::new();
         loop {
+            self.last_label_start = self.span().start;
             let alias = if let (Tok::Ident(a), Tok::Assign) =
                 (self.tok().clone(), self.tok_at(self.pos + 1).clone())
             {
@@ -545,9 +596,13 @@ impl Parser {
                     // 2019 definition `x::`.
                     let sp = self.span();
                     self.bump();
-                    if let Some((LabelOrPattern::Label(Label::Ident(_, k)), _, _, _)) =
+                    if let Some((LabelOrPattern::Label(Label::Ident(_, k)), lsp, _, _)) =
                         labels.last_mut()
                     {
+                        self.old.push(OldForm::Def {
+                            label: *lsp,
+                            colon: sp,
+                        });
                         if *k != LabelKind::Regular {
                             return Err(CueError::syntax(
                                 "'::' needs a plain identifier label",
@@ -560,7 +615,7 @@ impl Parser {
                     }
                     break;
                 }
-                _ => {}
+                _ => self.old.push(OldForm::LabelGap(self.prev_end())),
             }
         }
         Ok(labels)
@@ -569,7 +624,15 @@ impl Parser {
     /// Parses a field, including label chains (`a: b: c`, 2019 `a b c:`) and a trailing
     /// 2019 field comprehension.
     fn field(&mut self) -> Res<Decl> {
+        let chain_value = std::mem::take(&mut self.chain_value);
+        let field_start = self.span().start;
         let labels = self.field_labels()?;
+        // The innermost label (with its alias) starts at the field or after a 2019 label gap.
+        let inner_start = if labels.len() > 1 {
+            self.last_label_start
+        } else {
+            field_start
+        };
         self.skip_attrs_inline();
         // The value: another field (label chain) or an expression.
         let value_start = self.span();
@@ -579,6 +642,7 @@ impl Parser {
         {
             // A label chain nests a struct per label: bounded like any nesting.
             self.enter()?;
+            self.chain_value = true;
             let inner = self.field();
             self.leave();
             let d = inner?;
@@ -612,7 +676,17 @@ impl Parser {
         };
         // 2019 trailing field comprehension: `"\(k)": v for k, v in src`.
         let trailing = if self.is_ident(self.pos, "for") || self.is_ident(self.pos, "if") {
-            Some(self.clauses()?)
+            let value_end = self.prev_end();
+            let clauses_start = self.span().start;
+            let clauses = self.clauses()?;
+            self.old.push(OldForm::TrailingField {
+                start: inner_start,
+                value_end,
+                clauses_start,
+                end: self.prev_end(),
+                wrap: chain_value || labels.len() > 1,
+            });
+            Some(clauses)
         } else {
             None
         };

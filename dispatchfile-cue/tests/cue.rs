@@ -15,6 +15,7 @@ mod cue {
     mod corpus;
     mod hostile;
     mod limits;
+    mod modernize;
     mod upstream;
     mod util;
 }

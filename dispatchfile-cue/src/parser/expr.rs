@@ -1,6 +1,6 @@
 //! Expression parsing: operators, operands, lists and strings.
 
-use super::{Parser, Res, is_keyword, plain_bytes, plain_string, unsupported};
+use super::{OldForm, Parser, Res, is_keyword, plain_bytes, plain_string, unsupported};
 use crate::ast::{BinOp, Comprehension, Elem, ExprId, ExprKind, InterpPart, ListLit, Tail, UnOp};
 use crate::error::{CueError, Span};
 use crate::lexer::{StrPart, StrTok, Tok};
@@ -48,6 +48,7 @@ impl Parser {
     }
 
     pub(super) fn binary(&mut self, min_prec: u8) -> Res<ExprId> {
+        let start = self.span().start;
         let mut lhs = self.unary()?;
         while let Some((op, prec)) = self.binop() {
             if prec < min_prec {
@@ -75,7 +76,26 @@ impl Parser {
                 lhs = self.ast.add(ExprKind::Disj(terms.into()), span);
                 continue;
             }
+            let lhs_end = self
+                .toks
+                .get(self.pos.wrapping_sub(2))
+                .map_or(start, |t| t.span.end);
+            let rhs_start = self.span().start;
             let rhs = self.binary(prec + 1)?;
+            if let BinOp::IntDiv | BinOp::IntMod | BinOp::IntQuo | BinOp::IntRem = op {
+                self.old.push(OldForm::IntOp {
+                    name: match op {
+                        BinOp::IntDiv => "div",
+                        BinOp::IntMod => "mod",
+                        BinOp::IntQuo => "quo",
+                        _ => "rem",
+                    },
+                    start,
+                    lhs_end,
+                    rhs_start,
+                    end: self.prev_end(),
+                });
+            }
             let span = self.ast.expr(lhs).span.to(self.ast.expr(rhs).span);
             lhs = self.ast.add(ExprKind::Binary(op, lhs, rhs), span);
         }
@@ -333,10 +353,31 @@ impl Parser {
                     span,
                 }));
             } else {
+                let start = self.span().start;
+                let start_tok = self.pos;
                 let e = self.expr()?;
                 if self.is_ident(self.pos, "for") {
                     // 2019 trailing list comprehension: `[ e for k, v in src if c ]`.
+                    let expr_end = self.prev_end();
+                    // A struct literal `{…}` alone is the comprehension's body as it is.
+                    let is_struct = matches!(self.ast.expr(e).kind, ExprKind::Struct(_))
+                        && self
+                            .toks
+                            .get(start_tok)
+                            .is_some_and(|t| t.tok == Tok::LBrace)
+                        && self
+                            .toks
+                            .get(self.pos.wrapping_sub(1))
+                            .is_some_and(|t| t.tok == Tok::RBrace);
+                    let clauses_start = self.span().start;
                     let clauses = self.clauses()?;
+                    self.old.push(OldForm::TrailingList {
+                        start,
+                        expr_end,
+                        clauses_start,
+                        end: self.prev_end(),
+                        is_struct,
+                    });
                     let span = self
                         .ast
                         .expr(e)
