@@ -247,14 +247,15 @@ fn references(
         let e = ast.expr(id);
         match &e.kind {
             ExprKind::Ident(sym) => {
-                if defs.contains(sym) && resolves_to_def(ast, &frames, frame, *sym) {
-                    if renamed.insert(e.span.start) {
-                        edits.push(Edit {
-                            start: e.span.start,
-                            end: e.span.start,
-                            pieces: vec![Piece::Text("#")],
-                        });
-                    }
+                if defs.contains(sym)
+                    && resolves_to_def(ast, &frames, frame, *sym)
+                    && renamed.insert(e.span.start)
+                {
+                    edits.push(Edit {
+                        start: e.span.start,
+                        end: e.span.start,
+                        pieces: vec![Piece::Text("#")],
+                    });
                 }
             }
             ExprKind::Select(x, sym, sp) => {
@@ -281,7 +282,7 @@ fn references(
                 }
             }
             ExprKind::Interp(parts, _) => {
-                for p in parts.iter() {
+                for p in &**parts {
                     if let InterpPart::Expr(x) = p {
                         work.push((*x, frame));
                     }

@@ -325,7 +325,7 @@ fn cue_value(out: &mut String, v: &Json, indent: usize) {
                 }
                 out.push(']');
             } else {
-                out.push_str("[");
+                out.push('[');
                 for (i, x) in a.iter().enumerate() {
                     out.push_str(if i == 0 { "\n" } else { ",\n" });
                     pad(out, indent + 1);

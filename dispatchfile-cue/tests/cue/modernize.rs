@@ -165,3 +165,34 @@ fn hostile_inputs_give_an_outcome() {
         assert!(out.is_ok(), "no panic or overflow");
     }
 }
+
+/// A property over every combination of a pool of declarations (all 2019 forms, and modern
+/// ones): when the rewrite succeeds, rewriting its result again changes nothing.
+#[test]
+fn rewriting_twice_changes_nothing() {
+    const POOL: &[&str] = &[
+        "apps:: [\"a\", \"b\"] // apps\n",
+        "m: {n: 1}\n",
+        "res \"x\" param url: \"u\"\n",
+        "l: [\"p-\\(x)\" for x in [\"q\", \"r\"]]\n",
+        "o: {\"\\(k)\": v for k, v in {s: 1}}\n",
+        "#T: {a: int}\nt: #T & {a: 1}\n",
+        "d: 9 div 2 + 1\n",
+        "for k, v in {e: 1} {\"f-\\(k)\": v}\n",
+    ];
+    let opts = Options::default();
+    for mask in 0u32..(1 << POOL.len()) {
+        let src: String = POOL
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, s)| *s)
+            .collect();
+        if src.is_empty() {
+            continue;
+        }
+        let once = modernize(&src, &opts).unwrap_or_else(|e| panic!("{src}: {e}"));
+        let twice = modernize(&once, &opts).unwrap_or_else(|e| panic!("{once}: {e}"));
+        assert_eq!(once, twice, "{src}");
+    }
+}
