@@ -409,10 +409,15 @@ pub fn convert(
                     .map(|e| {
                         let mut d = Diagnostic::error(Code::Cue, e.message().to_owned());
                         if let (Some(file), Some(s)) = (file, e.spans().first()) {
-                            // The selector line became a comment 3 bytes longer.
-                            let shift = if text.starts_with("#!") { 3 } else { 0 };
-                            let start = s.start.saturating_sub(shift);
-                            let end = s.end.saturating_sub(shift).max(start);
+                            // The rewrite saw the text without a byte order mark (3 bytes
+                            // fewer) and with the selector line a comment (3 bytes more).
+                            let bom = text.starts_with('\u{feff}');
+                            let selector = text.trim_start_matches('\u{feff}').starts_with("#!");
+                            let (less, more) =
+                                (if bom { 3 } else { 0 }, if selector { 3 } else { 0 });
+                            let at = |x: u32| (x + less).saturating_sub(more);
+                            let start = at(s.start);
+                            let end = at(s.end).max(start);
                             d = d.at(dispatchfile_model::Span::new(file, start, end));
                         }
                         d
@@ -443,8 +448,9 @@ pub fn convert(
     Ok(out)
 }
 
-/// A CUE Dispatchfile rewritten into modern CUE: the `#!` selector line (if any) becomes a
-/// `//` comment, the rest goes through [`dispatchfile_cue::modernize`].
+/// A CUE Dispatchfile rewritten into modern CUE: a leading byte order mark is dropped, the `#!`
+/// selector line (if any) becomes a `//` comment, the rest goes through
+/// [`dispatchfile_cue::modernize`].
 ///
 /// # Errors
 ///
@@ -453,6 +459,8 @@ pub fn modernize_dispatchfile(
     text: &str,
     limits: &Limits,
 ) -> Result<String, dispatchfile_cue::CueErrors> {
+    // A byte order mark is dropped: the selector line must come first to become a comment.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let commented;
     let body = if text.starts_with("#!") {
         commented = format!("// {text}");

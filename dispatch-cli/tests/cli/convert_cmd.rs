@@ -227,6 +227,11 @@ fn bad_input_is_not_converted() {
             "#!cue\nHelp:: {n:: \"s\"}\n_x: {n: \"y\"}\ntask \"t\": steps: [{name: Help.n, image: \"i\"}]\n",
             "<stdin>:4:31: error[cue]: a selector of a name that is both a 2019 definition and a regular field",
         ),
+        (
+            "selector_after_a_byte_order_mark",
+            "\u{feff}#!cue\nHelp:: {n:: \"s\"}\n_x: {n: \"y\"}\ntask \"t\": steps: [{name: Help.n, image: \"i\"}]\n",
+            "<stdin>:4:31: error[cue]: a selector of a name that is both a 2019 definition and a regular field",
+        ),
     ];
     for (name, source, want) in cases {
         let out = run(&["convert", "--to", "cue", "-"], source.as_bytes());
