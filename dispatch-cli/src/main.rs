@@ -7,6 +7,7 @@
     reason = "the CLI is the one crate with I/O"
 )]
 
+mod cmd_convert;
 mod cmd_graph;
 mod cmd_match;
 mod cmd_render;
@@ -58,6 +59,8 @@ enum Command {
     Render(cmd_render::RenderArgs),
     /// Draw the task graph as DOT or Mermaid.
     Graph(cmd_graph::GraphArgs),
+    /// Convert a Dispatchfile to YAML, JSON or CUE (2019 CUE becomes modern CUE, comments kept).
+    Convert(cmd_convert::ConvertArgs),
     /// Print the JSON Schema of data-format Dispatchfiles.
     Schema(SchemaArgs),
     /// Print a shell completion script for `dispatch` (bash, zsh, fish, elvish, powershell).
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
         Command::Match(args) => cmd_match::run(&args),
         Command::Render(args) => cmd_render::run(&args),
         Command::Graph(args) => cmd_graph::run(&args),
+        Command::Convert(args) => cmd_convert::run(&args),
         Command::Schema(SchemaArgs {}) => {
             let schema = dispatchfile_model::json_schema();
             let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();

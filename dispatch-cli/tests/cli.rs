@@ -7,6 +7,7 @@
 
 mod cli {
     mod conventions;
+    mod convert_cmd;
     mod eval_cmd;
     mod graph_cmd;
     mod hostile;

@@ -25,6 +25,11 @@ impl Interner {
         id
     }
 
+    /// The symbol of `s`, if it was interned.
+    pub(crate) fn get(&self, s: &str) -> Option<Sym> {
+        self.map.get(s).copied()
+    }
+
     pub(crate) fn name(&self, s: Sym) -> &str {
         self.names.get(s as usize).map_or("", |b| b)
     }

@@ -13,6 +13,7 @@ mod error;
 mod eval;
 mod export;
 mod lexer;
+mod modernize;
 mod num;
 mod parser;
 mod regexes;
@@ -192,6 +193,43 @@ const _: () = {
 pub fn evaluate(source: &str, file_name: &str, options: &Options) -> Result<Exported, CueErrors> {
     let _ = file_name;
     evaluate_all(source, options).map_err(CueErrors::new)
+}
+
+/// Rewrites a CUE file written in the 2019 dialect into modern CUE, at the source level.
+///
+/// Each 2019 form becomes its modern spelling, and every other byte stays as it is: comments,
+/// layout, string forms, helper fields and the order of declarations.
+///
+/// - labels separated by spaces, `a b c: v`, become `a: b: c: v`;
+/// - a definition `x:: v` becomes `#x: v`, and every reference to it `#x` (`a.x` too);
+/// - a trailing list comprehension `[e for k, v in src if c]` becomes
+///   `[for k, v in src if c { e }]` (a struct literal `e` is the body as it is);
+/// - a trailing field comprehension `l: v for k, v in src` becomes `for k, v in src { l: v }`;
+/// - the infix integer operators `a div b` (`mod`, `quo`, `rem`) become calls `div(a, b)`.
+///
+/// Modern input comes back unchanged. The result uses only syntax that CUE v0.4 and later
+/// accept, and it is checked: it must parse as modern CUE and export the same value as the
+/// input. A Dispatchfile's `#!` selector line must be removed or made a comment by the caller.
+///
+/// # Errors
+///
+/// The input's errors when it does not evaluate (a file is only rewritten when it evaluates);
+/// an `unsupported` error at a 2019 form that cannot be carried over exactly (a comment between
+/// an element and its trailing `for`, a selector of a name that is both a definition and a
+/// regular field); the limits of `options` as for [`evaluate`].
+///
+/// # Examples
+///
+/// ```
+/// use dispatchfile_cue::{modernize, Options};
+/// let old = "apps:: [\"a\", \"b\"] // the apps\ntask \"t\": {n: [x for x in apps]}\n";
+/// let new = modernize(old, &Options::default())?;
+/// assert_eq!(new, "#apps: [\"a\", \"b\"] // the apps\ntask: \"t\": {n: [for x in #apps { x }]}\n");
+/// assert_eq!(modernize(&new, &Options::default())?, new);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn modernize(source: &str, options: &Options) -> Result<String, CueErrors> {
+    modernize::modernize(source, options).map_err(CueErrors::new)
 }
 
 /// [`evaluate`] with the errors as a vector.

@@ -1,20 +1,59 @@
 //! Parser for modern CUE (v0.4) and the 2019 Dispatch-era dialect, into [`Ast`].
 
 use crate::ast::{
-    Ast, BinOp, Clause, Comprehension, Decl, Elem, ExprId, ExprKind, Field, InterpPart, Label,
-    LabelKind, ListLit, Name, Pkg, StructLit, Tail, UnOp,
+    Ast, Clause, Comprehension, Decl, ExprId, ExprKind, Field, Label, LabelKind, Name, Pkg,
+    StructLit,
 };
 use crate::error::{CueError, ErrorKind, Span};
 use crate::lexer::{Lexer, StrPart, StrTok, Tok, Token};
-use crate::num::Num;
 use std::collections::HashMap;
+
+mod expr;
 
 type Res<T> = Result<T, CueError>;
 
-/// Longest number literal, in digits.
-const MAX_NUMBER_DIGITS: usize = 20_000;
-
 pub(crate) fn parse(src: &str, max_depth: usize) -> Res<Ast> {
+    parse_with_old(src, max_depth).map(|(ast, _)| ast)
+}
+
+/// A 2019-dialect form found while parsing, with the positions the rewrite into modern CUE
+/// needs (byte offsets).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum OldForm {
+    /// Labels separated by a space (`a b: c`): a `:` goes at this offset.
+    LabelGap(u32),
+    /// A definition `x::`: the label and the `::`.
+    Def { label: Span, colon: Span },
+    /// A trailing list comprehension `[e for x in y]`: the element `start..expr_end`, the
+    /// clauses `clauses_start..end`; `is_struct` when the element is a struct literal.
+    TrailingList {
+        start: u32,
+        expr_end: u32,
+        clauses_start: u32,
+        end: u32,
+        is_struct: bool,
+    },
+    /// A trailing field comprehension `l: v for x in y`: the field `start..value_end`, the
+    /// clauses `clauses_start..end`; `wrap` when it is the value of an outer label.
+    TrailingField {
+        start: u32,
+        value_end: u32,
+        clauses_start: u32,
+        end: u32,
+        wrap: bool,
+    },
+    /// An infix integer operator `a div b`: the operands `start..lhs_end`, `rhs_start..end`.
+    IntOp {
+        name: &'static str,
+        start: u32,
+        lhs_end: u32,
+        rhs_start: u32,
+        end: u32,
+    },
+}
+
+/// Parses and reports the 2019-dialect forms met, in source order of their ends.
+pub(crate) fn parse_with_old(src: &str, max_depth: usize) -> Res<(Ast, Vec<OldForm>)> {
     let toks = Lexer::new(src, max_depth).tokens(false)?;
     let mut p = Parser {
         toks,
@@ -23,11 +62,14 @@ pub(crate) fn parse(src: &str, max_depth: usize) -> Res<Ast> {
         depth: 0,
         rec: 0,
         max_depth,
+        old: Vec::new(),
+        chain_value: false,
+        last_label_start: 0,
     };
     p.ast.add(ExprKind::Top, Span::default());
     let root = p.file()?;
     p.ast.root = root;
-    Ok(p.ast)
+    Ok((p.ast, p.old))
 }
 
 struct Parser {
@@ -37,6 +79,12 @@ struct Parser {
     depth: usize,
     rec: usize,
     max_depth: usize,
+    /// The 2019 forms met.
+    old: Vec<OldForm>,
+    /// Whether the field being parsed is the value of an outer label (`a: b: v`).
+    chain_value: bool,
+    /// Where the last label parsed starts (its alias included).
+    last_label_start: u32,
 }
 
 fn unsupported(msg: impl Into<String>, span: Span) -> CueError {
@@ -511,6 +559,7 @@ impl Parser {
         // Collect labels up to the ':'.
         let mut labels: Vec<FieldLabel> = Vec::new();
         loop {
+            self.last_label_start = self.span().start;
             let alias = if let (Tok::Ident(a), Tok::Assign) =
                 (self.tok().clone(), self.tok_at(self.pos + 1).clone())
             {
@@ -548,9 +597,13 @@ impl Parser {
                     // 2019 definition `x::`.
                     let sp = self.span();
                     self.bump();
-                    if let Some((LabelOrPattern::Label(Label::Ident(_, k)), _, _, _)) =
+                    if let Some((LabelOrPattern::Label(Label::Ident(_, k)), lsp, _, _)) =
                         labels.last_mut()
                     {
+                        self.old.push(OldForm::Def {
+                            label: *lsp,
+                            colon: sp,
+                        });
                         if *k != LabelKind::Regular {
                             return Err(CueError::syntax(
                                 "'::' needs a plain identifier label",
@@ -563,7 +616,7 @@ impl Parser {
                     }
                     break;
                 }
-                _ => {}
+                _ => self.old.push(OldForm::LabelGap(self.prev_end())),
             }
         }
         Ok(labels)
@@ -572,7 +625,15 @@ impl Parser {
     /// Parses a field, including label chains (`a: b: c`, 2019 `a b c:`) and a trailing
     /// 2019 field comprehension.
     fn field(&mut self) -> Res<Decl> {
+        let chain_value = std::mem::take(&mut self.chain_value);
+        let field_start = self.span().start;
         let labels = self.field_labels()?;
+        // The innermost label (with its alias) starts at the field or after a 2019 label gap.
+        let inner_start = if labels.len() > 1 {
+            self.last_label_start
+        } else {
+            field_start
+        };
         self.skip_attrs_inline();
         // The value: another field (label chain) or an expression.
         let value_start = self.span();
@@ -582,6 +643,7 @@ impl Parser {
         {
             // A label chain nests a struct per label: bounded like any nesting.
             self.enter()?;
+            self.chain_value = true;
             let inner = self.field();
             self.leave();
             let d = inner?;
@@ -615,7 +677,17 @@ impl Parser {
         };
         // 2019 trailing field comprehension: `"\(k)": v for k, v in src`.
         let trailing = if self.is_ident(self.pos, "for") || self.is_ident(self.pos, "if") {
-            Some(self.clauses()?)
+            let value_end = self.prev_end();
+            let clauses_start = self.span().start;
+            let clauses = self.clauses()?;
+            self.old.push(OldForm::TrailingField {
+                start: inner_start,
+                value_end,
+                clauses_start,
+                end: self.prev_end(),
+                wrap: chain_value || labels.len() > 1,
+            });
+            Some(clauses)
         } else {
             None
         };
@@ -784,413 +856,6 @@ impl Parser {
         } else {
             Err(self.err_expected("identifier"))
         }
-    }
-
-    // ---- expressions ----
-
-    fn expr(&mut self) -> Res<ExprId> {
-        self.enter_rec()?;
-        let r = self.binary(1);
-        self.leave_rec();
-        r
-    }
-
-    fn binop(&self) -> Option<(BinOp, u8)> {
-        Some(match self.tok() {
-            Tok::Or => (BinOp::Or, 1),
-            Tok::And => (BinOp::And, 2),
-            Tok::OrOr => (BinOp::OrOr, 3),
-            Tok::AndAnd => (BinOp::AndAnd, 4),
-            Tok::Eq => (BinOp::Eq, 5),
-            Tok::Ne => (BinOp::Ne, 5),
-            Tok::Lt => (BinOp::Lt, 5),
-            Tok::Le => (BinOp::Le, 5),
-            Tok::Gt => (BinOp::Gt, 5),
-            Tok::Ge => (BinOp::Ge, 5),
-            Tok::Match => (BinOp::Match, 5),
-            Tok::NotMatch => (BinOp::NotMatch, 5),
-            Tok::Plus => (BinOp::Add, 6),
-            Tok::Minus => (BinOp::Sub, 6),
-            Tok::Star => (BinOp::Mul, 7),
-            Tok::Slash => (BinOp::Div, 7),
-            Tok::Ident(s) => match &**s {
-                // 2019 infix integer operators.
-                "div" => (BinOp::IntDiv, 7),
-                "mod" => (BinOp::IntMod, 7),
-                "quo" => (BinOp::IntQuo, 7),
-                "rem" => (BinOp::IntRem, 7),
-                _ => return None,
-            },
-            _ => return None,
-        })
-    }
-
-    fn binary(&mut self, min_prec: u8) -> Res<ExprId> {
-        let mut lhs = self.unary()?;
-        while let Some((op, prec)) = self.binop() {
-            if prec < min_prec {
-                break;
-            }
-            self.bump();
-            if op == BinOp::Or {
-                // Flatten a disjunction chain, keeping default marks.
-                let mut terms = vec![self.default_term(lhs)];
-                loop {
-                    let t = self.binary(2)?;
-                    terms.push(self.default_term(t));
-                    if *self.tok() == Tok::Or {
-                        self.bump();
-                    } else {
-                        break;
-                    }
-                }
-                let span = self
-                    .ast
-                    .expr(terms[0].0)
-                    .span
-                    .to(Span::new(self.prev_end(), self.prev_end()));
-                let span = Span::new(self.ast.expr(lhs).span.start.min(span.start), span.end);
-                lhs = self.ast.add(ExprKind::Disj(terms.into()), span);
-                continue;
-            }
-            let rhs = self.binary(prec + 1)?;
-            let span = self.ast.expr(lhs).span.to(self.ast.expr(rhs).span);
-            lhs = self.ast.add(ExprKind::Binary(op, lhs, rhs), span);
-        }
-        Ok(lhs)
-    }
-
-    fn default_term(&self, e: ExprId) -> (ExprId, bool) {
-        match self.ast.expr(e).kind {
-            ExprKind::Unary(UnOp::Default, inner) => (inner, true),
-            _ => (e, false),
-        }
-    }
-
-    fn unary(&mut self) -> Res<ExprId> {
-        let start = self.span();
-        let op = match self.tok() {
-            Tok::Minus => UnOp::Neg,
-            Tok::Plus => UnOp::Pos,
-            Tok::Not => UnOp::Not,
-            Tok::Star => UnOp::Default,
-            Tok::Lt => UnOp::Lt,
-            Tok::Le => UnOp::Le,
-            Tok::Gt => UnOp::Gt,
-            Tok::Ge => UnOp::Ge,
-            Tok::Ne => UnOp::Ne,
-            Tok::Match => UnOp::Match,
-            Tok::NotMatch => UnOp::NotMatch,
-            _ => return self.postfix(),
-        };
-        self.bump();
-        self.enter_rec()?;
-        let inner = self.unary();
-        self.leave_rec();
-        let inner = inner?;
-        let span = start.to(self.ast.expr(inner).span);
-        Ok(self.ast.add(ExprKind::Unary(op, inner), span))
-    }
-
-    fn postfix(&mut self) -> Res<ExprId> {
-        let mut e = self.operand()?;
-        loop {
-            e = match self.tok() {
-                Tok::Dot => self.select_suffix(e)?,
-                Tok::LBrack => self.index_suffix(e)?,
-                Tok::LParen => self.call_suffix(e)?,
-                _ => return Ok(e),
-            };
-        }
-    }
-
-    /// `e.name` or `e."name"`, at the `.`.
-    #[inline(never)]
-    fn select_suffix(&mut self, e: ExprId) -> Res<ExprId> {
-        self.bump();
-        let sp = self.span();
-        let name = match self.tok().clone() {
-            Tok::Ident(s) => s.to_string(),
-            Tok::Str(st) => {
-                plain_string(&st).ok_or_else(|| CueError::syntax("invalid selector", sp))?
-            }
-            _ => return Err(self.err_expected("selector")),
-        };
-        self.bump();
-        let sym = self.ast.syms.intern(&name);
-        let span = self.ast.expr(e).span.to(sp);
-        Ok(self.ast.add(ExprKind::Select(e, sym, sp), span))
-    }
-
-    /// `e[i]`, at the `[`. The index is nested in the brackets: `a[b[c[…]]]` counts as depth
-    /// (a chain `a[0][1][2]…` does not: `postfix` loops over it).
-    #[inline(never)]
-    fn index_suffix(&mut self, e: ExprId) -> Res<ExprId> {
-        self.bump();
-        self.enter()?;
-        let i = self.expr();
-        self.leave();
-        let i = i?;
-        if *self.tok() == Tok::Colon {
-            return Err(unsupported(
-                "slice expressions are not supported",
-                self.span(),
-            ));
-        }
-        self.expect(&Tok::RBrack, "']'")?;
-        let span = self
-            .ast
-            .expr(e)
-            .span
-            .to(Span::new(self.prev_end(), self.prev_end()));
-        Ok(self.ast.add(ExprKind::Index(e, i), span))
-    }
-
-    /// `e(args)`, at the `(`. Arguments are nested in the parentheses: `f(f(f(…)))` counts as
-    /// depth.
-    #[inline(never)]
-    fn call_suffix(&mut self, e: ExprId) -> Res<ExprId> {
-        self.bump();
-        self.enter()?;
-        let args = self.call_args();
-        self.leave();
-        let args = args?;
-        self.bump();
-        let span = self
-            .ast
-            .expr(e)
-            .span
-            .to(Span::new(self.prev_end(), self.prev_end()));
-        Ok(self.ast.add(ExprKind::Call(e, args.into()), span))
-    }
-
-    /// Call arguments after `(`, up to (not past) the closing `)`.
-    fn call_args(&mut self) -> Res<Vec<ExprId>> {
-        let mut args = Vec::new();
-        self.skip_commas_before(&Tok::RParen);
-        while *self.tok() != Tok::RParen {
-            args.push(self.expr()?);
-            match self.tok() {
-                Tok::Comma => {
-                    self.bump();
-                    self.skip_commas_before(&Tok::RParen);
-                }
-                Tok::AutoComma => self.skip_commas_before(&Tok::RParen),
-                Tok::RParen => {}
-                _ => return Err(self.err_expected("',' or ')'")),
-            }
-            if *self.tok() == Tok::AutoComma {
-                return Err(self.err_expected("',' or ')'"));
-            }
-        }
-        Ok(args)
-    }
-
-    fn operand(&mut self) -> Res<ExprId> {
-        let sp = self.span();
-        match self.tok() {
-            Tok::Ident(_) | Tok::Bottom | Tok::Num(_) | Tok::Str(_) => self.leaf_operand(),
-            Tok::LParen => {
-                self.bump();
-                self.enter()?;
-                let e = self.expr();
-                self.leave();
-                let e = e?;
-                self.skip_commas_before(&Tok::RParen);
-                self.expect(&Tok::RParen, "')'")?;
-                Ok(e)
-            }
-            Tok::LBrace => {
-                self.bump();
-                self.enter()?;
-                let r = self.struct_body(false, sp);
-                self.leave();
-                let (id, _) = r?;
-                let end = self.expect(&Tok::RBrace, "'}'")?;
-                let span = sp.to(end);
-                if let Some(x) = self.ast.exprs.get_mut(id as usize) {
-                    x.span = span;
-                }
-                if let ExprKind::Struct(s) = self.ast.expr(id).kind
-                    && let Some(st) = self.ast.structs.get_mut(s as usize)
-                {
-                    st.span = span;
-                }
-                Ok(id)
-            }
-            Tok::LBrack => {
-                self.bump();
-                self.enter()?;
-                let r = self.list(sp);
-                self.leave();
-                r
-            }
-            _ => Err(self.err_expected("expression")),
-        }
-    }
-
-    /// An identifier, `_|_`, number or string operand.
-    #[inline(never)]
-    fn leaf_operand(&mut self) -> Res<ExprId> {
-        let sp = self.span();
-        let t = self.tok().clone();
-        match t {
-            Tok::Ident(s) => {
-                self.bump();
-                let kind = match &*s {
-                    "null" => ExprKind::Null,
-                    "true" => ExprKind::Bool(true),
-                    "false" => ExprKind::Bool(false),
-                    "_" => ExprKind::Top,
-                    w if is_keyword(w) && !matches!(w, "in") => {
-                        return Err(CueError::syntax(format!("unexpected keyword {w:?}"), sp));
-                    }
-                    _ => ExprKind::Ident(self.ast.syms.intern(&s)),
-                };
-                Ok(self.ast.add(kind, sp))
-            }
-            Tok::Bottom => {
-                self.bump();
-                Ok(self.ast.add(ExprKind::Bottom, sp))
-            }
-            Tok::Num(n) => {
-                self.bump();
-                // Reading decimal digits into binary is quadratic: refuse literals far beyond
-                // what arithmetic accepts (64 kilobits, about 19,700 digits).
-                let digits = n.bytes().filter(u8::is_ascii_alphanumeric).count();
-                if digits > MAX_NUMBER_DIGITS {
-                    return Err(CueError::syntax(
-                        format!("number too large ({digits} digits, at most {MAX_NUMBER_DIGITS})"),
-                        sp,
-                    ));
-                }
-                let v = Num::parse(&n)
-                    .ok_or_else(|| CueError::syntax(format!("invalid number {n:?}"), sp))?;
-                Ok(self.ast.add(ExprKind::Num(v), sp))
-            }
-            Tok::Str(st) => {
-                self.bump();
-                self.string_expr(&st, sp)
-            }
-            _ => Err(self.err_expected("expression")),
-        }
-    }
-
-    fn list(&mut self, start: Span) -> Res<ExprId> {
-        let mut elems = Vec::new();
-        let mut tail = Tail::Closed;
-        loop {
-            self.skip_commas_before(&Tok::RBrack);
-            if *self.tok() == Tok::RBrack {
-                break;
-            }
-            if *self.tok() == Tok::Ellipsis {
-                self.bump();
-                if matches!(self.tok(), Tok::Comma | Tok::AutoComma | Tok::RBrack) {
-                    tail = Tail::Open;
-                } else {
-                    tail = Tail::Typed(self.expr()?);
-                }
-                if *self.tok() == Tok::Comma {
-                    self.bump();
-                }
-                self.skip_commas_before(&Tok::RBrack);
-                break;
-            }
-            if self.is_ident(self.pos, "for") || self.is_ident(self.pos, "if") {
-                let cstart = self.span();
-                let clauses = self.clauses()?;
-                if *self.tok() != Tok::LBrace {
-                    return Err(self.err_expected("'{'"));
-                }
-                let body = self.operand()?;
-                let span = cstart.to(self.ast.expr(body).span);
-                elems.push(Elem::Comprehension(Comprehension {
-                    clauses,
-                    body,
-                    span,
-                }));
-            } else {
-                let e = self.expr()?;
-                if self.is_ident(self.pos, "for") {
-                    // 2019 trailing list comprehension: `[ e for k, v in src if c ]`.
-                    let clauses = self.clauses()?;
-                    let span = self
-                        .ast
-                        .expr(e)
-                        .span
-                        .to(Span::new(self.prev_end(), self.prev_end()));
-                    elems.push(Elem::Comprehension(Comprehension {
-                        clauses,
-                        body: e,
-                        span,
-                    }));
-                } else {
-                    elems.push(Elem::Expr(e));
-                }
-            }
-            match self.tok() {
-                Tok::Comma => self.bump(),
-                Tok::AutoComma => {
-                    if *self.tok_at(self.pos + 1) != Tok::RBrack {
-                        return Err(CueError::syntax(
-                            "missing ',' before newline in list literal",
-                            self.span_at(self.pos + 1),
-                        ));
-                    }
-                }
-                Tok::RBrack => {}
-                _ => return Err(self.err_expected("',' or ']'")),
-            }
-        }
-        let end = self.expect(&Tok::RBrack, "']'")?;
-        let id = self.ast.lists.len() as u32;
-        self.ast.lists.push(ListLit { elems, tail });
-        Ok(self.ast.add(ExprKind::List(id), start.to(end)))
-    }
-
-    fn string_expr(&mut self, st: &StrTok, sp: Span) -> Res<ExprId> {
-        if let Some(s) = plain_bytes(st) {
-            if st.bytes {
-                return Ok(self.ast.add(ExprKind::Bytes(s.into()), sp));
-            }
-            let s = String::from_utf8(s)
-                .map_err(|_| CueError::syntax("invalid UTF-8 in string", sp))?;
-            return Ok(self.ast.add(ExprKind::Str(s.into()), sp));
-        }
-        let mut parts = Vec::new();
-        for p in &st.parts {
-            match p {
-                StrPart::Lit(b) => parts.push(InterpPart::Lit(b.clone())),
-                StrPart::Interp(toks, isp) => {
-                    let saved = std::mem::replace(&mut self.toks, toks.clone());
-                    let saved_pos = self.pos;
-                    self.pos = 0;
-                    self.enter()?;
-                    let r = (|| {
-                        self.skip_commas();
-                        let e = self.expr()?;
-                        self.skip_commas();
-                        if *self.tok() != Tok::Eof {
-                            return Err(self.err_expected("')'"));
-                        }
-                        Ok(e)
-                    })();
-                    self.leave();
-                    self.toks = saved;
-                    self.pos = saved_pos;
-                    let e = r.map_err(|e| {
-                        if e.spans().is_empty() {
-                            CueError::syntax(e.message().to_owned(), *isp)
-                        } else {
-                            e
-                        }
-                    })?;
-                    parts.push(InterpPart::Expr(e));
-                }
-            }
-        }
-        Ok(self.ast.add(ExprKind::Interp(parts.into(), st.bytes), sp))
     }
 }
 

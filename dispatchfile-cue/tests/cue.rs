@@ -16,6 +16,7 @@ mod cue {
     mod fidelity;
     mod hostile;
     mod limits;
+    mod modernize;
     mod upstream;
     mod util;
 }

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod convert;
 mod cue;
 mod detect;
 mod json;
@@ -15,6 +16,10 @@ use dispatchfile_model::{
     Omitted, Pipeline, SourceMap, Span, decode, has_errors, sort_diagnostics,
 };
 
+pub use convert::{
+    Target, convert, modernize_dispatchfile, to_cue_dispatchfile, to_json_dispatchfile,
+    to_yaml_dispatchfile,
+};
 pub use detect::{Detected, Format, Generation, detect};
 pub use dispatchfile_cue::Clock;
 pub use loader::{LoadError, ModuleLoader, ModuleRef, ModuleSource, Printer};
