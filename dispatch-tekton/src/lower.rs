@@ -4,8 +4,8 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
 
-use dispatch_trigger::closure_names;
-use dispatchfile_model::names::{is_label_value, sanitize};
+use dispatchfile_model::graph::TaskGraph;
+use dispatchfile_model::names::{is_label_value, pointer_segment as seg, sanitize};
 use dispatchfile_model::{
     Code, Diagnostic, Diagnostics, DiagnosticsBuilder, Pipeline, Resource, Severity, SourceMap,
     Span, Task as DTask, format_go_duration, parse_go_duration, validate,
@@ -177,15 +177,6 @@ impl Key {
     }
 }
 
-/// Escapes one JSON-pointer segment of a source-map path.
-fn seg(s: &str) -> Cow<'_, str> {
-    if s.contains(['~', '/']) {
-        Cow::Owned(s.replace('~', "~0").replace('/', "~1"))
-    } else {
-        Cow::Borrowed(s)
-    }
-}
-
 /// Everything about one resource that lowering needs.
 struct Res<'a> {
     resource: &'a Resource,
@@ -202,6 +193,8 @@ struct Cx<'a> {
     p: &'a Pipeline,
     sel: &'a Selection<'a>,
     o: &'a LowerOptions,
+    /// The pipeline's task graph: the build's closure and every task's runAfter come from it.
+    graph: TaskGraph<'a>,
     /// At most the caps of `Limits::default()` (`max_diagnostics_per_code`, `max_diagnostics`);
     /// past them, diagnostics are counted, not kept.
     diags: DiagnosticsBuilder,
@@ -261,6 +254,7 @@ impl<'a> Cx<'a> {
             p,
             sel,
             o,
+            graph: TaskGraph::new(p),
             diags: DiagnosticsBuilder::default(),
             task_names: BTreeMap::new(),
             unnamed: BTreeSet::new(),
@@ -319,12 +313,6 @@ impl<'a> Cx<'a> {
             })
             .collect();
         let pbases = assign(bases, &[]);
-        let mut producers: BTreeMap<&str, &str> = BTreeMap::new();
-        for (t, task) in &p.tasks {
-            for out in &task.outputs {
-                producers.entry(out.as_str()).or_insert(t.as_str());
-            }
-        }
         for (((r, w), pb), resource) in p
             .resources
             .keys()
@@ -346,7 +334,7 @@ impl<'a> Cx<'a> {
                     kind,
                     ws: w,
                     pbase: pb,
-                    producer: producers.get(r).copied(),
+                    producer: cx.graph.producer(r),
                 },
             );
         }
@@ -408,7 +396,12 @@ impl<'a> Cx<'a> {
             }
         }
         let requested: Vec<&str> = self.sel.tasks.iter().map(String::as_str).collect();
-        let order = closure_names(self.p, &requested);
+        let order: Vec<&'a str> = self
+            .graph
+            .closure(requested.iter().filter_map(|t| self.graph.index(t)))
+            .into_iter()
+            .map(|t| self.graph.name(t))
+            .collect();
         let pipeline_timeout = match parse_go_duration(&self.o.pipeline_timeout) {
             Ok(n) => n,
             Err(why) => {
@@ -861,17 +854,12 @@ impl<'a> Cx<'a> {
         let mut run_after: Vec<usize> = Vec::with_capacity(task.inputs.len() + task.deps.len() + 1);
         let mut slots: BTreeMap<&'a str, usize> = BTreeMap::new();
         for input in &task.inputs {
-            if let Some((r, res)) = self.res.get_key_value(input.as_str()) {
+            if let Some((r, _)) = self.res.get_key_value(input.as_str()) {
                 inputs.push(*r);
                 if !slots.contains_key(r) {
                     slots.insert(r, resources.len());
                     resources.push(r);
                 }
-                if let Some(p) = res.producer.filter(|p| *p != t) {
-                    run_after.extend(index.get(p));
-                }
-            } else if let Some(i) = index.get(input.as_str()) {
-                run_after.push(*i);
             }
         }
         let mut output_at: BTreeMap<&'a str, usize> = BTreeMap::new();
@@ -885,8 +873,11 @@ impl<'a> Cx<'a> {
             }
         }
         let input_set: BTreeSet<&'a str> = inputs.iter().copied().collect();
-        for dep in &task.deps {
-            run_after.extend(index.get(dep.as_str()));
+        // What the task graph says the task waits for: deps, task inputs, resource producers.
+        if let Some(ti) = self.graph.index(t) {
+            for &b in self.graph.before(ti) {
+                run_after.extend(index.get(self.graph.name(b)));
+            }
         }
         let mut tcx = TaskCx {
             name: t,
