@@ -33,6 +33,9 @@ pub struct Edge<'p> {
     pub reason: Reason<'p>,
 }
 
+/// What a task of a closure waits for: tasks, and resources with whether it produces them too.
+type Needs = (Vec<usize>, Vec<(usize, bool)>);
+
 /// What one task waits for, as written.
 #[derive(Clone, Debug, Default)]
 struct Node {
@@ -290,7 +293,7 @@ impl<'p> TaskGraph<'p> {
         // Union closure, each task visited once and each resource's producers pushed once
         // (explicit stack, no recursion).
         let mut selected_set = vec![false; n];
-        let mut needs: Vec<(Vec<usize>, Vec<(usize, bool)>)> = vec![(Vec::new(), Vec::new()); n];
+        let mut needs: Vec<Needs> = vec![(Vec::new(), Vec::new()); n];
         let mut res_seen = vec![false; nr];
         let mut stack: Vec<usize> = selected.into_iter().filter(|&t| t < n).collect();
         let mut count = 0usize;
@@ -410,7 +413,7 @@ impl<'p> TaskGraph<'p> {
             }
         }
         let mut starts: Vec<(K, usize)> = start.into_iter().flatten().collect();
-        starts.sort_unstable_by(|a, b| a.cmp(b));
+        starts.sort_unstable();
         let mut visited = vec![false; n];
         starts
             .into_iter()
