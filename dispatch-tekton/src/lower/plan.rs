@@ -1,6 +1,7 @@
 //! The plan of a build: which tasks, in which order, with which resources.
 
-use std::collections::BTreeSet;
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
 
 use dispatchfile_model::names::pointer_segment as seg;
 use dispatchfile_model::{Code, Diagnostic, Task as DTask, parse_go_duration};
@@ -179,6 +180,9 @@ impl<'a> Cx<'a> {
         tasks: &[(&'a str, &'a DTask)],
     ) -> Vec<(&'a str, &'a str)> {
         let mut read = Vec::new();
+        // Lookups, not scans: a build of thousands of tasks reading results stays linear.
+        let in_build: BTreeSet<&str> = tasks.iter().map(|(t, _)| *t).collect();
+        let mut seen: BTreeSet<(&str, &str)> = BTreeSet::new();
         for (consumer, task) in tasks {
             let mut refs = Vec::new();
             for c in &task.steps {
@@ -196,7 +200,7 @@ impl<'a> Cx<'a> {
                     continue;
                 };
                 let t = t.as_str();
-                if t == *consumer || !tasks.iter().any(|(n, _)| *n == t) {
+                if t == *consumer || !in_build.contains(t) {
                     continue;
                 }
                 let Some(i) = producer.steps.iter().position(|c| c.name == step) else {
@@ -210,7 +214,7 @@ impl<'a> Cx<'a> {
                     .entry(t)
                     .or_default()
                     .insert(i, names[i].clone());
-                if !read.contains(&(*consumer, t)) {
+                if seen.insert((*consumer, t)) {
                     read.push((*consumer, t));
                 }
             }
@@ -218,69 +222,87 @@ impl<'a> Cx<'a> {
         read
     }
 
-    /// The build's tasks in dependency order (§4.6: Kahn's algorithm, ready tasks in byte order
-    /// of their names) over deps, task inputs, producers of input resources and the step results
-    /// in `read`. A cycle through step results is an error.
+    /// The build's tasks in dependency order (Kahn's algorithm, ready tasks in byte order of
+    /// their names) over the task graph's edges (deps, task inputs, producers of input
+    /// resources) and the step results in `read`. A cycle through step results is an error.
+    /// Linear in the build's edges (times log for the ready set).
     pub(super) fn order_with_results(
         &mut self,
         tasks: &[(&'a str, &'a DTask)],
         read: &[(&'a str, &'a str)],
     ) -> Vec<(&'a str, &'a DTask)> {
-        let names: Vec<&str> = tasks.iter().map(|(t, _)| *t).collect();
-        let pos = |n: &str| names.iter().position(|x| *x == n);
-        let mut before: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); tasks.len()];
-        for (i, (t, task)) in tasks.iter().enumerate() {
-            let mut add = |n: &str| {
-                if let Some(j) = pos(n).filter(|j| *j != i) {
-                    before[i].insert(j);
-                }
-            };
-            for d in &task.deps {
-                add(d);
+        const NONE: usize = usize::MAX;
+        let n = tasks.len();
+        // Graph numbers follow name order: the ready set orders by them.
+        let number: Vec<usize> = tasks
+            .iter()
+            .map(|(t, _)| self.graph.index(t).unwrap_or(NONE))
+            .collect();
+        let mut pos = vec![NONE; self.graph.len()];
+        for (i, &g) in number.iter().enumerate() {
+            if g != NONE {
+                pos[g] = i;
             }
-            for input in &task.inputs {
-                match self.res.get(input.as_str()) {
-                    Some(r) => {
-                        if let Some(p) = r.producer {
-                            add(p);
-                        }
-                    }
-                    None => add(input),
-                }
+        }
+        let pos_of = |name: &str| self.graph.index(name).map_or(NONE, |g| pos[g]);
+        let mut before: Vec<Vec<usize>> = number
+            .iter()
+            .enumerate()
+            .map(|(i, &g)| {
+                self.graph
+                    .before(g)
+                    .iter()
+                    .map(|&b| pos[b])
+                    .filter(|&j| j != NONE && j != i)
+                    .collect()
+            })
+            .collect();
+        for (c, p) in read {
+            let (i, j) = (pos_of(c), pos_of(p));
+            if i != NONE && j != NONE && i != j {
+                before[i].push(j);
             }
-            for (c, p) in read {
-                if c == t {
-                    add(p);
+        }
+        let mut indegree = vec![0usize; n];
+        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, list) in before.iter_mut().enumerate() {
+            list.sort_unstable();
+            list.dedup();
+            indegree[i] = list.len();
+            for &j in list.iter() {
+                dependents[j].push(i);
+            }
+        }
+        let mut ready: BinaryHeap<Reverse<(usize, usize)>> = (0..n)
+            .filter(|&i| indegree[i] == 0)
+            .map(|i| Reverse((number[i], i)))
+            .collect();
+        let mut placed = vec![false; n];
+        let mut order = Vec::with_capacity(n);
+        while let Some(Reverse((_, i))) = ready.pop() {
+            placed[i] = true;
+            order.push(i);
+            for &d in &dependents[i] {
+                indegree[d] -= 1;
+                if indegree[d] == 0 {
+                    ready.push(Reverse((number[d], d)));
                 }
             }
         }
-        let mut placed = vec![false; tasks.len()];
-        let mut order = Vec::with_capacity(tasks.len());
-        while order.len() < tasks.len() {
-            let next = (0..tasks.len())
-                .filter(|i| !placed[*i] && before[*i].iter().all(|j| placed[*j]))
-                .min_by_key(|i| names[*i]);
-            let Some(i) = next else {
-                let stuck: Vec<&str> = (0..tasks.len())
-                    .filter(|i| !placed[*i])
-                    .map(|i| names[i])
-                    .collect();
-                self.diags.push(Diagnostic::error(
-                    Code::UnsupportedTaskResult,
-                    format!(
-                        "the step results read by tasks {} make a dependency cycle",
-                        stuck
-                            .iter()
-                            .map(|t| format!("{t:?}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ));
-                order.extend((0..tasks.len()).filter(|i| !placed[*i]));
-                break;
-            };
-            placed[i] = true;
-            order.push(i);
+        if order.len() < n {
+            let stuck: Vec<&str> = (0..n).filter(|i| !placed[*i]).map(|i| tasks[i].0).collect();
+            self.diags.push(Diagnostic::error(
+                Code::UnsupportedTaskResult,
+                format!(
+                    "the step results read by tasks {} make a dependency cycle",
+                    stuck
+                        .iter()
+                        .map(|t| format!("{t:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+            order.extend((0..n).filter(|i| !placed[*i]));
         }
         order.into_iter().map(|i| tasks[i]).collect()
     }
