@@ -507,3 +507,114 @@ impl<'p> TaskGraph<'p> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Edge, Reason, TaskGraph};
+    use crate::pipeline::{Pipeline, Resource, Task};
+
+    /// A task as (name, deps, inputs, outputs).
+    type Written<'s> = (&'s str, &'s [&'s str], &'s [&'s str], &'s [&'s str]);
+
+    fn pipeline(tasks: &[Written<'_>], resources: &[&str]) -> Pipeline {
+        let v = |s: &[&str]| s.iter().map(|x| (*x).to_owned()).collect();
+        let mut p = Pipeline::default();
+        for (name, deps, inputs, outputs) in tasks {
+            let task = Task {
+                deps: v(deps),
+                inputs: v(inputs),
+                outputs: v(outputs),
+                ..Task::default()
+            };
+            p.tasks.insert((*name).to_owned(), task);
+        }
+        for r in resources {
+            p.resources.insert((*r).to_owned(), Resource::default());
+        }
+        p
+    }
+
+    #[test]
+    fn edges_carry_their_reason() {
+        let p = pipeline(
+            &[
+                ("build", &[], &["src"], &["img"]),
+                ("deploy", &["test", "test"], &["img", "test", "nope"], &[]),
+                ("test", &[], &["src"], &[]),
+            ],
+            &["src", "img"],
+        );
+        let g = TaskGraph::new(&p);
+        let deploy = g.index("deploy").expect("a task");
+        let edges: Vec<Edge<'_>> = g.edges_into(deploy).collect();
+        let named: Vec<(&str, Reason<'_>)> =
+            edges.iter().map(|e| (g.name(e.from), e.reason)).collect();
+        assert_eq!(
+            named,
+            [
+                ("test", Reason::Dep),
+                ("test", Reason::Input),
+                ("build", Reason::Resource("img"))
+            ]
+        );
+        let before: Vec<&str> = g.before(deploy).iter().map(|&t| g.name(t)).collect();
+        assert_eq!(
+            before,
+            ["test", "build"],
+            "deps first, then inputs, each task once"
+        );
+        assert_eq!(g.producer("img"), Some("build"));
+        assert_eq!(g.producer("src"), None);
+    }
+
+    #[test]
+    fn topological_order_takes_ready_tasks_by_name() {
+        let p = pipeline(
+            &[
+                ("a", &["c"], &[], &[]),
+                ("b", &[], &[], &[]),
+                ("c", &[], &[], &[]),
+            ],
+            &[],
+        );
+        let g = TaskGraph::new(&p);
+        let order: Vec<&str> = g
+            .topological_order()
+            .into_iter()
+            .map(|t| g.name(t))
+            .collect();
+        assert_eq!(order, ["b", "c", "a"]);
+        assert!(g.cycles_by(|t| t).is_empty());
+    }
+
+    #[test]
+    fn cycles_start_at_the_smallest_key() {
+        let p = pipeline(
+            &[
+                ("a", &["b"], &[], &[]),
+                ("b", &["c"], &[], &[]),
+                ("c", &["a"], &[], &[]),
+                ("d", &["d"], &[], &[]),
+            ],
+            &[],
+        );
+        let g = TaskGraph::new(&p);
+        let named = |cycles: Vec<Vec<usize>>| -> Vec<Vec<&str>> {
+            cycles
+                .into_iter()
+                .map(|c| c.into_iter().map(|t| g.name(t)).collect())
+                .collect()
+        };
+        assert_eq!(
+            named(g.cycles_by(|t| t)),
+            [vec!["a", "b", "c", "a"], vec!["d", "d"]]
+        );
+        // Keys in reverse: "d" first, and the three-task cycle starts at "c".
+        assert_eq!(
+            named(g.cycles_by(std::cmp::Reverse)),
+            [vec!["d", "d"], vec!["c", "a", "b", "c"]]
+        );
+        // The closure of a cycle still holds every task, once.
+        assert_eq!(g.closure([g.index("a").expect("a task")]).len(), 3);
+    }
+}
