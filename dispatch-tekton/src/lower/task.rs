@@ -518,7 +518,7 @@ impl<'a> Cx<'a> {
             for (k, raw) in &m.labels {
                 let v = dispatch_trigger::substitute(raw, &self.sel.context);
                 if !is_label_value(&v) {
-                    // R13: a value made with context variables is checked now that the event
+                    // A value made with context variables is checked now that the event
                     // has given them values; the message names them.
                     let values: Vec<String> = dispatchfile_model::names::CONTEXT_VARIABLES
                         .iter()
