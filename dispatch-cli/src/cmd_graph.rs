@@ -1,10 +1,11 @@
 //! `dispatch graph`: the task DAG as Graphviz DOT or Mermaid.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use clap::Args;
 use dispatchfile_model::Pipeline;
+use dispatchfile_model::graph::{Reason, TaskGraph};
 
 use crate::common::{Input, Outcome, limits};
 
@@ -36,42 +37,22 @@ pub(crate) fn run(args: &GraphArgs) -> Outcome {
     }
 }
 
-/// The edges `(from, to, label)` in byte order: `deps` for a dependency, `input` for a task
-/// input, and the resource's name from its producer to each consumer.
-///
-/// The producers of each resource are gathered once, so the work is the number of edges (times
-/// log), not tasks × inputs.
+/// The edges `(from, to, label)` of the pipeline's task graph in byte order: `deps` for a
+/// dependency, `input` for a task input, and the resource's name from its producer to each
+/// consumer.
 fn edges(p: &Pipeline) -> BTreeSet<(&str, &str, &str)> {
-    let mut producers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (name, task) in &p.tasks {
-        for output in &task.outputs {
-            let list = producers.entry(output.as_str()).or_default();
-            if list.last() != Some(&name.as_str()) {
-                list.push(name);
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    for (name, task) in &p.tasks {
-        for dep in &task.deps {
-            if p.tasks.contains_key(dep) {
-                out.insert((dep.as_str(), name.as_str(), "deps"));
-            }
-        }
-        for input in &task.inputs {
-            // An input naming both a resource and a task is the resource, as in lowering.
-            if p.resources.contains_key(input) {
-                for producer in producers.get(input.as_str()).into_iter().flatten() {
-                    if producer != name {
-                        out.insert((*producer, name.as_str(), input.as_str()));
-                    }
-                }
-            } else if p.tasks.contains_key(input) {
-                out.insert((input.as_str(), name.as_str(), "input"));
-            }
-        }
-    }
-    out
+    let graph = TaskGraph::new(p);
+    (0..graph.len())
+        .flat_map(|t| graph.edges_into(t))
+        .map(|e| {
+            let label = match e.reason {
+                Reason::Dep => "deps",
+                Reason::Input => "input",
+                Reason::Resource(r) => r,
+            };
+            (graph.name(e.from), graph.name(e.to), label)
+        })
+        .collect()
 }
 
 /// A DOT double-quoted string.

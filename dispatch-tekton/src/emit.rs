@@ -493,68 +493,44 @@ impl ser::Serializer for KeySerializer {
 // ---------------------------------------------------------------------------------------------
 // JSON
 
-/// Writes `tree` in the `serde_json::to_string_pretty` layout (2-space indentation, `": "`).
-pub(crate) fn write_json(out: &mut String, tree: &Tree, indent: usize) {
-    match tree {
-        Tree::Null => out.push_str("null"),
-        Tree::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Tree::Number(n) => out.push_str(n),
-        Tree::String(s) => json_string(out, s),
-        Tree::Seq(items) if items.is_empty() => out.push_str("[]"),
-        Tree::Map(entries) if entries.is_empty() => out.push_str("{}"),
-        Tree::Seq(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                out.push_str(if i == 0 { "\n" } else { ",\n" });
-                pad(out, indent + 2);
-                write_json(out, item, indent + 2);
+/// A tree serializes as the JSON value it stands for, maps in their order: the JSON text of a
+/// lowered build is `serde_json`'s pretty printer over it.
+impl Serialize for Tree {
+    fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use ser::{SerializeMap as _, SerializeSeq as _};
+        match self {
+            Tree::Null => serializer.serialize_unit(),
+            Tree::Bool(b) => serializer.serialize_bool(*b),
+            // The text came from a number (an integer's digits, or `serde_json`'s own float
+            // text), so it reads back as the same number.
+            Tree::Number(n) => match n.parse::<serde_json::Number>() {
+                Ok(n) => n.serialize(serializer),
+                Err(_) => serializer.serialize_str(n),
+            },
+            Tree::String(s) => serializer.serialize_str(s),
+            Tree::Seq(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
             }
-            out.push('\n');
-            pad(out, indent);
-            out.push(']');
-        }
-        Tree::Map(entries) => {
-            out.push('{');
-            for (i, (k, v)) in entries.iter().enumerate() {
-                out.push_str(if i == 0 { "\n" } else { ",\n" });
-                pad(out, indent + 2);
-                json_string(out, k);
-                out.push_str(": ");
-                write_json(out, v, indent + 2);
+            Tree::Map(entries) => {
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    map.serialize_entry(k.as_ref(), v)?;
+                }
+                map.end()
             }
-            out.push('\n');
-            pad(out, indent);
-            out.push('}');
         }
     }
 }
 
-/// A JSON string literal, escaped as serde_json does.
-fn json_string(out: &mut String, s: &str) {
-    out.push('"');
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let escape = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{b:04x}");
-        } else {
-            out.push_str(escape);
-        }
-        start = i + 1;
-    }
-    out.push_str(&s[start..]);
-    out.push('"');
+/// `tree` as pretty JSON (2-space indentation, `": "`), with a trailing newline.
+pub(crate) fn to_json(tree: &Tree) -> String {
+    let mut out = serde_json::to_string_pretty(tree).unwrap_or_default();
+    out.push('\n');
+    out
 }
 
 fn pad(out: &mut String, n: usize) {
@@ -1092,10 +1068,11 @@ mod tests {
             ("b", map(vec![])),
             ("c", Tree::Seq(vec![])),
         ]);
-        let mut out = String::new();
-        write_json(&mut out, &t, 0);
         let v = serde_json::json!({"a": ["x\"y", 1], "b": {}, "c": []});
-        assert_eq!(out, serde_json::to_string_pretty(&v).unwrap());
+        assert_eq!(
+            to_json(&t),
+            serde_json::to_string_pretty(&v).unwrap() + "\n"
+        );
     }
 
     #[test]

@@ -64,11 +64,7 @@ impl Lowered {
     /// newline.
     #[must_use]
     pub fn to_json(&self) -> String {
-        let tree = emit::to_tree(&self.objects).unwrap_or(emit::Tree::Null);
-        let mut out = String::new();
-        emit::write_json(&mut out, &tree, 0);
-        out.push('\n');
-        out
+        emit::to_json(&emit::to_tree(&self.objects).unwrap_or(emit::Tree::Null))
     }
 }
 

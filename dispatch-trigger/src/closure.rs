@@ -1,9 +1,7 @@
 //! The task closure of a build.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
-use dispatchfile_model::{Pipeline, Task};
+use dispatchfile_model::Pipeline;
+use dispatchfile_model::graph::TaskGraph;
 
 /// The tasks a build runs when `tasks` are selected, in topological order.
 ///
@@ -33,160 +31,15 @@ pub fn closure(pipeline: &Pipeline, tasks: &[&str]) -> Vec<String> {
 
 /// [`closure`], borrowing the task names from `pipeline`.
 ///
-/// Tasks are numbered by their position in `pipeline.tasks`, which is byte order, so the ready
-/// set of Kahn's algorithm is a min-heap of numbers and no name is compared twice. Linear in
-/// the pipeline (times log for the lookups): a task waits on each resource it reads as one
-/// edge, not one per producer, so thousands of consumers of a resource with thousands of
-/// producers (which validation rejects) are not a quadratic number of edges.
+/// The walk is [`TaskGraph::closure`]: linear in the pipeline (times log for the lookups).
 #[must_use]
 pub fn closure_names<'p>(pipeline: &'p Pipeline, tasks: &[&str]) -> Vec<&'p str> {
-    const NONE: usize = usize::MAX;
-    let names: Vec<&'p str> = pipeline.tasks.keys().map(String::as_str).collect();
-    let index = |name: &str| names.binary_search(&name).ok();
-    let resources: Vec<&str> = pipeline.resources.keys().map(String::as_str).collect();
-    let resource = |name: &str| resources.binary_search(&name).ok();
-    let by_index: Vec<&Task> = pipeline.tasks.values().collect();
-    let n = names.len();
-
-    // Each task's resource outputs, each once; the distinct producers of each resource.
-    let mut stamp = vec![NONE; resources.len()];
-    let mut outputs: Vec<Vec<usize>> = Vec::with_capacity(n);
-    let mut producers: Vec<Vec<usize>> = vec![Vec::new(); resources.len()];
-    for (t, task) in by_index.iter().enumerate() {
-        let mut outs = Vec::new();
-        for r in task.outputs.iter().filter_map(|o| resource(o)) {
-            if stamp[r] != t {
-                stamp[r] = t;
-                outs.push(r);
-                producers[r].push(t);
-            }
-        }
-        outputs.push(outs);
-    }
-    // What each task waits for: tasks (deps, task inputs), each once and never itself; and
-    // resources with a producer other than itself, each once, with whether it produces the
-    // resource too (then it waits for the others only).
-    let mut task_stamp = vec![NONE; n];
-    stamp.fill(NONE);
-    let mut task_needs: Vec<Vec<usize>> = Vec::with_capacity(n);
-    let mut res_needs: Vec<Vec<(usize, bool)>> = Vec::with_capacity(n);
-    for (t, task) in by_index.iter().enumerate() {
-        let mut tn = Vec::new();
-        let mut rn = Vec::new();
-        let mut add_task = |k: usize, tn: &mut Vec<usize>| {
-            if k != t && task_stamp[k] != t {
-                task_stamp[k] = t;
-                tn.push(k);
-            }
-        };
-        for d in task.deps.iter().filter_map(|d| index(d)) {
-            add_task(d, &mut tn);
-        }
-        for input in &task.inputs {
-            if let Some(r) = resource(input) {
-                if stamp[r] != t {
-                    stamp[r] = t;
-                    let own = outputs[t].contains(&r);
-                    if producers[r].len() > usize::from(own) {
-                        rn.push((r, own));
-                    }
-                }
-            } else if let Some(k) = index(input) {
-                add_task(k, &mut tn);
-            }
-        }
-        task_needs.push(tn);
-        res_needs.push(rn);
-    }
-
-    // Union closure, each task visited once and each resource's producers pushed once
-    // (explicit stack, no recursion).
-    let mut selected = vec![false; n];
-    let mut res_seen = vec![false; resources.len()];
-    let mut stack: Vec<usize> = tasks.iter().filter_map(|t| index(t)).collect();
-    let mut count = 0usize;
-    while let Some(t) = stack.pop() {
-        if selected[t] {
-            continue;
-        }
-        selected[t] = true;
-        count += 1;
-        stack.extend(task_needs[t].iter().copied().filter(|d| !selected[*d]));
-        for &(r, _) in &res_needs[t] {
-            if !res_seen[r] {
-                res_seen[r] = true;
-                stack.extend(producers[r].iter().copied().filter(|p| !selected[*p]));
-            }
-        }
-    }
-
-    // Kahn's algorithm with a byte-ordered ready set. A resource is one edge to each of its
-    // consumers: satisfied when all its producers are done, or, for a consumer that produces it
-    // too, when all the others are (the one producer left is then that consumer).
-    let mut indegree = vec![0usize; n];
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut consumers: Vec<Vec<(usize, bool)>> = vec![Vec::new(); resources.len()];
-    for t in (0..n).filter(|t| selected[*t]) {
-        indegree[t] = task_needs[t].len() + res_needs[t].len();
-        for &d in &task_needs[t] {
-            dependents[d].push(t);
-        }
-        for &(r, own) in &res_needs[t] {
-            consumers[r].push((t, own));
-        }
-    }
-    let mut remaining: Vec<usize> = producers.iter().map(Vec::len).collect();
-    let mut ready: BinaryHeap<Reverse<usize>> = (0..n)
-        .filter(|t| selected[*t] && indegree[*t] == 0)
-        .map(Reverse)
-        .collect();
-    let mut done = vec![false; n];
-    let mut order = Vec::with_capacity(count);
-    let release = |t: usize, indegree: &mut [usize], ready: &mut BinaryHeap<Reverse<usize>>| {
-        indegree[t] -= 1;
-        if indegree[t] == 0 {
-            ready.push(Reverse(t));
-        }
-    };
-    while let Some(Reverse(t)) = ready.pop() {
-        order.push(names[t]);
-        done[t] = true;
-        for &d in &dependents[t] {
-            release(d, &mut indegree, &mut ready);
-        }
-        for &r in &outputs[t] {
-            remaining[r] -= 1;
-            match remaining[r] {
-                0 => {
-                    for &(c, own) in &consumers[r] {
-                        if !own {
-                            release(c, &mut indegree, &mut ready);
-                        }
-                    }
-                }
-                // Reached once per resource: finding the last producer is linear overall.
-                1 => {
-                    let last = producers[r].iter().copied().find(|p| !done[*p]);
-                    if let Some(&(c, _)) = consumers[r]
-                        .iter()
-                        .find(|(c, own)| *own && Some(*c) == last)
-                    {
-                        release(c, &mut indegree, &mut ready);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    // Only on a cycle, which validation rejects: keep the result complete and deterministic.
-    if order.len() < count {
-        order.extend(
-            (0..n)
-                .filter(|t| selected[*t] && !done[*t])
-                .map(|t| names[t]),
-        );
-    }
-    order
+    let graph = TaskGraph::new(pipeline);
+    graph
+        .closure(tasks.iter().filter_map(|t| graph.index(t)))
+        .into_iter()
+        .map(|t| graph.name(t))
+        .collect()
 }
 
 #[cfg(test)]

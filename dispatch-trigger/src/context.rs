@@ -1,5 +1,8 @@
 //! Context variables and their substitution.
 
+// Context variables stay here: their values come from events (this crate's subject), and the
+// lowering already reaches them through the `ContextVars` of its `Selection`.
+
 use crate::chatops;
 use crate::event::{Event, short_branch, short_tag};
 

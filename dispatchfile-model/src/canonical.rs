@@ -1,7 +1,6 @@
 //! Canonical JSON output (what `dispatch eval` prints).
 
-use std::fmt::Write as _;
-
+use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
 
 use crate::pipeline::{Condition, ConditionKind, Layout, Pipeline};
@@ -20,8 +19,9 @@ use crate::pipeline::{Condition, ConditionKind, Layout, Pipeline};
 /// ```
 #[must_use]
 pub fn to_canonical_json(pipeline: &Pipeline) -> String {
-    let mut out = String::new();
-    write_sorted(&mut out, &to_canonical_value(pipeline), 0);
+    // `serde_json`'s pretty printer is the one JSON writer: two-space indentation, `": "`.
+    let mut out =
+        serde_json::to_string_pretty(&Sorted(&to_canonical_value(pipeline))).unwrap_or_default();
     out.push('\n');
     out
 }
@@ -199,45 +199,31 @@ fn prune_volume(v: Json) -> Json {
     }
 }
 
-/// Writes `v` in `serde_json::to_string_pretty` layout with every object's keys in byte order.
-fn write_sorted(out: &mut String, v: &Json, indent: usize) {
-    match v {
-        Json::Array(a) if !a.is_empty() => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                out.push_str(if i == 0 { "\n" } else { ",\n" });
-                pad(out, indent + 1);
-                write_sorted(out, x, indent + 1);
-            }
-            out.push('\n');
-            pad(out, indent);
-            out.push(']');
-        }
-        Json::Object(o) if !o.is_empty() => {
-            let mut keys: Vec<&String> = o.keys().collect();
-            keys.sort_unstable();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
-                out.push_str(if i == 0 { "\n" } else { ",\n" });
-                pad(out, indent + 1);
-                let _ = write!(out, "{}: ", Json::String(k.clone()));
-                if let Some(x) = o.get(k) {
-                    write_sorted(out, x, indent + 1);
-                }
-            }
-            out.push('\n');
-            pad(out, indent);
-            out.push('}');
-        }
-        // Scalars and empty containers print as serde_json prints them.
-        other => {
-            let _ = write!(out, "{other}");
-        }
-    }
-}
+/// A JSON value that serializes with every object's keys in byte order, whatever map type
+/// `serde_json` was built with (its `preserve_order` feature keeps insertion order instead).
+struct Sorted<'a>(&'a Json);
 
-fn pad(out: &mut String, indent: usize) {
-    for _ in 0..indent {
-        out.push_str("  ");
+impl Serialize for Sorted<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap as _, SerializeSeq as _};
+        match self.0 {
+            Json::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&Sorted(item))?;
+                }
+                seq.end()
+            }
+            Json::Object(o) => {
+                let mut entries: Vec<(&String, &Json)> = o.iter().collect();
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    map.serialize_entry(k, &Sorted(v))?;
+                }
+                map.end()
+            }
+            scalar => scalar.serialize(serializer),
+        }
     }
 }

@@ -116,14 +116,7 @@ impl SourceMap {
     }
 }
 
-/// Escapes one JSON-pointer segment (`~` → `~0`, `/` → `~1`).
-pub(crate) fn seg(s: &str) -> String {
-    if s.contains(['~', '/']) {
-        s.replace('~', "~0").replace('/', "~1")
-    } else {
-        s.to_owned()
-    }
-}
+pub(crate) use crate::names::pointer_segment as seg;
 
 /// Decodes a document into a pipeline and runs every validation rule.
 ///

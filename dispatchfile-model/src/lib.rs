@@ -6,6 +6,7 @@ mod decode;
 mod diagnostic;
 mod document;
 mod error;
+pub mod graph;
 mod limits;
 pub mod names;
 mod pipeline;

@@ -93,6 +93,25 @@ pub fn is_label_value(s: &str) -> bool {
         && s.as_bytes().last().is_some_and(u8::is_ascii_alphanumeric)
 }
 
+/// One segment of a JSON pointer (RFC 6901): `~` becomes `~0` and `/` becomes `~1`.
+///
+/// Diagnostics and source maps name places in a pipeline with pointers such as
+/// `/task/build~1linux/steps/0`; a task or resource name is one segment.
+///
+/// ```
+/// use dispatchfile_model::names::pointer_segment;
+/// assert_eq!(pointer_segment("a/b~c"), "a~1b~0c");
+/// assert_eq!(pointer_segment("plain"), "plain");
+/// ```
+#[must_use]
+pub fn pointer_segment(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains(['~', '/']) {
+        std::borrow::Cow::Owned(s.replace('~', "~0").replace('/', "~1"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// The seven Dispatch context variables, as written inside `$(context.…)`.
 pub const CONTEXT_VARIABLES: [&str; 7] = [
     "build.name",

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use crate::code::Code;
 use crate::decode::{SourceMap, seg};
 use crate::diagnostic::{Diagnostic, Diagnostics, DiagnosticsBuilder, Severity};
+use crate::graph::TaskGraph;
 use crate::limits::Limits;
 use crate::names::{
     CONTEXT_VARIABLES, NameHints, is_dns1123_label, is_label_value, is_qualified_name, sanitize,
@@ -318,9 +319,9 @@ impl Validator<'_> {
                             &lp,
                         );
                     }
-                    // R13: a value with context variables is checked again after
-                    // substitution, at lowering; here only its literal text is.
-                    if !is_label_value(&without_context_vars(v)) {
+                    // A value holding context variables is checked after substitution, at
+                    // lowering, when an event has given them values; here only literal values.
+                    if !holds_context_vars(v) && !is_label_value(v) {
                         self.err(
                             Code::InvalidLabel,
                             || format!("{what}: invalid value {v:?} for label {k:?}"),
@@ -440,42 +441,23 @@ impl Validator<'_> {
     /// for b": `build: {deps: [test]}`, `test: {deps: [lint]}`, `lint: {deps: [build]}` give
     /// `dependency cycle: task "build" -> task "test" -> task "lint" -> task "build"`.
     fn cycles(&mut self, p: &Pipeline) {
-        let g = dependency_edges(p);
-        let comp = strongly_connected(&g.before);
-        let n = g.names.len();
-        let mut size = vec![0usize; n];
-        for &c in &comp {
-            size[c] += 1;
-        }
-        // The first-written task of each component with a cycle, as (unspanned, span, index):
-        // indices follow name order, so equal or missing spans fall back to names.
-        let mut start: Vec<Option<(bool, Option<Span>, usize)>> = vec![None; n];
-        for (v, &c) in comp.iter().enumerate() {
-            if size[c] < 2 && !g.before[v].contains(&v) {
-                continue;
-            }
-            let span = self.map.key(&format!("/task/{}", seg(g.names[v])));
-            let key = (span.is_none(), span, v);
-            if start[c].is_none_or(|s| key < s) {
-                start[c] = Some(key);
-            }
-        }
-        let mut starts: Vec<(bool, Option<Span>, usize)> = start.into_iter().flatten().collect();
-        starts.sort_unstable();
-        let mut visited = vec![false; n];
-        for (_, _, s) in starts {
-            let Some(cycle) = cycle_from(&g.before, &comp, s, &mut visited) else {
-                continue;
-            };
+        let g = TaskGraph::new(p);
+        // The first-written task of each component, as (unspanned, span): task numbers follow
+        // name order, so equal or missing spans fall back to names.
+        let cycles = g.cycles_by(|v| {
+            let span = self.map.key(&format!("/task/{}", seg(g.name(v))));
+            (span.is_none(), span)
+        });
+        for cycle in cycles {
             let text = cycle
                 .iter()
-                .map(|&t| format!("task {:?}", g.names[t]))
+                .map(|&t| format!("task {:?}", g.name(t)))
                 .collect::<Vec<_>>()
                 .join(" -> ");
             self.err(
                 Code::Cycle,
                 || format!("dependency cycle: {text}"),
-                &format!("/task/{}", seg(g.names[s])),
+                &format!("/task/{}", seg(g.name(cycle[0]))),
             );
         }
     }
@@ -522,162 +504,12 @@ fn did_you_mean(hint: Option<&str>) -> String {
     hint.map_or_else(String::new, |h| format!(" (did you mean {h:?}?)"))
 }
 
-/// The graph of the `cycle` rule.
-pub(crate) struct DependencyEdges<'p> {
-    /// The task names, in name order; tasks are numbered by their place here.
-    pub(crate) names: Vec<&'p str>,
-    /// For each task, the tasks that must run before it, each once, in the order they were
-    /// written: its `deps`, then its `inputs` (a task input names that task; a resource input,
-    /// the task that outputs the resource unless that is the task itself).
-    pub(crate) before: Vec<Vec<usize>>,
-}
-
-/// The edges of the `cycle` rule as task → tasks that must run before it, built in
-/// O((tasks + references) · log tasks).
-pub(crate) fn dependency_edges(p: &Pipeline) -> DependencyEdges<'_> {
-    let names: Vec<&str> = p.tasks.keys().map(String::as_str).collect();
-    // `p.tasks` iterates in name order, so `names` is sorted.
-    let index = |name: &str| names.binary_search(&name).ok();
-    let mut producers: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, t) in p.tasks.values().enumerate() {
-        for o in &t.outputs {
-            producers.entry(o.as_str()).or_insert(i);
-        }
-    }
-    // `added_by[v] == u` once the edge u → v is in u's list: duplicates dropped in O(1).
-    let mut added_by = vec![usize::MAX; names.len()];
-    let mut before = Vec::with_capacity(names.len());
-    for (u, t) in p.tasks.values().enumerate() {
-        let mut list = Vec::new();
-        let mut add = |v: usize| {
-            if added_by[v] != u {
-                added_by[v] = u;
-                list.push(v);
-            }
-        };
-        for d in &t.deps {
-            if let Some(v) = index(d) {
-                add(v);
-            }
-        }
-        for i in &t.inputs {
-            if p.resources.contains_key(i) {
-                if let Some(&prod) = producers.get(i.as_str())
-                    && prod != u
-                {
-                    add(prod);
-                }
-            } else if let Some(v) = index(i) {
-                add(v);
-            }
-        }
-        before.push(list);
-    }
-    DependencyEdges { names, before }
-}
-
-/// The strongly connected component of every node of `edges` (Tarjan's algorithm with an
-/// explicit stack: linear time, no recursion). Components are numbered from 0.
-fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
-    const UNSEEN: usize = usize::MAX;
-    let n = edges.len();
-    let mut index = vec![UNSEEN; n];
-    let mut low = vec![0; n];
-    let mut on_stack = vec![false; n];
-    let mut stack: Vec<usize> = Vec::new();
-    let mut comp = vec![0; n];
-    let mut next_index = 0;
-    let mut next_comp = 0;
-    // The nodes being explored, each with the position of its next edge.
-    let mut calls: Vec<(usize, usize)> = Vec::new();
-    for root in 0..n {
-        if index[root] != UNSEEN {
-            continue;
-        }
-        index[root] = next_index;
-        low[root] = next_index;
-        next_index += 1;
-        stack.push(root);
-        on_stack[root] = true;
-        calls.push((root, 0));
-        while let Some(top) = calls.last_mut() {
-            let v = top.0;
-            if let Some(&w) = edges[v].get(top.1) {
-                top.1 += 1;
-                if index[w] == UNSEEN {
-                    index[w] = next_index;
-                    low[w] = next_index;
-                    next_index += 1;
-                    stack.push(w);
-                    on_stack[w] = true;
-                    calls.push((w, 0));
-                } else if on_stack[w] {
-                    low[v] = low[v].min(index[w]);
-                }
-                continue;
-            }
-            calls.pop();
-            if let Some(&(parent, _)) = calls.last() {
-                low[parent] = low[parent].min(low[v]);
-            }
-            if low[v] == index[v] {
-                while let Some(w) = stack.pop() {
-                    on_stack[w] = false;
-                    comp[w] = next_comp;
-                    if w == v {
-                        break;
-                    }
-                }
-                next_comp += 1;
-            }
-        }
-    }
-    comp
-}
-
-/// A cycle `[start, …, start]` inside the component of `start`, following `edges` in their
-/// order: a depth-first search that returns the search path when an edge leads back to
-/// `start`. `visited` is shared between the components, so all searches together are linear.
-fn cycle_from(
-    edges: &[Vec<usize>],
-    comp: &[usize],
-    start: usize,
-    visited: &mut [bool],
-) -> Option<Vec<usize>> {
-    let c = comp[start];
-    visited[start] = true;
-    let mut path: Vec<(usize, usize)> = vec![(start, 0)];
-    while let Some(top) = path.last_mut() {
-        let v = top.0;
-        let Some(&w) = edges[v].get(top.1) else {
-            path.pop();
-            continue;
-        };
-        top.1 += 1;
-        if w == start {
-            let mut cycle: Vec<usize> = path.iter().map(|&(t, _)| t).collect();
-            cycle.push(start);
-            return Some(cycle);
-        }
-        if comp[w] == c && !visited[w] {
-            visited[w] = true;
-            path.push((w, 0));
-        }
-    }
-    None
-}
-
-/// `v` with each of the seven context variables replaced by `x`, a valid label character: what
-/// a label value can be checked as before an event gives the variables their values.
-fn without_context_vars(v: &str) -> std::borrow::Cow<'_, str> {
-    if !v.contains("$(context.") {
-        return std::borrow::Cow::Borrowed(v);
-    }
-    let mut out = v.to_owned();
-    for name in CONTEXT_VARIABLES {
-        out = out.replace(&format!("$(context.{name})"), "x");
-    }
-    std::borrow::Cow::Owned(out)
+/// Whether `v` holds one of the seven context variables (`$(context.git.branch)`, …).
+fn holds_context_vars(v: &str) -> bool {
+    v.contains("$(context.")
+        && CONTEXT_VARIABLES
+            .iter()
+            .any(|name| v.contains(&format!("$(context.{name})")))
 }
 
 /// Names inside `$(context.NAME)` that are neither Dispatch nor Tekton context variables.

@@ -126,6 +126,22 @@ fn label_values_are_checked_after_substitution() {
     );
 }
 
+#[test]
+fn label_value_with_literal_text_is_checked_only_after_substitution() {
+    // Validation leaves a value holding a context variable alone, whatever text is around it;
+    // lowering checks what the event makes of it and names the variable.
+    let p = pipeline(
+        &json!({"task": {"t": {"metadata": {"labels": {"build": "-$(context.git.branch)"}},
+        "steps": [{"name": "s", "image": "alpine:3.20"}]}}}),
+    );
+    let errors =
+        lower_push(&p, &["t"], &LowerOptions::default()).expect_err("-master is not a label value");
+    assert_eq!(
+        render_diagnostics(&errors),
+        "Dispatchfile: error[invalid-label]: task \"t\": label \"build\" is \"-master\" for this event ($(context.git.branch) = \"master\"), which is not a valid label value (at most 63 characters from [A-Za-z0-9_.-], starting and ending with a letter or digit)\n"
+    );
+}
+
 /// Errors point at the offending text of the Dispatchfile.
 #[test]
 fn errors_are_positioned() {

@@ -170,3 +170,95 @@ fn one_task_reading_twenty_thousand_resources() {
     assert_eq!(tasks.len(), N + 1);
     assert_eq!(tasks[N].1.len(), N, "zz runs after every producer");
 }
+
+/// Hostile shapes of 100,000 tasks through validation, the task closure and the lowering. The
+/// time bound is only a hang guard (a quadratic pass over 100,000 tasks takes far longer).
+mod hundred_thousand {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use dispatchfile_model::{Pipeline, SourceMap, validate};
+
+    use super::{name, run_after, task};
+
+    const N: usize = 100_000;
+    /// A case still running after this long hangs: the test fails.
+    const HANG_GUARD: Duration = Duration::from_mins(10);
+
+    /// Runs `f` on its own thread and fails the test when it does not finish within the guard.
+    fn guarded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn(move || {
+                let _ = tx.send(f());
+            })
+            .expect("a thread");
+        rx.recv_timeout(HANG_GUARD)
+            .unwrap_or_else(|e| panic!("the case hangs or panicked: {e}"))
+    }
+
+    /// Validates `p`, closes `selected` over it and lowers it: (closure length, runAfter lists).
+    fn through_all(p: &Pipeline, selected: &[String]) -> (usize, Vec<(String, Vec<String>)>) {
+        let diags = validate(p, &SourceMap::new()).unwrap_or_else(|d| panic!("valid: {d}"));
+        assert!(!diags.has_errors());
+        let names: Vec<&str> = selected.iter().map(String::as_str).collect();
+        let closure = dispatch_trigger::closure(p, &names);
+        (closure.len(), run_after(p, selected))
+    }
+
+    #[test]
+    fn chain_of_100000_tasks() {
+        let (closed, tasks) = guarded(|| {
+            let mut p = Pipeline::default();
+            for i in 0..N {
+                let deps = if i == 0 { vec![] } else { vec![name(i - 1)] };
+                p.tasks.insert(name(i), task(vec![], deps));
+            }
+            through_all(&p, &[name(N - 1)])
+        });
+        assert_eq!(closed, N);
+        assert_eq!(tasks.len(), N);
+        assert!(tasks[0].1.is_empty());
+        for (i, (t, after)) in tasks.iter().enumerate().skip(1) {
+            assert_eq!(*t, name(i));
+            assert_eq!(*after, [name(i - 1)]);
+        }
+    }
+
+    #[test]
+    fn fan_in_of_100000_tasks() {
+        let (closed, tasks) = guarded(|| {
+            let mut p = Pipeline::default();
+            let all: Vec<String> = (0..N).map(name).collect();
+            for t in &all {
+                p.tasks.insert(t.clone(), task(vec![], vec![]));
+            }
+            p.tasks.insert("zz".into(), task(vec![], all));
+            through_all(&p, &["zz".to_owned()])
+        });
+        assert_eq!(closed, N + 1);
+        assert_eq!(tasks.len(), N + 1);
+        let (last, after) = &tasks[N];
+        assert_eq!(last, "zz");
+        assert_eq!(*after, (0..N).map(name).collect::<Vec<_>>());
+        assert!(tasks[..N].iter().all(|(_, a)| a.is_empty()));
+    }
+
+    #[test]
+    fn fan_out_of_100000_tasks() {
+        let (closed, tasks) = guarded(|| {
+            let mut p = Pipeline::default();
+            p.tasks.insert("a".into(), task(vec![], vec![]));
+            let all: Vec<String> = (0..N).map(name).collect();
+            for t in &all {
+                p.tasks.insert(t.clone(), task(vec![], vec!["a".into()]));
+            }
+            through_all(&p, &all)
+        });
+        assert_eq!(closed, N + 1);
+        assert_eq!(tasks.len(), N + 1);
+        assert_eq!(tasks[0], ("a".to_owned(), vec![]));
+        assert!(tasks[1..].iter().all(|(_, a)| *a == ["a"]));
+    }
+}

@@ -115,8 +115,12 @@ rule_cases! {
         => [(Error, "invalid-label", "invalid value \"a b\" for label \"team\"")];
     r13_context_variable_values_wait_for_lowering: base(|v| { v["task"]["t"]["metadata"] = json!({"labels": {"build": "$(context.build.name)"}}); })
         => [];
-    r13_literal_text_beside_a_context_variable_is_checked: base(|v| { v["task"]["t"]["metadata"] = json!({"labels": {"build": "a b-$(context.build.name)"}}); })
-        => [(Error, "invalid-label", "invalid value \"a b-$(context.build.name)\" for label \"build\"")];
+    r13_literal_text_beside_a_context_variable_waits_for_lowering: base(|v| { v["task"]["t"]["metadata"] = json!({"labels": {"build": "a b-$(context.build.name)"}}); })
+        => [];
+    r13_label_key_beside_a_context_variable_value_is_checked: base(|v| { v["task"]["t"]["metadata"] = json!({"labels": {"no spaces": "$(context.git.branch)"}}); })
+        => [(Error, "invalid-label", "invalid label key \"no spaces\"")];
+    r13_unknown_context_variable_in_a_label_value_is_literal: base(|v| { v["task"]["t"]["metadata"] = json!({"labels": {"b": "$(context.git.sha)"}}); })
+        => [(Error, "invalid-label", "invalid value \"$(context.git.sha)\" for label \"b\"")];
     r13_invalid_annotation_key: base(|v| { v["task"]["t"]["metadata"] = json!({"annotations": {"no spaces": "x"}}); })
         => [(Error, "invalid-label", "invalid annotation key \"no spaces\"")];
     r14_missing_step_name_and_image: base(|v| { v["task"]["t"]["steps"] = json!([{"command": ["true"]}]); })
