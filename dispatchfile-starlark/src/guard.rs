@@ -19,6 +19,7 @@ use starlark::values::list::ListRef;
 use starlark::values::structs::StructRef;
 use starlark::values::tuple::TupleRef;
 use starlark::values::{Heap, UnpackValue, Value, ValueIdentity};
+use starlark_syntax::syntax::ast::ExprP;
 use starlark_syntax::syntax::uniplate::Visit;
 
 use super::bound::Chars;
@@ -166,6 +167,38 @@ pub(crate) fn nesting_estimate(src: &str) -> usize {
     max
 }
 
+/// The offset of the first bracket (`(`, `[`, `{`) opened inside `max` others, if any: brackets
+/// nest in the source whether or not the syntax tree keeps a node for them (`((x))` does not).
+pub(crate) fn bracket_over(src: &str, max: usize) -> Option<usize> {
+    let bytes = src.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0usize;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'\\' => i += 2,
+            b'"' | b'\'' => i = skip_string(bytes, i),
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return Some(i);
+                }
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 /// The index just past the string literal starting at `start` (a quote character).
 pub(crate) fn skip_string(bytes: &[u8], start: usize) -> usize {
     let q = bytes[start];
@@ -201,6 +234,15 @@ pub(crate) fn ast_depth(ast: &AstModule) -> (usize, (u32, u32)) {
                 Visit::Expr(e) => e.span,
             };
             max = (depth, (span.begin().get(), span.end().get()));
+        }
+        // The left operand of a binary operator is as deep as the operator: `1 + 2 + 3` is
+        // `(1 + 2) + 3`, a chain as long as the sum but no deeper than one operation.
+        if let Visit::Expr(e) = &node
+            && let ExprP::Op(left, _, right) = &e.node
+        {
+            stack.push((Visit::Expr(left.as_ref()), depth));
+            stack.push((Visit::Expr(right.as_ref()), depth + 1));
+            continue;
         }
         node.visit_children(|c| stack.push((c, depth + 1)));
     }
@@ -1290,56 +1332,43 @@ pub(crate) fn check_new_key<'v>(
 }
 
 /// The wall-clock budget of one evaluation: an injected clock, its reading at the start, and the
-/// budget (`Limits::eval_timeout`; the library never reads the time on its own).
+/// budget (`Limits::eval_timeout`; the library never reads the time on its own). Starlark asks
+/// [`Deadline::expired`] through its cancellation check, every thousand function calls or loop
+/// iterations.
 #[derive(Clone, Copy)]
-pub(crate) struct Deadline {
-    pub(crate) clock: &'static dyn Clock,
+pub(crate) struct Deadline<'a> {
+    pub(crate) clock: &'a dyn Clock,
     pub(crate) start: Duration,
     pub(crate) budget: Duration,
 }
 
-/// How many statements pass between two readings of the clock.
-const CLOCK_STATEMENTS: u32 = 1024;
+impl Deadline<'_> {
+    /// Whether the budget is spent.
+    pub(crate) fn expired(&self) -> bool {
+        self.clock.now().saturating_sub(self.start) > self.budget
+    }
+
+    /// The limit error of a spent budget.
+    pub(crate) fn error(&self) -> LimitError {
+        LimitError {
+            field: "eval_timeout",
+            value: LimitValue::Time(self.budget),
+        }
+    }
+}
 
 /// Runs before every statement of code compiled while it is installed: spends the statement
-/// budget (all modules share it), checks the heap cap and, every [`CLOCK_STATEMENTS`]
-/// statements, the wall-clock budget, so runaway loops and doubling end with `limit exceeded`
-/// at the statement that crossed the line.
+/// budget (all modules share it) and checks the heap cap, so runaway loops and doubling end with
+/// `limit exceeded` at the statement that crossed the line.
 pub(crate) struct StatementHook {
-    deadline: Option<Deadline>,
-    /// Statements until the clock is read again.
-    until_clock: u32,
     /// The evaluation's store (the hook runs before every statement and after every call: it
     /// does not look the store up each time).
     store: Rc<Store>,
 }
 
 impl StatementHook {
-    pub(crate) fn new(deadline: Option<Deadline>, store: Rc<Store>) -> StatementHook {
-        StatementHook {
-            deadline,
-            until_clock: CLOCK_STATEMENTS,
-            store,
-        }
-    }
-
-    /// Counts one statement and reads the clock when it is due.
-    fn check_clock(&mut self) -> starlark::Result<()> {
-        self.until_clock -= 1;
-        if self.until_clock > 0 {
-            return Ok(());
-        }
-        self.until_clock = CLOCK_STATEMENTS;
-        let Some(d) = &self.deadline else {
-            return Ok(());
-        };
-        if d.clock.now().saturating_sub(d.start) > d.budget {
-            return Err(starlark::Error::new_native(LimitError {
-                field: "eval_timeout",
-                value: LimitValue::Time(d.budget),
-            }));
-        }
-        Ok(())
+    pub(crate) fn new(store: Rc<Store>) -> StatementHook {
+        StatementHook { store }
     }
 }
 
@@ -1377,7 +1406,7 @@ impl<'e> BeforeStmtFuncDyn<'e> for StatementHook {
         if arena.saturating_add(store.outside.get()) > cap {
             return Err(limit("starlark_max_heap_bytes", cap));
         }
-        self.check_clock()
+        Ok(())
     }
 }
 

@@ -57,16 +57,7 @@
 //! are rewritten the same way, since they run on the user's values; only calls with a guarded
 //! name pay the extra native call.
 
-mod bound;
-mod catalog;
-mod convert;
-mod guard;
-mod rewrite;
-mod schema;
-mod tabs;
-mod value;
-
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -84,12 +75,14 @@ use starlark::values::{FrozenValue, Value};
 use starlark_syntax::syntax::ast::StmtP;
 
 use crate::loader::{ModuleLoader, ModuleRef, Printer};
-use crate::{Clock, Detected, FrontendResult, Generation, ParseOptions};
+use crate::{Clock, FrontendResult, Generation, Options};
 
-use guard::{CurrentStore, Deadline, LimitError, LimitValue, MAX_NESTING_ESTIMATE, StatementHook};
-use rewrite::OffsetMap;
-use schema::{COREV1, METAV1, P, Registry};
-use value::{Builtin, Constructor, DispatchError, Kind, Store};
+use crate::guard::{
+    CurrentStore, Deadline, LimitError, LimitValue, MAX_NESTING_ESTIMATE, StatementHook,
+};
+use crate::rewrite::OffsetMap;
+use crate::schema::{COREV1, METAV1, P, Registry};
+use crate::value::{Builtin, Constructor, DispatchError, Kind, Store};
 
 /// Stack bytes reserved per level of value nesting. Formatting and hashing recurse once per
 /// level (up to about 180 bytes a level in release builds); nesting is bounded by the heap cap,
@@ -120,18 +113,17 @@ fn dialect() -> Dialect {
 
 /// Evaluates a Starlark Dispatchfile into a document.
 pub(crate) fn evaluate(
-    detected: &Detected,
+    body: &str,
     file: FileId,
     name: &str,
-    options: &ParseOptions<'_>,
+    options: &Options<'_>,
     limits: &Limits,
     files: &mut Files,
     omitted: &mut Omitted,
 ) -> FrontendResult {
     let backup = files.clone();
     let taken = std::mem::take(files);
-    let body = detected.body.as_str();
-    let generation = detected.generation;
+    let generation = options.generation;
     let loader = options.loader;
     let printer = options.printer;
     let clock = options.clock;
@@ -195,7 +187,7 @@ fn run(
     generation: Generation,
     loader: Option<&dyn ModuleLoader>,
     printer: Option<&dyn Printer>,
-    clock: Option<&'static dyn Clock>,
+    clock: Option<&dyn Clock>,
     limits: &Limits,
     files: Files,
 ) -> (FrontendResult, Files, Omitted) {
@@ -212,6 +204,7 @@ fn run(
         loader,
         printer: Forward(printer),
         // The wall-clock budget runs from here, across every module (`Limits::eval_timeout`).
+        timed_out: Cell::new(false),
         deadline: clock
             .zip(limits.eval_timeout)
             .map(|(clock, budget)| Deadline {
@@ -236,7 +229,8 @@ fn run(
 // Globals and the embedded catalog (built once per process from constants)
 
 /// The Starlark library of Dispatchfiles: the standard functions plus `struct` and `print`.
-const EXTENSIONS: [LibraryExtension; 2] = [LibraryExtension::StructType, LibraryExtension::Print];
+pub(crate) const EXTENSIONS: [LibraryExtension; 2] =
+    [LibraryExtension::StructType, LibraryExtension::Print];
 
 /// The unguarded originals of the functions the guards wrap.
 fn originals() -> &'static Globals {
@@ -249,7 +243,7 @@ fn original(name: &str) -> Option<FrozenValue> {
 }
 
 /// Standard functions called through a size check (see the module documentation).
-const GUARDED_GLOBALS: [&str; 13] = [
+pub(crate) const GUARDED_GLOBALS: [&str; 13] = [
     "str",
     "repr",
     "int",
@@ -417,7 +411,8 @@ fn catalog_entry(id: &str) -> Result<(FrozenModule, Option<Arc<OffsetMap>>), Str
     {
         return Ok(entry.clone());
     }
-    let variant = catalog::variant(id).ok_or_else(|| format!("no embedded catalog file {id}"))?;
+    let variant =
+        crate::catalog::variant(id).ok_or_else(|| format!("no embedded catalog file {id}"))?;
     let key = catalog_key(id);
     let ast = AstModule::parse(&key, variant.source.to_owned(), &dialect())
         .map_err(|e| format!("{id}: {e}"))?;
@@ -459,7 +454,7 @@ fn guarded_ast(
     text: &str,
     ast: AstModule,
 ) -> Result<(AstModule, Option<OffsetMap>), (usize, String)> {
-    let rewritten = rewrite::rewrite(text, &ast)
+    let rewritten = crate::rewrite::rewrite(text, &ast)
         .map_err(|e| (e.0, "cannot rewrite this expression".to_owned()))?;
     let Some(r) = rewritten else {
         return Ok((ast, None));
@@ -485,12 +480,12 @@ fn catalog_closure(id: &'static str, out: &mut Vec<&'static str>) {
         return;
     }
     out.push(id);
-    let Some(v) = catalog::variant(id) else {
+    let Some(v) = crate::catalog::variant(id) else {
         return;
     };
     for part in v.source.split("load(\"catalog:").skip(1) {
         let dep = part.split('"').next().unwrap_or("");
-        if let Some(d) = catalog::variant(dep) {
+        if let Some(d) = crate::catalog::variant(dep) {
             catalog_closure(d.id, out);
         }
     }
@@ -505,7 +500,7 @@ impl FileLoader for Loaded {
         self.0
             .get(path)
             .cloned()
-            .ok_or_else(|| value::err(format!("cannot load \"{path}\"")))
+            .ok_or_else(|| crate::value::err(format!("cannot load \"{path}\"")))
     }
 }
 
@@ -599,25 +594,25 @@ fn resolve(spec: &str, from: &From) -> Result<Target, String> {
         version: version.map(str::to_owned),
     };
     let catalog_path = format!("{host}/{owner}/{repo}/{path}");
-    if let Some(m) = catalog_path.strip_prefix(catalog::PREFIX) {
+    if let Some(m) = catalog_path.strip_prefix(crate::catalog::PREFIX) {
         let tag = match version {
-            None => Some(catalog::DEFAULT_TAG),
+            None => Some(crate::catalog::DEFAULT_TAG),
             // A commit of the catalog repository whose module equals an embedded tag's gets it.
-            Some(v) => catalog::tag_index(v).or_else(|| catalog::pinned_tag(m, v)),
+            Some(v) => crate::catalog::tag_index(v).or_else(|| crate::catalog::pinned_tag(m, v)),
         };
         if let Some(t) = tag
-            && catalog::variant_for(m, t).is_some()
+            && crate::catalog::variant_for(m, t).is_some()
         {
             return Ok(Target::Catalog {
                 module: m.to_owned(),
                 tag: t,
             });
         }
-        let note = match (tag, catalog::tag_range(m)) {
+        let note = match (tag, crate::catalog::tag_range(m)) {
             // `load("…/stable/kaniko.star@0.0.7", …)`: Dispatch appends ".star" itself.
             (_, None)
                 if m.strip_suffix(".star")
-                    .is_some_and(|bare| catalog::tag_range(bare).is_some()) =>
+                    .is_some_and(|bare| crate::catalog::tag_range(bare).is_some()) =>
             {
                 format!(
                     "a module path has no \".star\" suffix: write {}",
@@ -626,7 +621,7 @@ fn resolve(spec: &str, from: &From) -> Result<Target, String> {
             }
             (None, _) => format!(
                 "the embedded catalog has versions {}",
-                catalog::TAGS.join(", ")
+                crate::catalog::TAGS.join(", ")
             ),
             (Some(_), Some(range)) => format!("the embedded catalog has {m} at {range}"),
             (Some(_), None) => format!("the embedded catalog has no module {m}"),
@@ -664,7 +659,9 @@ struct Session<'a> {
     store: Rc<Store>,
     loader: Option<&'a dyn ModuleLoader>,
     printer: Forward<'a>,
-    deadline: Option<Deadline>,
+    deadline: Option<Deadline<'a>>,
+    /// Set when the deadline cancelled the evaluation: the error that follows is the timeout.
+    timed_out: Cell<bool>,
     limits: &'a Limits,
     generation: Generation,
     /// Evaluated external modules by reference.
@@ -709,16 +706,23 @@ impl Session<'_> {
                 whole,
             )]);
         }
-        if guard::nesting_estimate(text) > MAX_NESTING_ESTIMATE {
+        if crate::guard::nesting_estimate(text) > MAX_NESTING_ESTIMATE {
             return Err(vec![limit_diag(
                 "max_depth",
                 self.limits.max_depth as u64,
                 whole,
             )]);
         }
+        if let Some(at) = crate::guard::bracket_over(text, self.limits.max_depth) {
+            return Err(vec![limit_diag(
+                "max_depth",
+                self.limits.max_depth as u64,
+                Span::new(file, at as u32, at as u32 + 1),
+            )]);
+        }
         // Tabs where go.starlark.net accepts them become spaces (see `tabs`); positions in
         // the normalized text lead back to the text as written.
-        let normalized = tabs::normalize(text);
+        let normalized = crate::tabs::normalize(text);
         let text = match normalized {
             Some(r) => {
                 self.store.set_tab_map(key, Arc::new(r.map));
@@ -731,7 +735,7 @@ impl Session<'_> {
             Ok(a) => a,
             Err(e) => return Err(vec![self.diagnostic(&e, Code::Parse)]),
         };
-        let (depth, (start, end)) = guard::ast_depth(&ast);
+        let (depth, (start, end)) = crate::guard::ast_depth(&ast);
         if depth > self.limits.max_depth {
             return Err(vec![limit_diag(
                 "max_depth",
@@ -742,6 +746,21 @@ impl Session<'_> {
                     self.store.untab(key, end),
                 ),
             )]);
+        }
+        if let Some((name, (start, end))) = crate::reserved::first_reserved_binding(&ast) {
+            return Err(vec![
+                Diagnostic::error(
+                    Code::Starlark,
+                    format!(
+                        "\"{name}\" is a reserved name (the Starlark frontend calls it in the code it runs); use another name"
+                    ),
+                )
+                .at(Span::new(
+                    file,
+                    self.store.untab(key, start),
+                    self.store.untab(key, end),
+                )),
+            ]);
         }
         // Method calls and slices go through guarded natives (see `rewrite`); the evaluated text
         // differs from `text`, and every position is mapped back.
@@ -803,9 +822,18 @@ impl Session<'_> {
         let _ = eval.set_max_callstack_size(self.limits.starlark_max_call_depth.max(1));
         let _ = eval.set_max_heap_size(self.limits.starlark_max_heap_bytes.max(1));
         eval.before_stmt_for_dap(BeforeStmtFunc::from_dyn(Box::new(StatementHook::new(
-            self.deadline,
             Rc::clone(&self.store),
         ))));
+        if let Some(deadline) = self.deadline {
+            let timed_out = &self.timed_out;
+            eval.set_check_cancelled(Box::new(move || {
+                let expired = deadline.expired();
+                if expired {
+                    timed_out.set(true);
+                }
+                expired
+            }));
+        }
     }
 
     /// The Dispatchfile itself.
@@ -851,7 +879,7 @@ impl Session<'_> {
         let mut ids = Vec::new();
         catalog_closure(id, &mut ids);
         for id in ids {
-            if let Some(v) = catalog::variant(id) {
+            if let Some(v) = crate::catalog::variant(id) {
                 let key = catalog_key(id);
                 self.store.add_file(&key, v.display, v.source, true);
                 if let Some(map) = catalog_map(id) {
@@ -868,18 +896,18 @@ impl Session<'_> {
             Target::Catalog { module, tag } => {
                 self.count(&format!(
                     "{}{module}@{}",
-                    catalog::PREFIX,
-                    catalog::TAGS[tag]
+                    crate::catalog::PREFIX,
+                    crate::catalog::TAGS[tag]
                 ))?;
-                let variant = catalog::variant_for(&module, tag)
+                let variant = crate::catalog::variant_for(&module, tag)
                     .ok_or_else(|| LoadFailure::Message(format!("cannot load \"{spec}\"")))?;
-                let exports = catalog::exports(&module, tag);
+                let exports = crate::catalog::exports(&module, tag);
                 for s in symbols {
                     if !exports.contains(s) {
                         return Err(LoadFailure::Message(format!(
                             "\"{s}\" is not exported by {module}@{}{}",
-                            catalog::TAGS[tag],
-                            catalog::missing_hint(&module, tag, s)
+                            crate::catalog::TAGS[tag],
+                            crate::catalog::missing_hint(&module, tag, s)
                         )));
                     }
                 }
@@ -979,7 +1007,11 @@ impl Session<'_> {
                 .as_ref()
                 .and_then(|fs| self.span(fs));
         }
-        if let Some(l) = limit_of(e, self.limits) {
+        let timeout = self
+            .deadline
+            .filter(|_| self.timed_out.get())
+            .map(|d| d.error());
+        if let Some(l) = timeout.or_else(|| limit_of(e, self.limits)) {
             let mut d = limit_diag(l.field, l.value, primary.unwrap_or_default());
             d.span = primary;
             return d;
@@ -1067,7 +1099,7 @@ impl Session<'_> {
         let p = &st.pipeline;
         let whole = Span::new(file, 0, len as u32);
         let mut entries = Vec::new();
-        let map = |elements: &[value::Element]| {
+        let map = |elements: &[crate::value::Element]| {
             let items: Vec<Entry> = elements
                 .iter()
                 .map(|e| Entry {
@@ -1204,10 +1236,10 @@ fn error_message(e: &starlark::Error) -> String {
     // A catalog function used without its `load` (modern Dispatchfiles predeclare no sugar).
     if let Some(rest) = line.strip_prefix("Variable `") {
         let name = rest.split('`').next().unwrap_or("");
-        if let Some((module, tag)) = catalog::exporter(name) {
+        if let Some((module, tag)) = crate::catalog::exporter(name) {
             return format!(
                 "Variable `{name}` not found; it is not predeclared here: load it, for example with load(\"{}{module}@{tag}\", \"{name}\")",
-                catalog::PREFIX
+                crate::catalog::PREFIX
             );
         }
     }
