@@ -8,7 +8,7 @@ use starlark::environment::{GlobalsBuilder, Module};
 use starlark::eval::Evaluator;
 use starlark::syntax::{AstModule, Dialect};
 
-use crate::eval::{EXTENSIONS, GUARDED_GLOBALS};
+use crate::globals::{EXTENSIONS, GUARDED_GLOBALS};
 use crate::rewrite::GUARDED;
 
 /// Methods whose result is bounded by a small constant or by what already exists: each with the

@@ -5,9 +5,14 @@ mod catalog;
 mod convert;
 #[cfg(test)]
 mod coverage;
+mod errors;
 mod eval;
+mod globals;
 mod guard;
+mod hook;
 mod loader;
+mod loading;
+mod nesting;
 mod reserved;
 mod rewrite;
 mod schema;
