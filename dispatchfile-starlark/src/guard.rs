@@ -18,6 +18,7 @@ use starlark::values::{Heap, UnpackValue, Value, ValueIdentity};
 
 use super::bound::Chars;
 use super::value::{Store, list_items, view};
+use crate::budget::Refused;
 
 /// A limit of [`dispatchfile_model::Limits`] was exceeded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +58,14 @@ impl fmt::Display for LimitError {
 }
 
 impl std::error::Error for LimitError {}
+
+/// The error of a charge the budget refused.
+pub(crate) fn refused(r: Refused) -> starlark::Error {
+    starlark::Error::new_native(LimitError {
+        field: r.field,
+        value: LimitValue::from(r.value),
+    })
+}
 
 pub(crate) fn limit(field: &'static str, value: usize) -> starlark::Error {
     starlark::Error::new_native(LimitError {
@@ -98,7 +107,7 @@ fn seq_size(v: Value<'_>) -> Option<usize> {
 /// them; the guarded calls that make them record their estimate in [`Store::outside`], which is
 /// added here (values are never freed during an evaluation: the garbage collector is off).
 pub(crate) fn reserved(eval: &Evaluator<'_, '_, '_>) -> usize {
-    let outside = Store::get(eval).map_or(0, |s| s.outside.get());
+    let outside = Store::get(eval).map_or(0, |s| s.budget.outside());
     eval.heap()
         .allocated_bytes()
         .saturating_mul(2)
@@ -502,15 +511,7 @@ fn spend_statements(n: u64, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()
 
 /// [`spend_statements`] for a caller that holds the store (the pipeline conversion).
 pub(crate) fn spend_store_statements(n: u64, store: &Store) -> starlark::Result<()> {
-    let total = store.statements.get().saturating_add(n);
-    store.statements.set(total);
-    if total > store.limits.starlark_max_statements {
-        return Err(starlark::Error::new_native(LimitError {
-            field: "starlark_max_statements",
-            value: LimitValue::from(store.limits.starlark_max_statements),
-        }));
-    }
-    Ok(())
+    store.budget.spend(n).map_err(refused)
 }
 
 /// Like [`within`] for a result kept outside the arena (dict and struct entries, big-int digits):
@@ -518,7 +519,7 @@ pub(crate) fn spend_store_statements(n: u64, store: &Store) -> starlark::Result<
 fn within_outside(need: usize, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()> {
     within(need, eval)?;
     if let Some(store) = Store::get(eval) {
-        store.outside.set(store.outside.get().saturating_add(need));
+        store.budget.record(need);
     }
     Ok(())
 }
@@ -1088,13 +1089,7 @@ fn charge(need: usize, heap: Heap<'_>) -> starlark::Result<()> {
             }
             return Ok(());
         };
-        let cap = store.limits.starlark_max_heap_bytes;
-        let outside = store.outside.get().saturating_add(need);
-        if arena.saturating_add(outside) > cap {
-            return Err(limit("starlark_max_heap_bytes", cap));
-        }
-        store.outside.set(outside);
-        Ok(())
+        store.budget.charge(arena, need).map_err(refused)
     })
 }
 
@@ -1128,8 +1123,7 @@ pub(crate) fn check_union_into<'v>(
 /// the most it could add before it ran.
 pub(crate) fn record_entries(gained: usize, eval: &Evaluator<'_, '_, '_>) {
     if let Some(store) = Store::get(eval) {
-        let bytes = gained.saturating_mul(DICT_ENTRY_BYTES);
-        store.outside.set(store.outside.get().saturating_add(bytes));
+        store.budget.record(gained.saturating_mul(DICT_ENTRY_BYTES));
     }
 }
 

@@ -7,7 +7,7 @@ use starlark::codemap::FileSpanRef;
 use starlark::eval::{BeforeStmtFuncDyn, Evaluator};
 
 use crate::Clock;
-use crate::guard::{LimitError, LimitValue, limit};
+use crate::guard::{LimitError, LimitValue, refused};
 use crate::value::Store;
 
 /// The wall-clock budget of one evaluation: an injected clock, its reading at the start, and the
@@ -70,21 +70,10 @@ impl<'e> BeforeStmtFuncDyn<'e> for StatementHook {
             }
         }
         if !continued {
-            let n = store.statements.get() + 1;
-            store.statements.set(n);
-            if n > store.limits.starlark_max_statements {
-                return Err(starlark::Error::new_native(LimitError {
-                    field: "starlark_max_statements",
-                    value: LimitValue::from(store.limits.starlark_max_statements),
-                }));
-            }
+            store.budget.spend(1).map_err(refused)?;
         }
         // `reserved`, without looking the store up again.
-        let cap = store.limits.starlark_max_heap_bytes;
         let arena = eval.heap().allocated_bytes().saturating_mul(2);
-        if arena.saturating_add(store.outside.get()) > cap {
-            return Err(limit("starlark_max_heap_bytes", cap));
-        }
-        Ok(())
+        store.budget.fits(arena, 0).map_err(refused)
     }
 }

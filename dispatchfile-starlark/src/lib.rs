@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod bound;
+mod budget;
 mod catalog;
 mod convert;
 #[cfg(test)]
