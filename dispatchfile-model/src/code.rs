@@ -159,6 +159,9 @@ codes! {
     /// or step, the task is not part of the build, or the step has no command whose output could
     /// become the result.
     UnsupportedTaskResult = "unsupported-task-result" => Unsupported,
+    /// The file is in a format this build leaves out (a Starlark Dispatchfile read by
+    /// `dispatchfile-parse` without its `starlark` feature).
+    Unsupported = "unsupported" => Unsupported,
     /// An event file does not describe an event.
     Event = "event" => Event,
     /// A webhook payload cannot be turned into an event.

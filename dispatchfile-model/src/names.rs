@@ -332,7 +332,15 @@ impl<'a> NameHints<'a> {
 ///
 /// Banded: only cells within `max` of the diagonal can hold a distance up to `max`, so a call
 /// costs O(64 × (2·`max` + 1)) at most, and it stops early once a whole row is above `max`.
-fn edit_distance(a: &str, b: &str, max: usize) -> usize {
+/// Spelling suggestions of every crate of the family use it.
+///
+/// ```
+/// use dispatchfile_model::names::edit_distance;
+/// assert_eq!(edit_distance("jion", "join", 2), 2);
+/// assert_eq!(edit_distance("kitten", "sitting", 2), 3, "over the cut-off: max + 1");
+/// ```
+#[must_use]
+pub fn edit_distance(a: &str, b: &str, max: usize) -> usize {
     let a: Vec<char> = a.chars().take(MAX_HINT_CHARS + 1).collect();
     let b: Vec<char> = b.chars().take(MAX_HINT_CHARS + 1).collect();
     let over = max + 1;

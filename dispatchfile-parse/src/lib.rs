@@ -4,7 +4,7 @@ mod convert;
 mod cue;
 mod detect;
 mod json;
-mod loader;
+#[cfg(feature = "starlark")]
 mod starlark;
 mod yaml;
 
@@ -22,7 +22,8 @@ pub use convert::{
 };
 pub use detect::{Detected, Format, Generation, detect};
 pub use dispatchfile_cue::Clock;
-pub use loader::{LoadError, ModuleLoader, ModuleRef, ModuleSource, Printer};
+#[cfg(feature = "starlark")]
+pub use dispatchfile_starlark::{LoadError, ModuleLoader, ModuleRef, ModuleSource, Printer};
 
 /// Options for [`parse`] and [`evaluate`].
 #[non_exhaustive]
@@ -31,25 +32,26 @@ pub struct ParseOptions<'a> {
     /// Force a format instead of reading the selector line. Default: detect.
     pub format: Option<Format>,
     /// Loader for Starlark modules that are not embedded. Default: none (such loads fail).
+    #[cfg(feature = "starlark")]
     pub loader: Option<&'a dyn ModuleLoader>,
     /// Where Starlark `print()` output goes. Default: none (the output is dropped).
+    #[cfg(feature = "starlark")]
     pub printer: Option<&'a dyn Printer>,
     /// Unknown fields are errors instead of warnings. Default `false`.
     pub strict: bool,
     /// The clock that enforces [`Limits::eval_timeout`] for Starlark and CUE. Default: none, and
-    /// then no time limit applies (the library never reads the time on its own). A clock is
-    /// process-wide state, hence `'static`: the Starlark interpreter only accepts statement hooks
-    /// that own what they hold.
-    pub clock: Option<&'static dyn Clock>,
+    /// then no time limit applies (the library never reads the time on its own).
+    pub clock: Option<&'a dyn Clock>,
 }
 
 impl std::fmt::Debug for ParseOptions<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ParseOptions")
-            .field("format", &self.format)
-            .field("loader", &self.loader.map(|_| "…"))
-            .field("printer", &self.printer.map(|_| "…"))
-            .field("strict", &self.strict)
+        let mut s = f.debug_struct("ParseOptions");
+        s.field("format", &self.format);
+        #[cfg(feature = "starlark")]
+        s.field("loader", &self.loader.map(|_| "…"))
+            .field("printer", &self.printer.map(|_| "…"));
+        s.field("strict", &self.strict)
             .field("clock", &self.clock.map(|_| "…"))
             .finish()
     }
@@ -148,11 +150,16 @@ pub fn parse(source: &[u8], name: &str, options: &ParseOptions<'_>, limits: &Lim
             omitted: Omitted::default(),
         };
     }
+    #[cfg_attr(
+        not(feature = "starlark"),
+        expect(unused_mut, reason = "only the Starlark frontend leaves warnings out")
+    )]
     let mut omitted = Omitted::default();
     let result = match detected.format {
         Format::Json => json::parse(&detected.body, file, limits),
         Format::Yaml => yaml::parse(&detected.body, file, limits),
         Format::Cue => cue::evaluate(&detected.body, file, name, options, limits),
+        #[cfg(feature = "starlark")]
         Format::Starlark => starlark::evaluate(
             &detected,
             file,
@@ -162,6 +169,14 @@ pub fn parse(source: &[u8], name: &str, options: &ParseOptions<'_>, limits: &Lim
             &mut files,
             &mut omitted,
         ),
+        #[cfg(not(feature = "starlark"))]
+        Format::Starlark => Err(vec![
+            Diagnostic::error(
+                Code::Unsupported,
+                "Starlark Dispatchfiles are not supported by this build: dispatchfile-parse was built without its \"starlark\" feature",
+            )
+            .at(Span::new(file, 0, 0)),
+        ]),
     };
     let document = match result {
         Ok((doc, mut warnings)) => {

@@ -9,8 +9,11 @@ mod parse {
     mod diagnostics;
     mod hardening;
     mod json;
+    #[cfg(feature = "starlark")]
     mod starlark;
     mod timeout;
+    #[cfg(not(feature = "starlark"))]
+    mod without_starlark;
     mod yaml;
 
     use std::io::Write as _;

@@ -48,7 +48,7 @@ fn starlark_loop_runs_out_of_time_at_the_running_statement() {
     let text = first_error(&e);
     assert!(
         text.starts_with(
-            "Dispatchfile:4:9: error[limit-exceeded]: limit exceeded: eval_timeout (3s)"
+            "Dispatchfile:4:5: error[limit-exceeded]: limit exceeded: eval_timeout (3s)"
         ),
         "{text}"
     );

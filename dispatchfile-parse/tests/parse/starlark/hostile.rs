@@ -64,7 +64,9 @@ limit_cases! {
     replace_doubling: "s = 'a'\nfor i in range(64):\n    s = s.replace('a', 'aa')\n".to_owned() => "starlark_max_heap_bytes";
     deep_literal: format!("x = {}{}\n", "[".repeat(3_000), "]".repeat(3_000)) => "max_depth";
     long_plus_chain: format!("x = {}1\n", "1 + ".repeat(100_000)) => "max_depth";
-    moderate_plus_chain: format!("x = {}1\n", "1 + ".repeat(500)) => "max_depth";
+    // A flat chain is one level deep however long (dispatchfile-starlark's nesting tests); a
+    // sum nested in parentheses is as deep as it is long.
+    moderate_nested_sum: format!("x = {}1{}\n", "1 + (".repeat(500), ")".repeat(500)) => "max_depth";
     deep_indentation: nested_ifs(200) => "max_depth";
     deep_structure_formatted: "x = []\nfor i in range(20000):\n    x = [x]\ns = str(x)\n".to_owned() => "max_depth";
     deep_structure_percent: "x = {}\nfor i in range(20000):\n    x = {'a': x}\ns = '%s' % x\n".to_owned() => "max_depth";

@@ -9,20 +9,16 @@ use std::fmt;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::Clock;
-
-use starlark::codemap::FileSpanRef;
-use starlark::eval::{BeforeStmtFuncDyn, Evaluator};
-use starlark::syntax::AstModule;
+use starlark::eval::Evaluator;
 use starlark::values::dict::DictRef;
 use starlark::values::list::ListRef;
 use starlark::values::structs::StructRef;
 use starlark::values::tuple::TupleRef;
 use starlark::values::{Heap, UnpackValue, Value, ValueIdentity};
-use starlark_syntax::syntax::uniplate::Visit;
 
 use super::bound::Chars;
 use super::value::{Store, list_items, view};
+use crate::budget::Refused;
 
 /// A limit of [`dispatchfile_model::Limits`] was exceeded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,148 +59,19 @@ impl fmt::Display for LimitError {
 
 impl std::error::Error for LimitError {}
 
-fn limit(field: &'static str, value: usize) -> starlark::Error {
+/// The error of a charge the budget refused.
+pub(crate) fn refused(r: Refused) -> starlark::Error {
+    starlark::Error::new_native(LimitError {
+        field: r.field,
+        value: LimitValue::from(r.value),
+    })
+}
+
+pub(crate) fn limit(field: &'static str, value: usize) -> starlark::Error {
     starlark::Error::new_native(LimitError {
         field,
         value: LimitValue::from(value as u64),
     })
-}
-
-/// An estimate above this many nested tokens is refused before parsing: the parser and the AST's
-/// drop recurse, and a 2,000-deep chain is well inside what the evaluation thread's stack holds.
-pub(crate) const MAX_NESTING_ESTIMATE: usize = 4_000;
-
-/// An upper bound on the AST depth of `src`, from tokens alone (no recursion, linear time).
-///
-/// Within one bracket level, tokens between commas form a segment; an expression of `k` tokens
-/// cannot nest deeper than `k`. The estimate at any point is the indentation width plus the sum
-/// of the open segments plus the number of open brackets; the result is the maximum.
-pub(crate) fn nesting_estimate(src: &str) -> usize {
-    let bytes = src.as_bytes();
-    let mut segments: Vec<usize> = vec![0];
-    // The sum of `segments`, kept up to date so each token costs O(1) (deep nesting stays linear).
-    let mut open = 0usize;
-    let mut indent = 0usize;
-    let mut at_line_start = true;
-    let mut max = 0usize;
-    let mut i = 0usize;
-    let bump = |segments: &mut Vec<usize>, open: &mut usize, indent: usize, max: &mut usize| {
-        if let Some(last) = segments.last_mut() {
-            *last += 1;
-            *open += 1;
-        }
-        let depth = indent + *open + segments.len();
-        *max = (*max).max(depth);
-    };
-    while i < bytes.len() {
-        let c = bytes[i];
-        if at_line_start && segments.len() == 1 {
-            let start = i;
-            while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t') {
-                i += 1;
-            }
-            indent = i - start;
-            at_line_start = false;
-            continue;
-        }
-        match c {
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'\n' => {
-                if segments.len() == 1 {
-                    segments[0] = 0;
-                    open = 0;
-                    at_line_start = true;
-                }
-                i += 1;
-            }
-            b'\\' => i += 2,
-            b'(' | b'[' | b'{' => {
-                bump(&mut segments, &mut open, indent, &mut max);
-                segments.push(0);
-                i += 1;
-            }
-            b')' | b']' | b'}' => {
-                if segments.len() > 1 {
-                    open -= segments.pop().unwrap_or(0);
-                }
-                i += 1;
-            }
-            b',' | b';' => {
-                if let Some(last) = segments.last_mut() {
-                    open -= *last;
-                    *last = 0;
-                }
-                i += 1;
-            }
-            b'"' | b'\'' => {
-                i = skip_string(bytes, i);
-                bump(&mut segments, &mut open, indent, &mut max);
-            }
-            b' ' | b'\t' | b'\r' => i += 1,
-            c if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 => {
-                while i < bytes.len()
-                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80)
-                {
-                    i += 1;
-                }
-                // A string prefix (r"…", b'…') belongs to the string that follows.
-                if i < bytes.len() && (bytes[i] == b'"' || bytes[i] == b'\'') {
-                    continue;
-                }
-                bump(&mut segments, &mut open, indent, &mut max);
-            }
-            _ => {
-                bump(&mut segments, &mut open, indent, &mut max);
-                i += 1;
-            }
-        }
-    }
-    max
-}
-
-/// The index just past the string literal starting at `start` (a quote character).
-pub(crate) fn skip_string(bytes: &[u8], start: usize) -> usize {
-    let q = bytes[start];
-    let triple = bytes.len() >= start + 3 && bytes[start + 1] == q && bytes[start + 2] == q;
-    let mut i = start + if triple { 3 } else { 1 };
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'\n' if !triple => return i,
-            c if c == q => {
-                if !triple {
-                    return i + 1;
-                }
-                if bytes.len() >= i + 3 && bytes[i + 1] == q && bytes[i + 2] == q {
-                    return i + 3;
-                }
-                i += 1;
-            }
-            _ => i += 1,
-        }
-    }
-    bytes.len()
-}
-
-/// The depth of the deepest AST node and its byte span, found with an explicit stack.
-pub(crate) fn ast_depth(ast: &AstModule) -> (usize, (u32, u32)) {
-    let mut stack = vec![(Visit::Stmt(ast.statement()), 1usize)];
-    let mut max = (0usize, (0u32, 0u32));
-    while let Some((node, depth)) = stack.pop() {
-        if depth > max.0 {
-            let span = match &node {
-                Visit::Stmt(s) => s.span,
-                Visit::Expr(e) => e.span,
-            };
-            max = (depth, (span.begin().get(), span.end().get()));
-        }
-        node.visit_children(|c| stack.push((c, depth + 1)));
-    }
-    max
 }
 
 /// The limits of the running evaluation (defaults when no store is attached).
@@ -240,7 +107,7 @@ fn seq_size(v: Value<'_>) -> Option<usize> {
 /// them; the guarded calls that make them record their estimate in [`Store::outside`], which is
 /// added here (values are never freed during an evaluation: the garbage collector is off).
 pub(crate) fn reserved(eval: &Evaluator<'_, '_, '_>) -> usize {
-    let outside = Store::get(eval).map_or(0, |s| s.outside.get());
+    let outside = Store::get(eval).map_or(0, |s| s.budget.outside());
     eval.heap()
         .allocated_bytes()
         .saturating_mul(2)
@@ -644,15 +511,7 @@ fn spend_statements(n: u64, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()
 
 /// [`spend_statements`] for a caller that holds the store (the pipeline conversion).
 pub(crate) fn spend_store_statements(n: u64, store: &Store) -> starlark::Result<()> {
-    let total = store.statements.get().saturating_add(n);
-    store.statements.set(total);
-    if total > store.limits.starlark_max_statements {
-        return Err(starlark::Error::new_native(LimitError {
-            field: "starlark_max_statements",
-            value: LimitValue::from(store.limits.starlark_max_statements),
-        }));
-    }
-    Ok(())
+    store.budget.spend(n).map_err(refused)
 }
 
 /// Like [`within`] for a result kept outside the arena (dict and struct entries, big-int digits):
@@ -660,7 +519,7 @@ pub(crate) fn spend_store_statements(n: u64, store: &Store) -> starlark::Result<
 fn within_outside(need: usize, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()> {
     within(need, eval)?;
     if let Some(store) = Store::get(eval) {
-        store.outside.set(store.outside.get().saturating_add(need));
+        store.budget.record(need);
     }
     Ok(())
 }
@@ -1230,13 +1089,7 @@ fn charge(need: usize, heap: Heap<'_>) -> starlark::Result<()> {
             }
             return Ok(());
         };
-        let cap = store.limits.starlark_max_heap_bytes;
-        let outside = store.outside.get().saturating_add(need);
-        if arena.saturating_add(outside) > cap {
-            return Err(limit("starlark_max_heap_bytes", cap));
-        }
-        store.outside.set(outside);
-        Ok(())
+        store.budget.charge(arena, need).map_err(refused)
     })
 }
 
@@ -1270,8 +1123,7 @@ pub(crate) fn check_union_into<'v>(
 /// the most it could add before it ran.
 pub(crate) fn record_entries(gained: usize, eval: &Evaluator<'_, '_, '_>) {
     if let Some(store) = Store::get(eval) {
-        let bytes = gained.saturating_mul(DICT_ENTRY_BYTES);
-        store.outside.set(store.outside.get().saturating_add(bytes));
+        store.budget.record(gained.saturating_mul(DICT_ENTRY_BYTES));
     }
 }
 
@@ -1287,139 +1139,4 @@ pub(crate) fn check_new_key<'v>(
         None => false,
     };
     check_element(k, if grows { DICT_ENTRY_BYTES } else { 0 }, heap)
-}
-
-/// The wall-clock budget of one evaluation: an injected clock, its reading at the start, and the
-/// budget (`Limits::eval_timeout`; the library never reads the time on its own).
-#[derive(Clone, Copy)]
-pub(crate) struct Deadline {
-    pub(crate) clock: &'static dyn Clock,
-    pub(crate) start: Duration,
-    pub(crate) budget: Duration,
-}
-
-/// How many statements pass between two readings of the clock.
-const CLOCK_STATEMENTS: u32 = 1024;
-
-/// Runs before every statement of code compiled while it is installed: spends the statement
-/// budget (all modules share it), checks the heap cap and, every [`CLOCK_STATEMENTS`]
-/// statements, the wall-clock budget, so runaway loops and doubling end with `limit exceeded`
-/// at the statement that crossed the line.
-pub(crate) struct StatementHook {
-    deadline: Option<Deadline>,
-    /// Statements until the clock is read again.
-    until_clock: u32,
-    /// The evaluation's store (the hook runs before every statement and after every call: it
-    /// does not look the store up each time).
-    store: Rc<Store>,
-}
-
-impl StatementHook {
-    pub(crate) fn new(deadline: Option<Deadline>, store: Rc<Store>) -> StatementHook {
-        StatementHook {
-            deadline,
-            until_clock: CLOCK_STATEMENTS,
-            store,
-        }
-    }
-
-    /// Counts one statement and reads the clock when it is due.
-    fn check_clock(&mut self) -> starlark::Result<()> {
-        self.until_clock -= 1;
-        if self.until_clock > 0 {
-            return Ok(());
-        }
-        self.until_clock = CLOCK_STATEMENTS;
-        let Some(d) = &self.deadline else {
-            return Ok(());
-        };
-        if d.clock.now().saturating_sub(d.start) > d.budget {
-            return Err(starlark::Error::new_native(LimitError {
-                field: "eval_timeout",
-                value: LimitValue::Time(d.budget),
-            }));
-        }
-        Ok(())
-    }
-}
-
-impl<'e> BeforeStmtFuncDyn<'e> for StatementHook {
-    fn call<'v>(
-        &mut self,
-        span: FileSpanRef,
-        continued: bool,
-        eval: &mut Evaluator<'v, '_, 'e>,
-    ) -> starlark::Result<()> {
-        let store = &*self.store;
-        // Errors without a position of their own (limits found between operations) are
-        // reported at the statement that was running. The hook runs before every statement and
-        // after every call, so the code map (an `Arc`) is cloned only when the file changes.
-        {
-            let mut last = store.last_statement.borrow_mut();
-            match &mut *last {
-                Some(at) if at.file.id() == span.file.id() => at.span = span.span,
-                other => *other = Some(span.to_file_span()),
-            }
-        }
-        if !continued {
-            let n = store.statements.get() + 1;
-            store.statements.set(n);
-            if n > store.limits.starlark_max_statements {
-                return Err(starlark::Error::new_native(LimitError {
-                    field: "starlark_max_statements",
-                    value: LimitValue::from(store.limits.starlark_max_statements),
-                }));
-            }
-        }
-        // `reserved`, without looking the store up again.
-        let cap = store.limits.starlark_max_heap_bytes;
-        let arena = eval.heap().allocated_bytes().saturating_mul(2);
-        if arena.saturating_add(store.outside.get()) > cap {
-            return Err(limit("starlark_max_heap_bytes", cap));
-        }
-        self.check_clock()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    macro_rules! estimate_cases {
-        ($($name:ident: $src:expr => $range:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                let src: String = $src;
-                let got = nesting_estimate(&src);
-                assert!($range.contains(&got), "estimate {got} for {:?}", &src[..src.len().min(60)]);
-            }
-        )*};
-    }
-
-    estimate_cases! {
-        empty_file: String::new() => 0..=0;
-        simple_call: "task(\"t\", steps = [x])\n".to_owned() => 1..=20;
-        long_list_is_shallow: format!("x = [{}]\n", "1, ".repeat(100_000)) => 1..=10;
-        plus_chain_is_deep: format!("x = {}1\n", "1 + ".repeat(5_000)) => 10_000..=10_010;
-        nested_brackets_are_deep: format!("x = {}{}\n", "[".repeat(3_000), "]".repeat(3_000)) => 6_000..=6_010;
-        strings_hide_brackets: "x = \"((((((((\" + '[[[['\n".to_owned() => 1..=10;
-        triple_quoted_strings: "x = \"\"\"\n((((\n\"\"\"\ny = 1\n".to_owned() => 1..=10;
-        comments_are_skipped: "# ((((((((((\nx = 1\n".to_owned() => 1..=10;
-    }
-
-    #[test]
-    fn ast_depth_counts_nesting() {
-        let dialect = starlark::syntax::Dialect::Extended;
-        let shallow = AstModule::parse("a", "x = 1\n".to_owned(), &dialect).expect("valid");
-        let deep = AstModule::parse(
-            "b",
-            format!("x = {}1{}\n", "[".repeat(50), "]".repeat(50)),
-            &dialect,
-        )
-        .expect("valid");
-        let (d1, _) = ast_depth(&shallow);
-        let (d2, _) = ast_depth(&deep);
-        assert!(d1 < 6, "shallow depth {d1}");
-        assert!(d2 > 50, "deep depth {d2}");
-    }
 }

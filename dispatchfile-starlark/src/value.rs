@@ -905,7 +905,7 @@ fn element<'v>(
         let cap = store.limits.starlark_max_heap_bytes;
         let left = cap.saturating_sub(guard::reserved(eval));
         let (node, bytes, text) = convert::to_node(msg, span, store, left)?;
-        store.outside.set(store.outside.get().saturating_add(bytes));
+        store.budget.record(bytes);
         store.text.set(store.text.get().saturating_add(text));
         store.record(kind, name, span, node);
     }
@@ -966,14 +966,11 @@ pub(crate) struct State {
 pub(crate) struct Store {
     pub(crate) state: RefCell<State>,
     pub(crate) limits: dispatchfile_model::Limits,
-    /// Statements executed so far, in every module (`Limits::starlark_max_statements`).
-    pub(crate) statements: std::cell::Cell<u64>,
+    /// The statement budget and the bytes charged outside the Starlark arena (part of what the
+    /// heap cap checks: `guard::reserved`).
+    pub(crate) budget: crate::budget::Budget,
     /// The statement running now, for errors that carry no position.
     pub(crate) last_statement: RefCell<Option<starlark::codemap::FileSpan>>,
-    /// Bytes that guarded calls made outside the Starlark arena (dict and struct entries, the
-    /// pipeline's nodes), which the heap does not count; part of what the heap cap checks
-    /// (`guard::reserved`). Never decreases: nothing is freed before the evaluation ends.
-    pub(crate) outside: std::cell::Cell<usize>,
     /// Bytes of text (keys, strings, numbers) in the pipeline's nodes so far, for
     /// `max_document_bytes`; an element recorded twice under one name counts twice.
     pub(crate) text: std::cell::Cell<usize>,
@@ -988,9 +985,8 @@ impl Store {
                 ..State::default()
             }),
             limits: limits.clone(),
-            statements: std::cell::Cell::new(0),
+            budget: crate::budget::Budget::new(limits),
             last_statement: RefCell::new(None),
-            outside: std::cell::Cell::new(0),
             text: std::cell::Cell::new(0),
         }
     }

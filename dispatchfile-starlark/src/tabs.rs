@@ -10,8 +10,8 @@
 //! go.starlark.net counts columns. Tabs inside string literals stay: they are content. The
 //! [`OffsetMap`] of the result leads every position back to the text as written.
 
-use super::guard::skip_string;
 use super::rewrite::{self, Rewritten};
+use crate::nesting::skip_string;
 
 /// The text with tabs replaced as described in the module documentation, or `None` when it has
 /// no tab to replace.

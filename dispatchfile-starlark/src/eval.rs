@@ -1,12 +1,14 @@
 //! The Starlark frontend and the Dispatch standard library.
 //!
 //! A Dispatchfile is parsed and evaluated with the `starlark` crate inside the guards of `Limits`:
-//! the source size and a token-level nesting estimate are checked before parsing, the AST depth
-//! after it (explicit stack), a statement hook spends the statement budget and checks the heap
-//! cap before every statement (element guards check it for every comprehension element), native
-//! calls that allocate check their result size first (below), and the whole evaluation runs on a
-//! thread with a large stack whose panics become errors. The builtins write the main pipeline
-//! into a per-evaluation [`value::Store`], which becomes the [`Document`] at the end.
+//! the source size, a token-level nesting estimate and the depth of brackets are checked before
+//! parsing, the AST depth after it (explicit stack; see [`crate::nesting`]), a statement hook
+//! spends the statement budget and checks the heap cap before every statement (element guards
+//! check it for every comprehension element), starlark's own tick, heap and call-stack limits
+//! back these up, the injected clock is read through starlark's cancellation check, native calls
+//! that allocate check their result size first (below), and the whole evaluation runs on a thread
+//! with a large stack whose panics become errors. The builtins write the main pipeline into a
+//! per-evaluation [`crate::value::Store`], which becomes the [`Document`] at the end.
 //!
 //! # Size-checked native calls
 //!
@@ -57,39 +59,35 @@
 //! are rewritten the same way, since they run on the user's values; only calls with a guarded
 //! name pay the extra native call.
 
-mod bound;
-mod catalog;
-mod convert;
-mod guard;
-mod rewrite;
-mod schema;
-mod tabs;
-mod value;
-
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use dispatchfile_model::{
     Code, Diagnostic, Document, Entry, FileId, Files, Limits, Node, Omitted, Span,
     Value as NodeValue,
 };
-use starlark::PrintHandler;
-use starlark::environment::{FrozenModule, Globals, GlobalsBuilder, LibraryExtension, Module};
-use starlark::eval::{BeforeStmtFunc, Evaluator, FileLoader};
-use starlark::syntax::{AstModule, Dialect};
+use starlark::environment::{FrozenModule, Globals, Module};
+use starlark::eval::{BeforeStmtFunc, Evaluator};
+use starlark::syntax::AstModule;
+use starlark::values::Value;
 use starlark::values::structs::AllocStruct;
-use starlark::values::{FrozenValue, Value};
 use starlark_syntax::syntax::ast::StmtP;
 
-use crate::loader::{ModuleLoader, ModuleRef, Printer};
-use crate::{Clock, Detected, FrontendResult, Generation, ParseOptions};
+use crate::loader::{ModuleLoader, Printer};
+use crate::{Clock, FrontendResult, Generation, Options};
 
-use guard::{CurrentStore, Deadline, LimitError, LimitValue, MAX_NESTING_ESTIMATE, StatementHook};
-use rewrite::OffsetMap;
-use schema::{COREV1, METAV1, P, Registry};
-use value::{Builtin, Constructor, DispatchError, Kind, Store};
+use crate::errors::{error_message, limit_diag, limit_of, over_limit};
+use crate::globals::{
+    Forward, GUARDED_OPERATORS, LEGACY_SUGAR, Loaded, catalog_closure, catalog_key, catalog_map,
+    catalog_module, dialect, guarded_ast, legacy_globals, modern_globals,
+};
+use crate::guard::{CurrentStore, LimitError, LimitValue};
+use crate::hook::{Deadline, StatementHook};
+use crate::loading::{From, LoadFailure, Target, check_symbols, module_from, resolve, with_note};
+use crate::nesting::MAX_NESTING_ESTIMATE;
+use crate::value::Store;
 
 /// Stack bytes reserved per level of value nesting. Formatting and hashing recurse once per
 /// level (up to about 180 bytes a level in release builds); nesting is bounded by the heap cap,
@@ -106,32 +104,19 @@ fn stack_bytes(limits: &Limits) -> usize {
         .clamp(64 << 20, 8 << 30)
 }
 
-/// The Starlark dialect of Dispatchfiles and modules: nested `def`, `lambda`,
-/// top-level `if`/`for`, keyword-only parameters; no f-strings, no type annotations; loaded
-/// symbols are not re-exported (as in Go Starlark, which Dispatch used).
-fn dialect() -> Dialect {
-    Dialect {
-        enable_top_level_stmt: true,
-        enable_keyword_only_arguments: true,
-        enable_load_reexport: false,
-        ..Dialect::Standard
-    }
-}
-
 /// Evaluates a Starlark Dispatchfile into a document.
 pub(crate) fn evaluate(
-    detected: &Detected,
+    body: &str,
     file: FileId,
     name: &str,
-    options: &ParseOptions<'_>,
+    options: &Options<'_>,
     limits: &Limits,
     files: &mut Files,
     omitted: &mut Omitted,
 ) -> FrontendResult {
     let backup = files.clone();
     let taken = std::mem::take(files);
-    let body = detected.body.as_str();
-    let generation = detected.generation;
+    let generation = options.generation;
     let loader = options.loader;
     let printer = options.printer;
     let clock = options.clock;
@@ -195,7 +180,7 @@ fn run(
     generation: Generation,
     loader: Option<&dyn ModuleLoader>,
     printer: Option<&dyn Printer>,
-    clock: Option<&'static dyn Clock>,
+    clock: Option<&dyn Clock>,
     limits: &Limits,
     files: Files,
 ) -> (FrontendResult, Files, Omitted) {
@@ -212,6 +197,7 @@ fn run(
         loader,
         printer: Forward(printer),
         // The wall-clock budget runs from here, across every module (`Limits::eval_timeout`).
+        timed_out: Cell::new(false),
         deadline: clock
             .zip(limits.eval_timeout)
             .map(|(clock, budget)| Deadline {
@@ -233,438 +219,15 @@ fn run(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Globals and the embedded catalog (built once per process from constants)
-
-/// The Starlark library of Dispatchfiles: the standard functions plus `struct` and `print`.
-const EXTENSIONS: [LibraryExtension; 2] = [LibraryExtension::StructType, LibraryExtension::Print];
-
-/// The unguarded originals of the functions the guards wrap.
-fn originals() -> &'static Globals {
-    static ORIGINALS: OnceLock<Globals> = OnceLock::new();
-    ORIGINALS.get_or_init(|| GlobalsBuilder::extended_by(&EXTENSIONS).build())
-}
-
-fn original(name: &str) -> Option<FrozenValue> {
-    originals().iter().find(|(n, _)| *n == name).map(|(_, v)| v)
-}
-
-/// Standard functions called through a size check (see the module documentation).
-const GUARDED_GLOBALS: [&str; 13] = [
-    "str",
-    "repr",
-    "int",
-    "print",
-    "fail",
-    "list",
-    "tuple",
-    "sorted",
-    "reversed",
-    "enumerate",
-    "zip",
-    "dict",
-    "struct",
-];
-
-/// Operators evaluated by guarded natives: `replace_binary_operators` turns `a + b` into
-/// `_dispatch_add(a, b)`.
-const GUARDED_OPERATORS: [(&str, &str); 4] = [
-    ("+", "_dispatch_add"),
-    ("*", "_dispatch_mul"),
-    ("%", "_dispatch_percent"),
-    ("|", "_dispatch_or"),
-];
-
-fn builder() -> GlobalsBuilder {
-    let reg = Registry::get();
-    let mut b = GlobalsBuilder::extended_by(&EXTENSIONS);
-    let builtin = |kind| Builtin { kind, inner: None };
-    b.set("task", builtin(Kind::Task));
-    b.set("resource", builtin(Kind::Resource));
-    b.set("action", builtin(Kind::Action));
-    b.set("_dispatch_add", builtin(Kind::Add));
-    b.set("_dispatch_mul", builtin(Kind::Mul));
-    b.set("_dispatch_percent", builtin(Kind::Percent));
-    b.set("_dispatch_or", builtin(Kind::Union));
-    b.set("_dispatch_method", builtin(Kind::Method));
-    b.set("_dispatch_attr", builtin(Kind::Attr));
-    b.set("_dispatch_slice", builtin(Kind::Slice));
-    b.set("_dispatch_missing", builtin(Kind::Missing));
-    b.set("_dispatch_item", builtin(Kind::Item));
-    b.set("_dispatch_entry", builtin(Kind::Entry));
-    b.set("_dispatch_key", builtin(Kind::Key));
-    b.set("_dispatch_ior", builtin(Kind::OrInto));
-    b.set(
-        "range",
-        Builtin {
-            kind: Kind::Range,
-            inner: original("range"),
-        },
-    );
-    b.set(
-        "getattr",
-        Builtin {
-            kind: Kind::GetAttr,
-            inner: original("getattr"),
-        },
-    );
-    for name in GUARDED_GLOBALS {
-        b.set(
-            name,
-            Builtin {
-                kind: Kind::Global(name),
-                inner: original(name),
-            },
-        );
-    }
-    let ns = |b: &mut GlobalsBuilder, name: &str| {
-        for s in reg.namespace(name) {
-            b.set(s.short(), Constructor { schema: s });
-        }
-    };
-    b.namespace("p", |b| ns(b, P));
-    b.namespace("k8s", |b| {
-        b.namespace("corev1", |b| ns(b, COREV1));
-        b.namespace("metav1", |b| ns(b, METAV1));
-        b.set("resource_quantity", builtin(Kind::ResourceQuantity));
-    });
-    b.namespace("v1", |b| ns(b, COREV1));
-    b
-}
-
-/// The predeclared names of every generation, and of catalog modules.
-fn modern_globals() -> &'static Globals {
-    static MODERN: OnceLock<Globals> = OnceLock::new();
-    MODERN.get_or_init(|| builder().build())
-}
-
-/// The legacy sugar of `#!starlark` and versions below v0.5: catalog tag 0.0.1 behaviour.
-const LEGACY_SUGAR: [(&str, &[&str]); 2] = [
-    (
-        "pipeline_0_0_1",
-        &[
-            "gitResource",
-            "imageResource",
-            "storageResource",
-            "push",
-            "tag",
-            "pullRequest",
-            "secretVar",
-            "volume",
-            "resourceVar",
-            "clean",
-        ],
-    ),
-    ("docker_0_0_1", &["dindTask"]),
-];
-
-fn legacy_globals() -> Result<&'static Globals, String> {
-    static LEGACY: OnceLock<Result<Globals, String>> = OnceLock::new();
-    LEGACY
-        .get_or_init(|| {
-            let mut b = builder();
-            for (id, names) in LEGACY_SUGAR {
-                let module = catalog_module(id)?;
-                for n in names {
-                    let v = module.get(n).map_err(|e| format!("{id}: {e}"))?;
-                    let frozen = v.owned_value(b.frozen_heap()).unpack_frozen();
-                    if let Some(f) = frozen {
-                        b.set(n, f);
-                    }
-                }
-            }
-            Ok(b.build())
-        })
-        .as_ref()
-        .map_err(Clone::clone)
-}
-
-/// The code map name of a catalog variant.
-fn catalog_key(id: &str) -> String {
-    format!("<catalog:{id}>")
-}
-
-/// A catalog variant, evaluated once per process and frozen. Catalog modules only define
-/// functions; everything they do happens when a Dispatchfile calls them, inside its evaluation.
-/// Their method calls are rewritten like a Dispatchfile's (they run on the user's values), so the
-/// cache also keeps the map back to the catalog source.
-fn catalog_module(id: &str) -> Result<FrozenModule, String> {
-    catalog_entry(id).map(|(m, _)| m)
-}
-
-/// The map from the evaluated text of a catalog variant back to its source, once it is loaded.
-fn catalog_map(id: &str) -> Option<Arc<OffsetMap>> {
-    catalog_cache()
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .get(id)
-        .and_then(|(_, map)| map.clone())
-}
-
-/// Frozen catalog variants and their offset maps, by id.
-type CatalogCache = Mutex<HashMap<String, (FrozenModule, Option<Arc<OffsetMap>>)>>;
-
-fn catalog_cache() -> &'static CatalogCache {
-    static CACHE: OnceLock<CatalogCache> = OnceLock::new();
-    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-fn catalog_entry(id: &str) -> Result<(FrozenModule, Option<Arc<OffsetMap>>), String> {
-    let cache = catalog_cache();
-    if let Some(entry) = cache
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .get(id)
-    {
-        return Ok(entry.clone());
-    }
-    let variant = catalog::variant(id).ok_or_else(|| format!("no embedded catalog file {id}"))?;
-    let key = catalog_key(id);
-    let ast = AstModule::parse(&key, variant.source.to_owned(), &dialect())
-        .map_err(|e| format!("{id}: {e}"))?;
-    let (ast, map) =
-        guarded_ast(&key, variant.source, ast).map_err(|(_, e)| format!("{id}: {e}"))?;
-    let map = map.map(Arc::new);
-    let mut loads = Loaded::default();
-    for load in ast.loads() {
-        let dep = load
-            .module_id
-            .strip_prefix("catalog:")
-            .ok_or_else(|| format!("{id}: bad load"))?;
-        loads
-            .0
-            .insert(load.module_id.to_owned(), catalog_module(dep)?);
-    }
-    let frozen = Module::with_temp_heap(|module| -> Result<FrozenModule, String> {
-        {
-            let mut eval = Evaluator::new(&module);
-            eval.set_loader(&loads);
-            eval.eval_module(ast, modern_globals())
-                .map_err(|e| format!("{id}: {e}"))?;
-        }
-        module.freeze().map_err(|e| format!("{id}: {e:?}"))
-    })?;
-    cache
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .insert(id.to_owned(), (frozen.clone(), map.clone()));
-    Ok((frozen, map))
-}
-
-/// Rewrites the guarded method calls and slices of `text` (parsed as `ast`) and parses the result
-/// (see [`rewrite`]); returns the AST to evaluate and, when something was rewritten, the map back
-/// to `text`. The error is an original position and a message; it means a bug, since the parser
-/// accepted `text`.
-fn guarded_ast(
-    key: &str,
-    text: &str,
-    ast: AstModule,
-) -> Result<(AstModule, Option<OffsetMap>), (usize, String)> {
-    let rewritten = rewrite::rewrite(text, &ast)
-        .map_err(|e| (e.0, "cannot rewrite this expression".to_owned()))?;
-    let Some(r) = rewritten else {
-        return Ok((ast, None));
-    };
-    drop(ast);
-    match AstModule::parse(key, r.text, &dialect()) {
-        Ok(a) => Ok((a, Some(r.map))),
-        Err(e) => {
-            let at = e
-                .span()
-                .map_or(0, |fs| r.map.begin(fs.span.begin().get()) as usize);
-            Err((
-                at,
-                format!("the rewritten text does not parse: {}", error_message(&e)),
-            ))
-        }
-    }
-}
-
-/// The catalog variants `id` loads, itself included, transitively.
-fn catalog_closure(id: &'static str, out: &mut Vec<&'static str>) {
-    if out.contains(&id) {
-        return;
-    }
-    out.push(id);
-    let Some(v) = catalog::variant(id) else {
-        return;
-    };
-    for part in v.source.split("load(\"catalog:").skip(1) {
-        let dep = part.split('"').next().unwrap_or("");
-        if let Some(d) = catalog::variant(dep) {
-            catalog_closure(d.id, out);
-        }
-    }
-}
-
-/// Loaded modules by the string written in `load()`.
-#[derive(Default)]
-struct Loaded(HashMap<String, FrozenModule>);
-
-impl FileLoader for Loaded {
-    fn load(&self, path: &str) -> starlark::Result<FrozenModule> {
-        self.0
-            .get(path)
-            .cloned()
-            .ok_or_else(|| value::err(format!("cannot load \"{path}\"")))
-    }
-}
-
-/// Hands `print()` output to the embedder's [`Printer`], or drops it: a library does not write
-/// to standard output.
-struct Forward<'a>(Option<&'a dyn Printer>);
-
-impl PrintHandler for Forward<'_> {
-    fn println(&self, text: &str) -> starlark::Result<()> {
-        if let Some(p) = self.0 {
-            p.print(text);
-        }
-        Ok(())
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Module references
-
-/// The module a `load()` is written in, which decides what a leading `/` means.
-#[derive(Debug, Clone)]
-enum From {
-    /// The Dispatchfile or a module of its repository.
-    Local,
-    /// A remote module `host/owner/repo/…@version`.
-    Remote {
-        host: String,
-        owner: String,
-        repo: String,
-        version: Option<String>,
-    },
-}
-
-/// What a `load()` resolves to.
-#[derive(Debug, Clone)]
-enum Target {
-    /// An embedded catalog module at a tag index.
-    Catalog { module: String, tag: usize },
-    /// A module for the embedder's loader; `note` is added when the loader cannot provide it.
-    External {
-        module: ModuleRef,
-        note: Option<String>,
-    },
-}
-
-fn resolve(spec: &str, from: &From) -> Result<Target, String> {
-    if let Some(path) = spec.strip_prefix('/') {
-        return match from {
-            From::Local => Ok(Target::External {
-                module: ModuleRef::Local {
-                    path: spec.to_owned(),
-                },
-                note: None,
-            }),
-            From::Remote {
-                host,
-                owner,
-                repo,
-                version,
-            } => {
-                let mut full = format!("{host}/{owner}/{repo}/{path}");
-                if let Some(v) = version {
-                    full.push('@');
-                    full.push_str(v);
-                }
-                resolve(&full, &From::Local)
-            }
-        };
-    }
-    let (location, version) = match spec.split_once('@') {
-        Some((l, v)) => (l, Some(v)),
-        None => (spec, None),
-    };
-    let parts: Vec<&str> = location.splitn(4, '/').collect();
-    let [host, owner, repo, path] = parts.as_slice() else {
-        return Err(format!(
-            "invalid module reference \"{spec}\": expected <host>/<owner>/<repo>/<path>[@<version>]"
-        ));
-    };
-    if [host, owner, repo, path].iter().any(|p| p.is_empty()) || version.is_some_and(str::is_empty)
-    {
-        return Err(format!(
-            "invalid module reference \"{spec}\": expected <host>/<owner>/<repo>/<path>[@<version>]"
-        ));
-    }
-    let module = ModuleRef::Remote {
-        host: (*host).to_owned(),
-        owner: (*owner).to_owned(),
-        repo: (*repo).to_owned(),
-        path: (*path).to_owned(),
-        version: version.map(str::to_owned),
-    };
-    let catalog_path = format!("{host}/{owner}/{repo}/{path}");
-    if let Some(m) = catalog_path.strip_prefix(catalog::PREFIX) {
-        let tag = match version {
-            None => Some(catalog::DEFAULT_TAG),
-            // A commit of the catalog repository whose module equals an embedded tag's gets it.
-            Some(v) => catalog::tag_index(v).or_else(|| catalog::pinned_tag(m, v)),
-        };
-        if let Some(t) = tag
-            && catalog::variant_for(m, t).is_some()
-        {
-            return Ok(Target::Catalog {
-                module: m.to_owned(),
-                tag: t,
-            });
-        }
-        let note = match (tag, catalog::tag_range(m)) {
-            // `load("…/stable/kaniko.star@0.0.7", …)`: Dispatch appends ".star" itself.
-            (_, None)
-                if m.strip_suffix(".star")
-                    .is_some_and(|bare| catalog::tag_range(bare).is_some()) =>
-            {
-                format!(
-                    "a module path has no \".star\" suffix: write {}",
-                    m.trim_end_matches(".star")
-                )
-            }
-            (None, _) => format!(
-                "the embedded catalog has versions {}",
-                catalog::TAGS.join(", ")
-            ),
-            (Some(_), Some(range)) => format!("the embedded catalog has {m} at {range}"),
-            (Some(_), None) => format!("the embedded catalog has no module {m}"),
-        };
-        return Ok(Target::External {
-            module,
-            note: Some(note),
-        });
-    }
-    Ok(Target::External { module, note: None })
-}
-
-fn module_from(m: &ModuleRef) -> From {
-    match m {
-        ModuleRef::Remote {
-            host,
-            owner,
-            repo,
-            version,
-            ..
-        } => From::Remote {
-            host: host.clone(),
-            owner: owner.clone(),
-            repo: repo.clone(),
-            version: version.clone(),
-        },
-        _ => From::Local,
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // The evaluation
 
 struct Session<'a> {
     store: Rc<Store>,
     loader: Option<&'a dyn ModuleLoader>,
     printer: Forward<'a>,
-    deadline: Option<Deadline>,
+    deadline: Option<Deadline<'a>>,
+    /// Set when the deadline cancelled the evaluation: the error that follows is the timeout.
+    timed_out: Cell<bool>,
     limits: &'a Limits,
     generation: Generation,
     /// Evaluated external modules by reference.
@@ -709,16 +272,23 @@ impl Session<'_> {
                 whole,
             )]);
         }
-        if guard::nesting_estimate(text) > MAX_NESTING_ESTIMATE {
+        if crate::nesting::nesting_estimate(text) > MAX_NESTING_ESTIMATE {
             return Err(vec![limit_diag(
                 "max_depth",
                 self.limits.max_depth as u64,
                 whole,
             )]);
         }
+        if let Some(at) = crate::nesting::bracket_over(text, self.limits.max_depth) {
+            return Err(vec![limit_diag(
+                "max_depth",
+                self.limits.max_depth as u64,
+                Span::new(file, at as u32, at as u32 + 1),
+            )]);
+        }
         // Tabs where go.starlark.net accepts them become spaces (see `tabs`); positions in
         // the normalized text lead back to the text as written.
-        let normalized = tabs::normalize(text);
+        let normalized = crate::tabs::normalize(text);
         let text = match normalized {
             Some(r) => {
                 self.store.set_tab_map(key, Arc::new(r.map));
@@ -731,7 +301,7 @@ impl Session<'_> {
             Ok(a) => a,
             Err(e) => return Err(vec![self.diagnostic(&e, Code::Parse)]),
         };
-        let (depth, (start, end)) = guard::ast_depth(&ast);
+        let (depth, (start, end)) = crate::nesting::ast_depth(&ast);
         if depth > self.limits.max_depth {
             return Err(vec![limit_diag(
                 "max_depth",
@@ -742,6 +312,21 @@ impl Session<'_> {
                     self.store.untab(key, end),
                 ),
             )]);
+        }
+        if let Some((name, (start, end))) = crate::reserved::first_reserved_binding(&ast) {
+            return Err(vec![
+                Diagnostic::error(
+                    Code::Starlark,
+                    format!(
+                        "\"{name}\" is a reserved name (the Starlark frontend calls it in the code it runs); use another name"
+                    ),
+                )
+                .at(Span::new(
+                    file,
+                    self.store.untab(key, start),
+                    self.store.untab(key, end),
+                )),
+            ]);
         }
         // Method calls and slices go through guarded natives (see `rewrite`); the evaluated text
         // differs from `text`, and every position is mapped back.
@@ -803,9 +388,18 @@ impl Session<'_> {
         let _ = eval.set_max_callstack_size(self.limits.starlark_max_call_depth.max(1));
         let _ = eval.set_max_heap_size(self.limits.starlark_max_heap_bytes.max(1));
         eval.before_stmt_for_dap(BeforeStmtFunc::from_dyn(Box::new(StatementHook::new(
-            self.deadline,
             Rc::clone(&self.store),
         ))));
+        if let Some(deadline) = self.deadline {
+            let timed_out = &self.timed_out;
+            eval.set_check_cancelled(Box::new(move || {
+                let expired = deadline.expired();
+                if expired {
+                    timed_out.set(true);
+                }
+                expired
+            }));
+        }
     }
 
     /// The Dispatchfile itself.
@@ -823,7 +417,7 @@ impl Session<'_> {
             let mut eval = Evaluator::new(&module);
             self.setup(&mut eval, &loaded);
             eval.eval_module(ast, globals)
-                .map_err(|e| vec![self.diagnostic(&e, Code::Starlark)])?;
+                .map_err(|e| vec![self.runtime_diagnostic(&e, &eval)])?;
             // Every top-level `test_*` runs once with an empty struct; changes to the
             // main pipeline are discarded.
             let saved = {
@@ -834,7 +428,7 @@ impl Session<'_> {
                 let Some(f) = module.get(t) else { continue };
                 let ctx = eval.heap().alloc(AllocStruct(Vec::<(&str, Value)>::new()));
                 eval.eval_function(f, &[ctx], &[])
-                    .map_err(|e| vec![self.diagnostic(&e, Code::Starlark)])?;
+                    .map_err(|e| vec![self.runtime_diagnostic(&e, &eval)])?;
             }
             let mut st = self.store.state.borrow_mut();
             st.pipeline = saved.0;
@@ -851,7 +445,7 @@ impl Session<'_> {
         let mut ids = Vec::new();
         catalog_closure(id, &mut ids);
         for id in ids {
-            if let Some(v) = catalog::variant(id) {
+            if let Some(v) = crate::catalog::variant(id) {
                 let key = catalog_key(id);
                 self.store.add_file(&key, v.display, v.source, true);
                 if let Some(map) = catalog_map(id) {
@@ -868,18 +462,18 @@ impl Session<'_> {
             Target::Catalog { module, tag } => {
                 self.count(&format!(
                     "{}{module}@{}",
-                    catalog::PREFIX,
-                    catalog::TAGS[tag]
+                    crate::catalog::PREFIX,
+                    crate::catalog::TAGS[tag]
                 ))?;
-                let variant = catalog::variant_for(&module, tag)
+                let variant = crate::catalog::variant_for(&module, tag)
                     .ok_or_else(|| LoadFailure::Message(format!("cannot load \"{spec}\"")))?;
-                let exports = catalog::exports(&module, tag);
+                let exports = crate::catalog::exports(&module, tag);
                 for s in symbols {
                     if !exports.contains(s) {
                         return Err(LoadFailure::Message(format!(
                             "\"{s}\" is not exported by {module}@{}{}",
-                            catalog::TAGS[tag],
-                            catalog::missing_hint(&module, tag, s)
+                            crate::catalog::TAGS[tag],
+                            crate::catalog::missing_hint(&module, tag, s)
                         )));
                     }
                 }
@@ -957,7 +551,7 @@ impl Session<'_> {
                 let mut eval = Evaluator::new(&module);
                 self.setup(&mut eval, &loaded);
                 eval.eval_module(ast, globals)
-                    .map_err(|e| vec![self.diagnostic(&e, Code::Starlark)])?;
+                    .map_err(|e| vec![self.runtime_diagnostic(&e, &eval)])?;
             }
             module.freeze().map_err(|e| {
                 vec![
@@ -970,6 +564,22 @@ impl Session<'_> {
 
     /// A positioned diagnostic for a Starlark error (`code` unless it is a limit).
     fn diagnostic(&self, e: &starlark::Error, code: Code) -> Diagnostic {
+        self.diagnostic_over(e, code, None)
+    }
+
+    /// The diagnostic of an evaluation error of `eval`, whose counters tell starlark's own
+    /// limits apart.
+    fn runtime_diagnostic(&self, e: &starlark::Error, eval: &Evaluator<'_, '_, '_>) -> Diagnostic {
+        self.diagnostic_over(e, Code::Starlark, over_limit(eval, self.limits))
+    }
+
+    /// [`Session::diagnostic`], with the starlark limit `over` the evaluator found exceeded.
+    fn diagnostic_over(
+        &self,
+        e: &starlark::Error,
+        code: Code,
+        over: Option<LimitError>,
+    ) -> Diagnostic {
         let (mut primary, related) = self.error_spans(e);
         if primary.is_none() {
             primary = self
@@ -979,7 +589,11 @@ impl Session<'_> {
                 .as_ref()
                 .and_then(|fs| self.span(fs));
         }
-        if let Some(l) = limit_of(e, self.limits) {
+        let timeout = self
+            .deadline
+            .filter(|_| self.timed_out.get())
+            .map(|d| d.error());
+        if let Some(l) = timeout.or_else(|| limit_of(e, self.limits, over)) {
             let mut d = limit_diag(l.field, l.value, primary.unwrap_or_default());
             d.span = primary;
             return d;
@@ -1067,7 +681,7 @@ impl Session<'_> {
         let p = &st.pipeline;
         let whole = Span::new(file, 0, len as u32);
         let mut entries = Vec::new();
-        let map = |elements: &[value::Element]| {
+        let map = |elements: &[crate::value::Element]| {
             let items: Vec<Entry> = elements
                 .iter()
                 .map(|e| Entry {
@@ -1107,111 +721,6 @@ impl Session<'_> {
             root: Node::new(NodeValue::Object(entries), whole),
         }
     }
-}
-
-/// Why a load failed.
-enum LoadFailure {
-    /// A `load` error at the load statement.
-    Message(String),
-    /// A limit, at the load statement.
-    Limit(LimitError),
-    /// The module itself failed; its own diagnostics say where.
-    Module(Vec<Diagnostic>),
-}
-
-fn check_symbols(m: &FrozenModule, symbols: &[&str], key: &str) -> Result<(), LoadFailure> {
-    for s in symbols {
-        if m.get_option(s).ok().flatten().is_none() {
-            return Err(LoadFailure::Message(format!(
-                "\"{s}\" is not exported by {key}"
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn with_note(msg: String, note: Option<&str>) -> String {
-    match note {
-        Some(n) => format!("{msg}; {n}"),
-        None => msg,
-    }
-}
-
-fn limit_diag(field: &str, value: impl std::fmt::Display, span: Span) -> Diagnostic {
-    Diagnostic::error(
-        Code::LimitExceeded,
-        format!("limit exceeded: {field} ({value})"),
-    )
-    .at(span)
-}
-
-/// The limit a Starlark error reports, if it is one.
-fn limit_of(e: &starlark::Error, limits: &Limits) -> Option<LimitError> {
-    use starlark::ErrorKind;
-    let inner = match e.kind() {
-        ErrorKind::StackOverflow(_) => {
-            return Some(LimitError {
-                field: "starlark_max_call_depth",
-                value: LimitValue::from(limits.starlark_max_call_depth as u64),
-            });
-        }
-        ErrorKind::Native(a)
-        | ErrorKind::Other(a)
-        | ErrorKind::Value(a)
-        | ErrorKind::Function(a) => a,
-        _ => return None,
-    };
-    if let Some(l) = inner.downcast_ref::<LimitError>() {
-        return Some(l.clone());
-    }
-    let text = inner.to_string();
-    if text.contains("ticks has been exceeded") {
-        return Some(LimitError {
-            field: "starlark_max_statements",
-            value: LimitValue::from(limits.starlark_max_statements),
-        });
-    }
-    if text.contains("Heap memory limit") {
-        return Some(LimitError {
-            field: "starlark_max_heap_bytes",
-            value: LimitValue::from(limits.starlark_max_heap_bytes as u64),
-        });
-    }
-    if text.contains("Too many recursion levels") || text.contains("call stack overflow") {
-        return Some(LimitError {
-            field: "starlark_max_call_depth",
-            value: LimitValue::from(limits.starlark_max_call_depth as u64),
-        });
-    }
-    None
-}
-
-/// The message of a Starlark error, without its traceback.
-fn error_message(e: &starlark::Error) -> String {
-    use starlark::ErrorKind;
-    let text = match e.kind() {
-        ErrorKind::Native(a) if a.downcast_ref::<DispatchError>().is_some() => a.to_string(),
-        ErrorKind::Fail(a) => format!("fail: {}", a.to_string().trim()),
-        other => other.to_string(),
-    };
-    let line = text.lines().next().unwrap_or("").trim();
-    let line = line.strip_prefix("error: ").unwrap_or(line);
-    let line = line
-        .replace("_dispatch_add", "+")
-        .replace("_dispatch_mul", "*")
-        .replace("_dispatch_percent", "%")
-        .replace("_dispatch_or", "|");
-    // A catalog function used without its `load` (modern Dispatchfiles predeclare no sugar).
-    if let Some(rest) = line.strip_prefix("Variable `") {
-        let name = rest.split('`').next().unwrap_or("");
-        if let Some((module, tag)) = catalog::exporter(name) {
-            return format!(
-                "Variable `{name}` not found; it is not predeclared here: load it, for example with load(\"{}{module}@{tag}\", \"{name}\")",
-                catalog::PREFIX
-            );
-        }
-    }
-    line
 }
 
 /// Names of top-level `def test_*` functions, in definition order.

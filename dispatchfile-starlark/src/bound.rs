@@ -10,6 +10,7 @@
 use std::fmt;
 
 use allocative::Allocative;
+use dispatchfile_model::names::edit_distance;
 use starlark::any::ProvidesStaticType;
 use starlark::eval::{Arguments, Evaluator};
 use starlark::values::dict::DictRef;
@@ -126,30 +127,10 @@ fn did_you_mean<'a>(value: &str, variants: impl IntoIterator<Item = &'a str>) ->
     let max = if value.len() <= 2 { 1 } else { 2 };
     variants
         .into_iter()
-        .map(|v| (v, levenshtein(value, v)))
+        .map(|v| (v, edit_distance(value, v, max)))
         .filter(|(_, d)| *d <= max)
         .min_by_key(|(_, d)| *d)
         .map(|(v, _)| v)
-}
-
-/// Edit distance between `a` and `b`, by characters (as `strsim::levenshtein`).
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diag = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let up = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                diag
-            } else {
-                1 + diag.min(up).min(row[j])
-            };
-            diag = up;
-        }
-    }
-    row[b.len()]
 }
 
 /// `recv.name` of a guarded `name`: a guarded bound method for builtin receivers, the attribute

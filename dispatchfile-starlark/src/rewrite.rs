@@ -598,7 +598,7 @@ fn bracket_pairs(src: &[u8]) -> HashMap<usize, usize> {
                 continue;
             }
             b'"' | b'\'' => {
-                i = super::guard::skip_string(src, i);
+                i = crate::nesting::skip_string(src, i);
                 continue;
             }
             b'(' | b'[' | b'{' => open.push(i),

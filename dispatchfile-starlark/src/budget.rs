@@ -1,0 +1,134 @@
+//! The evaluation's budget: it counts statements and bytes, charges them and refuses what does
+//! not fit. It knows nothing of Starlark values: the guards measure, the budget decides.
+
+use std::cell::Cell;
+
+use dispatchfile_model::Limits;
+
+/// A refused charge: the limit crossed (its field name in `Limits`) and its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Refused {
+    /// The `Limits` field.
+    pub(crate) field: &'static str,
+    /// Its value.
+    pub(crate) value: u64,
+}
+
+/// The statement budget (`Limits::starlark_max_statements`) and the heap cap
+/// (`Limits::starlark_max_heap_bytes`) of one evaluation, shared by all its modules.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    max_statements: u64,
+    heap_cap: usize,
+    /// Statements spent so far.
+    statements: Cell<u64>,
+    /// Bytes recorded outside the Starlark arena (dict and struct entries, big-int digits, the
+    /// pipeline's nodes), which the arena does not count. Never decreases: nothing is freed
+    /// before the evaluation ends.
+    outside: Cell<usize>,
+}
+
+impl Budget {
+    /// The budget of `limits`, nothing spent.
+    pub(crate) fn new(limits: &Limits) -> Budget {
+        Budget {
+            max_statements: limits.starlark_max_statements,
+            heap_cap: limits.starlark_max_heap_bytes,
+            statements: Cell::new(0),
+            outside: Cell::new(0),
+        }
+    }
+
+    /// Spends `n` statements; refuses once the total is over the budget (the spending stays).
+    pub(crate) fn spend(&self, n: u64) -> Result<(), Refused> {
+        let total = self.statements.get().saturating_add(n);
+        self.statements.set(total);
+        if total > self.max_statements {
+            return Err(Refused {
+                field: "starlark_max_statements",
+                value: self.max_statements,
+            });
+        }
+        Ok(())
+    }
+
+    /// The bytes recorded outside the arena so far.
+    pub(crate) fn outside(&self) -> usize {
+        self.outside.get()
+    }
+
+    /// Refuses `need` more bytes when, with the `arena` bytes the caller counts and those
+    /// recorded outside it, they would be over the heap cap.
+    pub(crate) fn fits(&self, arena: usize, need: usize) -> Result<(), Refused> {
+        if arena
+            .saturating_add(self.outside.get())
+            .saturating_add(need)
+            > self.heap_cap
+        {
+            return Err(self.heap_refused());
+        }
+        Ok(())
+    }
+
+    /// [`Budget::fits`], then records `need` outside the arena.
+    pub(crate) fn charge(&self, arena: usize, need: usize) -> Result<(), Refused> {
+        self.fits(arena, need)?;
+        self.record(need);
+        Ok(())
+    }
+
+    /// Records `bytes` outside the arena without a check (a call checked its most before it ran).
+    pub(crate) fn record(&self, bytes: usize) {
+        self.outside.set(self.outside.get().saturating_add(bytes));
+    }
+
+    fn heap_refused(&self) -> Refused {
+        Refused {
+            field: "starlark_max_heap_bytes",
+            value: self.heap_cap as u64,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Budget, Refused};
+    use dispatchfile_model::Limits;
+
+    fn small() -> Budget {
+        let mut l = Limits::default();
+        l.starlark_max_statements = 10;
+        l.starlark_max_heap_bytes = 100;
+        Budget::new(&l)
+    }
+
+    #[test]
+    fn statements_are_spent_up_to_the_budget() {
+        let b = small();
+        assert_eq!(b.spend(10), Ok(()));
+        assert_eq!(
+            b.spend(1),
+            Err(Refused {
+                field: "starlark_max_statements",
+                value: 10
+            })
+        );
+    }
+
+    #[test]
+    fn charges_count_against_the_cap_with_the_arena() {
+        let b = small();
+        assert_eq!(b.charge(40, 30), Ok(()));
+        assert_eq!(b.outside(), 30);
+        assert_eq!(b.fits(70, 0), Ok(()));
+        let refused = Err(Refused {
+            field: "starlark_max_heap_bytes",
+            value: 100,
+        });
+        assert_eq!(b.fits(70, 1), refused);
+        assert_eq!(b.charge(70, 1), refused);
+        assert_eq!(b.outside(), 30, "a refused charge records nothing");
+        b.record(usize::MAX);
+        assert_eq!(b.fits(0, 0), refused, "saturates, never wraps");
+    }
+}

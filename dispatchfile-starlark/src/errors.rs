@@ -1,0 +1,108 @@
+//! Starlark errors as diagnostics: limits, messages without tracebacks.
+
+use dispatchfile_model::{Code, Diagnostic, Limits, Span};
+
+use starlark::eval::Evaluator;
+
+use crate::guard::{LimitError, LimitValue};
+use crate::value::DispatchError;
+
+pub(crate) fn limit_diag(field: &str, value: impl std::fmt::Display, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::LimitExceeded,
+        format!("limit exceeded: {field} ({value})"),
+    )
+    .at(span)
+}
+
+/// The starlark resource limit the evaluator `eval` has gone over, read from its public
+/// counters: the tick count (`Limits::starlark_max_statements`) and the heap's peak
+/// (`Limits::starlark_max_heap_bytes`), both set as starlark's own limits too.
+pub(crate) fn over_limit(eval: &Evaluator<'_, '_, '_>, limits: &Limits) -> Option<LimitError> {
+    if eval.get_total_tick_count() > limits.starlark_max_statements.max(1) {
+        return Some(LimitError {
+            field: "starlark_max_statements",
+            value: LimitValue::from(limits.starlark_max_statements),
+        });
+    }
+    let heap = eval
+        .heap()
+        .peak_allocated_bytes()
+        .saturating_add(eval.frozen_heap().allocated_bytes());
+    if heap > limits.starlark_max_heap_bytes.max(1) {
+        return Some(LimitError {
+            field: "starlark_max_heap_bytes",
+            value: LimitValue::from(limits.starlark_max_heap_bytes as u64),
+        });
+    }
+    None
+}
+
+/// The limit a Starlark error reports, if it is one; `over` is what [`over_limit`] found in the
+/// evaluator that failed.
+pub(crate) fn limit_of(
+    e: &starlark::Error,
+    limits: &Limits,
+    over: Option<LimitError>,
+) -> Option<LimitError> {
+    use starlark::ErrorKind;
+    let inner = match e.kind() {
+        ErrorKind::StackOverflow(_) => {
+            return Some(LimitError {
+                field: "starlark_max_call_depth",
+                value: LimitValue::from(limits.starlark_max_call_depth as u64),
+            });
+        }
+        ErrorKind::Native(a)
+        | ErrorKind::Other(a)
+        | ErrorKind::Value(a)
+        | ErrorKind::Function(a) => a,
+        _ => return None,
+    };
+    if let Some(l) = inner.downcast_ref::<LimitError>() {
+        return Some(l.clone());
+    }
+    // starlark's own tick and heap limits fail with an `Other` error of a private type: the
+    // evaluator's public counters say which one it was.
+    if let (ErrorKind::Other(_), Some(l)) = (e.kind(), over) {
+        return Some(l);
+    }
+    // starlark 0.14 reports its call-stack overflow and its value-recursion guard with errors of
+    // private types and keeps no public counter of either: their messages are all there is.
+    let text = inner.to_string();
+    if text.contains("Too many recursion levels") || text.contains("call stack overflow") {
+        return Some(LimitError {
+            field: "starlark_max_call_depth",
+            value: LimitValue::from(limits.starlark_max_call_depth as u64),
+        });
+    }
+    None
+}
+
+/// The message of a Starlark error, without its traceback.
+pub(crate) fn error_message(e: &starlark::Error) -> String {
+    use starlark::ErrorKind;
+    let text = match e.kind() {
+        ErrorKind::Native(a) if a.downcast_ref::<DispatchError>().is_some() => a.to_string(),
+        ErrorKind::Fail(a) => format!("fail: {}", a.to_string().trim()),
+        other => other.to_string(),
+    };
+    let line = text.lines().next().unwrap_or("").trim();
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    let line = line
+        .replace("_dispatch_add", "+")
+        .replace("_dispatch_mul", "*")
+        .replace("_dispatch_percent", "%")
+        .replace("_dispatch_or", "|");
+    // A catalog function used without its `load` (modern Dispatchfiles predeclare no sugar).
+    if let Some(rest) = line.strip_prefix("Variable `") {
+        let name = rest.split('`').next().unwrap_or("");
+        if let Some((module, tag)) = crate::catalog::exporter(name) {
+            return format!(
+                "Variable `{name}` not found; it is not predeclared here: load it, for example with load(\"{}{module}@{tag}\", \"{name}\")",
+                crate::catalog::PREFIX
+            );
+        }
+    }
+    line
+}

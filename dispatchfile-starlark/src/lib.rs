@@ -1,0 +1,107 @@
+#![doc = include_str!("../README.md")]
+
+mod bound;
+mod budget;
+mod catalog;
+mod convert;
+#[cfg(test)]
+mod coverage;
+mod errors;
+mod eval;
+mod globals;
+mod guard;
+mod hook;
+mod loader;
+mod loading;
+mod nesting;
+mod reserved;
+mod rewrite;
+mod schema;
+mod tabs;
+mod value;
+
+use std::time::Duration;
+
+use dispatchfile_model::{Diagnostic, Document, FileId, Files, Limits, Omitted};
+
+pub use loader::{LoadError, ModuleLoader, ModuleRef, ModuleSource, Printer};
+
+/// A monotonic clock supplied by the embedder: the library never reads the time on its own
+/// (see [`Options::clock`]).
+pub trait Clock: Sync {
+    /// The time since a fixed origin of the clock's choosing; only differences are used.
+    fn now(&self) -> Duration;
+}
+
+/// Which predeclared names a Dispatchfile sees.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Generation {
+    /// `#!starlark` and image versions below `v0.5`: the legacy sugar of the catalog's first
+    /// tag (`gitResource`, `dindTask`, …) is predeclared.
+    Legacy,
+    /// Later images: catalog functions are loaded explicitly.
+    #[default]
+    Modern,
+}
+
+/// Options for [`evaluate`].
+#[non_exhaustive]
+#[derive(Clone, Copy, Default)]
+pub struct Options<'a> {
+    /// Loader for modules that are not embedded. Default: none (such loads fail).
+    pub loader: Option<&'a dyn ModuleLoader>,
+    /// Where `print()` output goes. Default: none (the output is dropped).
+    pub printer: Option<&'a dyn Printer>,
+    /// The clock that enforces [`Limits::eval_timeout`]. Default: none, and then no time limit
+    /// applies.
+    pub clock: Option<&'a dyn Clock>,
+    /// The predeclared names. Default: [`Generation::Modern`].
+    pub generation: Generation,
+}
+
+impl std::fmt::Debug for Options<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("loader", &self.loader.map(|_| "…"))
+            .field("printer", &self.printer.map(|_| "…"))
+            .field("clock", &self.clock.map(|_| "…"))
+            .field("generation", &self.generation)
+            .finish()
+    }
+}
+
+/// What [`evaluate`] returns: the document and its warnings, or every error.
+pub type FrontendResult = Result<(Document, Vec<Diagnostic>), Vec<Diagnostic>>;
+
+/// Evaluates the Starlark Dispatchfile `body` (already registered in `files` as `file`, under
+/// the name `name`) into a document with data-format keys (`resource`, `task`, `actions`).
+///
+/// Modules it loads are added to `files`, so every diagnostic's span resolves there; warnings
+/// left out by [`Limits::max_diagnostics_per_code`] are counted in `omitted`. Never panics:
+/// every problem, limits included, is a positioned diagnostic.
+///
+/// # Examples
+///
+/// ```
+/// use dispatchfile_model::{Files, Limits, Omitted};
+/// use dispatchfile_starlark::{Options, evaluate};
+/// let body = "task(\"test\", steps = [k8s.corev1.Container(name = \"t\", image = \"golang\")])\n";
+/// let mut files = Files::new();
+/// let file = files.add("Dispatchfile", body);
+/// let mut omitted = Omitted::default();
+/// let result = evaluate(body, file, "Dispatchfile", &Options::default(), &Limits::default(),
+///     &mut files, &mut omitted);
+/// assert!(result.is_ok());
+/// ```
+pub fn evaluate(
+    body: &str,
+    file: FileId,
+    name: &str,
+    options: &Options<'_>,
+    limits: &Limits,
+    files: &mut Files,
+    omitted: &mut Omitted,
+) -> FrontendResult {
+    eval::evaluate(body, file, name, options, limits, files, omitted)
+}
