@@ -48,6 +48,10 @@ pub struct Limits {
     pub starlark_max_statements: u64,
     /// Largest Starlark heap, in bytes. Default 256 MiB.
     pub starlark_max_heap_bytes: usize,
+    /// Most text handed to the embedder's printer by Starlark `print()`, in bytes (each call's
+    /// text plus one for its line end); past it, one notice says the rest was dropped. Default
+    /// 1 MiB.
+    pub starlark_max_print_bytes: usize,
     /// Most distinct modules loaded. Default 64.
     pub max_modules: usize,
     /// Most CUE evaluation steps (unifications, comprehension iterations). Default 10,000,000.
@@ -101,6 +105,7 @@ impl Default for Limits {
             starlark_max_call_depth: 128,
             starlark_max_statements: 10_000_000,
             starlark_max_heap_bytes: 256 << 20,
+            starlark_max_print_bytes: 1 << 20,
             max_modules: 64,
             cue_max_steps: 10_000_000,
             cue_max_disjuncts: 1_024,

@@ -195,7 +195,7 @@ fn run(
     let session = Session {
         store,
         loader,
-        printer: Forward(printer),
+        printer: Forward::new(printer, limits.starlark_max_print_bytes),
         // The wall-clock budget runs from here, across every module (`Limits::eval_timeout`).
         timed_out: Cell::new(false),
         deadline: clock

@@ -1,6 +1,7 @@
 //! The predeclared names of Dispatchfiles and the embedded catalog modules, built once per
 //! process from constants, and the guarded syntax tree both are evaluated from.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -305,13 +306,50 @@ impl FileLoader for Loaded {
 }
 
 /// Hands `print()` output to the embedder's [`Printer`], or drops it: a library does not write
-/// to standard output.
-pub(crate) struct Forward<'a>(pub(crate) Option<&'a dyn Printer>);
+/// to standard output. At most `Limits::starlark_max_print_bytes` reach the printer; the first
+/// call past that gets one notice instead, and later calls nothing.
+pub(crate) struct Forward<'a> {
+    printer: Option<&'a dyn Printer>,
+    /// Bytes the printer may still be handed.
+    left: Cell<usize>,
+    /// Set once the notice has been given.
+    cut: Cell<bool>,
+    limit: usize,
+}
+
+impl<'a> Forward<'a> {
+    pub(crate) fn new(printer: Option<&'a dyn Printer>, limit: usize) -> Self {
+        Forward {
+            printer,
+            left: Cell::new(limit),
+            cut: Cell::new(false),
+            limit,
+        }
+    }
+}
 
 impl PrintHandler for Forward<'_> {
     fn println(&self, text: &str) -> starlark::Result<()> {
-        if let Some(p) = self.0 {
-            p.print(text);
+        let Some(p) = self.printer else {
+            return Ok(());
+        };
+        if self.cut.get() {
+            return Ok(());
+        }
+        // The text and its line end.
+        let cost = text.len().saturating_add(1);
+        match self.left.get().checked_sub(cost) {
+            Some(left) => {
+                self.left.set(left);
+                p.print(text);
+            }
+            None => {
+                self.cut.set(true);
+                p.print(&format!(
+                    "print() output beyond starlark_max_print_bytes ({}) is dropped",
+                    self.limit
+                ));
+            }
         }
         Ok(())
     }

@@ -300,3 +300,27 @@ fn print_output_is_dropped_without_a_printer() {
     ));
     assert_eq!(first_error(&e), "");
 }
+
+/// `print()` output is bounded by `starlark_max_print_bytes` (each text plus its line end): what
+/// fits is handed over, then one notice, then nothing; evaluation goes on.
+#[test]
+fn print_output_is_bounded() {
+    let printer = Collect::default();
+    let mut options = dispatchfile_parse::ParseOptions::default();
+    options.printer = Some(&printer);
+    let mut limits = dispatchfile_model::Limits::default();
+    limits.starlark_max_print_bytes = 12;
+    let src = format!(
+        "{MODERN}for i in range(1000):\n    print(\"abcde\")\ntask(\"t\", steps = [{STEP}])\n"
+    );
+    let e = dispatchfile_parse::evaluate(src.as_bytes(), "Dispatchfile", &options, &limits);
+    assert_eq!(first_error(&e), "", "a full print budget is not an error");
+    assert_eq!(
+        *printer.0.lock().expect("not poisoned"),
+        [
+            "abcde",
+            "abcde",
+            "print() output beyond starlark_max_print_bytes (12) is dropped"
+        ],
+    );
+}
