@@ -32,13 +32,14 @@ pub struct Limits {
     pub max_document_bytes: usize,
     /// Largest decoded pipeline, in bytes of memory as decoding estimates it: each step and
     /// volume its Kubernetes type's size, plus 512 bytes for each object and 32 for each other
-    /// value written inside it; each task, resource and action its size. Default 256 MiB.
+    /// value written inside it; each task, resource and action its size. Default 128 MiB.
     ///
     /// Why this limit exists: the model keeps steps and volumes as Kubernetes types, which are
     /// large in memory (an empty step is 2 KiB, an empty volume 3 KiB), so a document within
     /// `max_document_nodes` (a two-line Starlark file repeating an empty step 990,000 times)
-    /// took gigabytes and aborted the process. 256 MiB, the default Starlark heap, admits
-    /// 100,000 tasks of one small step.
+    /// took gigabytes and aborted the process. Evaluating, lowering and writing a pipeline take
+    /// about five times its estimate at their peak, so 128 MiB keeps the whole of `dispatch
+    /// render` under 1 GiB; it admits 50,000 tasks of one small step.
     pub max_model_bytes: usize,
     /// Most nodes created by YAML alias expansion. Default 100,000.
     pub yaml_max_alias_nodes: usize,
@@ -100,7 +101,7 @@ impl Default for Limits {
             max_depth: 128,
             max_document_nodes: 1_000_000,
             max_document_bytes: 16 << 20,
-            max_model_bytes: 256 << 20,
+            max_model_bytes: 128 << 20,
             yaml_max_alias_nodes: 100_000,
             starlark_max_call_depth: 128,
             starlark_max_statements: 10_000_000,

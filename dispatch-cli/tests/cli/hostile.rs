@@ -796,7 +796,7 @@ fn two_hundred_sixty_thousand_empty_steps_stay_small() {
     assert_eq!(r.code, Some(1), "{}", &r.stderr[..r.stderr.len().min(500)]);
     assert!(
         r.stderr
-            .contains("error[limit-exceeded]: limit exceeded: max_model_bytes (268435456)"),
+            .contains("error[limit-exceeded]: limit exceeded: max_model_bytes (134217728)"),
         "{}",
         &r.stderr[..r.stderr.len().min(2000)]
     );

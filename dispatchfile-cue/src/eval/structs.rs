@@ -6,8 +6,8 @@
 //! plain fields are known (see `comprehensions`).
 
 use super::{
-    BYTES_PER_STEP, Bot, Build, Conj, Decl, Elem, Eval, ExprKind, Frame, HashMap, Key, LIST, Label,
-    LabelKind, ListC, ListTail, Name, PatternC, Pending, R, STRUCT, Span, Src, Sym, Tail, VId,
+    Bot, Build, Conj, Decl, Elem, Eval, ExprKind, Frame, HashMap, Key, LIST, Label, LabelKind,
+    ListC, ListTail, Name, PatternC, Pending, R, STRUCT, Span, Src, Sym, Tail, VId,
 };
 
 impl Eval<'_> {

@@ -216,7 +216,7 @@ macro_rules! model_cases {
         fn $name() {
             let decoded = decode_json(&$doc);
             let over = decoded.diagnostics.iter().any(|d| {
-                d.code == Code::LimitExceeded && d.message == "limit exceeded: max_model_bytes (268435456)"
+                d.code == Code::LimitExceeded && d.message == "limit exceeded: max_model_bytes (134217728)"
             });
             assert_eq!(over, $over, "{:#?}", decoded.diagnostics.iter().filter(|d| d.is_error()).collect::<Vec<_>>());
             assert_eq!(decoded.pipeline.is_none(), $over);
