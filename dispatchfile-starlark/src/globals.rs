@@ -338,18 +338,15 @@ impl PrintHandler for Forward<'_> {
         }
         // The text and its line end.
         let cost = text.len().saturating_add(1);
-        match self.left.get().checked_sub(cost) {
-            Some(left) => {
-                self.left.set(left);
-                p.print(text);
-            }
-            None => {
-                self.cut.set(true);
-                p.print(&format!(
-                    "print() output beyond starlark_max_print_bytes ({}) is dropped",
-                    self.limit
-                ));
-            }
+        if let Some(left) = self.left.get().checked_sub(cost) {
+            self.left.set(left);
+            p.print(text);
+        } else {
+            self.cut.set(true);
+            p.print(&format!(
+                "print() output beyond starlark_max_print_bytes ({}) is dropped",
+                self.limit
+            ));
         }
         Ok(())
     }

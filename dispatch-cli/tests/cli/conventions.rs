@@ -1,6 +1,7 @@
 //! Conventions every subcommand shares: the default FILE, `--message-format json`,
 //! `--deny-warnings`, shell completions, and hints for a file read in the wrong format.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -198,19 +199,20 @@ fn starlark_print_goes_to_stderr() {
 fn a_closed_stdout_pipe_is_not_a_panic() {
     // Enough chained tasks that every output is larger than a pipe's buffer, so the write must
     // fail; rendering the last task renders them all.
-    let tasks: String = (0..400)
-        .map(|i| {
-            let deps = if i == 0 {
-                String::new()
-            } else {
-                format!("    deps: [t{}]\n", i - 1)
-            };
-            format!(
-                "  t{i}:\n{deps}    steps: [{{name: s, image: alpine, args: [\"{}\"]}}]\n",
-                "x".repeat(100)
-            )
-        })
-        .collect();
+    let mut tasks = String::new();
+    for i in 0..400 {
+        if i == 0 {
+            writeln!(tasks, "  t{i}:").expect("writing to a String works");
+        } else {
+            writeln!(tasks, "  t{i}:\n    deps: [t{}]", i - 1).expect("writing to a String works");
+        }
+        writeln!(
+            tasks,
+            "    steps: [{{name: s, image: alpine, args: [\"{}\"]}}]",
+            "x".repeat(100)
+        )
+        .expect("writing to a String works");
+    }
     let names: Vec<String> = (0..400).map(|i| format!("t{i}")).collect();
     let file = format!(
         "#!yaml\ntask:\n{tasks}actions:\n  - tasks: [{}]\n    on: {{push: {{branches: [main]}}}}\n",
