@@ -7,6 +7,7 @@ mod error;
 mod parse;
 mod program;
 mod strategy;
+mod trie;
 
 pub use error::{Error, ErrorKind, Result};
 
@@ -226,8 +227,8 @@ impl GlobMatcher {
 pub struct GlobSet {
     globs: Vec<Glob>,
     matchers: Vec<GlobMatcher>,
-    positive: Strategies,
-    negative: Strategies,
+    /// Positive and negative patterns in one structure, each entry tagged with its class.
+    strategies: Strategies,
     has_positive: bool,
 }
 
@@ -238,8 +239,7 @@ impl GlobSet {
         GlobSet {
             globs: Vec::new(),
             matchers: Vec::new(),
-            positive: Strategies::default(),
-            negative: Strategies::default(),
+            strategies: Strategies::default(),
             has_positive: false,
         }
     }
@@ -248,21 +248,25 @@ impl GlobSet {
     #[must_use]
     #[inline]
     pub fn is_match(&self, s: &str) -> bool {
-        let c = strategy::Candidate::new(s);
-        (!self.has_positive || self.positive.is_match_candidate(&c))
-            && !self.negative.is_match_candidate(&c)
+        let want = if self.has_positive {
+            strategy::POS | strategy::NEG
+        } else {
+            strategy::NEG
+        };
+        let found = self.strategies.find(s, want, strategy::NEG);
+        found & strategy::NEG == 0 && (!self.has_positive || found & strategy::POS != 0)
     }
 
     /// Whether some positive pattern matches `s` (false when there are none).
     #[must_use]
     pub fn matches_positive(&self, s: &str) -> bool {
-        self.positive.is_match(s)
+        self.strategies.is_match(s, strategy::POS)
     }
 
     /// Whether some negative pattern matches `s` (false when there are none).
     #[must_use]
     pub fn matches_negative(&self, s: &str) -> bool {
-        self.negative.is_match(s)
+        self.strategies.is_match(s, strategy::NEG)
     }
 
     /// Whether the set has a positive pattern.
@@ -384,23 +388,19 @@ impl GlobSetBuilder {
             return Err(Error::limit("max_patterns_per_list", self.max_patterns));
         }
         let matchers: Vec<GlobMatcher> = self.globs.iter().map(Glob::compile_matcher).collect();
-        let pick = |neg: bool| {
-            Strategies::new(
-                self.globs
-                    .iter()
-                    .zip(&matchers)
-                    .filter(|(g, _)| g.negated == neg)
-                    .flat_map(|(_, m)| &m.strategies),
-            )
-        };
-        let positive = pick(false);
-        let negative = pick(true);
+        let strategies = Strategies::new(self.globs.iter().zip(&matchers).flat_map(|(g, m)| {
+            let class = if g.negated {
+                strategy::NEG
+            } else {
+                strategy::POS
+            };
+            m.strategies.iter().map(move |st| (st, class))
+        }));
         Ok(GlobSet {
             has_positive: self.globs.iter().any(|g| !g.negated),
             globs: self.globs.clone(),
             matchers,
-            positive,
-            negative,
+            strategies,
         })
     }
 }
