@@ -405,6 +405,161 @@ impl GlobSetBuilder {
     }
 }
 
+/// Several [`GlobSet`]s compiled into one structure that reads an input once and tells which of
+/// the lists it passes (each with its own [list rule](crate#lists)): what a Dispatchfile needs to
+/// test one changed path, or one branch, against the lists of all its actions at once.
+///
+/// Matching fills a reusable [`ListMatches`]: no allocation per input.
+///
+/// ```
+/// use dispatch_glob::{Glob, GlobLists, GlobSet, GlobSetBuilder, ListMatches};
+/// let set = |pats: &[&str]| -> Result<GlobSet, dispatch_glob::Error> {
+///     let mut b = GlobSetBuilder::new();
+///     for p in pats {
+///         b.add(Glob::new(p)?);
+///     }
+///     b.build()
+/// };
+/// let lists = GlobLists::new(&[set(&["docs/**"])?, set(&["!**/*.md"])?, set(&["**/*.go", "!vendor/**"])?]);
+/// let mut m = ListMatches::new(&lists);
+/// lists.matches_into("docs/README.md", &mut m);
+/// assert_eq!(m.passing().collect::<Vec<_>>(), vec![0]);
+/// lists.matches_into("pkg/a.go", &mut m);
+/// assert_eq!(m.passing().collect::<Vec<_>>(), vec![1, 2]);
+/// # Ok::<(), dispatch_glob::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct GlobLists {
+    /// Every pattern of every list, tagged `2 × list + negated`.
+    strategies: Strategies,
+    /// Bit `i`: list `i` has a positive pattern.
+    has_positive: Vec<u64>,
+    lists: usize,
+}
+
+impl GlobLists {
+    /// Compiles `sets` (list `i` is `sets[i]`) into one structure.
+    #[must_use]
+    pub fn new(sets: &[GlobSet]) -> GlobLists {
+        let words = sets.len().div_ceil(64);
+        let mut has_positive = vec![0u64; words];
+        for (i, set) in sets.iter().enumerate() {
+            if set.has_positive {
+                has_positive[i / 64] |= 1 << (i % 64);
+            }
+        }
+        let strategies = Strategies::new(sets.iter().enumerate().flat_map(|(i, set)| {
+            set.globs.iter().zip(&set.matchers).flat_map(move |(g, m)| {
+                let tag = (i as u32) * 2 + u32::from(g.negated);
+                m.strategies.iter().map(move |st| (st, tag))
+            })
+        }));
+        GlobLists {
+            strategies,
+            has_positive,
+            lists: sets.len(),
+        }
+    }
+
+    /// The number of lists.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.lists
+    }
+
+    /// Whether there is no list.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.lists == 0
+    }
+
+    /// Which lists `s` passes, into `out` (made by [`ListMatches::new`] for these lists).
+    /// Reads `s` once for all lists; no allocation.
+    pub fn matches_into(&self, s: &str, out: &mut ListMatches) {
+        let words = self.has_positive.len();
+        out.pos.clear();
+        out.pos.resize(words, 0);
+        out.neg.clear();
+        out.neg.resize(words, 0);
+        let (pos, neg) = (&mut out.pos, &mut out.neg);
+        self.strategies.visit(
+            s,
+            |_| true,
+            |tag| {
+                let list = (tag / 2) as usize;
+                let bits = if tag & 1 == 0 { &mut *pos } else { &mut *neg };
+                bits[list / 64] |= 1 << (list % 64);
+                false
+            },
+        );
+        out.passing.clear();
+        out.passing.extend(
+            (0..words)
+                .map(|w| (out.pos[w] | !self.has_positive[w]) & !out.neg[w] & mask(self.lists, w)),
+        );
+    }
+}
+
+/// The bits of word `w` that are lists (of `lists`).
+fn mask(lists: usize, w: usize) -> u64 {
+    let rest = lists - w * 64;
+    if rest >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << rest) - 1
+    }
+}
+
+/// Which lists of a [`GlobLists`] an input passes; reused from input to input.
+#[derive(Clone, Debug, Default)]
+pub struct ListMatches {
+    pos: Vec<u64>,
+    neg: Vec<u64>,
+    passing: Vec<u64>,
+}
+
+impl ListMatches {
+    /// Room for the lists of `lists` (the only allocation).
+    #[must_use]
+    pub fn new(lists: &GlobLists) -> ListMatches {
+        let words = lists.has_positive.len();
+        ListMatches {
+            pos: Vec::with_capacity(words),
+            neg: Vec::with_capacity(words),
+            passing: Vec::with_capacity(words),
+        }
+    }
+
+    /// Whether the last input passed list `list`.
+    #[must_use]
+    pub fn is_match(&self, list: usize) -> bool {
+        self.passing
+            .get(list / 64)
+            .is_some_and(|w| w & (1 << (list % 64)) != 0)
+    }
+
+    /// The lists the last input passed, as words of 64 bits (bit `i % 64` of word `i / 64` is
+    /// list `i`).
+    #[must_use]
+    pub fn words(&self) -> &[u64] {
+        &self.passing
+    }
+
+    /// The lists the last input passed, ascending.
+    pub fn passing(&self) -> impl Iterator<Item = usize> + '_ {
+        self.passing.iter().enumerate().flat_map(|(w, &word)| {
+            let mut bits = word;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let i = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    w * 64 + i
+                })
+            })
+        })
+    }
+}
+
 // Compiled values are plain data: `Send + Sync`, checked at compile time.
 const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
@@ -412,6 +567,7 @@ const _: () = {
     assert_send_sync::<Glob>();
     assert_send_sync::<GlobMatcher>();
     assert_send_sync::<GlobSet>();
+    assert_send_sync::<GlobLists>();
 };
 
 #[cfg(test)]

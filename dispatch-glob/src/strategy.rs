@@ -383,9 +383,9 @@ fn head_word(b: &[u8]) -> u64 {
     }
 }
 
-/// The class of a pattern in a [`Strategies`]: positive or negative (a bit, so that a walk can
-/// look for both at once).
-pub(crate) type Class = u8;
+/// The tag of a pattern in a [`Strategies`]: for a list, its class, positive or negative (a bit,
+/// so that a walk can look for both at once); for several lists, an index.
+pub(crate) type Class = u32;
 /// A positive pattern.
 pub(crate) const POS: Class = 1;
 /// A negative pattern.
@@ -452,17 +452,15 @@ impl<'b> Slashes<'b> {
 /// trie walked from the input's start, literal suffixes in one walked from its end, the directory
 /// names of `**/name/**` patterns in a third one probed with each directory of the input; only
 /// the rare rest (other infixes, general patterns with no literal at either end) is tried one by
-/// one. Each entry carries its [`Class`], and a walk stops as soon as the answer is known.
+/// one. Each entry carries its tag ([`Class`]), and a walk stops as soon as the answer is known.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Strategies {
-    everything: Class,
-    no_slash: Class,
-    empty: Class,
+    everything: Vec<Class>,
+    no_slash: Vec<Class>,
+    empty: Vec<Class>,
     prefixes: Trie<(After, Class)>,
     suffixes: Trie<(Before, Class)>,
     dirs: Trie<Class>,
-    /// The union of the classes in `dirs`.
-    dir_classes: Class,
     infixes: Vec<(Box<str>, Infix, Class)>,
     /// General patterns with neither a literal prefix nor a literal suffix (indices into `general`).
     floating: Vec<(usize, Class)>,
@@ -477,17 +475,18 @@ impl Strategies {
         let mut dirs: Vec<(Box<[u8]>, Class)> = Vec::new();
         for (st, class) in all {
             match st {
-                Strategy::Everything => s.everything |= class,
-                Strategy::NoSlash => s.no_slash |= class,
-                Strategy::Literal(l) if l.is_empty() => s.empty |= class,
+                Strategy::Everything => s.everything.push(class),
+                Strategy::NoSlash => s.no_slash.push(class),
+                Strategy::Literal(l) if l.is_empty() => s.empty.push(class),
                 Strategy::Literal(l) => prefixes.push((l.clone(), (After::Exact, class))),
-                Strategy::Prefix(p, t) => prefixes.push((p.clone(), (After::Tail(t.clone()), class))),
+                Strategy::Prefix(p, t) => {
+                    prefixes.push((p.clone(), (After::Tail(t.clone()), class)))
+                }
                 Strategy::Suffix(x, h) => {
                     suffixes.push((x.clone(), (Before::Head(h.clone()), class)));
                 }
                 Strategy::Infix(x, Infix::Dir) if !x[1..x.len() - 1].contains('/') => {
                     dirs.push((x.as_bytes()[1..x.len() - 1].into(), class));
-                    s.dir_classes |= class;
                 }
                 Strategy::Infix(x, k) => s.infixes.push((x.clone(), k.clone(), class)),
                 Strategy::General(g) => {
@@ -517,28 +516,57 @@ impl Strategies {
     /// is found or one of `stop` is (the list rule stops at the first negative match).
     #[inline]
     pub(crate) fn find(&self, s: &str, want: Class, stop: Class) -> Class {
+        let found = std::cell::Cell::new(0);
+        self.visit(
+            s,
+            |tag| tag & want & !found.get() != 0,
+            |tag| {
+                let f = found.get() | (tag & want);
+                found.set(f);
+                f & stop != 0 || f == want
+            },
+        );
+        found.get()
+    }
+
+    /// Calls `hit(tag)` for matching entries whose tag `need` accepts (others are not
+    /// evaluated), until `hit` says stop. The input is read once per structure: the prefix trie
+    /// from its start, the suffix trie from its end, the directory trie once per directory.
+    #[inline]
+    pub(crate) fn visit(
+        &self,
+        s: &str,
+        need: impl Fn(Class) -> bool,
+        mut hit: impl FnMut(Class) -> bool,
+    ) {
         let b = s.as_bytes();
-        let mut found: Class = 0;
-        // Adds `$class` when needed and `$cond` holds; returns from `find` when done.
+        // Reports `$tag` when needed and `$cond` holds; returns when `hit` says stop.
         macro_rules! hit {
-            ($class:expr, $cond:expr) => {{
-                let class: Class = $class;
-                if class & want & !found != 0 && $cond {
-                    found |= class & want;
-                    if found & stop != 0 || found == want {
-                        return found;
-                    }
+            ($tag:expr, $cond:expr) => {{
+                let tag: Class = $tag;
+                if need(tag) && $cond && hit(tag) {
+                    return;
                 }
             }};
         }
-        hit!(self.everything, true);
-        hit!(self.no_slash, !b.contains(&b'/'));
-        hit!(self.empty, b.is_empty());
+        for &tag in &self.everything {
+            hit!(tag, true);
+        }
+        if !self.no_slash.is_empty() && !b.contains(&b'/') {
+            for &tag in &self.no_slash {
+                hit!(tag, true);
+            }
+        }
+        if b.is_empty() {
+            for &tag in &self.empty {
+                hit!(tag, true);
+            }
+        }
         let mut slashes = Slashes::new(b);
         if !self.prefixes.is_empty() {
             let done = self.prefixes.walk(b, |depth, outs| {
-                for (after, class) in outs {
-                    if class & want & !found == 0 {
+                for &(ref after, tag) in outs {
+                    if !need(tag) {
                         continue;
                     }
                     let ok = match after {
@@ -548,23 +576,20 @@ impl Strategies {
                         After::Tail(t) => tail_ok(&b[depth..], t),
                         After::General(i) => self.general[*i].is_match(s),
                     };
-                    if ok {
-                        found |= class & want;
-                        if found & stop != 0 || found == want {
-                            return true;
-                        }
+                    if ok && hit(tag) {
+                        return true;
                     }
                 }
                 false
             });
             if done {
-                return found;
+                return;
             }
         }
         if !self.suffixes.is_empty() {
             let done = self.suffixes.walk(b, |depth, outs| {
-                for (before, class) in outs {
-                    if class & want & !found == 0 {
+                for &(ref before, tag) in outs {
+                    if !need(tag) {
                         continue;
                     }
                     let head = b.len() - depth;
@@ -574,20 +599,17 @@ impl Strategies {
                         Before::Head(Head::Dir) => head == 0 || b[head - 1] == b'/',
                         Before::General(i) => self.general[*i].is_match(s),
                     };
-                    if ok {
-                        found |= class & want;
-                        if found & stop != 0 || found == want {
-                            return true;
-                        }
+                    if ok && hit(tag) {
+                        return true;
                     }
                 }
                 false
             });
             if done {
-                return found;
+                return;
             }
         }
-        if self.dir_classes & want & !found != 0 {
+        if !self.dirs.is_empty() {
             let mut start = 0;
             let mut done = false;
             for_each_slash(b, |i| {
@@ -595,11 +617,8 @@ impl Strategies {
                 start = i + 1;
                 self.dirs.walk(seg, |depth, outs| {
                     if depth == seg.len() {
-                        for class in outs {
-                            found |= class & want;
-                        }
-                        done = found & stop != 0 || found == want;
-                        // Every class of a key is seen at once: this segment is finished.
+                        done = outs.iter().any(|&tag| need(tag) && hit(tag));
+                        // Every entry of this key is seen at once: the segment is finished.
                         return true;
                     }
                     false
@@ -607,16 +626,15 @@ impl Strategies {
                 !done
             });
             if done {
-                return found;
+                return;
             }
         }
-        for (x, k, class) in &self.infixes {
-            hit!(*class, infix_ok(s, x, k));
+        for (x, k, tag) in &self.infixes {
+            hit!(*tag, infix_ok(s, x, k));
         }
-        for (i, class) in &self.floating {
-            hit!(*class, self.general[*i].is_match(s));
+        for (i, tag) in &self.floating {
+            hit!(*tag, self.general[*i].is_match(s));
         }
-        found
     }
 
     /// Whether any strategy matches `s`.

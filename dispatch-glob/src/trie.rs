@@ -150,7 +150,11 @@ impl<O> Trie<O> {
             if pos >= n {
                 return false;
             }
-            let c = if self.reversed { b[n - 1 - pos] } else { b[pos] };
+            let c = if self.reversed {
+                b[n - 1 - pos]
+            } else {
+                b[pos]
+            };
             let (lo, hi) = (nd.edges.0 as usize, nd.edges.1 as usize);
             let Some(i) = self.edge_first[lo..hi].iter().position(|&x| x == c) else {
                 return false;

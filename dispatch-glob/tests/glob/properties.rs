@@ -1,6 +1,6 @@
 //! Properties: the compiled matchers agree with a plain reference (a translation to `regex`).
 
-use dispatch_glob::{Glob, GlobSetBuilder};
+use dispatch_glob::{Glob, GlobLists, GlobSetBuilder, ListMatches};
 use proptest::prelude::*;
 
 /// The reference: the dialect's rules translated token by token into an anchored regex.
@@ -190,7 +190,25 @@ proptest! {
         }
         let set = b.build().expect("at most 40");
         let singles: Vec<_> = globs.iter().map(|g| (g.is_negated(), g.compile_matcher())).collect();
+        // The same patterns dealt into three lists (and the whole list as a fourth), compiled together.
+        let parts: Vec<_> = (0..4)
+            .map(|k| {
+                let mut b = GlobSetBuilder::new();
+                for (i, g) in globs.iter().enumerate() {
+                    if k == 3 || i % 3 == k {
+                        b.add(g.clone());
+                    }
+                }
+                b.build().expect("at most 40")
+            })
+            .collect();
+        let lists = GlobLists::new(&parts);
+        let mut m = ListMatches::new(&lists);
         for n in &names {
+            lists.matches_into(n, &mut m);
+            for (k, part) in parts.iter().enumerate() {
+                prop_assert_eq!(m.is_match(k), part.is_match(n), "lists: list {} of {:?} name {:?}", k, texts, n);
+            }
             let pos = singles.iter().any(|(neg, m)| !neg && m.is_match(n));
             let neg = singles.iter().any(|(neg, m)| *neg && m.is_match(n));
             let has_pos = singles.iter().any(|(neg, _)| !neg);
