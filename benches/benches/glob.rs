@@ -340,13 +340,13 @@ fn events(c: &mut Criterion) {
     let mut g = c.benchmark_group("trigger_events");
     g.throughput(Throughput::Elements(1));
     g.bench_function("push_of_many_paths/fire", |b| {
-        b.iter(|| triggers.fire(black_box(&big_event)))
+        b.iter(|| triggers.fire(black_box(&big_event)));
     });
     g.bench_function("push_of_many_paths/match_event", |b| {
         b.iter(|| triggers.match_event(black_box(&big_event)));
     });
     g.bench_function("push_of_many_paths/globset_per_action", |b| {
-        b.iter(|| per_action(black_box(&big)))
+        b.iter(|| per_action(black_box(&big)));
     });
     g.throughput(Throughput::Elements(branch_events.len() as u64));
     g.bench_function("branch_pushes/fire", |b| {

@@ -370,17 +370,15 @@ fn min_len(toks: &[Tok]) -> usize {
 /// Up to the first 8 bytes of `b` as a little-endian word, zero-padded.
 #[inline]
 fn head_word(b: &[u8]) -> u64 {
-    match b.first_chunk::<8>() {
-        Some(w) => u64::from_le_bytes(*w),
-        None => {
-            // A loop of shifts rather than a variable-length copy, which compiles to a `memcpy` call.
-            let mut w = 0u64;
-            for (i, &c) in b.iter().enumerate().take(8) {
-                w |= u64::from(c) << (8 * i);
-            }
-            w
-        }
+    if let Some(w) = b.first_chunk::<8>() {
+        return u64::from_le_bytes(*w);
     }
+    // A loop of shifts rather than a variable-length copy, which compiles to a `memcpy` call.
+    let mut w = 0u64;
+    for (i, &c) in b.iter().enumerate().take(8) {
+        w |= u64::from(c) << (8 * i);
+    }
+    w
 }
 
 /// The tag of a pattern in a [`Strategies`]: for a list, its class, positive or negative (a bit,
@@ -410,6 +408,9 @@ enum Before {
     /// A general pattern with this suffix and no prefix (index into `general`).
     General(usize),
 }
+
+/// A trie entry: a literal and what to check when an input has it, with the entry's tag.
+type Keyed<T> = (Box<[u8]>, (T, Class));
 
 /// The `/` positions of an input, found on first use and then remembered.
 struct Slashes<'b> {
@@ -470,8 +471,8 @@ pub(crate) struct Strategies {
 impl Strategies {
     pub(crate) fn new<'a>(all: impl IntoIterator<Item = (&'a Strategy, Class)>) -> Strategies {
         let mut s = Strategies::default();
-        let mut prefixes: Vec<(Box<[u8]>, (After, Class))> = Vec::new();
-        let mut suffixes: Vec<(Box<[u8]>, (Before, Class))> = Vec::new();
+        let mut prefixes: Vec<Keyed<After>> = Vec::new();
+        let mut suffixes: Vec<Keyed<Before>> = Vec::new();
         let mut dirs: Vec<(Box<[u8]>, Class)> = Vec::new();
         for (st, class) in all {
             match st {
@@ -480,7 +481,7 @@ impl Strategies {
                 Strategy::Literal(l) if l.is_empty() => s.empty.push(class),
                 Strategy::Literal(l) => prefixes.push((l.clone(), (After::Exact, class))),
                 Strategy::Prefix(p, t) => {
-                    prefixes.push((p.clone(), (After::Tail(t.clone()), class)))
+                    prefixes.push((p.clone(), (After::Tail(t.clone()), class)));
                 }
                 Strategy::Suffix(x, h) => {
                     suffixes.push((x.clone(), (Before::Head(h.clone()), class)));

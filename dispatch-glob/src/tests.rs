@@ -269,7 +269,9 @@ fn hostile_lists_stay_bounded() {
         let mut p = format!("p{i:03}/");
         let mut depth = 0;
         while p.len() + 2 * depth + 8 < 1024 {
-            p.push_str(&format!("{{alt{i:03}-xxxxxxxx,"));
+            p.push_str("{alt");
+            p.push_str(&i.to_string());
+            p.push_str("-xxxxxxxx,");
             depth += 1;
         }
         p.push('b');
