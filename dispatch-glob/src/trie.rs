@@ -5,6 +5,12 @@
 //! one byte search per branching node plus the comparison of the bytes it consumes, and memory is
 //! linear in the literal bytes (never one node per byte). Built from sorted keys with an explicit
 //! work list: no recursion, time linear in the keys' bytes plus the sort.
+//!
+//! Hand-built rather than a lazy DFA from `regex-automata`: most Dispatchfile patterns are a
+//! literal with a simple condition at one end, which these tries decide with a few word
+//! comparisons, where a DFA pays a table lookup per input byte; and building a DFA (or an
+//! Aho-Corasick automaton) is exactly what makes `globset`'s compile step slow, while this build
+//! is a sort and one pass. The crate keeps no dependencies.
 
 use crate::strategy::bytes_eq;
 
