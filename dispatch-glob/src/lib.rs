@@ -230,6 +230,7 @@ pub struct GlobSet {
     /// Positive and negative patterns in one structure, each entry tagged with its class.
     strategies: Strategies,
     has_positive: bool,
+    has_negative: bool,
 }
 
 impl GlobSet {
@@ -241,6 +242,7 @@ impl GlobSet {
             matchers: Vec::new(),
             strategies: Strategies::default(),
             has_positive: false,
+            has_negative: false,
         }
     }
 
@@ -248,13 +250,9 @@ impl GlobSet {
     #[must_use]
     #[inline]
     pub fn is_match(&self, s: &str) -> bool {
-        let want = if self.has_positive {
-            strategy::POS | strategy::NEG
-        } else {
-            strategy::NEG
-        };
-        let found = self.strategies.find(s, want, strategy::NEG);
-        found & strategy::NEG == 0 && (!self.has_positive || found & strategy::POS != 0)
+        // Positives first: when none matches, the negatives need not be read.
+        (!self.has_positive || self.strategies.find(s, strategy::POS, strategy::POS) != 0)
+            && (!self.has_negative || self.strategies.find(s, strategy::NEG, strategy::NEG) == 0)
     }
 
     /// Whether some positive pattern matches `s` (false when there are none).
@@ -398,6 +396,7 @@ impl GlobSetBuilder {
         }));
         Ok(GlobSet {
             has_positive: self.globs.iter().any(|g| !g.negated),
+            has_negative: self.globs.iter().any(|g| g.negated),
             globs: self.globs.clone(),
             matchers,
             strategies,
@@ -484,6 +483,7 @@ impl GlobLists {
         let (pos, neg) = (&mut out.pos, &mut out.neg);
         self.strategies.visit(
             s,
+            u32::MAX,
             |_| true,
             |tag| {
                 let list = (tag / 2) as usize;

@@ -21,6 +21,8 @@ pub(crate) enum Tail {
     Suffix(Box<[u8]>),
     /// Ends with the suffix, no `/` between (`p*s`).
     NoSlashSuffix(Box<[u8]>),
+    /// Ends with the suffix after nothing or after a run ending in `/` (`p**/s`).
+    DirSuffix(Box<[u8]>),
 }
 
 /// What must hold before a literal suffix.
@@ -41,6 +43,8 @@ pub(crate) enum Infix {
     Any,
     /// At the start or after a `/` (`**/x/**`; the needle is stored as `/x/`).
     Dir,
+    /// In an input with no `/` (`*x*`, `x` without `/`).
+    NoSlash,
 }
 
 /// A general pattern with literal prefilters.
@@ -108,6 +112,7 @@ fn infix_ok(s: &str, needle: &str, kind: &Infix) -> bool {
     let (b, n) = (s.as_bytes(), needle.as_bytes());
     match kind {
         Infix::Any => contains(b, n),
+        Infix::NoSlash => !b.contains(&b'/') && contains(b, n),
         Infix::Dir => starts_with(b, &n[1..]) || contains(b, n),
     }
 }
@@ -187,6 +192,12 @@ fn tail_ok(rest: &[u8], tail: &Tail) -> bool {
         Tail::Any => true,
         Tail::NoSlash => !rest.contains(&b'/'),
         Tail::Suffix(x) => ends_with(rest, x),
+        Tail::DirSuffix(x) => {
+            ends_with(rest, x) && {
+                let mid = &rest[..rest.len() - x.len()];
+                mid.last().is_none_or(|&c| c == b'/')
+            }
+        }
         Tail::NoSlashSuffix(x) => {
             ends_with(rest, x) && !rest[..rest.len() - x.len()].contains(&b'/')
         }
@@ -278,6 +289,13 @@ fn classify(toks: &[Tok]) -> Strategy {
     if let Some(l) = literal(toks) {
         return Strategy::Literal(l);
     }
+    // `*x*` (no `/` in `x`).
+    if let [Tok::Star, inner @ .., Tok::Star] = toks
+        && let Some(x) = literal(inner).filter(|x| !x.is_empty() && !x.contains(&b'/'))
+    {
+        let x = String::from_utf8(x.into_vec()).unwrap_or_default();
+        return Strategy::Infix(x.into_boxed_str(), Infix::NoSlash);
+    }
     // `**x**` and `**/x/**`.
     if let [first, inner @ .., Tok::AnyStar] = toks
         && let Some(x) = literal(inner).filter(|x| !x.is_empty())
@@ -307,6 +325,7 @@ fn classify(toks: &[Tok]) -> Strategy {
             Strategy::Prefix(prefix, Tail::Suffix(suffix))
         }
         (false, [Tok::Star], false) => Strategy::Prefix(prefix, Tail::NoSlashSuffix(suffix)),
+        (false, [Tok::DirStar], false) => Strategy::Prefix(prefix, Tail::DirSuffix(suffix)),
         (true, [Tok::AnyStar], false) => Strategy::Suffix(suffix, Head::Any),
         (true, [Tok::DirStar, Tok::Star], false) if no_slash(&suffix) => {
             Strategy::Suffix(suffix, Head::Any)
@@ -466,6 +485,9 @@ pub(crate) struct Strategies {
     /// General patterns with neither a literal prefix nor a literal suffix (indices into `general`).
     floating: Vec<(usize, Class)>,
     general: Vec<General>,
+    /// The union of the tags in `prefixes`, `suffixes`, `dirs`, and `infixes` with `floating`:
+    /// a walk skips a structure holding none of the tags it looks for.
+    unions: [Class; 4],
 }
 
 impl Strategies {
@@ -507,6 +529,19 @@ impl Strategies {
                 }
             }
         }
+        let union = |tags: &mut dyn Iterator<Item = Class>| tags.fold(0, |a, t| a | t);
+        s.unions = [
+            union(&mut prefixes.iter().map(|(_, (_, t))| *t)),
+            union(&mut suffixes.iter().map(|(_, (_, t))| *t)),
+            union(&mut dirs.iter().map(|(_, t)| *t)),
+            union(
+                &mut s
+                    .infixes
+                    .iter()
+                    .map(|(_, _, t)| *t)
+                    .chain(s.floating.iter().map(|(_, t)| *t)),
+            ),
+        ];
         s.prefixes = Trie::new(prefixes, false);
         s.suffixes = Trie::new(suffixes, true);
         s.dirs = Trie::new(dirs, false);
@@ -520,6 +555,7 @@ impl Strategies {
         let found = std::cell::Cell::new(0);
         self.visit(
             s,
+            want,
             |tag| tag & want & !found.get() != 0,
             |tag| {
                 let f = found.get() | (tag & want);
@@ -531,12 +567,13 @@ impl Strategies {
     }
 
     /// Calls `hit(tag)` for matching entries whose tag `need` accepts (others are not
-    /// evaluated), until `hit` says stop. The input is read once per structure: the prefix trie
+    /// evaluated), until `hit` says stop; structures with no tag in `mask` are skipped. The input is read once per structure: the prefix trie
     /// from its start, the suffix trie from its end, the directory trie once per directory.
     #[inline]
     pub(crate) fn visit(
         &self,
         s: &str,
+        mask: Class,
         need: impl Fn(Class) -> bool,
         mut hit: impl FnMut(Class) -> bool,
     ) {
@@ -564,7 +601,7 @@ impl Strategies {
             }
         }
         let mut slashes = Slashes::new(b);
-        if !self.prefixes.is_empty() {
+        if self.unions[0] & mask != 0 {
             let done = self.prefixes.walk(b, |depth, outs| {
                 for &(ref after, tag) in outs {
                     if !need(tag) {
@@ -587,7 +624,7 @@ impl Strategies {
                 return;
             }
         }
-        if !self.suffixes.is_empty() {
+        if self.unions[1] & mask != 0 {
             let done = self.suffixes.walk(b, |depth, outs| {
                 for &(ref before, tag) in outs {
                     if !need(tag) {
@@ -610,7 +647,7 @@ impl Strategies {
                 return;
             }
         }
-        if !self.dirs.is_empty() {
+        if self.unions[2] & mask != 0 {
             let mut start = 0;
             let mut done = false;
             for_each_slash(b, |i| {
@@ -629,6 +666,9 @@ impl Strategies {
             if done {
                 return;
             }
+        }
+        if self.unions[3] & mask == 0 {
+            return;
         }
         for (x, k, tag) in &self.infixes {
             hit!(*tag, infix_ok(s, x, k));

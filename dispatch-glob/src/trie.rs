@@ -131,11 +131,6 @@ impl<O> Trie<O> {
         t
     }
 
-    /// Whether the trie has no entry.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.outs.is_empty()
-    }
-
     /// Reads `b` into the trie (from its end when reversed) and calls `f(depth, outputs)` for every
     /// node with entries on the way, `depth` being the key length; stops early and returns `true`
     /// when `f` does.
@@ -230,7 +225,6 @@ mod tests {
     #[test]
     fn empty_trie() {
         let t = trie(&[], false);
-        assert!(t.is_empty());
         assert_eq!(hits(&t, "abc"), vec![]);
     }
 }
