@@ -429,7 +429,7 @@ impl GlobSetBuilder {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct GlobLists {
-    /// Every pattern of every list, tagged `2 × list + negated`.
+    /// Every pattern of every list, tagged `2 × list + negated + 1`.
     strategies: Strategies,
     /// Bit `i`: list `i` has a positive pattern.
     has_positive: Vec<u64>,
@@ -449,7 +449,8 @@ impl GlobLists {
         }
         let strategies = Strategies::new(sets.iter().enumerate().flat_map(|(i, set)| {
             set.globs.iter().zip(&set.matchers).flat_map(move |(g, m)| {
-                let tag = (i as u32) * 2 + u32::from(g.negated);
+                // Never 0: a structure is skipped when its tags OR to nothing.
+                let tag = (i as u32) * 2 + u32::from(g.negated) + 1;
                 m.strategies.iter().map(move |st| (st, tag))
             })
         }));
@@ -486,8 +487,12 @@ impl GlobLists {
             u32::MAX,
             |_| true,
             |tag| {
-                let list = (tag / 2) as usize;
-                let bits = if tag & 1 == 0 { &mut *pos } else { &mut *neg };
+                let list = ((tag - 1) / 2) as usize;
+                let bits = if (tag - 1) & 1 == 0 {
+                    &mut *pos
+                } else {
+                    &mut *neg
+                };
                 bits[list / 64] |= 1 << (list % 64);
                 false
             },

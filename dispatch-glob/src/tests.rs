@@ -325,3 +325,21 @@ fn hostile_lists_stay_bounded() {
         );
     }
 }
+
+#[test]
+fn glob_lists_of_one_list_per_structure() {
+    // The first list's positive patterns alone in each structure (prefix, suffix, directory,
+    // infix trie or list): none may be skipped.
+    for p in ["src/**", "**/*.md", "**/testdata/**", "**x**", "*[ab]*c*"] {
+        let set = GlobSetBuilder::new()
+            .add(Glob::new(p).expect("valid"))
+            .build()
+            .expect("one");
+        let lists = GlobLists::new(std::slice::from_ref(&set));
+        let mut m = ListMatches::new(&lists);
+        for s in ["src/a", "a/b.md", "a/testdata/b", "axb", "zbzc", "none"] {
+            lists.matches_into(s, &mut m);
+            assert_eq!(m.is_match(0), set.is_match(s), "{p:?} against {s:?}");
+        }
+    }
+}
