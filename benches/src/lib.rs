@@ -246,18 +246,226 @@ pub mod glob {
             .collect()
     }
 
+    /// Lists of real path-filter shapes for the paths of a real repository (the corpus's
+    /// tektoncd/pipeline tree): `(name, patterns)`, 3 to 256 patterns. The largest is made from
+    /// the busiest directories of `paths` (deterministic: sorted by file count, then name) in the
+    /// shapes Dispatchfiles use: `dir/**`, `dir/**/*.go`, `!dir/**/*_test.go`, `dir/*.yaml`,
+    /// `**/name/**`, `dir/[a-z]*.go`, exact files.
+    #[must_use]
+    pub fn path_lists(paths: &[String]) -> Vec<(&'static str, Vec<String>)> {
+        let own = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        vec![
+            (
+                "3 ignore docs (negations only)",
+                own(&["!docs/**", "!**/*.md", "!**/OWNERS"]),
+            ),
+            (
+                "5 one component (+ negations)",
+                own(&[
+                    "pkg/reconciler/**",
+                    "cmd/controller/**",
+                    "!**/*_test.go",
+                    "!**/testdata/**",
+                    "!pkg/reconciler/**/*.md",
+                ]),
+            ),
+            (
+                "6 extensions and build files",
+                own(&[
+                    "**/*.go",
+                    "go.mod",
+                    "go.sum",
+                    "Makefile",
+                    "**/Dockerfile",
+                    "**/*.{yaml,yml}",
+                ]),
+            ),
+            ("50 mixed monorepo filter", own(&MONOREPO)),
+            ("256 per-list maximum", largest_path_list(paths)),
+        ]
+    }
+
+    /// A monorepo's paths filter: components, generated code and docs excluded.
+    const MONOREPO: [&str; 50] = [
+        "pkg/apis/**",
+        "pkg/reconciler/**",
+        "pkg/pod/**",
+        "pkg/resolution/**",
+        "pkg/remoteresolution/**",
+        "pkg/client/**/*.go",
+        "pkg/pipelinerunmetrics/**",
+        "pkg/taskrunmetrics/**",
+        "pkg/credentials/**",
+        "pkg/entrypoint/**",
+        "cmd/*/main.go",
+        "cmd/entrypoint/**",
+        "cmd/controller/**",
+        "cmd/webhook/**",
+        "cmd/resolvers/**",
+        "config/**/*.yaml",
+        "config/*.yaml",
+        "examples/v1/**/*.yaml",
+        "test/**/*.go",
+        "test/conformance/**",
+        "hack/*.sh",
+        "tekton/**",
+        ".tekton/**",
+        ".github/workflows/*.{yml,yaml}",
+        "internal/**",
+        "go.{mod,sum}",
+        "Makefile",
+        "**/Dockerfile",
+        "**/*.proto",
+        "**/BUILD.bazel",
+        "docs/pipeline-api.md",
+        "docs/*.md",
+        "vendor/knative.dev/**",
+        "vendor/k8s.io/api/core/v1/*.go",
+        "vendor/github.com/google/go-containerregistry/**",
+        "vendor/modules.txt",
+        "optional_config/**",
+        "pkg/apis/pipeline/v1/*_types.go",
+        "pkg/apis/pipeline/v1beta1/*_types.go",
+        "pkg/apis/**/zz_generated.deepcopy.go",
+        "!**/*_test.go",
+        "!**/testdata/**",
+        "!**/zz_generated.*.go",
+        "!pkg/client/**/fake/**",
+        "!**/*.pb.go",
+        "!docs/internal/**",
+        "!**/.gitignore",
+        "!vendor/**/LICENSE",
+        "!test/**/*.md",
+        "!**/OWNERS",
+    ];
+
+    /// 256 patterns from the busiest directories of `paths`, shapes in turn.
+    fn largest_path_list(paths: &[String]) -> Vec<String> {
+        let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for p in paths {
+            for (i, _) in p.match_indices('/').skip(1).take(3) {
+                *counts.entry(&p[..i]).or_default() += 1;
+            }
+        }
+        let mut dirs: Vec<(&str, usize)> = counts.into_iter().collect();
+        dirs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let mut out = Vec::with_capacity(256);
+        for (i, (d, _)) in dirs.iter().enumerate().take(248) {
+            let name = d.rsplit('/').next().unwrap_or(d);
+            out.push(match i % 8 {
+                0 => format!("{d}/**"),
+                1 => format!("{d}/**/*.go"),
+                2 => format!("!{d}/**/*_test.go"),
+                3 => format!("{d}/*.yaml"),
+                4 => format!("**/{name}/**"),
+                5 => format!("{d}/[a-z]*.go"),
+                6 => format!("{d}/**/*.{{json,txt}}"),
+                _ => format!("!{d}/*.md"),
+            });
+        }
+        // Exact files, spread over the tree.
+        let step = (paths.len() / (256 - out.len()).max(1)).max(1);
+        let mut at = 0;
+        while out.len() < 256 && at < paths.len() {
+            out.push(paths[at].clone());
+            at += step;
+        }
+        out
+    }
+
+    /// 10,000 branch and tag names (short forms, as lists see them), from a fixed seed: the
+    /// branch shapes of [`inputs`] and semver tags.
+    #[must_use]
+    pub fn refs() -> Vec<String> {
+        let mut r = Lcg(0x7a95_00b1_2a5c_4e51);
+        (0..10_000)
+            .map(|i| {
+                if i % 4 == 3 {
+                    let (a, b, c) = (r.below(4), r.below(30), r.below(12));
+                    match r.below(4) {
+                        0 => format!("v{a}.{b}.{c}-rc.{}", r.below(4)),
+                        1 => format!("{a}.{b}.{c}"),
+                        _ => format!("v{a}.{b}.{c}"),
+                    }
+                } else {
+                    branch(&mut r)
+                }
+            })
+            .collect()
+    }
+
+    /// Branch and tag lists in Dispatchfile shapes, 3 to 256 patterns.
+    #[must_use]
+    pub fn ref_lists() -> Vec<(&'static str, Vec<String>)> {
+        let own = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let mut largest = Vec::with_capacity(256);
+        for (i, w) in WORDS.iter().cycle().take(256 - 16).enumerate() {
+            largest.push(match i % 8 {
+                0 => format!("feature/{w}-*"),
+                1 => format!("release/v{}.*", i % 5),
+                2 => format!("!feature/wip-{w}"),
+                3 => format!("hotfix/{w}/**"),
+                4 => format!("users/*/{w}"),
+                5 => format!("v{}.{}.*", i % 4, i % 30),
+                6 => format!("{w}-{{stable,beta}}"),
+                _ => format!("release-{}", i * 7 % 1000),
+            });
+        }
+        for p in [
+            "main",
+            "master",
+            "develop",
+            "staging",
+            "production",
+            "trunk",
+            "renovate/*",
+            "dependabot/**",
+            "!dependabot/npm_and_yarn/**",
+            "v[0-9]*",
+            "!v0.*",
+            "[0-9]*.[0-9]*.[0-9]*",
+            "release/*",
+            "!release/old-*",
+            "*-rc.*",
+            "!*-rc.0",
+        ] {
+            largest.push(p.to_owned());
+        }
+        vec![
+            (
+                "3 main and releases",
+                own(&["main", "release/*", "!release/0.*"]),
+            ),
+            (
+                "8 branches and tags",
+                own(&[
+                    "main",
+                    "develop",
+                    "release/**",
+                    "hotfix/**",
+                    "v[0-9]*",
+                    "!v0.*",
+                    "!*-rc.*",
+                    "!release/old-*",
+                ]),
+            ),
+            ("50 mixed", own(&PATTERNS)),
+            ("256 per-list maximum", largest),
+        ]
+    }
+
     /// Our compiled list: one `GlobSet` holding positives and negatives.
     ///
     /// # Panics
     ///
     /// If a pattern of [`PATTERNS`] is invalid (it is a fixed list).
     #[must_use]
-    pub fn dispatch_glob(patterns: &[&str]) -> dispatch_glob::GlobSet {
+    pub fn dispatch_glob<S: AsRef<str>>(patterns: &[S]) -> dispatch_glob::GlobSet {
         let mut b = dispatch_glob::GlobSetBuilder::new();
         for p in patterns {
-            b.add(dispatch_glob::Glob::new(p).expect("bench patterns are valid"));
+            b.add(dispatch_glob::Glob::new(p.as_ref()).expect("bench patterns are valid"));
         }
-        b.build().expect("50 patterns are within the limits")
+        b.build().expect("bench lists are within the limits")
     }
 
     /// globset's best shape for the list rule: one `GlobSet` for the positives, one for the
@@ -275,13 +483,14 @@ pub mod glob {
         ///
         /// If globset rejects a pattern (the fixed list is accepted).
         #[must_use]
-        pub fn new(patterns: &[&str]) -> GlobsetList {
+        pub fn new<S: AsRef<str>>(patterns: &[S]) -> GlobsetList {
             let mut pos = globset::GlobSetBuilder::new();
             let mut neg = globset::GlobSetBuilder::new();
             for p in patterns {
+                let p = p.as_ref();
                 let (set, body) = match p.strip_prefix('!') {
                     Some(body) => (&mut neg, body),
-                    None => (&mut pos, *p),
+                    None => (&mut pos, p),
                 };
                 set.add(
                     globset::GlobBuilder::new(body)
@@ -313,9 +522,11 @@ pub mod glob {
     impl FastGlobList {
         /// Splits `patterns` into positives and negatives.
         #[must_use]
-        pub fn new(patterns: &[&str]) -> FastGlobList {
-            let (neg, pos): (Vec<&str>, Vec<&str>) =
-                patterns.iter().partition(|p| p.starts_with('!'));
+        pub fn new<S: AsRef<str>>(patterns: &[S]) -> FastGlobList {
+            let (neg, pos): (Vec<&str>, Vec<&str>) = patterns
+                .iter()
+                .map(AsRef::as_ref)
+                .partition(|p| p.starts_with('!'));
             FastGlobList {
                 positive: pos.into_iter().map(str::to_owned).collect(),
                 negative: neg.into_iter().map(|p| p[1..].to_owned()).collect(),

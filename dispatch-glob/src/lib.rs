@@ -7,6 +7,7 @@ mod error;
 mod parse;
 mod program;
 mod strategy;
+mod trie;
 
 pub use error::{Error, ErrorKind, Result};
 
@@ -226,9 +227,10 @@ impl GlobMatcher {
 pub struct GlobSet {
     globs: Vec<Glob>,
     matchers: Vec<GlobMatcher>,
-    positive: Strategies,
-    negative: Strategies,
+    /// Positive and negative patterns in one structure, each entry tagged with its class.
+    strategies: Strategies,
     has_positive: bool,
+    has_negative: bool,
 }
 
 impl GlobSet {
@@ -238,9 +240,9 @@ impl GlobSet {
         GlobSet {
             globs: Vec::new(),
             matchers: Vec::new(),
-            positive: Strategies::default(),
-            negative: Strategies::default(),
+            strategies: Strategies::default(),
             has_positive: false,
+            has_negative: false,
         }
     }
 
@@ -248,21 +250,21 @@ impl GlobSet {
     #[must_use]
     #[inline]
     pub fn is_match(&self, s: &str) -> bool {
-        let c = strategy::Candidate::new(s);
-        (!self.has_positive || self.positive.is_match_candidate(&c))
-            && !self.negative.is_match_candidate(&c)
+        // Positives first: when none matches, the negatives need not be read.
+        (!self.has_positive || self.strategies.find(s, strategy::POS, strategy::POS) != 0)
+            && (!self.has_negative || self.strategies.find(s, strategy::NEG, strategy::NEG) == 0)
     }
 
     /// Whether some positive pattern matches `s` (false when there are none).
     #[must_use]
     pub fn matches_positive(&self, s: &str) -> bool {
-        self.positive.is_match(s)
+        self.strategies.is_match(s, strategy::POS)
     }
 
     /// Whether some negative pattern matches `s` (false when there are none).
     #[must_use]
     pub fn matches_negative(&self, s: &str) -> bool {
-        self.negative.is_match(s)
+        self.strategies.is_match(s, strategy::NEG)
     }
 
     /// Whether the set has a positive pattern.
@@ -384,23 +386,181 @@ impl GlobSetBuilder {
             return Err(Error::limit("max_patterns_per_list", self.max_patterns));
         }
         let matchers: Vec<GlobMatcher> = self.globs.iter().map(Glob::compile_matcher).collect();
-        let pick = |neg: bool| {
-            Strategies::new(
-                self.globs
-                    .iter()
-                    .zip(&matchers)
-                    .filter(|(g, _)| g.negated == neg)
-                    .flat_map(|(_, m)| &m.strategies),
-            )
-        };
-        let positive = pick(false);
-        let negative = pick(true);
+        let strategies = Strategies::new(self.globs.iter().zip(&matchers).flat_map(|(g, m)| {
+            let class = if g.negated {
+                strategy::NEG
+            } else {
+                strategy::POS
+            };
+            m.strategies.iter().map(move |st| (st, class))
+        }));
         Ok(GlobSet {
             has_positive: self.globs.iter().any(|g| !g.negated),
+            has_negative: self.globs.iter().any(|g| g.negated),
             globs: self.globs.clone(),
             matchers,
-            positive,
-            negative,
+            strategies,
+        })
+    }
+}
+
+/// Several [`GlobSet`]s compiled into one structure that reads an input once and tells which of
+/// the lists it passes (each with its own [list rule](crate#lists)): what a Dispatchfile needs to
+/// test one changed path, or one branch, against the lists of all its actions at once.
+///
+/// Matching fills a reusable [`ListMatches`]: no allocation per input.
+///
+/// ```
+/// use dispatch_glob::{Glob, GlobLists, GlobSet, GlobSetBuilder, ListMatches};
+/// let set = |pats: &[&str]| -> Result<GlobSet, dispatch_glob::Error> {
+///     let mut b = GlobSetBuilder::new();
+///     for p in pats {
+///         b.add(Glob::new(p)?);
+///     }
+///     b.build()
+/// };
+/// let lists = GlobLists::new(&[set(&["docs/**"])?, set(&["!**/*.md"])?, set(&["**/*.go", "!vendor/**"])?]);
+/// let mut m = ListMatches::new(&lists);
+/// lists.matches_into("docs/README.md", &mut m);
+/// assert_eq!(m.passing().collect::<Vec<_>>(), vec![0]);
+/// lists.matches_into("pkg/a.go", &mut m);
+/// assert_eq!(m.passing().collect::<Vec<_>>(), vec![1, 2]);
+/// # Ok::<(), dispatch_glob::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct GlobLists {
+    /// Every pattern of every list, tagged `2 × list + negated + 1`.
+    strategies: Strategies,
+    /// Bit `i`: list `i` has a positive pattern.
+    has_positive: Vec<u64>,
+    lists: usize,
+}
+
+impl GlobLists {
+    /// Compiles `sets` (list `i` is `sets[i]`) into one structure.
+    #[must_use]
+    pub fn new(sets: &[GlobSet]) -> GlobLists {
+        let words = sets.len().div_ceil(64);
+        let mut has_positive = vec![0u64; words];
+        for (i, set) in sets.iter().enumerate() {
+            if set.has_positive {
+                has_positive[i / 64] |= 1 << (i % 64);
+            }
+        }
+        let strategies = Strategies::new(sets.iter().enumerate().flat_map(|(i, set)| {
+            set.globs.iter().zip(&set.matchers).flat_map(move |(g, m)| {
+                // Never 0: a structure is skipped when its tags OR to nothing.
+                let tag = (i as u32) * 2 + u32::from(g.negated) + 1;
+                m.strategies.iter().map(move |st| (st, tag))
+            })
+        }));
+        GlobLists {
+            strategies,
+            has_positive,
+            lists: sets.len(),
+        }
+    }
+
+    /// The number of lists.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.lists
+    }
+
+    /// Whether there is no list.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.lists == 0
+    }
+
+    /// Which lists `s` passes, into `out` (made by [`ListMatches::new`] for these lists).
+    /// Reads `s` once for all lists; no allocation.
+    pub fn matches_into(&self, s: &str, out: &mut ListMatches) {
+        let words = self.has_positive.len();
+        out.pos.clear();
+        out.pos.resize(words, 0);
+        out.neg.clear();
+        out.neg.resize(words, 0);
+        let (pos, neg) = (&mut out.pos, &mut out.neg);
+        self.strategies.visit(
+            s,
+            u32::MAX,
+            |_| true,
+            |tag| {
+                let list = ((tag - 1) / 2) as usize;
+                let bits = if (tag - 1) & 1 == 0 {
+                    &mut *pos
+                } else {
+                    &mut *neg
+                };
+                bits[list / 64] |= 1 << (list % 64);
+                false
+            },
+        );
+        out.passing.clear();
+        out.passing.extend(
+            (0..words)
+                .map(|w| (out.pos[w] | !self.has_positive[w]) & !out.neg[w] & mask(self.lists, w)),
+        );
+    }
+}
+
+/// The bits of word `w` that are lists (of `lists`).
+fn mask(lists: usize, w: usize) -> u64 {
+    let rest = lists - w * 64;
+    if rest >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << rest) - 1
+    }
+}
+
+/// Which lists of a [`GlobLists`] an input passes; reused from input to input.
+#[derive(Clone, Debug, Default)]
+pub struct ListMatches {
+    pos: Vec<u64>,
+    neg: Vec<u64>,
+    passing: Vec<u64>,
+}
+
+impl ListMatches {
+    /// Room for the lists of `lists` (the only allocation).
+    #[must_use]
+    pub fn new(lists: &GlobLists) -> ListMatches {
+        let words = lists.has_positive.len();
+        ListMatches {
+            pos: Vec::with_capacity(words),
+            neg: Vec::with_capacity(words),
+            passing: Vec::with_capacity(words),
+        }
+    }
+
+    /// Whether the last input passed list `list`.
+    #[must_use]
+    pub fn is_match(&self, list: usize) -> bool {
+        self.passing
+            .get(list / 64)
+            .is_some_and(|w| w & (1 << (list % 64)) != 0)
+    }
+
+    /// The lists the last input passed, as words of 64 bits (bit `i % 64` of word `i / 64` is
+    /// list `i`).
+    #[must_use]
+    pub fn words(&self) -> &[u64] {
+        &self.passing
+    }
+
+    /// The lists the last input passed, ascending.
+    pub fn passing(&self) -> impl Iterator<Item = usize> + '_ {
+        self.passing.iter().enumerate().flat_map(|(w, &word)| {
+            let mut bits = word;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let i = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    w * 64 + i
+                })
+            })
         })
     }
 }
@@ -412,6 +572,7 @@ const _: () = {
     assert_send_sync::<Glob>();
     assert_send_sync::<GlobMatcher>();
     assert_send_sync::<GlobSet>();
+    assert_send_sync::<GlobLists>();
 };
 
 #[cfg(test)]

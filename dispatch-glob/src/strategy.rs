@@ -4,6 +4,7 @@
 
 use crate::parse::Tok;
 use crate::program::Program;
+use crate::trie::Trie;
 
 /// How many brace alternatives a pattern may be expanded into for classification (an optimisation,
 /// not a limit: larger brace sets run as one NFA).
@@ -20,6 +21,8 @@ pub(crate) enum Tail {
     Suffix(Box<[u8]>),
     /// Ends with the suffix, no `/` between (`p*s`).
     NoSlashSuffix(Box<[u8]>),
+    /// Ends with the suffix after nothing or after a run ending in `/` (`p**/s`).
+    DirSuffix(Box<[u8]>),
 }
 
 /// What must hold before a literal suffix.
@@ -40,6 +43,8 @@ pub(crate) enum Infix {
     Any,
     /// At the start or after a `/` (`**/x/**`; the needle is stored as `/x/`).
     Dir,
+    /// In an input with no `/` (`*x*`, `x` without `/`).
+    NoSlash,
 }
 
 /// A general pattern with literal prefilters.
@@ -107,6 +112,7 @@ fn infix_ok(s: &str, needle: &str, kind: &Infix) -> bool {
     let (b, n) = (s.as_bytes(), needle.as_bytes());
     match kind {
         Infix::Any => contains(b, n),
+        Infix::NoSlash => !b.contains(&b'/') && contains(b, n),
         Infix::Dir => starts_with(b, &n[1..]) || contains(b, n),
     }
 }
@@ -136,7 +142,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 /// Byte equality without a call into libc: patterns and inputs are short, and a `memcmp` call
 /// costs more than the comparison (measured: an empty-slice `memcmp` dominated a profile).
 #[inline]
-fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     #[inline]
     fn word(s: &[u8], at: usize) -> u64 {
         let mut w = [0u8; 8];
@@ -186,6 +192,12 @@ fn tail_ok(rest: &[u8], tail: &Tail) -> bool {
         Tail::Any => true,
         Tail::NoSlash => !rest.contains(&b'/'),
         Tail::Suffix(x) => ends_with(rest, x),
+        Tail::DirSuffix(x) => {
+            ends_with(rest, x) && {
+                let mid = &rest[..rest.len() - x.len()];
+                mid.last().is_none_or(|&c| c == b'/')
+            }
+        }
         Tail::NoSlashSuffix(x) => {
             ends_with(rest, x) && !rest[..rest.len() - x.len()].contains(&b'/')
         }
@@ -277,6 +289,13 @@ fn classify(toks: &[Tok]) -> Strategy {
     if let Some(l) = literal(toks) {
         return Strategy::Literal(l);
     }
+    // `*x*` (no `/` in `x`).
+    if let [Tok::Star, inner @ .., Tok::Star] = toks
+        && let Some(x) = literal(inner).filter(|x| !x.is_empty() && !x.contains(&b'/'))
+    {
+        let x = String::from_utf8(x.into_vec()).unwrap_or_default();
+        return Strategy::Infix(x.into_boxed_str(), Infix::NoSlash);
+    }
     // `**x**` and `**/x/**`.
     if let [first, inner @ .., Tok::AnyStar] = toks
         && let Some(x) = literal(inner).filter(|x| !x.is_empty())
@@ -306,6 +325,7 @@ fn classify(toks: &[Tok]) -> Strategy {
             Strategy::Prefix(prefix, Tail::Suffix(suffix))
         }
         (false, [Tok::Star], false) => Strategy::Prefix(prefix, Tail::NoSlashSuffix(suffix)),
+        (false, [Tok::DirStar], false) => Strategy::Prefix(prefix, Tail::DirSuffix(suffix)),
         (true, [Tok::AnyStar], false) => Strategy::Suffix(suffix, Head::Any),
         (true, [Tok::DirStar, Tok::Star], false) if no_slash(&suffix) => {
             Strategy::Suffix(suffix, Head::Any)
@@ -369,16 +389,10 @@ fn min_len(toks: &[Tok]) -> usize {
 /// Up to the first 8 bytes of `b` as a little-endian word, zero-padded.
 #[inline]
 fn head_word(b: &[u8]) -> u64 {
-    match b.first_chunk::<8>() {
-        Some(w) => u64::from_le_bytes(*w),
-        None => short_word(b),
+    if let Some(w) = b.first_chunk::<8>() {
+        return u64::from_le_bytes(*w);
     }
-}
-
-/// The bytes of `b` (shorter than 8) as a little-endian word, zero-padded; a loop of shifts
-/// rather than a variable-length copy, which compiles to a `memcpy` call.
-#[inline]
-fn short_word(b: &[u8]) -> u64 {
+    // A loop of shifts rather than a variable-length copy, which compiles to a `memcpy` call.
     let mut w = 0u64;
     for (i, &c) in b.iter().enumerate().take(8) {
         w |= u64::from(c) << (8 * i);
@@ -386,72 +400,15 @@ fn short_word(b: &[u8]) -> u64 {
     w
 }
 
-/// Up to the last 8 bytes of `b` as a little-endian word, zero-padded at the low end.
-#[inline]
-fn tail_word(b: &[u8]) -> u64 {
-    match b.last_chunk::<8>() {
-        Some(w) => u64::from_le_bytes(*w),
-        None if b.is_empty() => 0,
-        None => short_word(b) << (8 * (8 - b.len())),
-    }
-}
+/// The tag of a pattern in a [`Strategies`]: for a list, its class, positive or negative (a bit,
+/// so that a walk can look for both at once); for several lists, an index.
+pub(crate) type Class = u32;
+/// A positive pattern.
+pub(crate) const POS: Class = 1;
+/// A negative pattern.
+pub(crate) const NEG: Class = 2;
 
-/// A literal compared with an input by one masked word first, then (past 8 bytes) byte by byte.
-#[derive(Clone, Debug)]
-struct Lit {
-    bytes: Box<[u8]>,
-    word: u64,
-    mask: u64,
-}
-
-impl Lit {
-    fn prefix(bytes: &[u8]) -> Lit {
-        let n = bytes.len().min(8);
-        let mask = if n == 8 {
-            u64::MAX
-        } else {
-            (1u64 << (8 * n)) - 1
-        };
-        Lit {
-            bytes: bytes.into(),
-            word: head_word(bytes),
-            mask,
-        }
-    }
-
-    fn suffix(bytes: &[u8]) -> Lit {
-        let n = bytes.len().min(8);
-        let mask = if n == 8 {
-            u64::MAX
-        } else {
-            !((1u64 << (8 * (8 - n))) - 1)
-        };
-        Lit {
-            bytes: bytes.into(),
-            word: tail_word(bytes),
-            mask,
-        }
-    }
-
-    /// Whether `b` (whose [`head_word`] is `w`) starts with this literal.
-    #[inline]
-    fn starts(&self, b: &[u8], w: u64) -> bool {
-        w & self.mask == self.word
-            && b.len() >= self.bytes.len()
-            && (self.bytes.len() <= 8 || bytes_eq(&b[8..self.bytes.len()], &self.bytes[8..]))
-    }
-
-    /// Whether `b` (whose [`tail_word`] is `w`) ends with this literal.
-    #[inline]
-    fn ends(&self, b: &[u8], w: u64) -> bool {
-        let n = self.bytes.len();
-        w & self.mask == self.word
-            && b.len() >= n
-            && (n <= 8 || bytes_eq(&b[b.len() - n..b.len() - 8], &self.bytes[..n - 8]))
-    }
-}
-
-/// What follows a literal prefix in a [`Strategies`] bucket.
+/// What follows a literal prefix in the prefix trie.
 #[derive(Clone, Debug)]
 enum After {
     /// Nothing (an exact string).
@@ -462,7 +419,7 @@ enum After {
     General(usize),
 }
 
-/// What precedes a literal suffix in a [`Strategies`] bucket.
+/// What precedes a literal suffix in the suffix trie.
 #[derive(Clone, Debug)]
 enum Before {
     /// A head condition.
@@ -471,174 +428,260 @@ enum Before {
     General(usize),
 }
 
-/// An input prepared once for several [`Strategies`]: its first and last eight bytes as words.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Candidate<'s> {
-    s: &'s str,
-    head: u64,
-    tail: u64,
+/// A trie entry: a literal and what to check when an input has it, with the entry's tag.
+type Keyed<T> = (Box<[u8]>, (T, Class));
+
+/// The `/` positions of an input, found on first use and then remembered.
+struct Slashes<'b> {
+    b: &'b [u8],
+    first: Option<usize>,
+    last: Option<usize>,
 }
 
-impl<'s> Candidate<'s> {
-    #[inline]
-    pub(crate) fn new(s: &'s str) -> Candidate<'s> {
-        let b = s.as_bytes();
-        Candidate {
-            s,
-            head: head_word(b),
-            tail: tail_word(b),
+impl<'b> Slashes<'b> {
+    fn new(b: &'b [u8]) -> Slashes<'b> {
+        Slashes {
+            b,
+            first: None,
+            last: None,
         }
+    }
+
+    /// The index of the first `/`, or the length when there is none.
+    #[inline]
+    fn first(&mut self) -> usize {
+        *self.first.get_or_insert_with(|| {
+            self.b
+                .iter()
+                .position(|&c| c == b'/')
+                .unwrap_or(self.b.len())
+        })
+    }
+
+    /// One past the index of the last `/`, or 0 when there is none.
+    #[inline]
+    fn after_last(&mut self) -> usize {
+        *self
+            .last
+            .get_or_insert_with(|| self.b.iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1))
     }
 }
 
-/// Many strategies, bucketed so that one input is compared with few of them: everything that
-/// starts with a literal (exact strings, prefixes, general patterns with a literal prefix) by its
-/// first byte, compared a word at a time; everything else that ends with a literal by its last
-/// byte; `**/dir/**` patterns by one pass over the input's directories; the rest (other infixes,
-/// unanchored general patterns) always.
+/// All the strategies of a list, positive and negative, in one structure read once per input:
+/// literal prefixes (exact strings, prefixes, general patterns with a literal prefix) in one radix
+/// trie walked from the input's start, literal suffixes in one walked from its end, the directory
+/// names of `**/name/**` patterns in a third one probed with each directory of the input; only
+/// the rare rest (other infixes, general patterns with no literal at either end) is tried one by
+/// one. Each entry carries its tag ([`Class`]), and a walk stops as soon as the answer is known.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Strategies {
-    everything: bool,
-    no_slash: bool,
-    empty: bool,
-    /// Sorted by first byte; `first_index[b]..first_index[b + 1]` start with `b`.
-    anchored: Vec<(Lit, After)>,
-    first_index: Option<Box<[u32; 257]>>,
-    /// Sorted by last byte, indexed the same way.
-    suffixed: Vec<(Lit, Before)>,
-    last_index: Option<Box<[u32; 257]>>,
-    /// Directory names of `**/name/**` patterns (no `/` inside), sorted by length.
-    dirs: Vec<Box<[u8]>>,
-    infixes: Vec<(Box<str>, Infix)>,
+    everything: Vec<Class>,
+    no_slash: Vec<Class>,
+    empty: Vec<Class>,
+    prefixes: Trie<(After, Class)>,
+    suffixes: Trie<(Before, Class)>,
+    dirs: Trie<Class>,
+    infixes: Vec<(Box<str>, Infix, Class)>,
     /// General patterns with neither a literal prefix nor a literal suffix (indices into `general`).
-    floating: Vec<usize>,
+    floating: Vec<(usize, Class)>,
     general: Vec<General>,
+    /// The union of the tags in `prefixes`, `suffixes`, `dirs`, and `infixes` with `floating`:
+    /// a walk skips a structure holding none of the tags it looks for.
+    unions: [Class; 4],
 }
 
 impl Strategies {
-    pub(crate) fn new<'a>(all: impl IntoIterator<Item = &'a Strategy>) -> Strategies {
+    pub(crate) fn new<'a>(all: impl IntoIterator<Item = (&'a Strategy, Class)>) -> Strategies {
         let mut s = Strategies::default();
-        for st in all {
+        let mut prefixes: Vec<Keyed<After>> = Vec::new();
+        let mut suffixes: Vec<Keyed<Before>> = Vec::new();
+        let mut dirs: Vec<(Box<[u8]>, Class)> = Vec::new();
+        for (st, class) in all {
             match st {
-                Strategy::Everything => s.everything = true,
-                Strategy::NoSlash => s.no_slash = true,
-                Strategy::Literal(l) if l.is_empty() => s.empty = true,
-                Strategy::Literal(l) => s.anchored.push((Lit::prefix(l), After::Exact)),
-                Strategy::Prefix(p, t) => s.anchored.push((Lit::prefix(p), After::Tail(t.clone()))),
+                Strategy::Everything => s.everything.push(class),
+                Strategy::NoSlash => s.no_slash.push(class),
+                Strategy::Literal(l) if l.is_empty() => s.empty.push(class),
+                Strategy::Literal(l) => prefixes.push((l.clone(), (After::Exact, class))),
+                Strategy::Prefix(p, t) => {
+                    prefixes.push((p.clone(), (After::Tail(t.clone()), class)));
+                }
                 Strategy::Suffix(x, h) => {
-                    s.suffixed.push((Lit::suffix(x), Before::Head(h.clone())));
+                    suffixes.push((x.clone(), (Before::Head(h.clone()), class)));
                 }
                 Strategy::Infix(x, Infix::Dir) if !x[1..x.len() - 1].contains('/') => {
-                    s.dirs.push(x.as_bytes()[1..x.len() - 1].into());
+                    dirs.push((x.as_bytes()[1..x.len() - 1].into(), class));
                 }
-                Strategy::Infix(x, k) => s.infixes.push((x.clone(), k.clone())),
+                Strategy::Infix(x, k) => s.infixes.push((x.clone(), k.clone(), class)),
                 Strategy::General(g) => {
                     let i = s.general.len();
                     if !g.prefix.is_empty() {
-                        s.anchored.push((Lit::prefix(&g.prefix), After::General(i)));
+                        prefixes.push((g.prefix.clone(), (After::General(i), class)));
                     } else if !g.first.is_empty() {
                         for b in &g.first {
-                            s.anchored.push((Lit::prefix(&[*b]), After::General(i)));
+                            prefixes.push((Box::new([*b]), (After::General(i), class)));
                         }
                     } else if !g.suffix.is_empty() {
-                        s.suffixed
-                            .push((Lit::suffix(&g.suffix), Before::General(i)));
+                        suffixes.push((g.suffix.clone(), (Before::General(i), class)));
                     } else {
-                        s.floating.push(i);
+                        s.floating.push((i, class));
                     }
                     s.general.push((**g).clone());
                 }
             }
         }
-        s.anchored.sort_by_key(|(p, _)| p.bytes[0]);
-        s.first_index = index(s.anchored.iter().map(|(p, _)| p.bytes[0]));
-        s.suffixed.sort_by_key(|(x, _)| x.bytes[x.bytes.len() - 1]);
-        s.last_index = index(s.suffixed.iter().map(|(x, _)| x.bytes[x.bytes.len() - 1]));
-        s.dirs.sort_by_key(|d| d.len());
+        let union = |tags: &mut dyn Iterator<Item = Class>| tags.fold(0, |a, t| a | t);
+        s.unions = [
+            union(&mut prefixes.iter().map(|(_, (_, t))| *t)),
+            union(&mut suffixes.iter().map(|(_, (_, t))| *t)),
+            union(&mut dirs.iter().map(|(_, t)| *t)),
+            union(
+                &mut s
+                    .infixes
+                    .iter()
+                    .map(|(_, _, t)| *t)
+                    .chain(s.floating.iter().map(|(_, t)| *t)),
+            ),
+        ];
+        s.prefixes = Trie::new(prefixes, false);
+        s.suffixes = Trie::new(suffixes, true);
+        s.dirs = Trie::new(dirs, false);
         s
+    }
+
+    /// The classes among `want` of the strategies matching `s`. Stops as soon as all of `want`
+    /// is found or one of `stop` is (the list rule stops at the first negative match).
+    #[inline]
+    pub(crate) fn find(&self, s: &str, want: Class, stop: Class) -> Class {
+        let found = std::cell::Cell::new(0);
+        self.visit(
+            s,
+            want,
+            |tag| tag & want & !found.get() != 0,
+            |tag| {
+                let f = found.get() | (tag & want);
+                found.set(f);
+                f & stop != 0 || f == want
+            },
+        );
+        found.get()
+    }
+
+    /// Calls `hit(tag)` for matching entries whose tag `need` accepts (others are not
+    /// evaluated), until `hit` says stop; structures with no tag in `mask` are skipped. The input is read once per structure: the prefix trie
+    /// from its start, the suffix trie from its end, the directory trie once per directory.
+    #[inline]
+    pub(crate) fn visit(
+        &self,
+        s: &str,
+        mask: Class,
+        need: impl Fn(Class) -> bool,
+        mut hit: impl FnMut(Class) -> bool,
+    ) {
+        let b = s.as_bytes();
+        // Reports `$tag` when needed and `$cond` holds; returns when `hit` says stop.
+        macro_rules! hit {
+            ($tag:expr, $cond:expr) => {{
+                let tag: Class = $tag;
+                if need(tag) && $cond && hit(tag) {
+                    return;
+                }
+            }};
+        }
+        for &tag in &self.everything {
+            hit!(tag, true);
+        }
+        if !self.no_slash.is_empty() && !b.contains(&b'/') {
+            for &tag in &self.no_slash {
+                hit!(tag, true);
+            }
+        }
+        if b.is_empty() {
+            for &tag in &self.empty {
+                hit!(tag, true);
+            }
+        }
+        let mut slashes = Slashes::new(b);
+        if self.unions[0] & mask != 0 {
+            let done = self.prefixes.walk(b, |depth, outs| {
+                for &(ref after, tag) in outs {
+                    if !need(tag) {
+                        continue;
+                    }
+                    let ok = match after {
+                        After::Exact => b.len() == depth,
+                        After::Tail(Tail::Any) => true,
+                        After::Tail(Tail::NoSlash) => slashes.after_last() <= depth,
+                        After::Tail(t) => tail_ok(&b[depth..], t),
+                        After::General(i) => self.general[*i].is_match(s),
+                    };
+                    if ok && hit(tag) {
+                        return true;
+                    }
+                }
+                false
+            });
+            if done {
+                return;
+            }
+        }
+        if self.unions[1] & mask != 0 {
+            let done = self.suffixes.walk(b, |depth, outs| {
+                for &(ref before, tag) in outs {
+                    if !need(tag) {
+                        continue;
+                    }
+                    let head = b.len() - depth;
+                    let ok = match before {
+                        Before::Head(Head::Any) => true,
+                        Before::Head(Head::NoSlash) => slashes.first() >= head,
+                        Before::Head(Head::Dir) => head == 0 || b[head - 1] == b'/',
+                        Before::General(i) => self.general[*i].is_match(s),
+                    };
+                    if ok && hit(tag) {
+                        return true;
+                    }
+                }
+                false
+            });
+            if done {
+                return;
+            }
+        }
+        if self.unions[2] & mask != 0 {
+            let mut start = 0;
+            let mut done = false;
+            for_each_slash(b, |i| {
+                let seg = &b[start..i];
+                start = i + 1;
+                self.dirs.walk(seg, |depth, outs| {
+                    if depth == seg.len() {
+                        done = outs.iter().any(|&tag| need(tag) && hit(tag));
+                        // Every entry of this key is seen at once: the segment is finished.
+                        return true;
+                    }
+                    false
+                });
+                !done
+            });
+            if done {
+                return;
+            }
+        }
+        if self.unions[3] & mask == 0 {
+            return;
+        }
+        for (x, k, tag) in &self.infixes {
+            hit!(*tag, infix_ok(s, x, k));
+        }
+        for (i, tag) in &self.floating {
+            hit!(*tag, self.general[*i].is_match(s));
+        }
     }
 
     /// Whether any strategy matches `s`.
     #[inline]
-    pub(crate) fn is_match(&self, s: &str) -> bool {
-        self.is_match_candidate(&Candidate::new(s))
-    }
-
-    /// Whether any strategy matches the prepared input.
-    #[inline]
-    pub(crate) fn is_match_candidate(&self, c: &Candidate<'_>) -> bool {
-        let (s, b) = (c.s, c.s.as_bytes());
-        let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
-            return self.everything || self.no_slash || self.empty || self.slow(s);
-        };
-        if self.everything || (self.no_slash && !b.contains(&b'/')) {
-            return true;
-        }
-        if let Some(idx) = &self.first_index {
-            let range = idx[usize::from(first)] as usize..idx[usize::from(first) + 1] as usize;
-            if !range.is_empty() {
-                let w = c.head;
-                for (p, after) in &self.anchored[range] {
-                    if p.starts(b, w)
-                        && match after {
-                            After::Exact => b.len() == p.bytes.len(),
-                            After::Tail(t) => tail_ok(&b[p.bytes.len()..], t),
-                            After::General(i) => self.general[*i].is_match(s),
-                        }
-                    {
-                        return true;
-                    }
-                }
-            }
-        }
-        if let Some(idx) = &self.last_index {
-            let range = idx[usize::from(last)] as usize..idx[usize::from(last) + 1] as usize;
-            if !range.is_empty() {
-                let w = c.tail;
-                for (x, before) in &self.suffixed[range] {
-                    if x.ends(b, w)
-                        && match before {
-                            Before::Head(h) => head_ok(&b[..b.len() - x.bytes.len()], h),
-                            Before::General(i) => self.general[*i].is_match(s),
-                        }
-                    {
-                        return true;
-                    }
-                }
-            }
-        }
-        if !self.dirs.is_empty() && self.dir_match(b) {
-            return true;
-        }
-        self.slow(s)
-    }
-
-    /// Whether some directory of `b` (a segment followed by `/`) is one of `dirs`.
-    #[inline]
-    fn dir_match(&self, b: &[u8]) -> bool {
-        let mut start = 0;
-        let mut found = false;
-        for_each_slash(b, |i| {
-            let seg = &b[start..i];
-            start = i + 1;
-            for d in &self.dirs {
-                if d.len() > seg.len() {
-                    break;
-                }
-                if bytes_eq(d, seg) {
-                    found = true;
-                    return false;
-                }
-            }
-            true
-        });
-        found
-    }
-
-    /// The strategies that are not bucketed.
-    fn slow(&self, s: &str) -> bool {
-        self.infixes.iter().any(|(x, k)| infix_ok(s, x, k))
-            || self.floating.iter().any(|&i| self.general[i].is_match(s))
+    pub(crate) fn is_match(&self, s: &str, class: Class) -> bool {
+        self.find(s, class, 0) != 0
     }
 }
 
@@ -666,21 +709,4 @@ fn for_each_slash(b: &[u8], mut f: impl FnMut(usize) -> bool) {
         }
         at += 8;
     }
-}
-
-/// `index[b]..index[b + 1]` is the range of sorted `keys` equal to `b`.
-fn index(keys: impl Iterator<Item = u8>) -> Option<Box<[u32; 257]>> {
-    let mut counts = [0u32; 257];
-    let mut any = false;
-    for k in keys {
-        counts[usize::from(k) + 1] += 1;
-        any = true;
-    }
-    if !any {
-        return None;
-    }
-    for i in 1..257 {
-        counts[i] += counts[i - 1];
-    }
-    Some(Box::new(counts))
 }

@@ -260,3 +260,86 @@ fn pattern_errors_have_kind_code_column_and_message() {
     let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(err.clone());
     assert_eq!(boxed.to_string(), err.to_string());
 }
+
+#[test]
+fn hostile_lists_stay_bounded() {
+    // 256 patterns of about 1,024 bytes each, nested braces included (some expand into literal
+    // alternatives, the deepest run as one NFA), compiled as one list and as 256 lists together.
+    let nested = |i: usize| {
+        let mut p = format!("p{i:03}/");
+        let mut depth = 0;
+        while p.len() + 2 * depth + 8 < 1024 {
+            p.push_str("{alt");
+            p.push_str(&i.to_string());
+            p.push_str("-xxxxxxxx,");
+            depth += 1;
+        }
+        p.push('b');
+        p.push_str(&"}".repeat(depth));
+        p.push_str("/**");
+        p
+    };
+    let literal = |i: usize| format!("{}{i:03}/**", "d".repeat(1016));
+    let suffix = |i: usize| format!("**/*{}{i:03}", "e".repeat(1016));
+    let mut globs = Vec::new();
+    for i in 0..256 {
+        let p = match i % 3 {
+            0 => nested(i),
+            1 => literal(i),
+            _ => suffix(i),
+        };
+        assert!(p.len() <= 1024, "{} bytes", p.len());
+        globs.push(Glob::new(&p).expect("within the limits"));
+    }
+    let mut b = GlobSetBuilder::new();
+    for g in &globs {
+        b.add(g.clone());
+    }
+    let set = b.build().expect("256 patterns");
+    let singles: Vec<GlobSet> = globs
+        .iter()
+        .map(|g| GlobSetBuilder::new().add(g.clone()).build().expect("one"))
+        .collect();
+    let lists = GlobLists::new(&singles);
+    let mut m = ListMatches::new(&lists);
+    let long_literal = format!("{}001/{}", "d".repeat(1016), "x".repeat(1 << 20));
+    let long_suffix = format!("{}/{}002", "y".repeat(1 << 20), "e".repeat(1016));
+    let long_miss = "z/".repeat(1 << 19);
+    let nested_hit = format!("p000/{}", "b/".repeat(1 << 15));
+    for (input, want) in [
+        (long_literal.as_str(), Some(1)),
+        (long_suffix.as_str(), Some(2)),
+        (long_miss.as_str(), None),
+        (nested_hit.as_str(), Some(0)),
+    ] {
+        assert_eq!(
+            set.is_match(input),
+            want.is_some(),
+            "set, {} bytes",
+            input.len()
+        );
+        lists.matches_into(input, &mut m);
+        assert_eq!(
+            m.passing().collect::<Vec<_>>(),
+            want.into_iter().collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn glob_lists_of_one_list_per_structure() {
+    // The first list's positive patterns alone in each structure (prefix, suffix, directory,
+    // infix trie or list): none may be skipped.
+    for p in ["src/**", "**/*.md", "**/testdata/**", "**x**", "*[ab]*c*"] {
+        let set = GlobSetBuilder::new()
+            .add(Glob::new(p).expect("valid"))
+            .build()
+            .expect("one");
+        let lists = GlobLists::new(std::slice::from_ref(&set));
+        let mut m = ListMatches::new(&lists);
+        for s in ["src/a", "a/b.md", "a/testdata/b", "axb", "zbzc", "none"] {
+            lists.matches_into(s, &mut m);
+            assert_eq!(m.is_match(0), set.is_match(s), "{p:?} against {s:?}");
+        }
+    }
+}

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use dispatch_glob::{GlobBuilder, GlobSet, GlobSetBuilder};
+use dispatch_glob::{GlobBuilder, GlobLists, GlobSet, GlobSetBuilder, ListMatches};
 use dispatchfile_model::{
     Code, ConditionKind, Diagnostic, Diagnostics, DiagnosticsBuilder, Layout, Limits, Pipeline,
     Resource, Severity, SourceMap, Task,
@@ -24,6 +24,12 @@ pub struct Triggers {
     /// The task graph only (no steps), for the closure.
     graph: Pipeline,
     warnings: Diagnostics,
+    /// For [`Triggers::fire`]: the branch lists of every action (list `i` is action `i`'s;
+    /// actions of other kinds have an empty list) compiled together, so that a branch is read
+    /// once for all actions.
+    branches: GlobLists,
+    /// The paths lists of every action, the same way: each changed path is read once.
+    paths: GlobLists,
 }
 
 #[derive(Clone, Debug)]
@@ -186,10 +192,27 @@ pub fn compile_with_source_map(
     if diags.has_errors() {
         return Err(diags);
     }
+    let field = |pick: fn(&Cond) -> Option<&GlobSet>| {
+        let sets: Vec<GlobSet> = actions
+            .iter()
+            .map(|a| pick(&a.cond).cloned().unwrap_or_default())
+            .collect();
+        GlobLists::new(&sets)
+    };
+    let branches = field(|c| match c {
+        Cond::Push { branches, .. } => Some(branches),
+        _ => None,
+    });
+    let paths = field(|c| match c {
+        Cond::Push { paths, .. } | Cond::PullRequest { paths, .. } => Some(paths),
+        _ => None,
+    });
     Ok(Triggers {
         actions,
         graph: task_graph(pipeline),
         warnings: diags,
+        branches,
+        paths,
     })
 }
 
@@ -403,32 +426,142 @@ impl Triggers {
         self.actions.is_empty()
     }
 
-    /// Matches an event against every action. No match gives empty sets, not an error.
+    /// Which actions fire for `event` and which tasks run, as [`Triggers::match_event`] says,
+    /// without building the explanation (`explain` is empty): the event path. The branch of a
+    /// push is read once for all actions, and each changed path once for all actions with a
+    /// paths filter (stopping when every such action is decided), with no allocation per path.
     #[must_use]
-    pub fn match_event(&self, event: &Event) -> MatchResult {
-        let mut result = MatchResult {
-            actions: Vec::new(),
-            tasks: Vec::new(),
-            context: ContextVars::default(),
-            explain: Vec::new(),
+    pub fn fire(&self, event: &Event) -> MatchResult {
+        let mut fired = Vec::new();
+        let pr = match event {
+            Event::PullRequest(e) => {
+                Some((&e.base, &e.head, &e.labels, e.changed.as_deref(), None))
+            }
+            Event::PullRequestComment(e) => Some((
+                &e.base,
+                &e.head,
+                &e.labels,
+                e.changed.as_deref(),
+                Some(e.comment.as_str()),
+            )),
+            _ => None,
         };
-        let mut cron_revision = None;
-        let mut names: Vec<&str> = Vec::new();
-        for (i, action) in self.actions.iter().enumerate() {
-            let (matched, checks) = evaluate(&action.cond, event);
-            if matched {
-                result.actions.push(i);
-                names.extend(action.tasks.iter().map(String::as_str));
-                if let (Cond::Cron { revision, .. }, None) = (&action.cond, cron_revision) {
-                    cron_revision = Some(revision.as_str());
+        match (event, pr) {
+            (Event::Push(e), _) => {
+                let mut m = ListMatches::new(&self.branches);
+                self.branches.matches_into(short_branch(&e.branch), &mut m);
+                let mut pending = Vec::new();
+                for (i, a) in self.actions.iter().enumerate() {
+                    if let Cond::Push { paths, .. } = &a.cond
+                        && m.is_match(i)
+                    {
+                        if paths.is_empty() {
+                            fired.push(i);
+                        } else {
+                            pending.push(i);
+                        }
+                    }
+                }
+                fired.extend(self.changed_pass(&pending, e.changed.as_deref()));
+                fired.sort_unstable();
+            }
+            (_, Some((base, head, labels, changed, comment))) => {
+                let command = comment.and_then(|c| chatops::parse(c).map(|(cmd, _)| cmd));
+                let mut pending = Vec::new();
+                for (i, a) in self.actions.iter().enumerate() {
+                    let Cond::PullRequest {
+                        targets,
+                        sources,
+                        paths,
+                        labels: label_set,
+                        chatops,
+                    } = &a.cond
+                    else {
+                        continue;
+                    };
+                    let ok = chatops.is_empty() == comment.is_none()
+                        && passes(targets, short_branch(base))
+                        && passes(sources, short_branch(head))
+                        && (label_set.is_empty() || labels_pass(labels, label_set))
+                        && (chatops.is_empty()
+                            || command.is_some_and(|cmd| chatops.iter().any(|w| w == cmd)));
+                    if ok {
+                        if paths.is_empty() {
+                            fired.push(i);
+                        } else {
+                            pending.push(i);
+                        }
+                    }
+                }
+                fired.extend(self.changed_pass(&pending, changed));
+                fired.sort_unstable();
+            }
+            _ => {
+                for (i, a) in self.actions.iter().enumerate() {
+                    let ok = match (&a.cond, event) {
+                        (Cond::Tag { names }, Event::Tag(e)) => passes(names, short_tag(&e.tag)),
+                        (Cond::Release { tags }, Event::Release(e)) => {
+                            passes(tags, short_tag(&e.tag))
+                        }
+                        (Cond::ImagePush { tags }, Event::ImagePush(e)) => passes(tags, &e.tag),
+                        (Cond::Cron { name: Some(n), .. }, Event::Cron(e)) => *n == e.action,
+                        _ => false,
+                    };
+                    if ok {
+                        fired.push(i);
+                    }
                 }
             }
-            result.explain.push(Explain {
-                action: i,
-                kind: action.cond.kind(),
-                matched,
-                checks,
-            });
+        }
+        self.finish(event, fired, Vec::new())
+    }
+
+    /// The actions of `pending` (ascending, each with a non-empty paths list) whose paths filter
+    /// passes: unknown changes pass, none fail, else some changed path must pass the action's
+    /// list. Every path is read once for all of them, until each is decided.
+    fn changed_pass(&self, pending: &[usize], changed: Option<&[String]>) -> Vec<usize> {
+        match changed {
+            _ if pending.is_empty() => Vec::new(),
+            None => pending.to_vec(),
+            Some([]) => Vec::new(),
+            Some(files) => {
+                let mut open = vec![0u64; self.actions.len().div_ceil(64)];
+                for &i in pending {
+                    open[i / 64] |= 1 << (i % 64);
+                }
+                let mut m = ListMatches::new(&self.paths);
+                let mut passed = vec![0u64; open.len()];
+                for f in files {
+                    self.paths.matches_into(f, &mut m);
+                    let mut left = 0;
+                    for ((o, p), &w) in open.iter_mut().zip(&mut passed).zip(m.words()) {
+                        *p |= *o & w;
+                        *o &= !w;
+                        left |= *o;
+                    }
+                    if left == 0 {
+                        break;
+                    }
+                }
+                pending
+                    .iter()
+                    .copied()
+                    .filter(|&i| passed[i / 64] & (1 << (i % 64)) != 0)
+                    .collect()
+            }
+        }
+    }
+
+    /// The result for the actions `fired` (ascending): their tasks' closure and the context.
+    fn finish(&self, event: &Event, fired: Vec<usize>, explain: Vec<Explain>) -> MatchResult {
+        let mut names: Vec<&str> = Vec::new();
+        let mut cron_revision = None;
+        for &i in &fired {
+            let action = &self.actions[i];
+            names.extend(action.tasks.iter().map(String::as_str));
+            if let (Cond::Cron { revision, .. }, None) = (&action.cond, cron_revision) {
+                cron_revision = Some(revision.as_str());
+            }
         }
         if let (Event::Cron(e), None) = (event, cron_revision) {
             cron_revision = self.actions.iter().find_map(|a| match &a.cond {
@@ -439,10 +572,45 @@ impl Triggers {
                 _ => None,
             });
         }
-        result.tasks = closure(&self.graph, &names);
-        result.context = ContextVars::for_event(event, cron_revision);
-        result
+        MatchResult {
+            tasks: closure(&self.graph, &names),
+            context: ContextVars::for_event(event, cron_revision),
+            actions: fired,
+            explain,
+        }
     }
+
+    /// Matches an event against every action, explaining each. No match gives empty sets, not
+    /// an error. [`Triggers::fire`] gives the same actions and tasks without the explanation.
+    #[must_use]
+    pub fn match_event(&self, event: &Event) -> MatchResult {
+        let mut fired = Vec::new();
+        let mut explain = Vec::with_capacity(self.actions.len());
+        for (i, action) in self.actions.iter().enumerate() {
+            let (matched, checks) = evaluate(&action.cond, event);
+            if matched {
+                fired.push(i);
+            }
+            explain.push(Explain {
+                action: i,
+                kind: action.cond.kind(),
+                matched,
+                checks,
+            });
+        }
+        self.finish(event, fired, explain)
+    }
+}
+
+/// A single-value list filter: an empty list passes.
+fn passes(set: &GlobSet, value: &str) -> bool {
+    set.is_empty() || set.is_match(value)
+}
+
+/// The labels filter of [`label_check`], without its detail.
+fn labels_pass(labels: &[String], set: &GlobSet) -> bool {
+    !labels.iter().any(|l| set.matches_negative(l))
+        && (!set.has_positive() || labels.iter().any(|l| set.matches_positive(l)))
 }
 
 /// Longest event value (a branch, a path, a label, a command) shown in a check's detail, in

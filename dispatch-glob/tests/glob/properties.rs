@@ -1,6 +1,6 @@
 //! Properties: the compiled matchers agree with a plain reference (a translation to `regex`).
 
-use dispatch_glob::{Glob, GlobSetBuilder};
+use dispatch_glob::{Glob, GlobLists, GlobSetBuilder, ListMatches};
 use proptest::prelude::*;
 
 /// The reference: the dialect's rules translated token by token into an anchored regex.
@@ -164,6 +164,59 @@ proptest! {
     fn arbitrary_patterns_never_panic(pat in "\\PC{0,40}", n in "\\PC{0,40}") {
         if let Ok(g) = Glob::new(&pat) {
             let _ = g.compile_matcher().is_match(&n);
+        }
+    }
+}
+
+proptest! {
+    // Each case builds a list of up to 40 patterns and their single matchers.
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Long lists whose patterns share literal prefixes and suffixes (one trie node serving
+    /// several patterns of both classes) follow the list rule over each pattern's own matcher, and
+    /// `matches_positive`, `matches_negative` and `matches` agree with them.
+    #[test]
+    fn long_lists_agree_with_single_matchers(
+        pats in prop::collection::vec((prop_oneof![Just(""), Just("a"), Just("ab"), Just("a/"), Just("ab/b"), Just("**/"), Just("*")],
+                                       pattern(),
+                                       prop_oneof![Just(""), Just("b"), Just(".a"), Just("/a"), Just("ba")],
+                                       any::<bool>()), 0..40),
+        names in prop::collection::vec(name(), 16)) {
+        let texts: Vec<String> = pats.iter().map(|(p, m, x, neg)| format!("{}{p}{m}{x}", if *neg { "!" } else { "" })).collect();
+        let globs: Vec<Glob> = texts.iter().map(|t| Glob::new(t).expect("valid")).collect();
+        let mut b = GlobSetBuilder::new();
+        for g in &globs {
+            b.add(g.clone());
+        }
+        let set = b.build().expect("at most 40");
+        let singles: Vec<_> = globs.iter().map(|g| (g.is_negated(), g.compile_matcher())).collect();
+        // The same patterns dealt into three lists (and the whole list as a fourth), compiled together.
+        let parts: Vec<_> = (0..4)
+            .map(|k| {
+                let mut b = GlobSetBuilder::new();
+                for (i, g) in globs.iter().enumerate() {
+                    if k == 3 || i % 3 == k {
+                        b.add(g.clone());
+                    }
+                }
+                b.build().expect("at most 40")
+            })
+            .collect();
+        let lists = GlobLists::new(&parts);
+        let mut m = ListMatches::new(&lists);
+        for n in &names {
+            lists.matches_into(n, &mut m);
+            for (k, part) in parts.iter().enumerate() {
+                prop_assert_eq!(m.is_match(k), part.is_match(n), "lists: list {} of {:?} name {:?}", k, texts, n);
+            }
+            let pos = singles.iter().any(|(neg, m)| !neg && m.is_match(n));
+            let neg = singles.iter().any(|(neg, m)| *neg && m.is_match(n));
+            let has_pos = singles.iter().any(|(neg, _)| !neg);
+            prop_assert_eq!(set.is_match(n), (!has_pos || pos) && !neg, "list {:?} name {:?}", texts, n);
+            prop_assert_eq!(set.matches_positive(n), pos, "positive: list {:?} name {:?}", texts, n);
+            prop_assert_eq!(set.matches_negative(n), neg, "negative: list {:?} name {:?}", texts, n);
+            let ids: Vec<usize> = singles.iter().enumerate().filter(|(_, (_, m))| m.is_match(n)).map(|(i, _)| i).collect();
+            prop_assert_eq!(set.matches(n), ids, "ids: list {:?} name {:?}", texts, n);
         }
     }
 }

@@ -45,6 +45,14 @@ fn comment(body: &str, base: &str) -> Value {
 fn fires(on: &Value, e: &Value) -> bool {
     let triggers = compile(&one_action(on), &Limits::default()).expect("table conditions compile");
     let result = triggers.match_event(&event(e));
+    // The event path gives the same answer without the explanation.
+    let fast = triggers.fire(&event(e));
+    assert_eq!(
+        (&fast.actions, &fast.tasks, &fast.context),
+        (&result.actions, &result.tasks, &result.context),
+        "fire agrees with match_event"
+    );
+    assert!(fast.explain.is_empty());
     assert_eq!(result.explain.len(), 1, "one explain entry per action");
     assert_eq!(
         result.explain[0].matched,
