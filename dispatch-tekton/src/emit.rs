@@ -1,8 +1,10 @@
-//! Deterministic YAML and JSON emitters over a serialized serde value.
+//! Deterministic YAML and JSON output of the Tekton objects.
 //!
-//! The typed Tekton structs serialize into a [`Tree`] that keeps struct field order (and moves a
-//! struct's `name` field first); the emitters write that tree in one fixed style. No YAML text is
-//! templated: every byte comes from the tree.
+//! The typed Tekton structs derive `Serialize` with their fields in output order (`name` first);
+//! Kubernetes values inside them go through [`kubernetes`], which keeps their own field order but
+//! puts a struct's `name` first. JSON is `serde_json`'s pretty printer over the structs
+//! ([`to_json`]). YAML is written from a [`Tree`]: the structs' JSON read back with every map in
+//! its order ([`to_tree`]). No YAML text is templated: every byte comes from the tree.
 //!
 //! YAML style (any valid style would do for Tekton; this one is fixed so output is stable):
 //! * each document's top-level values (`metadata`, `spec`) are block mappings, and so are the
@@ -14,17 +16,16 @@
 //!   `yes`, `1.0`, `0x1F`, `~` or indicator characters; inside flow collections no `:` either),
 //!   else double-quoted; multi-line strings in block context are literal blocks (`|`, `|-`, `|+`).
 
-use std::borrow::Cow;
 use std::fmt;
 use std::fmt::Write as _;
 
-use serde::Serialize;
-use serde::ser::{self, Impossible};
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer, ser};
 
 /// Longest line, in characters, that a flow collection may make.
 pub(crate) const WIDTH: usize = 128;
 
-/// A serialized value whose maps keep their order.
+/// A JSON value whose maps keep their order (`serde_json::Value` sorts its keys).
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Tree {
     Null,
@@ -33,470 +34,89 @@ pub(crate) enum Tree {
     Number(String),
     String(String),
     Seq(Vec<Tree>),
-    Map(Vec<(Key, Tree)>),
+    Map(Vec<(String, Tree)>),
 }
 
-/// A map key: struct field names are static, map keys owned.
-pub(crate) type Key = Cow<'static, str>;
-
-/// An error from serializing into a [`Tree`] (a map key that is not a string, say).
-#[derive(Debug)]
-pub(crate) struct TreeError(String);
-
-impl fmt::Display for TreeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// `value` as a [`Tree`]: its `serde_json` text read back, so that maps keep the order in which
+/// `value` serializes them.
+pub(crate) fn to_tree<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Tree> {
+    let text = serde_json::to_string(value)?;
+    let mut reader = serde_json::Deserializer::from_str(&text);
+    // The text is ours, as deep as the document it was lowered from (which the parsers bound),
+    // plus a few levels of Tekton structure; `serde_json`'s own limit of 128 could cut it short.
+    reader.disable_recursion_limit();
+    let tree = Tree::deserialize(&mut reader)?;
+    reader.end()?;
+    Ok(tree)
 }
 
-impl std::error::Error for TreeError {}
-
-impl ser::Error for TreeError {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        TreeError(msg.to_string())
-    }
+/// `value` as pretty JSON (2-space indentation, `": "`), with a trailing newline.
+pub(crate) fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut out = serde_json::to_string_pretty(value).unwrap_or_default();
+    out.push('\n');
+    out
 }
 
-/// Serializes `value` into a [`Tree`].
-pub(crate) fn to_tree<T: Serialize + ?Sized>(value: &T) -> Result<Tree, TreeError> {
-    value.serialize(TreeSerializer)
+// ---------------------------------------------------------------------------------------------
+// Kubernetes field order
+
+/// Keys whose object value is a Kubernetes map (`labels`, resource `limits`, CSI
+/// `volumeAttributes`, flex volume `options`, …): string keys in sorted order, never reordered.
+/// These are all the map-valued fields of the Kubernetes types a Task, a Pipeline or a
+/// PipelineRun can hold; no struct-valued field of those types has one of these names (the pod
+/// DNS `options` is a list).
+const MAP_KEYS: [&str; 8] = [
+    "annotations",
+    "labels",
+    "limits",
+    "matchLabels",
+    "options",
+    "requests",
+    "userAnnotations",
+    "volumeAttributes",
+];
+
+/// The key whose value is free-form JSON (a managed-fields entry's `fieldsV1`), kept as written.
+const FREE_FORM_KEY: &str = "fieldsV1";
+
+/// Serializes a Kubernetes value (`Volume`, `EnvVar`, `Option<SecurityContext>`, …) in its own
+/// field order, except that each struct's `name` comes first, as in our own types.
+///
+/// For `#[serde(serialize_with = "…")]` on the fields of the Tekton structs that hold
+/// Kubernetes types.
+pub(crate) fn kubernetes<T: Serialize, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+    let mut tree = to_tree(value).map_err(ser::Error::custom)?;
+    name_first(&mut tree);
+    tree.serialize(s)
 }
 
-struct TreeSerializer;
-
-pub(crate) struct SeqSer(Vec<Tree>);
-pub(crate) struct MapSer {
-    entries: Vec<(Key, Tree)>,
-    key: Option<String>,
-    /// Structs put their `name` field first.
-    is_struct: bool,
-}
-pub(crate) struct VariantSer<T> {
-    variant: &'static str,
-    inner: T,
-}
-
-fn number(n: impl fmt::Display) -> Tree {
-    Tree::Number(n.to_string())
-}
-
-fn float(f: f64) -> Tree {
-    serde_json::Number::from_f64(f).map_or(Tree::Null, |n| Tree::Number(n.to_string()))
-}
-
-impl ser::Serializer for TreeSerializer {
-    type Ok = Tree;
-    type Error = TreeError;
-    type SerializeSeq = SeqSer;
-    type SerializeTuple = SeqSer;
-    type SerializeTupleStruct = SeqSer;
-    type SerializeTupleVariant = VariantSer<SeqSer>;
-    type SerializeMap = MapSer;
-    type SerializeStruct = MapSer;
-    type SerializeStructVariant = VariantSer<MapSer>;
-
-    fn serialize_bool(self, v: bool) -> Result<Tree, TreeError> {
-        Ok(Tree::Bool(v))
-    }
-    fn serialize_i8(self, v: i8) -> Result<Tree, TreeError> {
-        Ok(number(v))
-    }
-    fn serialize_i16(self, v: i16) -> Result<Tree, TreeError> {
-        Ok(number(v))
-    }
-    fn serialize_i32(self, v: i32) -> Result<Tree, TreeError> {
-        Ok(number(v))
-    }
-    fn serialize_i64(self, v: i64) -> Result<Tree, TreeError> {
-        Ok(number(v))
-    }
-    fn serialize_i128(self, v: i128) -> Result<Tree, TreeError> {
-        Ok(number(v))
-    }
-    fn serialize_u8(self, v: u8) -> Result<Tree, TreeError> {
-        Ok(number(v))
-    }
-    fn serialize_u16(self, v: u16) -> Result<Tree, TreeError> {
-        Ok(number(v))
-    }
-    fn serialize_u32(self, v: u32) -> Result<Tree, TreeError> {
-        Ok(number(v))
-    }
-    fn serialize_u64(self, v: u64) -> Result<Tree, TreeError> {
-        Ok(number(v))
-    }
-    fn serialize_u128(self, v: u128) -> Result<Tree, TreeError> {
-        Ok(number(v))
-    }
-    fn serialize_f32(self, v: f32) -> Result<Tree, TreeError> {
-        Ok(float(f64::from(v)))
-    }
-    fn serialize_f64(self, v: f64) -> Result<Tree, TreeError> {
-        Ok(float(v))
-    }
-    fn serialize_char(self, v: char) -> Result<Tree, TreeError> {
-        Ok(Tree::String(v.to_string()))
-    }
-    fn serialize_str(self, v: &str) -> Result<Tree, TreeError> {
-        Ok(Tree::String(v.to_owned()))
-    }
-    fn serialize_bytes(self, v: &[u8]) -> Result<Tree, TreeError> {
-        Ok(Tree::Seq(v.iter().map(number).collect()))
-    }
-    fn serialize_none(self) -> Result<Tree, TreeError> {
-        Ok(Tree::Null)
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Tree, TreeError> {
-        value.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<Tree, TreeError> {
-        Ok(Tree::Null)
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<Tree, TreeError> {
-        Ok(Tree::Null)
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-    ) -> Result<Tree, TreeError> {
-        Ok(Tree::String(variant.to_owned()))
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Result<Tree, TreeError> {
-        value.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-        value: &T,
-    ) -> Result<Tree, TreeError> {
-        Ok(Tree::Map(vec![(
-            Cow::Borrowed(variant),
-            value.serialize(TreeSerializer)?,
-        )]))
-    }
-    fn serialize_seq(self, len: Option<usize>) -> Result<SeqSer, TreeError> {
-        Ok(SeqSer(Vec::with_capacity(len.unwrap_or(0))))
-    }
-    fn serialize_tuple(self, len: usize) -> Result<SeqSer, TreeError> {
-        self.serialize_seq(Some(len))
-    }
-    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<SeqSer, TreeError> {
-        self.serialize_seq(Some(len))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-        len: usize,
-    ) -> Result<VariantSer<SeqSer>, TreeError> {
-        Ok(VariantSer {
-            variant,
-            inner: SeqSer(Vec::with_capacity(len)),
-        })
-    }
-    fn serialize_map(self, len: Option<usize>) -> Result<MapSer, TreeError> {
-        Ok(MapSer {
-            entries: Vec::with_capacity(len.unwrap_or(0)),
-            key: None,
-            is_struct: false,
-        })
-    }
-    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<MapSer, TreeError> {
-        Ok(MapSer {
-            entries: Vec::with_capacity(len),
-            key: None,
-            is_struct: true,
-        })
-    }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-        len: usize,
-    ) -> Result<VariantSer<MapSer>, TreeError> {
-        Ok(VariantSer {
-            variant,
-            inner: MapSer {
-                entries: Vec::with_capacity(len),
-                key: None,
-                is_struct: true,
-            },
-        })
-    }
-}
-
-impl ser::SerializeSeq for SeqSer {
-    type Ok = Tree;
-    type Error = TreeError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), TreeError> {
-        self.0.push(value.serialize(TreeSerializer)?);
-        Ok(())
-    }
-    fn end(self) -> Result<Tree, TreeError> {
-        Ok(Tree::Seq(self.0))
-    }
-}
-
-impl ser::SerializeTuple for SeqSer {
-    type Ok = Tree;
-    type Error = TreeError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), TreeError> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<Tree, TreeError> {
-        ser::SerializeSeq::end(self)
-    }
-}
-
-impl ser::SerializeTupleStruct for SeqSer {
-    type Ok = Tree;
-    type Error = TreeError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), TreeError> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<Tree, TreeError> {
-        ser::SerializeSeq::end(self)
-    }
-}
-
-impl ser::SerializeTupleVariant for VariantSer<SeqSer> {
-    type Ok = Tree;
-    type Error = TreeError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), TreeError> {
-        ser::SerializeSeq::serialize_element(&mut self.inner, value)
-    }
-    fn end(self) -> Result<Tree, TreeError> {
-        Ok(Tree::Map(vec![(
-            Cow::Borrowed(self.variant),
-            Tree::Seq(self.inner.0),
-        )]))
-    }
-}
-
-impl MapSer {
-    fn finish(mut self) -> Tree {
-        if self.is_struct
-            && let Some(i) = self.entries.iter().position(|(k, _)| k == "name")
-        {
-            let entry = self.entries.remove(i);
-            self.entries.insert(0, entry);
+/// Moves the `name` entry of every struct in `tree` to the front (maps and free-form JSON are
+/// left alone).
+fn name_first(tree: &mut Tree) {
+    match tree {
+        Tree::Seq(items) => items.iter_mut().for_each(name_first),
+        Tree::Map(entries) => {
+            if let Some(i) = entries.iter().position(|(k, _)| k == "name") {
+                let entry = entries.remove(i);
+                entries.insert(0, entry);
+            }
+            for (key, value) in entries {
+                let is_map = matches!(value, Tree::Map(_)) && MAP_KEYS.contains(&key.as_str());
+                if !is_map && key != FREE_FORM_KEY {
+                    name_first(value);
+                }
+            }
         }
-        Tree::Map(self.entries)
-    }
-}
-
-impl ser::SerializeMap for MapSer {
-    type Ok = Tree;
-    type Error = TreeError;
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), TreeError> {
-        self.key = Some(key.serialize(KeySerializer)?);
-        Ok(())
-    }
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), TreeError> {
-        let key = self
-            .key
-            .take()
-            .ok_or_else(|| TreeError("map value without a key".to_owned()))?;
-        self.entries
-            .push((Cow::Owned(key), value.serialize(TreeSerializer)?));
-        Ok(())
-    }
-    fn end(self) -> Result<Tree, TreeError> {
-        Ok(self.finish())
-    }
-}
-
-impl ser::SerializeStruct for MapSer {
-    type Ok = Tree;
-    type Error = TreeError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), TreeError> {
-        self.entries
-            .push((Cow::Borrowed(key), value.serialize(TreeSerializer)?));
-        Ok(())
-    }
-    fn end(self) -> Result<Tree, TreeError> {
-        Ok(self.finish())
-    }
-}
-
-impl ser::SerializeStructVariant for VariantSer<MapSer> {
-    type Ok = Tree;
-    type Error = TreeError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), TreeError> {
-        ser::SerializeStruct::serialize_field(&mut self.inner, key, value)
-    }
-    fn end(self) -> Result<Tree, TreeError> {
-        Ok(Tree::Map(vec![(
-            Cow::Borrowed(self.variant),
-            self.inner.finish(),
-        )]))
-    }
-}
-
-/// Map keys: strings, or scalars written as strings (as serde_json does).
-struct KeySerializer;
-
-fn key_error() -> TreeError {
-    TreeError("map keys must be strings".to_owned())
-}
-
-impl ser::Serializer for KeySerializer {
-    type Ok = String;
-    type Error = TreeError;
-    type SerializeSeq = Impossible<String, TreeError>;
-    type SerializeTuple = Impossible<String, TreeError>;
-    type SerializeTupleStruct = Impossible<String, TreeError>;
-    type SerializeTupleVariant = Impossible<String, TreeError>;
-    type SerializeMap = Impossible<String, TreeError>;
-    type SerializeStruct = Impossible<String, TreeError>;
-    type SerializeStructVariant = Impossible<String, TreeError>;
-
-    fn serialize_bool(self, v: bool) -> Result<String, TreeError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i8(self, v: i8) -> Result<String, TreeError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i16(self, v: i16) -> Result<String, TreeError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i32(self, v: i32) -> Result<String, TreeError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i64(self, v: i64) -> Result<String, TreeError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u8(self, v: u8) -> Result<String, TreeError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u16(self, v: u16) -> Result<String, TreeError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u32(self, v: u32) -> Result<String, TreeError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u64(self, v: u64) -> Result<String, TreeError> {
-        Ok(v.to_string())
-    }
-    fn serialize_f32(self, _v: f32) -> Result<String, TreeError> {
-        Err(key_error())
-    }
-    fn serialize_f64(self, _v: f64) -> Result<String, TreeError> {
-        Err(key_error())
-    }
-    fn serialize_char(self, v: char) -> Result<String, TreeError> {
-        Ok(v.to_string())
-    }
-    fn serialize_str(self, v: &str) -> Result<String, TreeError> {
-        Ok(v.to_owned())
-    }
-    fn serialize_bytes(self, _v: &[u8]) -> Result<String, TreeError> {
-        Err(key_error())
-    }
-    fn serialize_none(self) -> Result<String, TreeError> {
-        Err(key_error())
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<String, TreeError> {
-        value.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<String, TreeError> {
-        Err(key_error())
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<String, TreeError> {
-        Err(key_error())
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-    ) -> Result<String, TreeError> {
-        Ok(variant.to_owned())
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Result<String, TreeError> {
-        value.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _value: &T,
-    ) -> Result<String, TreeError> {
-        Err(key_error())
-    }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, TreeError> {
-        Err(key_error())
-    }
-    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, TreeError> {
-        Err(key_error())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleStruct, TreeError> {
-        Err(key_error())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant, TreeError> {
-        Err(key_error())
-    }
-    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, TreeError> {
-        Err(key_error())
-    }
-    fn serialize_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStruct, TreeError> {
-        Err(key_error())
-    }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant, TreeError> {
-        Err(key_error())
+        _ => {}
     }
 }
 
 // ---------------------------------------------------------------------------------------------
-// JSON
+// The tree, to and from serde
 
-/// A tree serializes as the JSON value it stands for, maps in their order: the JSON text of a
-/// lowered build is `serde_json`'s pretty printer over it.
+/// A tree serializes as the JSON value it stands for, maps in their order.
 impl Serialize for Tree {
-    fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use ser::{SerializeMap as _, SerializeSeq as _};
         match self {
             Tree::Null => serializer.serialize_unit(),
@@ -518,7 +138,7 @@ impl Serialize for Tree {
             Tree::Map(entries) => {
                 let mut map = serializer.serialize_map(Some(entries.len()))?;
                 for (k, v) in entries {
-                    map.serialize_entry(k.as_ref(), v)?;
+                    map.serialize_entry(k, v)?;
                 }
                 map.end()
             }
@@ -526,11 +146,66 @@ impl Serialize for Tree {
     }
 }
 
-/// `tree` as pretty JSON (2-space indentation, `": "`), with a trailing newline.
-pub(crate) fn to_json(tree: &Tree) -> String {
-    let mut out = serde_json::to_string_pretty(tree).unwrap_or_default();
-    out.push('\n');
-    out
+/// A tree reads any JSON value, keeping each map's entries in the order they come.
+impl<'de> Deserialize<'de> for Tree {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Tree, D::Error> {
+        deserializer.deserialize_any(TreeVisitor)
+    }
+}
+
+/// The key under which `serde_json` hands over a number as text, as a one-entry map, when a
+/// crate in the build enables its `arbitrary_precision` feature (floats and integers beyond 64
+/// bits; Tekton output has neither, but free-form JSON may).
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+struct TreeVisitor;
+
+impl<'de> Visitor<'de> for TreeVisitor {
+    type Value = Tree;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Tree, E> {
+        Ok(Tree::Null)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Tree, E> {
+        Ok(Tree::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Tree, E> {
+        Ok(Tree::Number(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Tree, E> {
+        Ok(Tree::Number(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Tree, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Tree::Null, |n| Tree::Number(n.to_string())))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Tree, E> {
+        Ok(Tree::String(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Tree, E> {
+        Ok(Tree::String(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Tree, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Tree::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tree, A::Error> {
+        let mut entries: Vec<(String, Tree)> = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some(key) = map.next_key::<String>()? {
+            entries.push((key, map.next_value()?));
+        }
+        if let [(key, Tree::String(number))] = entries.as_mut_slice()
+            && key == NUMBER_TOKEN
+        {
+            return Ok(Tree::Number(std::mem::take(number)));
+        }
+        Ok(Tree::Map(entries))
+    }
 }
 
 fn pad(out: &mut String, n: usize) {
@@ -565,7 +240,7 @@ pub(crate) fn write_yaml_document(out: &mut String, tree: &Tree) {
 /// collections are always in block style.
 fn block_map(
     out: &mut String,
-    entries: &[(Key, Tree)],
+    entries: &[(String, Tree)],
     indent: usize,
     inline_first: bool,
     top: bool,
@@ -590,7 +265,7 @@ fn block_map(
                 }
             }
             Tree::Seq(items) if !items.is_empty() => {
-                let block_items = BLOCK_ITEM_KEYS.contains(&key.as_ref());
+                let block_items = BLOCK_ITEM_KEYS.contains(&key.as_str());
                 if !top && !block_items && fits(value, column) {
                     out.push(' ');
                     flow(out, value);
@@ -1003,7 +678,7 @@ mod tests {
         Tree::Map(
             entries
                 .into_iter()
-                .map(|(k, v)| (Cow::Owned(k.to_owned()), v))
+                .map(|(k, v)| (k.to_owned(), v))
                 .collect(),
         )
     }
@@ -1076,7 +751,7 @@ mod tests {
     }
 
     #[test]
-    fn structs_put_name_first_and_maps_keep_order() {
+    fn trees_keep_the_serialized_order() {
         #[derive(Serialize)]
         struct S {
             mount_path: &'static str,
@@ -1085,22 +760,107 @@ mod tests {
         let mut m = std::collections::BTreeMap::new();
         m.insert("z", 1);
         m.insert("name", 2);
+        let s = S {
+            mount_path: "/x",
+            name: "n",
+        };
         assert_eq!(
-            to_tree(&(
-                S {
-                    mount_path: "/x",
-                    name: "n"
-                },
-                m
-            ))
-            .unwrap(),
+            to_tree(&(s, m, -3, 1.5, true, ())).unwrap(),
             Tree::Seq(vec![
-                map(vec![("name", st("n")), ("mount_path", st("/x"))]),
+                map(vec![("mount_path", st("/x")), ("name", st("n"))]),
                 map(vec![
                     ("name", Tree::Number("2".into())),
                     ("z", Tree::Number("1".into()))
                 ]),
+                Tree::Number("-3".into()),
+                Tree::Number("1.5".into()),
+                Tree::Bool(true),
+                Tree::Null,
             ])
+        );
+    }
+
+    #[test]
+    fn numbers_keep_their_text() {
+        for text in ["0", "-1", "18446744073709551615", "1.5", "1e300"] {
+            let tree: Tree = serde_json::from_str(text).unwrap();
+            let Tree::Number(n) = &tree else {
+                panic!("{text} reads as {tree:?}");
+            };
+            assert_eq!(
+                n.parse::<f64>().ok(),
+                text.parse::<f64>().ok(),
+                "{text} reads as {n}"
+            );
+            assert_eq!(to_tree(&tree).unwrap(), tree, "{text} round trip");
+        }
+        // A one-entry map that only looks like `serde_json`'s number token stays a map.
+        let tree: Tree = serde_json::from_str(r#"{"$serde_json::private::Number": 1}"#).unwrap();
+        assert!(matches!(tree, Tree::Map(_)), "{tree:?}");
+    }
+
+    #[test]
+    fn deep_values_make_trees() {
+        let mut text = String::new();
+        for _ in 0..300 {
+            text.push('[');
+        }
+        for _ in 0..300 {
+            text.push(']');
+        }
+        let value: serde_json::Value = {
+            let mut d = serde_json::Deserializer::from_str(&text);
+            d.disable_recursion_limit();
+            Deserialize::deserialize(&mut d).unwrap()
+        };
+        assert!(to_tree(&value).is_ok());
+    }
+
+    /// Kubernetes structs put `name` first, at any depth; their maps and free-form JSON keep
+    /// their order.
+    #[test]
+    fn kubernetes_structs_put_name_first() {
+        use k8s_openapi::api::core::v1::{PodDNSConfig, Volume, VolumeMount};
+
+        #[derive(Serialize)]
+        struct Out {
+            #[serde(serialize_with = "kubernetes")]
+            mounts: Vec<VolumeMount>,
+            #[serde(serialize_with = "kubernetes")]
+            volume: Option<Volume>,
+            #[serde(serialize_with = "kubernetes")]
+            dns: PodDNSConfig,
+        }
+        fn value<T: de::DeserializeOwned>(v: serde_json::Value) -> T {
+            serde_json::from_value(v).unwrap()
+        }
+        let out = Out {
+            mounts: value(serde_json::json!([{"mountPath": "/m", "name": "m", "readOnly": true}])),
+            volume: value(serde_json::json!({
+                "name": "v",
+                "csi": {"driver": "d", "volumeAttributes": {"a": "1", "name": "2"}},
+                "flexVolume": {"driver": "d", "options": {"a": "1", "name": "2"}},
+                "configMap": {"defaultMode": 420, "name": "c"},
+                "ephemeral": {"volumeClaimTemplate": {
+                    "metadata": {"labels": {"a": "1", "name": "2"}, "name": "e",
+                                 "managedFields": [{"fieldsV1": {"a": {}, "name": {}}}]},
+                    "spec": {"selector": {"matchLabels": {"a": "1", "name": "2"}}}
+                }}
+            })),
+            dns: value(serde_json::json!({"options": [{"name": "ndots", "value": "2"}]})),
+        };
+        assert_eq!(
+            serde_json::to_string(&out).unwrap(),
+            concat!(
+                r#"{"mounts":[{"name":"m","mountPath":"/m","readOnly":true}],"#,
+                r#""volume":{"name":"v","configMap":{"name":"c","defaultMode":420},"#,
+                r#""csi":{"driver":"d","volumeAttributes":{"a":"1","name":"2"}},"#,
+                r#""ephemeral":{"volumeClaimTemplate":{"metadata":{"name":"e","labels":{"a":"1","name":"2"},"#,
+                r#""managedFields":[{"fieldsV1":{"a":{},"name":{}}}]},"#,
+                r#""spec":{"selector":{"matchLabels":{"a":"1","name":"2"}}}}},"#,
+                r#""flexVolume":{"driver":"d","options":{"a":"1","name":"2"}}},"#,
+                r#""dns":{"options":[{"name":"ndots","value":"2"}]}}"#,
+            )
         );
     }
 }

@@ -64,7 +64,7 @@ impl Lowered {
     /// newline.
     #[must_use]
     pub fn to_json(&self) -> String {
-        emit::to_json(&emit::to_tree(&self.objects).unwrap_or(emit::Tree::Null))
+        emit::to_json(&self.objects)
     }
 }
 

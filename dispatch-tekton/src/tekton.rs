@@ -2,7 +2,7 @@
 //!
 //! Only the fields Dispatch needs are modelled. Field order is the output's fixed key order: every
 //! struct serializes its fields in declaration order, maps are `BTreeMap`s, and Kubernetes types
-//! come from `k8s-openapi`.
+//! come from `k8s-openapi`, written in their own field order but with `name` first.
 //!
 //! [`Target::V1Beta1`]: crate::Target::V1Beta1
 
@@ -16,6 +16,8 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
+
+use crate::emit::kubernetes;
 
 /// One emitted document: a Task, a Pipeline or a PipelineRun.
 #[allow(
@@ -87,7 +89,7 @@ pub struct TaskSpec {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub workspaces: Vec<WorkspaceDeclaration>,
     /// Pod volumes: the Dispatch task's own, then generated ones.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "kubernetes")]
     pub volumes: Vec<Volume>,
     /// The steps, run in order in one pod.
     pub steps: Vec<Step>,
@@ -166,28 +168,28 @@ pub struct Step {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
     /// Environment variables.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "kubernetes")]
     pub env: Option<Vec<EnvVar>>,
     /// Environment variables from config maps and secrets.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "kubernetes")]
     pub env_from: Option<Vec<EnvFromSource>>,
     /// Image pull policy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image_pull_policy: Option<String>,
     /// Security context.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "kubernetes")]
     pub security_context: Option<SecurityContext>,
     /// Volume mounts.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "kubernetes")]
     pub volume_mounts: Option<Vec<VolumeMount>>,
     /// Raw block devices.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "kubernetes")]
     pub volume_devices: Option<Vec<VolumeDevice>>,
     /// Compute resources (`tekton.dev/v1`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "kubernetes")]
     pub compute_resources: Option<ResourceRequirements>,
     /// Compute resources (`tekton.dev/v1beta1` spelling).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "kubernetes")]
     pub resources: Option<ResourceRequirements>,
     /// A script run instead of `command`/`args`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -385,10 +387,10 @@ pub struct WorkspaceBinding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub volume_claim_template: Option<VolumeClaimTemplate>,
     /// An existing claim.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "kubernetes")]
     pub persistent_volume_claim: Option<PersistentVolumeClaimVolumeSource>,
     /// A scratch directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "kubernetes")]
     pub empty_dir: Option<EmptyDirVolumeSource>,
 }
 
@@ -398,6 +400,7 @@ pub struct WorkspaceBinding {
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VolumeClaimTemplate {
     /// The claim's spec.
+    #[serde(serialize_with = "kubernetes")]
     pub spec: PersistentVolumeClaimSpec,
 }
 
@@ -422,13 +425,21 @@ pub struct TaskRunTemplate {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PodTemplate {
     /// Scheduling constraints.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "kubernetes"
+    )]
     pub affinity: Option<Affinity>,
     /// Whether a service account token is mounted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automount_service_account_token: Option<bool>,
     /// DNS settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "kubernetes"
+    )]
     pub dns_config: Option<PodDNSConfig>,
     /// DNS policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -437,10 +448,18 @@ pub struct PodTemplate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_service_links: Option<bool>,
     /// Environment variables for every step.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "kubernetes"
+    )]
     pub env: Option<Vec<EnvVar>>,
     /// Extra `/etc/hosts` entries.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "kubernetes"
+    )]
     pub host_aliases: Option<Vec<HostAlias>>,
     /// Host networking.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -449,7 +468,11 @@ pub struct PodTemplate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_users: Option<bool>,
     /// Pull secrets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "kubernetes"
+    )]
     pub image_pull_secrets: Option<Vec<LocalObjectReference>>,
     /// Node selector.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -464,16 +487,32 @@ pub struct PodTemplate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduler_name: Option<String>,
     /// Pod security context (`fsGroup` 65532 is added when git resources are cloned).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "kubernetes"
+    )]
     pub security_context: Option<PodSecurityContext>,
     /// Tolerations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "kubernetes"
+    )]
     pub tolerations: Option<Vec<Toleration>>,
     /// Topology spread constraints.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "kubernetes"
+    )]
     pub topology_spread_constraints: Option<Vec<TopologySpreadConstraint>>,
     /// Extra pod volumes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "kubernetes"
+    )]
     pub volumes: Option<Vec<Volume>>,
 }
 
