@@ -137,7 +137,7 @@ pub(crate) mod k8s {
     use crate::code::Code;
     use crate::decode::{SourceMap, seg};
     use crate::diagnostic::{Diagnostic, DiagnosticsBuilder, Severity};
-    use crate::document::{Node, Value, number_to_json};
+    use crate::document::{Entry, Node, Value, number_to_json};
     use crate::quantity;
 
     fn defs() -> &'static Map<String, Json> {
@@ -213,52 +213,91 @@ pub(crate) mod k8s {
         }
     }
 
+    /// Checks `node` against `schema` (definition `def` when known) and returns its JSON form:
+    /// quantities and int-or-strings by their own rules, then the type, then an object's fields
+    /// or an array's items. A value that does not fit becomes `null`, with a diagnostic.
     fn walk(ctx: &mut Ctx<'_>, node: &Node, schema: &Json, def: Option<&str>, path: &str) -> Json {
         let (def, schema) = match resolve(schema) {
             (Some(d), s) => (Some(d), s),
             (None, s) => (def, s),
         };
         if def == Some(QUANTITY) {
-            return match &node.value {
-                Value::String(s) | Value::Number(s) => {
-                    if let Err(e) = quantity::check(s) {
-                        ctx.diagnostics
-                            .push_with(Severity::Error, Code::InvalidQuantity, || {
-                                let msg = format!(
-                                    "{}: {} is {s:?}, not a valid quantity: {}",
-                                    ctx.what,
-                                    field_name(path),
-                                    e.reason()
-                                );
-                                Diagnostic::error(Code::InvalidQuantity, msg)
-                                    .at(node.span)
-                                    .with_path(path)
-                            });
-                        return Json::Null;
-                    }
-                    Json::String(s.clone())
-                }
-                _ => {
-                    mismatch(ctx, node, "a quantity (string or number)", path);
-                    Json::Null
-                }
-            };
+            return walk_quantity(ctx, node, path);
         }
         if def == Some(INT_OR_STRING) {
-            return match &node.value {
-                Value::String(s) => Json::String(s.clone()),
-                // The integer of an IntOrString is 32-bit.
-                Value::Number(n) if is_integer(n) && !in_range(n, "int32") => {
-                    out_of_range(ctx, node, n, "int32", path);
-                    Json::Null
-                }
-                Value::Number(n) if is_integer(n) => number_to_json(n),
-                _ => {
-                    mismatch(ctx, node, "an integer or a string", path);
-                    Json::Null
-                }
-            };
+            return walk_int_or_string(ctx, node, path);
         }
+        if !fits_type(ctx, node, schema, path) {
+            return Json::Null;
+        }
+        match &node.value {
+            Value::Object(entries) => walk_object(ctx, node, entries, schema, def, path),
+            Value::Array(items) => {
+                let item_schema = schema.get("items").cloned().unwrap_or(Json::Null);
+                Json::Array(
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, n)| {
+                            let p = format!("{path}/{i}");
+                            ctx.map.insert(p.clone(), n.span);
+                            walk(ctx, n, &item_schema, None, &p)
+                        })
+                        .collect(),
+                )
+            }
+            _ => node.to_json(),
+        }
+    }
+
+    /// A quantity, given as a string or a number: checked, and always written as a string.
+    fn walk_quantity(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Json {
+        match &node.value {
+            Value::String(s) | Value::Number(s) => {
+                if let Err(e) = quantity::check(s) {
+                    ctx.diagnostics
+                        .push_with(Severity::Error, Code::InvalidQuantity, || {
+                            let msg = format!(
+                                "{}: {} is {s:?}, not a valid quantity: {}",
+                                ctx.what,
+                                field_name(path),
+                                e.reason()
+                            );
+                            Diagnostic::error(Code::InvalidQuantity, msg)
+                                .at(node.span)
+                                .with_path(path)
+                        });
+                    return Json::Null;
+                }
+                Json::String(s.clone())
+            }
+            _ => {
+                mismatch(ctx, node, "a quantity (string or number)", path);
+                Json::Null
+            }
+        }
+    }
+
+    /// An int-or-string: a string, or an integer that fits 32 bits.
+    fn walk_int_or_string(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Json {
+        match &node.value {
+            Value::String(s) => Json::String(s.clone()),
+            // The integer of an IntOrString is 32-bit.
+            Value::Number(n) if is_integer(n) && !in_range(n, "int32") => {
+                out_of_range(ctx, node, n, "int32", path);
+                Json::Null
+            }
+            Value::Number(n) if is_integer(n) => number_to_json(n),
+            _ => {
+                mismatch(ctx, node, "an integer or a string", path);
+                Json::Null
+            }
+        }
+    }
+
+    /// Whether `node` has one of the types `schema` allows and, for an integer, fits its
+    /// format; reports `out-of-range` or `type` when not.
+    fn fits_type(ctx: &mut Ctx<'_>, node: &Node, schema: &Json, path: &str) -> bool {
         let allowed = types(schema);
         let fits = |t: &str| match (&node.value, t) {
             (Value::Null, "null")
@@ -276,7 +315,7 @@ pub(crate) mod k8s {
             && !in_range(n, format)
         {
             out_of_range(ctx, node, n, format, path);
-            return Json::Null;
+            return false;
         }
         if !allowed.is_empty() && !allowed.iter().any(|t| fits(t)) {
             let expected: Vec<&str> = allowed.iter().copied().filter(|t| *t != "null").collect();
@@ -291,99 +330,118 @@ pub(crate) mod k8s {
                 .collect::<Vec<_>>()
                 .join(" or ");
             mismatch(ctx, node, &want, path);
-            return Json::Null;
+            return false;
         }
-        match &node.value {
-            Value::Object(entries) => {
-                let props = schema.get("properties").and_then(Json::as_object);
-                let extra = schema.get("additionalProperties");
-                let mut out = Map::new();
-                for e in entries {
-                    let p = format!("{path}/{}", seg(&e.key));
-                    ctx.map.insert_key(p.clone(), e.key_span);
-                    ctx.map.insert(p.clone(), e.value.span);
-                    let sub = match props.and_then(|m| m.get(&e.key)) {
-                        Some(s) => Some(s),
-                        None => match extra {
-                            Some(Json::Bool(false)) => None,
-                            Some(Json::Bool(true)) => Some(&Json::Null),
-                            Some(s) => Some(s),
-                            // Strict schemas list every property; a schema without any is open.
-                            None if props.is_some() => None,
-                            None => Some(&Json::Null),
-                        },
-                    };
-                    if let Some(s) = sub {
-                        let v = walk(ctx, &e.value, s, None, &p);
-                        out.insert(e.key.clone(), v);
-                    } else {
-                        let severity = if ctx.strict {
-                            Severity::Error
-                        } else {
-                            Severity::Warning
-                        };
-                        if !ctx.diagnostics.keeps(severity, Code::UnknownField) {
-                            ctx.diagnostics.omit(severity);
-                            continue;
-                        }
-                        let mut msg = format!("{}: unknown field {:?}", ctx.what, e.key);
-                        if path != ctx.root {
-                            msg.push_str(" in ");
-                            msg.push_str(&field_name(path));
-                        }
-                        let known = props.into_iter().flat_map(|m| m.keys().map(String::as_str));
-                        if let Some(h) = crate::names::suggest(&e.key, known) {
-                            msg.push_str(" (did you mean \"");
-                            msg.push_str(h);
-                            msg.push_str("\"?)");
-                        }
-                        let d = if ctx.strict {
-                            Diagnostic::error(Code::UnknownField, msg)
-                        } else {
-                            Diagnostic::warning(Code::UnknownField, msg)
-                        };
-                        ctx.diagnostics.push(d.at(e.key_span).with_path(p));
-                    }
-                }
-                // A container's name is a warning in validation (`missing-step-name`), not a schema error.
-                if def != Some("io.k8s.api.core.v1.Container")
-                    && let Some(req) = schema.get("required").and_then(Json::as_array)
-                {
-                    for r in req.iter().filter_map(Json::as_str) {
-                        if !entries.iter().any(|e| e.key == r) {
-                            ctx.diagnostics
-                                .push_with(Severity::Error, Code::MissingField, || {
-                                    let mut msg =
-                                        format!("{}: missing required field {r:?}", ctx.what);
-                                    if path != ctx.root {
-                                        msg.push_str(" in ");
-                                        msg.push_str(&field_name(path));
-                                    }
-                                    Diagnostic::error(Code::MissingField, msg)
-                                        .at(node.span)
-                                        .with_path(path)
-                                });
-                        }
-                    }
-                }
-                Json::Object(out)
+        true
+    }
+
+    /// An object's fields, each against its property's schema (unknown fields reported and
+    /// dropped), then its required fields.
+    fn walk_object(
+        ctx: &mut Ctx<'_>,
+        node: &Node,
+        entries: &[Entry],
+        schema: &Json,
+        def: Option<&str>,
+        path: &str,
+    ) -> Json {
+        let props = schema.get("properties").and_then(Json::as_object);
+        let extra = schema.get("additionalProperties");
+        let mut out = Map::new();
+        for e in entries {
+            let p = format!("{path}/{}", seg(&e.key));
+            ctx.map.insert_key(p.clone(), e.key_span);
+            ctx.map.insert(p.clone(), e.value.span);
+            if let Some(s) = field_schema(props, extra, &e.key) {
+                let v = walk(ctx, &e.value, s, None, &p);
+                out.insert(e.key.clone(), v);
+            } else {
+                unknown_field(ctx, e, props, path, p);
             }
-            Value::Array(items) => {
-                let item_schema = schema.get("items").cloned().unwrap_or(Json::Null);
-                Json::Array(
-                    items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, n)| {
-                            let p = format!("{path}/{i}");
-                            ctx.map.insert(p.clone(), n.span);
-                            walk(ctx, n, &item_schema, None, &p)
-                        })
-                        .collect(),
-                )
-            }
-            _ => node.to_json(),
         }
+        // A container's name is a warning in validation (`missing-step-name`), not a schema error.
+        if def != Some("io.k8s.api.core.v1.Container")
+            && let Some(req) = schema.get("required").and_then(Json::as_array)
+        {
+            for r in req.iter().filter_map(Json::as_str) {
+                if !entries.iter().any(|e| e.key == r) {
+                    missing_field(ctx, node, r, path);
+                }
+            }
+        }
+        Json::Object(out)
+    }
+
+    /// The schema of field `key` of an object with `props` and `additionalProperties` `extra`;
+    /// `None` when the field is unknown.
+    fn field_schema<'s>(
+        props: Option<&'s Map<String, Json>>,
+        extra: Option<&'s Json>,
+        key: &str,
+    ) -> Option<&'s Json> {
+        match props.and_then(|m| m.get(key)) {
+            Some(s) => Some(s),
+            None => match extra {
+                Some(Json::Bool(false)) => None,
+                Some(Json::Bool(true)) => Some(&NO_SCHEMA),
+                Some(s) => Some(s),
+                // Strict schemas list every property; a schema without any is open.
+                None if props.is_some() => None,
+                None => Some(&NO_SCHEMA),
+            },
+        }
+    }
+
+    /// `unknown-field` (a warning, or an error when strict) for entry `e` of the object at
+    /// `path`, with a suggestion from the known `props`; `p` is the field's own path.
+    fn unknown_field(
+        ctx: &mut Ctx<'_>,
+        e: &Entry,
+        props: Option<&Map<String, Json>>,
+        path: &str,
+        p: String,
+    ) {
+        let severity = if ctx.strict {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        if !ctx.diagnostics.keeps(severity, Code::UnknownField) {
+            ctx.diagnostics.omit(severity);
+            return;
+        }
+        let mut msg = format!("{}: unknown field {:?}", ctx.what, e.key);
+        if path != ctx.root {
+            msg.push_str(" in ");
+            msg.push_str(&field_name(path));
+        }
+        let known = props.into_iter().flat_map(|m| m.keys().map(String::as_str));
+        if let Some(h) = crate::names::suggest(&e.key, known) {
+            msg.push_str(" (did you mean \"");
+            msg.push_str(h);
+            msg.push_str("\"?)");
+        }
+        let d = if ctx.strict {
+            Diagnostic::error(Code::UnknownField, msg)
+        } else {
+            Diagnostic::warning(Code::UnknownField, msg)
+        };
+        ctx.diagnostics.push(d.at(e.key_span).with_path(p));
+    }
+
+    /// `missing-field` for required field `r` of the object `node` at `path`.
+    fn missing_field(ctx: &mut Ctx<'_>, node: &Node, r: &str, path: &str) {
+        ctx.diagnostics
+            .push_with(Severity::Error, Code::MissingField, || {
+                let mut msg = format!("{}: missing required field {r:?}", ctx.what);
+                if path != ctx.root {
+                    msg.push_str(" in ");
+                    msg.push_str(&field_name(path));
+                }
+                Diagnostic::error(Code::MissingField, msg)
+                    .at(node.span)
+                    .with_path(path)
+            });
     }
 
     fn mismatch(ctx: &mut Ctx<'_>, node: &Node, want: &str, path: &str) {

@@ -11,7 +11,7 @@ use crate::limits::Limits;
 use crate::names::{
     CONTEXT_VARIABLES, NameHints, is_dns1123_label, is_label_value, is_qualified_name, sanitize,
 };
-use crate::pipeline::{ConditionKind, Pipeline};
+use crate::pipeline::{ConditionKind, Pipeline, Task, TaskMetadata};
 use crate::span::Span;
 
 /// Runs every validation rule on a pipeline: `Ok` with the warnings when it is valid, `Err` with
@@ -57,6 +57,15 @@ pub(crate) fn validate_into(
     v.producers(pipeline);
     v.cycles(pipeline);
     v.context_vars(pipeline);
+}
+
+/// "Did you mean" candidates for undefined names, built on the first one found.
+#[derive(Default)]
+struct TaskHints<'p> {
+    /// Task names, for dependencies.
+    tasks: Option<NameHints<'p>>,
+    /// Resource and task names, for inputs.
+    inputs: Option<NameHints<'p>>,
 }
 
 struct Validator<'m> {
@@ -166,6 +175,8 @@ impl Validator<'_> {
         }
     }
 
+    /// The rules of every task: an empty pipeline, then each task's name, references, steps,
+    /// timeout and metadata.
     fn tasks(&mut self, p: &Pipeline) {
         if p.tasks.is_empty() {
             if p.actions.is_empty() {
@@ -183,8 +194,7 @@ impl Validator<'_> {
             }
         }
         // Built on the first undefined name only (most pipelines have none).
-        let mut task_hints: Option<NameHints<'_>> = None;
-        let mut input_hints: Option<NameHints<'_>> = None;
+        let mut hints = TaskHints::default();
         for (name, t) in &p.tasks {
             let path = format!("/task/{}", seg(name));
             let what = format!("task {name:?}");
@@ -196,110 +206,8 @@ impl Validator<'_> {
                     &path,
                 );
             }
-            for (i, input) in t.inputs.iter().enumerate() {
-                let ipath = format!("{path}/inputs/{i}");
-                match (p.resources.contains_key(input), p.tasks.contains_key(input)) {
-                    (true, true) => self.warn(
-                        Code::AmbiguousInput,
-                        || format!("{what}: input {input:?} names both a resource and a task; the resource is used"),
-                        &ipath,
-                    ),
-                    (false, false) => {
-                        // An input may name a resource or a task: the hint draws on both.
-                        let hints = input_hints.get_or_insert_with(|| {
-                            NameHints::new(
-                                p.resources.keys().chain(p.tasks.keys()).map(String::as_str),
-                            )
-                        });
-                        let hint = did_you_mean(hints.suggest(input));
-                        self.err(
-                            Code::UndefinedInput,
-                            || format!(
-                                "{what}: input {input:?} is neither a resource nor a task{hint}"
-                            ),
-                            &ipath,
-                        );
-                    }
-                    _ => {}
-                }
-            }
-            for (i, output) in t.outputs.iter().enumerate() {
-                if !p.resources.contains_key(output) {
-                    self.err(
-                        Code::UndefinedOutput,
-                        || format!("{what}: output {output:?} is not a resource"),
-                        &format!("{path}/outputs/{i}"),
-                    );
-                }
-            }
-            for (i, dep) in t.deps.iter().enumerate() {
-                if !p.tasks.contains_key(dep) {
-                    let hints = task_hints.get_or_insert_with(|| task_name_hints(p));
-                    let hint = did_you_mean(hints.suggest(dep));
-                    self.err(
-                        Code::UndefinedDep,
-                        || format!("{what}: dependency {dep:?} is not a task{hint}"),
-                        &format!("{path}/deps/{i}"),
-                    );
-                }
-            }
-            let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-            for (i, step) in t.steps.iter().enumerate() {
-                let spath = format!("{path}/steps/{i}");
-                let swhat = format!("step #{i} of {what}");
-                if step.name.is_empty() {
-                    self.warn(
-                        Code::MissingStepName,
-                        || format!("{swhat} has no name; it will be named \"step-{i}\""),
-                        &spath,
-                    );
-                } else {
-                    if let Some(first) = seen.get(step.name.as_str()) {
-                        self.err(
-                            Code::DuplicateStep,
-                            || {
-                                format!(
-                                    "{what}: duplicate step name {:?} (steps #{first} and #{i})",
-                                    step.name
-                                )
-                            },
-                            &format!("{spath}/name"),
-                        );
-                    } else {
-                        seen.insert(&step.name, i);
-                    }
-                    match sanitize(&step.name) {
-                        None => self.err(
-                            Code::InvalidName,
-                            || {
-                                format!(
-                                    "{swhat}: step name {:?} has no usable Kubernetes name",
-                                    step.name
-                                )
-                            },
-                            &format!("{spath}/name"),
-                        ),
-                        Some(s) if !is_dns1123_label(&step.name) => self.warn(
-                            Code::InvalidName,
-                            || {
-                                format!(
-                                    "{swhat}: step {:?} will be named {s:?} in Kubernetes",
-                                    step.name
-                                )
-                            },
-                            &format!("{spath}/name"),
-                        ),
-                        Some(_) => {}
-                    }
-                }
-                if step.image.as_deref().is_none_or(str::is_empty) {
-                    self.warn(
-                        Code::MissingImage,
-                        || format!("{swhat} has no image; lowering will fail"),
-                        &spath,
-                    );
-                }
-            }
+            self.task_references(p, t, &what, &path, &mut hints);
+            self.steps(t, &what, &path);
             if let Some(timeout) = &t.timeout
                 && let Err(why) = parse_go_duration(timeout)
             {
@@ -310,34 +218,155 @@ impl Validator<'_> {
                 );
             }
             if let Some(m) = &t.metadata {
-                for (k, v) in &m.labels {
-                    let lp = format!("{path}/metadata/labels/{}", seg(k));
-                    if !is_qualified_name(k) {
-                        self.err(
-                            Code::InvalidLabel,
-                            || format!("{what}: invalid label key {k:?}"),
-                            &lp,
-                        );
-                    }
-                    // A value holding context variables is checked after substitution, at
-                    // lowering, when an event has given them values; here only literal values.
-                    if !holds_context_vars(v) && !is_label_value(v) {
-                        self.err(
-                            Code::InvalidLabel,
-                            || format!("{what}: invalid value {v:?} for label {k:?}"),
-                            &lp,
-                        );
-                    }
+                self.task_metadata(m, &what, &path);
+            }
+        }
+    }
+
+    /// A task's inputs (resources or tasks), outputs (resources) and dependencies (tasks): each
+    /// must name something the pipeline defines.
+    fn task_references<'p>(
+        &mut self,
+        p: &'p Pipeline,
+        t: &Task,
+        what: &str,
+        path: &str,
+        hints: &mut TaskHints<'p>,
+    ) {
+        for (i, input) in t.inputs.iter().enumerate() {
+            let ipath = format!("{path}/inputs/{i}");
+            match (p.resources.contains_key(input), p.tasks.contains_key(input)) {
+                (true, true) => self.warn(
+                    Code::AmbiguousInput,
+                    || format!("{what}: input {input:?} names both a resource and a task; the resource is used"),
+                    &ipath,
+                ),
+                (false, false) => {
+                    // An input may name a resource or a task: the hint draws on both.
+                    let hints = hints.inputs.get_or_insert_with(|| {
+                        NameHints::new(
+                            p.resources.keys().chain(p.tasks.keys()).map(String::as_str),
+                        )
+                    });
+                    let hint = did_you_mean(hints.suggest(input));
+                    self.err(
+                        Code::UndefinedInput,
+                        || format!(
+                            "{what}: input {input:?} is neither a resource nor a task{hint}"
+                        ),
+                        &ipath,
+                    );
                 }
-                for k in m.annotations.keys() {
-                    if !is_qualified_name(k) {
-                        self.err(
-                            Code::InvalidLabel,
-                            || format!("{what}: invalid annotation key {k:?}"),
-                            &format!("{path}/metadata/annotations/{}", seg(k)),
-                        );
-                    }
+                _ => {}
+            }
+        }
+        for (i, output) in t.outputs.iter().enumerate() {
+            if !p.resources.contains_key(output) {
+                self.err(
+                    Code::UndefinedOutput,
+                    || format!("{what}: output {output:?} is not a resource"),
+                    &format!("{path}/outputs/{i}"),
+                );
+            }
+        }
+        for (i, dep) in t.deps.iter().enumerate() {
+            if !p.tasks.contains_key(dep) {
+                let hints = hints.tasks.get_or_insert_with(|| task_name_hints(p));
+                let hint = did_you_mean(hints.suggest(dep));
+                self.err(
+                    Code::UndefinedDep,
+                    || format!("{what}: dependency {dep:?} is not a task{hint}"),
+                    &format!("{path}/deps/{i}"),
+                );
+            }
+        }
+    }
+
+    /// A task's steps: names present, unique and usable in Kubernetes; an image on each.
+    fn steps(&mut self, t: &Task, what: &str, path: &str) {
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, step) in t.steps.iter().enumerate() {
+            let spath = format!("{path}/steps/{i}");
+            let swhat = format!("step #{i} of {what}");
+            if step.name.is_empty() {
+                self.warn(
+                    Code::MissingStepName,
+                    || format!("{swhat} has no name; it will be named \"step-{i}\""),
+                    &spath,
+                );
+            } else {
+                if let Some(first) = seen.get(step.name.as_str()) {
+                    self.err(
+                        Code::DuplicateStep,
+                        || {
+                            format!(
+                                "{what}: duplicate step name {:?} (steps #{first} and #{i})",
+                                step.name
+                            )
+                        },
+                        &format!("{spath}/name"),
+                    );
+                } else {
+                    seen.insert(&step.name, i);
                 }
+                self.step_name(&step.name, &swhat, &format!("{spath}/name"));
+            }
+            if step.image.as_deref().is_none_or(str::is_empty) {
+                self.warn(
+                    Code::MissingImage,
+                    || format!("{swhat} has no image; lowering will fail"),
+                    &spath,
+                );
+            }
+        }
+    }
+
+    /// `invalid-name` for a step name: an error when nothing usable is left of it, a warning
+    /// when Kubernetes gets another name.
+    fn step_name(&mut self, name: &str, swhat: &str, path: &str) {
+        match sanitize(name) {
+            None => self.err(
+                Code::InvalidName,
+                || format!("{swhat}: step name {name:?} has no usable Kubernetes name"),
+                path,
+            ),
+            Some(s) if !is_dns1123_label(name) => self.warn(
+                Code::InvalidName,
+                || format!("{swhat}: step {name:?} will be named {s:?} in Kubernetes"),
+                path,
+            ),
+            Some(_) => {}
+        }
+    }
+
+    /// A task's labels (keys and literal values) and annotation keys.
+    fn task_metadata(&mut self, m: &TaskMetadata, what: &str, path: &str) {
+        for (k, v) in &m.labels {
+            let lp = format!("{path}/metadata/labels/{}", seg(k));
+            if !is_qualified_name(k) {
+                self.err(
+                    Code::InvalidLabel,
+                    || format!("{what}: invalid label key {k:?}"),
+                    &lp,
+                );
+            }
+            // A value holding context variables is checked after substitution, at
+            // lowering, when an event has given them values; here only literal values.
+            if !holds_context_vars(v) && !is_label_value(v) {
+                self.err(
+                    Code::InvalidLabel,
+                    || format!("{what}: invalid value {v:?} for label {k:?}"),
+                    &lp,
+                );
+            }
+        }
+        for k in m.annotations.keys() {
+            if !is_qualified_name(k) {
+                self.err(
+                    Code::InvalidLabel,
+                    || format!("{what}: invalid annotation key {k:?}"),
+                    &format!("{path}/metadata/annotations/{}", seg(k)),
+                );
             }
         }
     }
