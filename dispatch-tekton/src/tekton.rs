@@ -550,39 +550,85 @@ pub struct Timeouts {
 /// `ObjectMeta` in our fixed key order: `name`/`generateName`, `labels`, `annotations`,
 /// then any other field in the Kubernetes order.
 mod meta {
+    use std::collections::BTreeMap;
+
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-    use serde::Serializer;
-    use serde::ser::{Error as _, SerializeMap};
+    use serde::ser::Error as _;
+    use serde::{Serialize, Serializer};
+
+    /// `ObjectMeta`'s fields in our order.
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Ordered<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<&'a String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        generate_name: Option<&'a String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        namespace: Option<&'a String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        labels: Option<&'a BTreeMap<String, String>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        annotations: Option<&'a BTreeMap<String, String>>,
+        /// Every other field that is set, in the Kubernetes order.
+        #[serde(flatten)]
+        others: serde_json::Map<String, serde_json::Value>,
+    }
 
     pub(super) fn serialize<S: Serializer>(meta: &ObjectMeta, s: S) -> Result<S::Ok, S::Error> {
         const FIRST: [&str; 5] = ["name", "generateName", "namespace", "labels", "annotations"];
-        let others = crate::fields::set_fields(meta)
-            .iter()
-            .any(|f| !FIRST.contains(f));
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &meta.name {
-            map.serialize_entry("name", v)?;
+        let mut others = match serde_json::to_value(meta).map_err(S::Error::custom)? {
+            serde_json::Value::Object(fields) => fields,
+            _ => serde_json::Map::new(),
+        };
+        others.retain(|k, _| !FIRST.contains(&k.as_str()));
+        Ordered {
+            name: meta.name.as_ref(),
+            generate_name: meta.generate_name.as_ref(),
+            namespace: meta.namespace.as_ref(),
+            labels: meta.labels.as_ref(),
+            annotations: meta.annotations.as_ref(),
+            others,
         }
-        if let Some(v) = &meta.generate_name {
-            map.serialize_entry("generateName", v)?;
-        }
-        if let Some(v) = &meta.namespace {
-            map.serialize_entry("namespace", v)?;
-        }
-        if let Some(v) = &meta.labels {
-            map.serialize_entry("labels", v)?;
-        }
-        if let Some(v) = &meta.annotations {
-            map.serialize_entry("annotations", v)?;
-        }
-        if others {
-            let value = serde_json::to_value(meta).map_err(S::Error::custom)?;
-            if let serde_json::Value::Object(fields) = value {
-                for (k, v) in fields.iter().filter(|(k, _)| !FIRST.contains(&k.as_str())) {
-                    map.serialize_entry(k, v)?;
-                }
-            }
-        }
-        map.end()
+        .serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+
+    /// Metadata: name, namespace, labels, annotations first, then the other fields in the
+    /// Kubernetes order, written as they serialize.
+    #[test]
+    fn metadata_in_our_order() {
+        #[derive(serde::Serialize)]
+        struct M(#[serde(serialize_with = "super::meta::serialize")] ObjectMeta);
+        let meta = ObjectMeta {
+            annotations: Some([("a".to_owned(), "1".to_owned())].into()),
+            finalizers: Some(vec!["f".to_owned()]),
+            labels: Some([("l".to_owned(), "2".to_owned())].into()),
+            name: Some("n".to_owned()),
+            namespace: Some("ns".to_owned()),
+            owner_references: Some(vec![OwnerReference {
+                api_version: "v1".to_owned(),
+                kind: "K".to_owned(),
+                name: "o".to_owned(),
+                uid: "u".to_owned(),
+                ..OwnerReference::default()
+            }]),
+            ..ObjectMeta::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&M(meta)).unwrap(),
+            concat!(
+                r#"{"name":"n","namespace":"ns","labels":{"l":"2"},"annotations":{"a":"1"},"#,
+                r#""finalizers":["f"],"ownerReferences":[{"apiVersion":"v1","kind":"K","name":"o","uid":"u"}]}"#
+            )
+        );
+        assert_eq!(
+            serde_json::to_string(&M(ObjectMeta::default())).unwrap(),
+            "{}"
+        );
     }
 }

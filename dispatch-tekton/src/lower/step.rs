@@ -104,11 +104,11 @@ impl<'a> Cx<'a> {
         // Every field a Tekton step has no place for is an error. The check goes by
         // the serialized field names, so fields of later Kubernetes versions are caught too.
         for key in set_fields(c) {
-            if !STEP_FIELDS.contains(&key) {
+            if !STEP_FIELDS.contains(&key.as_str()) {
                 self.error(
                     Code::UnsupportedStepField,
                     format!("{what}: field {key:?} is not allowed in a Tekton step"),
-                    &format!("{path}/{}", seg(key)),
+                    &format!("{path}/{}", seg(&key)),
                 );
                 ok = false;
             }
