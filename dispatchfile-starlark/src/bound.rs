@@ -56,6 +56,10 @@ fn call<'v>(
     named: &[(&str, Value<'v>)],
     eval: &mut Evaluator<'v, '_, '_>,
 ) -> starlark::Result<Value<'v>> {
+    // A bound method called later: errors without a position are reported at this call.
+    if let Some(store) = super::value::Store::get(eval) {
+        *store.last_call.borrow_mut() = eval.call_stack_top_location();
+    }
     if name == "setdefault"
         && let [k, ..] = pos
         && DictRef::from_value(recv).is_some()

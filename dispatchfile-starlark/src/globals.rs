@@ -88,6 +88,7 @@ pub(crate) fn builder() -> GlobalsBuilder {
     b.set("_dispatch_entry", builtin(Kind::Entry));
     b.set("_dispatch_key", builtin(Kind::Key));
     b.set("_dispatch_ior", builtin(Kind::OrInto));
+    b.set("_dispatch_iadd", builtin(Kind::AddInto));
     b.set(
         "range",
         Builtin {

@@ -1,7 +1,6 @@
 //! Bounds on hostile Starlark: a nesting estimate before parsing, an exact AST depth check
 //! without recursion, size estimates for the guarded native calls (the table in the module
-//! documentation of `starlark`), and a statement hook that spends the statement budget and checks
-//! the heap cap before every statement.
+//! documentation of `starlark`).
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -21,7 +20,7 @@ use super::value::{Store, list_items, view};
 use crate::budget::Refused;
 
 /// A limit of [`dispatchfile_model::Limits`] was exceeded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct LimitError {
     /// The `Limits` field.
     pub(crate) field: &'static str,
@@ -59,16 +58,36 @@ impl fmt::Display for LimitError {
 
 impl std::error::Error for LimitError {}
 
+impl From<Refused> for LimitError {
+    fn from(r: Refused) -> LimitError {
+        LimitError {
+            field: r.field,
+            value: LimitValue::from(r.value),
+        }
+    }
+}
+
+/// The error of a limit a check found exceeded. The evaluation's store notes it (the first
+/// one): the error then stops the evaluation, and the cancellation check, which would report it
+/// again without a position, keeps quiet.
+pub(crate) fn limit_error(l: LimitError) -> starlark::Error {
+    let _ = CURRENT.try_with(|current| {
+        if let Some(store) = current.borrow().as_deref()
+            && store.stopped.get().is_none()
+        {
+            store.stopped.set(Some(l));
+        }
+    });
+    starlark::Error::new_native(l)
+}
+
 /// The error of a charge the budget refused.
 pub(crate) fn refused(r: Refused) -> starlark::Error {
-    starlark::Error::new_native(LimitError {
-        field: r.field,
-        value: LimitValue::from(r.value),
-    })
+    limit_error(LimitError::from(r))
 }
 
 pub(crate) fn limit(field: &'static str, value: usize) -> starlark::Error {
-    starlark::Error::new_native(LimitError {
+    limit_error(LimitError {
         field,
         value: LimitValue::from(value as u64),
     })
@@ -112,6 +131,14 @@ pub(crate) fn reserved(eval: &Evaluator<'_, '_, '_>) -> usize {
         .allocated_bytes()
         .saturating_mul(2)
         .saturating_add(outside)
+}
+
+/// Refuses once `reserved` is over the heap cap (after a call that made a large value).
+pub(crate) fn check_reserved(store: &Store, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()> {
+    store
+        .budget
+        .fits(eval.heap().allocated_bytes().saturating_mul(2), 0)
+        .map_err(refused)
 }
 
 /// Refuses `a + b` whose result would take the heap over the cap.
@@ -225,7 +252,7 @@ pub(crate) fn check_range<'v>(
         0
     };
     if len > i128::from(statements) {
-        return Err(starlark::Error::new_native(LimitError {
+        return Err(limit_error(LimitError {
             field: "starlark_max_statements",
             value: LimitValue::from(statements),
         }));
@@ -504,14 +531,15 @@ pub(crate) const MUL_WORDS_PER_STATEMENT: u64 = 16;
 /// Spends `n` statements of the shared budget at once (work a single native call does).
 fn spend_statements(n: u64, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()> {
     match Store::get(eval) {
-        Some(store) => spend_store_statements(n, store),
+        Some(store) => spend_store_statements(n, store, eval.get_total_tick_count()),
         None => Ok(()),
     }
 }
 
-/// [`spend_statements`] for a caller that holds the store (the pipeline conversion).
-pub(crate) fn spend_store_statements(n: u64, store: &Store) -> starlark::Result<()> {
-    store.budget.spend(n).map_err(refused)
+/// [`spend_statements`] for a caller that holds the store (the pipeline conversion), with the
+/// `running` ticks of its evaluator.
+pub(crate) fn spend_store_statements(n: u64, store: &Store, running: u64) -> starlark::Result<()> {
+    store.budget.spend(n, running).map_err(refused)
 }
 
 /// Like [`within`] for a result kept outside the arena (dict and struct entries, big-int digits):
@@ -1117,6 +1145,51 @@ pub(crate) fn check_union_into<'v>(
         None => new.len(),
     };
     charge(gained.saturating_mul(DICT_ENTRY_BYTES), heap)
+}
+
+/// `x += e` (rewritten `x += _dispatch_iadd[x:(e)]`, or `_dispatch_iadd[(e):]` when reading `x`
+/// again could have effects, `x` then `None`): a list's `+=` extends it in place, a string's or
+/// a tuple's makes the concatenation, a big int's sum has the digits of the longer one (outside
+/// the arena). Refuses when the result would take the heap over the cap; without `x`, `e` alone
+/// is counted. `x += x` in a loop doubled a list between two cancellation checks.
+pub(crate) fn check_add_into<'v>(
+    x: Option<Value<'v>>,
+    e: Value<'v>,
+    heap: Heap<'v>,
+) -> starlark::Result<()> {
+    let ints = x.is_none_or(|x| x.get_type() == "int") && e.get_type() == "int";
+    if ints {
+        let bytes = |v: Value<'v>| big_int_bytes(v).unwrap_or(0);
+        let longer = bytes(e).max(x.map_or(0, bytes));
+        if longer == 0 {
+            return Ok(());
+        }
+        return charge(longer.saturating_add(8), heap);
+    }
+    let size = |v: Value<'v>| {
+        seq_size(v).or_else(|| TupleRef::from_value(v).map(|t| t.len().saturating_mul(8)))
+    };
+    let need = size(e)
+        .unwrap_or(0)
+        .saturating_add(x.and_then(size).unwrap_or(0));
+    fits(need, heap)
+}
+
+/// Refuses `need` more bytes in the arena when, with `reserved`, they would be over the cap
+/// (nothing is recorded: the arena itself will show them).
+fn fits(need: usize, heap: Heap<'_>) -> starlark::Result<()> {
+    let arena = heap.allocated_bytes().saturating_mul(2);
+    CURRENT.with(|current| {
+        let current = current.borrow();
+        let Some(store) = current.as_deref() else {
+            let cap = dispatchfile_model::Limits::default().starlark_max_heap_bytes;
+            if arena.saturating_add(need) > cap {
+                return Err(limit("starlark_max_heap_bytes", cap));
+            }
+            return Ok(());
+        };
+        store.budget.fits(arena, need).map_err(refused)
+    })
 }
 
 /// Records the entries a dict gained in `update`, outside the arena; the call was checked for

@@ -10,7 +10,6 @@ mod errors;
 mod eval;
 mod globals;
 mod guard;
-mod hook;
 mod loader;
 mod loading;
 mod nesting;
@@ -19,6 +18,7 @@ mod rewrite;
 mod schema;
 mod tabs;
 mod value;
+mod watch;
 
 use std::time::Duration;
 

@@ -593,6 +593,9 @@ pub(crate) enum Kind {
     /// `_dispatch_ior[x:e]` (or `_dispatch_ior[e:]`): the right side of a rewritten `x |= e`;
     /// returns `e`. Also callable, `_dispatch_ior(x, e)`.
     OrInto,
+    /// `_dispatch_iadd[x:e]` (or `_dispatch_iadd[e:]`): the right side of a rewritten `x += e`;
+    /// returns `e`. Also callable, `_dispatch_iadd(x, e)`.
+    AddInto,
     /// `getattr`, which hands out guarded bound methods.
     GetAttr,
     /// A standard function called after a size (and, for formatting, nesting) check: `str`,
@@ -631,6 +634,7 @@ impl fmt::Display for Builtin {
             Kind::Entry => "_dispatch_entry",
             Kind::Key => "_dispatch_key",
             Kind::OrInto => "_dispatch_ior",
+            Kind::AddInto => "_dispatch_iadd",
             Kind::GetAttr => "getattr",
             Kind::Global(n) => n,
         };
@@ -652,9 +656,46 @@ impl AllocFrozenValue for Quantity {
 
 #[starlark_value(type = "builtin_function_or_method")]
 impl<'v> StarlarkValue<'v> for Builtin {
+    /// Runs the builtin between two checks of the running evaluation's budget: the statements
+    /// before (its ticks with what native calls charged), the heap cap after (what the call
+    /// made), so that both are reported at the call that went over them. Notes where it was
+    /// called, for errors that come without a position.
     fn invoke(
         &self,
         _me: Value<'v>,
+        args: &Arguments<'v, '_>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        let store = Store::get(eval);
+        if let Some(store) = store {
+            *store.last_call.borrow_mut() = eval.call_stack_top_location();
+            store
+                .budget
+                .within(eval.get_total_tick_count())
+                .map_err(guard::refused)?;
+        }
+        let result = self.run(args, eval)?;
+        if let Some(store) = store {
+            guard::check_reserved(store, eval)?;
+        }
+        Ok(result)
+    }
+
+    fn slice(
+        &self,
+        start: Option<Value<'v>>,
+        stop: Option<Value<'v>>,
+        stride: Option<Value<'v>>,
+        heap: Heap<'v>,
+    ) -> starlark::Result<Value<'v>> {
+        self.run_slice(start, stop, stride, heap)
+    }
+}
+
+impl Builtin {
+    /// What the builtin does when it is called.
+    fn run<'v>(
+        &self,
         args: &Arguments<'v, '_>,
         eval: &mut Evaluator<'v, '_, '_>,
     ) -> starlark::Result<Value<'v>> {
@@ -718,6 +759,11 @@ impl<'v> StarlarkValue<'v> for Builtin {
                 guard::check_union_into(Some(x), e, eval.heap())?;
                 Ok(e)
             }
+            Kind::AddInto => {
+                let [x, e] = args.positional(eval.heap())?;
+                guard::check_add_into(Some(x), e, eval.heap())?;
+                Ok(e)
+            }
             Kind::Attr => {
                 let [recv, name] = args.positional(eval.heap())?;
                 let name = name
@@ -770,8 +816,8 @@ impl<'v> StarlarkValue<'v> for Builtin {
     /// `_dispatch_item[v:]`, `_dispatch_entry[k:]`, `_dispatch_key[d:k]` and `_dispatch_ior[x:e]`:
     /// the element guards as the rewrite writes them. Hostile code runs them millions of times,
     /// and a slice costs far less than a call (no arguments to collect, no call frame, no
-    /// statement hook after it); without a stride, starlark never folds one at compile time.
-    fn slice(
+    /// budget checks around it); without a stride, starlark never folds one at compile time.
+    fn run_slice<'v>(
         &self,
         start: Option<Value<'v>>,
         stop: Option<Value<'v>>,
@@ -799,12 +845,18 @@ impl<'v> StarlarkValue<'v> for Builtin {
                 guard::check_union_into(None, e, heap)?;
                 Ok(e)
             }
+            (Kind::AddInto, Some(x), Some(e), None) => {
+                guard::check_add_into(Some(x), e, heap)?;
+                Ok(e)
+            }
+            (Kind::AddInto, Some(e), None, None) => {
+                guard::check_add_into(None, e, heap)?;
+                Ok(e)
+            }
             _ => ValueError::unsupported(self, "[::]"),
         }
     }
-}
 
-impl Builtin {
     /// Calls the wrapped standard function.
     fn call_inner<'v>(
         &self,
@@ -904,7 +956,8 @@ fn element<'v>(
         // than the value on the heap, and it lives outside the heap until the end.
         let cap = store.limits.starlark_max_heap_bytes;
         let left = cap.saturating_sub(guard::reserved(eval));
-        let (node, bytes, text) = convert::to_node(msg, span, store, left)?;
+        let (node, bytes, text) =
+            convert::to_node(msg, span, store, left, eval.get_total_tick_count())?;
         store.budget.record(bytes);
         store.text.set(store.text.get().saturating_add(text));
         store.record(kind, name, span, node);
@@ -969,8 +1022,13 @@ pub(crate) struct Store {
     /// The statement budget and the bytes charged outside the Starlark arena (part of what the
     /// heap cap checks: `guard::reserved`).
     pub(crate) budget: crate::budget::Budget,
-    /// The statement running now, for errors that carry no position.
-    pub(crate) last_statement: RefCell<Option<starlark::codemap::FileSpan>>,
+    /// The first limit a check stopped the evaluation at (a guard, the cancellation check):
+    /// the error that follows is that limit, and the cancellation check says nothing more (see
+    /// `watch`).
+    pub(crate) stopped: std::cell::Cell<Option<guard::LimitError>>,
+    /// Where the last guarded native was called in the running module or function: errors
+    /// without a position of their own are reported there.
+    pub(crate) last_call: RefCell<Option<starlark::codemap::FileSpan>>,
     /// Bytes of text (keys, strings, numbers) in the pipeline's nodes so far, for
     /// `max_document_bytes`; an element recorded twice under one name counts twice.
     pub(crate) text: std::cell::Cell<usize>,
@@ -986,7 +1044,8 @@ impl Store {
             }),
             limits: limits.clone(),
             budget: crate::budget::Budget::new(limits),
-            last_statement: RefCell::new(None),
+            stopped: std::cell::Cell::new(None),
+            last_call: RefCell::new(None),
             text: std::cell::Cell::new(0),
         }
     }
@@ -1049,30 +1108,23 @@ impl Store {
 
     /// Where the running builtin was called from: the innermost frame outside the embedded
     /// catalog (a catalog function's work is attributed to the user's call of it).
+    ///
+    /// starlark inlines a function whose body is `return f(…)` (the catalog's `gitResource`):
+    /// the call of such a function then has no frame of its own, only an inlined one, which
+    /// [`Evaluator::call_stack`] lists (its frames run outermost first).
     pub(crate) fn origin(&self, eval: &Evaluator<'_, '_, '_>) -> Option<Span> {
         let mut first = None;
-        for n in 0..eval.call_stack_count() {
-            let Some(loc) = eval.call_stack_nth_location(n) else {
+        for frame in eval.call_stack().frames.iter().rev() {
+            let Some(loc) = &frame.location else {
                 continue;
             };
-            let name = loc.file.filename().to_owned();
-            let span = self.span(&name, loc.span.begin().get(), loc.span.end().get());
+            let name = loc.file.filename();
+            let span = self.span(name, loc.span.begin().get(), loc.span.end().get());
             if first.is_none() {
                 first = span;
             }
-            if span.is_some() && !self.state.borrow().catalog.contains(&name) {
+            if span.is_some() && !self.state.borrow().catalog.contains(name) {
                 return span;
-            }
-        }
-        // starlark inlines a function whose body is `return f(…)` (the catalog's gitResource):
-        // its caller's frame is then missing, but the statement running is the user's call.
-        let last = self.last_statement.borrow().clone();
-        if let Some(fs) = last {
-            let name = fs.file.filename();
-            if !self.state.borrow().catalog.contains(name)
-                && let Some(span) = self.span(name, fs.span.begin().get(), fs.span.end().get())
-            {
-                return Some(span);
             }
         }
         first
