@@ -1,9 +1,60 @@
 //! The evaluation's budget: it counts statements and bytes, charges them and refuses what does
-//! not fit. It knows nothing of Starlark values: the guards measure, the budget decides.
+//! not fit, and the limit errors it and the other checks report. It knows nothing of Starlark
+//! values: the guards measure, the budget decides.
 
 use std::cell::Cell;
+use std::fmt;
+use std::time::Duration;
 
 use dispatchfile_model::Limits;
+
+/// A limit of [`dispatchfile_model::Limits`] was exceeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LimitError {
+    /// The `Limits` field.
+    pub(crate) field: &'static str,
+    /// Its value.
+    pub(crate) value: LimitValue,
+}
+
+/// The value of a limit as messages show it: a count, or a duration (`10s`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LimitValue {
+    Count(u64),
+    Time(Duration),
+}
+
+impl From<u64> for LimitValue {
+    fn from(n: u64) -> LimitValue {
+        LimitValue::Count(n)
+    }
+}
+
+impl fmt::Display for LimitValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LimitValue::Count(n) => write!(f, "{n}"),
+            LimitValue::Time(d) => write!(f, "{d:?}"),
+        }
+    }
+}
+
+impl fmt::Display for LimitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "limit exceeded: {} ({})", self.field, self.value)
+    }
+}
+
+impl std::error::Error for LimitError {}
+
+impl From<Refused> for LimitError {
+    fn from(r: Refused) -> LimitError {
+        LimitError {
+            field: r.field,
+            value: LimitValue::from(r.value),
+        }
+    }
+}
 
 /// A refused charge: the limit crossed (its field name in `Limits`) and its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,8 +8,10 @@ use dispatchfile_model::{Entry, Node, Span, Value as NodeValue};
 use starlark::values::dict::DictRef;
 use starlark::values::{UnpackValue, Value, ValueIdentity, ValueLike};
 
-use super::guard::{self, LimitError, LimitValue};
-use super::value::{Quantity, Store, err, list_items, type_name, view};
+use crate::budget::{LimitError, LimitValue};
+use crate::guard;
+use crate::message::{Quantity, err, list_items, type_name, view};
+use crate::store::Store;
 
 /// Depth of an element's value in the document (root → `task` → name → value).
 const ELEMENT_DEPTH: usize = 3;

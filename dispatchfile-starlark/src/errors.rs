@@ -4,9 +4,8 @@ use dispatchfile_model::{Code, Diagnostic, Limits, Span};
 
 use starlark::eval::Evaluator;
 
-use crate::budget::Budget;
-use crate::guard::{LimitError, LimitValue};
-use crate::value::DispatchError;
+use crate::budget::{Budget, LimitError, LimitValue};
+use crate::message::DispatchError;
 
 pub(crate) fn limit_diag(field: &str, value: impl std::fmt::Display, span: Span) -> Diagnostic {
     Diagnostic::error(

@@ -9,7 +9,7 @@
 //! thousand ticks (see [`crate::watch`]), element guards check the heap cap for every
 //! comprehension element, native calls that allocate check their result size first (below), and
 //! the whole evaluation runs on a thread with a large stack whose panics become errors. The builtins write the main pipeline into a
-//! per-evaluation [`crate::value::Store`], which becomes the [`Document`] at the end.
+//! per-evaluation [`crate::store::Store`], which becomes the [`Document`] at the end.
 //!
 //! # Size-checked native calls
 //!
@@ -80,15 +80,16 @@ use starlark_syntax::syntax::ast::StmtP;
 use crate::loader::{ModuleLoader, Printer};
 use crate::{Clock, FrontendResult, Generation, Options};
 
+use crate::budget::{LimitError, LimitValue};
 use crate::errors::{error_message, limit_diag, limit_of, over_limit};
 use crate::globals::{
     Forward, GUARDED_OPERATORS, LEGACY_SUGAR, Loaded, catalog_closure, catalog_key, catalog_map,
     catalog_module, dialect, guarded_ast, legacy_globals, modern_globals,
 };
-use crate::guard::{CurrentStore, LimitError, LimitValue};
+use crate::guard::CurrentStore;
 use crate::loading::{From, LoadFailure, Target, check_symbols, module_from, resolve, with_note};
 use crate::nesting::MAX_NESTING_ESTIMATE;
-use crate::value::Store;
+use crate::store::Store;
 use crate::watch::{Deadline, Watch};
 
 /// How far beyond the statements left starlark's own tick limit lies: one period of its
@@ -192,7 +193,7 @@ fn run(
 ) -> (FrontendResult, Files, Omitted) {
     let store = Rc::new(Store::new(files, limits));
     store
-        .state
+        .sources
         .borrow_mut()
         .file_ids
         .insert(name.to_owned(), file);
@@ -218,10 +219,11 @@ fn run(
         modules: RefCell::new(HashSet::new()),
     };
     let result = session.root(body, file, name);
-    let state = session.store.state.take();
-    let omitted = Omitted::new(0, state.omitted_warnings);
-    let result = result.map(|doc| (doc, state.warnings));
-    (result, state.files, omitted)
+    let built = session.store.pipeline.take();
+    let sources = session.store.sources.take();
+    let omitted = Omitted::new(0, built.omitted_warnings);
+    let result = result.map(|doc| (doc, built.warnings));
+    (result, sources.files, omitted)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -478,8 +480,8 @@ impl Session<'_> {
             // Every top-level `test_*` runs once with an empty struct; changes to the
             // main pipeline are discarded.
             let saved = {
-                let st = self.store.state.borrow();
-                (st.pipeline.clone(), st.warnings.len(), st.omitted_warnings)
+                let st = self.store.pipeline.borrow();
+                (st.main.clone(), st.warnings.len(), st.omitted_warnings)
             };
             for (t, at) in &tests {
                 let Some(f) = module.get(t) else { continue };
@@ -489,8 +491,8 @@ impl Session<'_> {
                 eval.eval_function(f, &[ctx], &[])
                     .map_err(|e| vec![self.runtime_diagnostic(&e, &eval)])?;
             }
-            let mut st = self.store.state.borrow_mut();
-            st.pipeline = saved.0;
+            let mut st = self.store.pipeline.borrow_mut();
+            st.main = saved.0;
             st.warnings.truncate(saved.1);
             st.omitted_warnings = saved.2;
             drop(st);
@@ -681,7 +683,7 @@ impl Session<'_> {
             if Some(span) == primary {
                 continue;
             }
-            let st = self.store.state.borrow();
+            let st = self.store.sources.borrow();
             let (Some(file), Some(pos)) = (st.files.get(span.file), st.files.position(span)) else {
                 continue;
             };
@@ -700,7 +702,7 @@ impl Session<'_> {
     /// catalog function failing on a user's argument is reported at the user's call), plus the
     /// catalog position when they differ.
     fn error_spans(&self, e: &starlark::Error) -> (Option<Span>, Option<Span>) {
-        let is_catalog = |name: &str| self.store.state.borrow().catalog.contains(name);
+        let is_catalog = |name: &str| self.store.sources.borrow().catalog.contains(name);
         let own = e
             .span()
             .and_then(|fs| self.span(fs).map(|s| (s, is_catalog(fs.file.filename()))));
@@ -735,11 +737,11 @@ impl Session<'_> {
 
     /// The main pipeline as a document with data-format keys.
     fn document(&self, file: FileId, len: usize) -> Document {
-        let st = self.store.state.borrow();
-        let p = &st.pipeline;
+        let st = self.store.pipeline.borrow();
+        let p = &st.main;
         let whole = Span::new(file, 0, len as u32);
         let mut entries = Vec::new();
-        let map = |elements: &[crate::value::Element]| {
+        let map = |elements: &[crate::store::Element]| {
             let items: Vec<Entry> = elements
                 .iter()
                 .map(|e| Entry {

@@ -4,9 +4,7 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 use std::rc::Rc;
-use std::time::Duration;
 
 use starlark::eval::Evaluator;
 use starlark::values::dict::DictRef;
@@ -15,57 +13,10 @@ use starlark::values::structs::StructRef;
 use starlark::values::tuple::TupleRef;
 use starlark::values::{Heap, UnpackValue, Value, ValueIdentity};
 
-use super::bound::Chars;
-use super::value::{Store, list_items, view};
-use crate::budget::Refused;
-
-/// A limit of [`dispatchfile_model::Limits`] was exceeded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct LimitError {
-    /// The `Limits` field.
-    pub(crate) field: &'static str,
-    /// Its value.
-    pub(crate) value: LimitValue,
-}
-
-/// The value of a limit as messages show it: a count, or a duration (`10s`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum LimitValue {
-    Count(u64),
-    Time(Duration),
-}
-
-impl From<u64> for LimitValue {
-    fn from(n: u64) -> LimitValue {
-        LimitValue::Count(n)
-    }
-}
-
-impl fmt::Display for LimitValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LimitValue::Count(n) => write!(f, "{n}"),
-            LimitValue::Time(d) => write!(f, "{d:?}"),
-        }
-    }
-}
-
-impl fmt::Display for LimitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "limit exceeded: {} ({})", self.field, self.value)
-    }
-}
-
-impl std::error::Error for LimitError {}
-
-impl From<Refused> for LimitError {
-    fn from(r: Refused) -> LimitError {
-        LimitError {
-            field: r.field,
-            value: LimitValue::from(r.value),
-        }
-    }
-}
+use crate::budget::{LimitError, LimitValue, Refused};
+use crate::chars::Chars;
+use crate::message::{list_items, view};
+use crate::store::Store;
 
 /// The error of a limit a check found exceeded. The evaluation's store notes it (the first
 /// one): the error then stops the evaluation, and the cancellation check, which would report it
@@ -302,7 +253,7 @@ fn is_container(v: Value<'_>) -> bool {
     ListRef::from_value(v).is_some()
         || TupleRef::from_value(v).is_some()
         || DictRef::from_value(v).is_some()
-        || super::value::schema_of(v).is_some()
+        || crate::message::schema_of(v).is_some()
         || StructRef::from_value(v).is_some()
 }
 

@@ -13,8 +13,7 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use crate::Clock;
-use crate::budget::Budget;
-use crate::guard::{LimitError, LimitValue};
+use crate::budget::{Budget, LimitError, LimitValue};
 
 /// The wall-clock budget of one evaluation: an injected clock, its reading at the start, and the
 /// budget (`Limits::eval_timeout`; the library never reads the time on its own).
