@@ -21,6 +21,7 @@ use starlark::values::{
 };
 
 use crate::chars::{Chars, FrozenChars};
+use crate::estimate;
 use crate::guard::{self, CallArgs};
 use crate::rewrite;
 
@@ -238,9 +239,9 @@ fn materialise<'v>(
 ) -> starlark::Result<Vec<Value<'v>>> {
     let s = string.unpack_str().unwrap_or("");
     let left = cap.saturating_sub(heap.allocated_bytes().saturating_mul(2));
-    let mut need = guard::chars_estimate(s, strings, None);
+    let mut need = estimate::chars_estimate(s, strings, None);
     if need > left {
-        need = guard::chars_estimate(s, strings, guard::chars_in(string));
+        need = estimate::chars_estimate(s, strings, estimate::chars_in(string));
     }
     guard::check_materialise(need, heap.allocated_bytes(), cap)?;
     Ok(if strings {

@@ -8,8 +8,8 @@
 // - `store`: the per-evaluation state: the sources, the pipeline being built, the budget.
 // - `message`: the value types (messages, constructors, quantities) and value inspection.
 // - `chars`: the lazy `elems()`/`codepoints()` iterator value.
-// - `guard`: size estimates of native calls (pure functions of values) and the charges that
-//   check them against the budget.
+// - `estimate`: pure size estimates of values and native calls.
+// - `guard`: the estimates of each guarded call, charged against the budget.
 // - `bound`: guarded method calls and bound methods: estimate, charge, then call the
 //   original.
 // - `convert`: values to document nodes, charged as they are made.
@@ -23,6 +23,7 @@ mod convert;
 #[cfg(test)]
 mod coverage;
 mod errors;
+mod estimate;
 mod eval;
 mod globals;
 mod guard;
