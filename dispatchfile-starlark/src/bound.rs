@@ -17,11 +17,13 @@ use starlark::values::dict::DictRef;
 use starlark::values::list::ListRef;
 use starlark::values::{
     Freeze, FreezeResult, Freezer, FrozenValue, Heap, NoSerialize, StarlarkValue, Trace, Value,
-    ValueError, ValueLike, starlark_value,
+    ValueError, starlark_value,
 };
 
-use super::guard::{self, CallArgs};
-use super::rewrite;
+use crate::chars::{Chars, FrozenChars};
+use crate::estimate;
+use crate::guard::{self, CallArgs};
+use crate::rewrite;
 
 /// Whether `v` is a value whose guarded methods have a size estimate (a builtin string, list or
 /// dict). Anything else (a struct with a field named `join`, a message) is called unchanged.
@@ -56,6 +58,10 @@ fn call<'v>(
     named: &[(&str, Value<'v>)],
     eval: &mut Evaluator<'v, '_, '_>,
 ) -> starlark::Result<Value<'v>> {
+    // A bound method called later: errors without a position are reported at this call.
+    if let Some(store) = crate::store::Store::get(eval) {
+        *store.last_call.borrow_mut() = eval.call_stack_top_location();
+    }
     if name == "setdefault"
         && let [k, ..] = pos
         && DictRef::from_value(recv).is_some()
@@ -96,7 +102,7 @@ pub(crate) fn dispatch_method<'v>(
 ) -> starlark::Result<Value<'v>> {
     let (pos, named) = collect(args, eval.heap())?;
     let (Some(recv), Some(name)) = (pos.first(), pos.get(1).and_then(|v| v.unpack_str())) else {
-        return Err(super::value::err(
+        return Err(crate::message::err(
             "_dispatch_method(receiver, name, ...) needs a receiver and a method name",
         ));
     };
@@ -224,49 +230,6 @@ impl Freeze for GuardedMethod<'_> {
     }
 }
 
-/// The iterator `s.elems()` (strings) or `s.codepoints()` (ints) returns. Like starlark's own it
-/// materialises every item when iterated; unlike it, it first checks that they fit under the heap
-/// cap, whenever and wherever it is iterated (`list(it)`, `for c in it`, `"".join(it)`).
-#[derive(Debug, Trace, ProvidesStaticType, NoSerialize, Allocative)]
-pub(crate) struct Chars<'v> {
-    string: Value<'v>,
-    /// Items are one-character strings (`elems`), else code points.
-    strings: bool,
-    /// `starlark_max_heap_bytes` of the evaluation that made it.
-    cap: usize,
-}
-
-/// A frozen [`Chars`].
-#[derive(Debug, ProvidesStaticType, NoSerialize, Allocative)]
-pub(crate) struct FrozenChars {
-    string: FrozenValue,
-    strings: bool,
-    cap: usize,
-}
-
-impl Chars<'_> {
-    fn alloc<'v>(string: Value<'v>, strings: bool, eval: &Evaluator<'v, '_, '_>) -> Value<'v> {
-        let cap = super::value::Store::get(eval).map_or(
-            dispatchfile_model::Limits::default().starlark_max_heap_bytes,
-            |s| s.limits.starlark_max_heap_bytes,
-        );
-        eval.heap().alloc_complex(Chars {
-            string,
-            strings,
-            cap,
-        })
-    }
-
-    /// The string and item kind behind `v`, if it is such an iterator.
-    pub(crate) fn string_value(v: Value<'_>) -> Option<(Value<'_>, bool)> {
-        if let Some(c) = v.downcast_ref::<Chars>() {
-            return Some((c.string, c.strings));
-        }
-        let c = v.downcast_ref::<FrozenChars>()?;
-        Some((c.string.to_value(), c.strings))
-    }
-}
-
 /// The items of `string`, after checking they fit.
 fn materialise<'v>(
     string: Value<'v>,
@@ -276,9 +239,9 @@ fn materialise<'v>(
 ) -> starlark::Result<Vec<Value<'v>>> {
     let s = string.unpack_str().unwrap_or("");
     let left = cap.saturating_sub(heap.allocated_bytes().saturating_mul(2));
-    let mut need = guard::chars_estimate(s, strings, None);
+    let mut need = estimate::chars_estimate(s, strings, None);
     if need > left {
-        need = guard::chars_estimate(s, strings, guard::chars_in(string));
+        need = estimate::chars_estimate(s, strings, estimate::chars_in(string));
     }
     guard::check_materialise(need, heap.allocated_bytes(), cap)?;
     Ok(if strings {

@@ -8,8 +8,10 @@ use dispatchfile_model::{Entry, Node, Span, Value as NodeValue};
 use starlark::values::dict::DictRef;
 use starlark::values::{UnpackValue, Value, ValueIdentity, ValueLike};
 
-use super::guard::{self, LimitError, LimitValue};
-use super::value::{Quantity, Store, err, list_items, type_name, view};
+use crate::budget::{LimitError, LimitValue};
+use crate::guard;
+use crate::message::{Quantity, err, list_items, type_name, view};
+use crate::store::Store;
 
 /// Depth of an element's value in the document (root → `task` → name → value).
 const ELEMENT_DEPTH: usize = 3;
@@ -31,6 +33,8 @@ struct Budget<'v> {
     text: usize,
     /// Bytes of text left under `max_document_bytes` when the conversion started.
     text_left: usize,
+    /// The ticks of the running evaluator (the statement budget counts them).
+    ticks: u64,
 }
 
 impl Budget<'_> {
@@ -41,14 +45,14 @@ impl Budget<'_> {
         self.spend_text(text, store)?;
         self.nodes += 1;
         if self.nodes > limits.max_document_nodes {
-            return Err(starlark::Error::new_native(LimitError {
+            return Err(guard::limit_error(LimitError {
                 field: "max_document_nodes",
                 value: LimitValue::from(limits.max_document_nodes as u64),
             }));
         }
         self.bytes = self.bytes.saturating_add(NODE_BYTES).saturating_add(text);
         if self.bytes > self.left {
-            return Err(starlark::Error::new_native(LimitError {
+            return Err(guard::limit_error(LimitError {
                 field: "starlark_max_heap_bytes",
                 value: LimitValue::from(limits.starlark_max_heap_bytes as u64),
             }));
@@ -61,7 +65,7 @@ impl Budget<'_> {
         self.text = self.text.saturating_add(n);
         if self.text > self.text_left {
             let limit = store.limits.max_document_bytes;
-            return Err(starlark::Error::new_native(LimitError {
+            return Err(guard::limit_error(LimitError {
                 field: "max_document_bytes",
                 value: LimitValue::from(limit as u64),
             }));
@@ -72,12 +76,14 @@ impl Budget<'_> {
 
 /// Converts one pipeline element (a `p.Task`, `p.Resource` or `p.Action` message), using at most
 /// `left` bytes; returns the node, the bytes it takes (kept until the end of the evaluation) and
-/// its bytes of text (checked with the text of earlier elements against `max_document_bytes`).
+/// its bytes of text (checked with the text of earlier elements against `max_document_bytes`);
+/// `ticks` are those of the running evaluator.
 pub(crate) fn to_node(
     v: Value<'_>,
     span: Span,
     store: &Store,
     left: usize,
+    ticks: u64,
 ) -> starlark::Result<(Node, usize, usize)> {
     let mut budget = Budget {
         big_ints: std::collections::HashMap::new(),
@@ -89,6 +95,7 @@ pub(crate) fn to_node(
             .limits
             .max_document_bytes
             .saturating_sub(store.text.get()),
+        ticks,
     };
     let node = convert(v, span, ELEMENT_DEPTH, store, &mut budget)?;
     Ok((node, budget.bytes, budget.text))
@@ -115,7 +122,7 @@ fn int_digits(v: Value<'_>) -> Option<usize> {
 /// Charges the statement budget for formatting the big int `v` in decimal, which takes time
 /// quadratic in its digits, at the rate of multiplying it by itself: a pipeline of a hundred
 /// distinct 150,000-digit ints would otherwise format for many seconds between two statements.
-fn spend_formatting(v: Value<'_>, store: &Store) -> starlark::Result<()> {
+fn spend_formatting(v: Value<'_>, store: &Store, ticks: u64) -> starlark::Result<()> {
     let words = num_bigint::BigInt::unpack_value(v)
         .ok()
         .flatten()
@@ -123,6 +130,7 @@ fn spend_formatting(v: Value<'_>, store: &Store) -> starlark::Result<()> {
     guard::spend_store_statements(
         words.saturating_mul(words) / guard::MUL_WORDS_PER_STATEMENT,
         store,
+        ticks,
     )
 }
 
@@ -135,7 +143,7 @@ fn convert<'v>(
 ) -> starlark::Result<Node> {
     let limits = &store.limits;
     if depth > limits.max_depth {
-        return Err(starlark::Error::new_native(LimitError {
+        return Err(guard::limit_error(LimitError {
             field: "max_depth",
             value: LimitValue::from(limits.max_depth as u64),
         }));
@@ -165,7 +173,7 @@ fn convert<'v>(
                 v.to_repr()
             } else {
                 if !budget.big_ints.contains_key(&v.identity()) {
-                    spend_formatting(v, store)?;
+                    spend_formatting(v, store, budget.ticks)?;
                 }
                 budget
                     .big_ints

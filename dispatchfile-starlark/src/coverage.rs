@@ -30,7 +30,7 @@ const BOUNDED_METHODS: &[(&str, &str)] = &[
     ("startswith", "a bool"),
     (
         "append",
-        "one slot; repeated appends run one statement each and grow the arena the hook checks",
+        "one slot; repeated appends run one statement each and grow the arena the cancellation check sees",
     ),
     ("insert", "one slot, as append"),
     ("clear", "frees, allocates nothing"),

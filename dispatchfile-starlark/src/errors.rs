@@ -4,8 +4,8 @@ use dispatchfile_model::{Code, Diagnostic, Limits, Span};
 
 use starlark::eval::Evaluator;
 
-use crate::guard::{LimitError, LimitValue};
-use crate::value::DispatchError;
+use crate::budget::{Budget, LimitError, LimitValue};
+use crate::message::DispatchError;
 
 pub(crate) fn limit_diag(field: &str, value: impl std::fmt::Display, span: Span) -> Diagnostic {
     Diagnostic::error(
@@ -16,14 +16,15 @@ pub(crate) fn limit_diag(field: &str, value: impl std::fmt::Display, span: Span)
 }
 
 /// The starlark resource limit the evaluator `eval` has gone over, read from its public
-/// counters: the tick count (`Limits::starlark_max_statements`) and the heap's peak
-/// (`Limits::starlark_max_heap_bytes`), both set as starlark's own limits too.
-pub(crate) fn over_limit(eval: &Evaluator<'_, '_, '_>, limits: &Limits) -> Option<LimitError> {
-    if eval.get_total_tick_count() > limits.starlark_max_statements.max(1) {
-        return Some(LimitError {
-            field: "starlark_max_statements",
-            value: LimitValue::from(limits.starlark_max_statements),
-        });
+/// counters: its ticks with the statements `budget` has settled (`Limits::starlark_max_statements`)
+/// and the heap's peak (`Limits::starlark_max_heap_bytes`), both set as starlark's own limits.
+pub(crate) fn over_limit(
+    eval: &Evaluator<'_, '_, '_>,
+    budget: &Budget,
+    limits: &Limits,
+) -> Option<LimitError> {
+    if let Err(r) = budget.within(eval.get_total_tick_count()) {
+        return Some(LimitError::from(r));
     }
     let heap = eval
         .heap()
@@ -60,17 +61,18 @@ pub(crate) fn limit_of(
         _ => return None,
     };
     if let Some(l) = inner.downcast_ref::<LimitError>() {
-        return Some(l.clone());
+        return Some(*l);
     }
     // starlark's own tick and heap limits fail with an `Other` error of a private type: the
     // evaluator's public counters say which one it was.
     if let (ErrorKind::Other(_), Some(l)) = (e.kind(), over) {
         return Some(l);
     }
-    // starlark 0.14 reports its call-stack overflow and its value-recursion guard with errors of
-    // private types and keeps no public counter of either: their messages are all there is.
-    let text = inner.to_string();
-    if text.contains("Too many recursion levels") || text.contains("call stack overflow") {
+    // starlark's guard against deep recursion in comparisons (values nested 200 levels in debug
+    // builds, 3,000 in release builds) fails with an error of a private type and keeps no public
+    // counter: its message is all there is. (Its call-stack overflow has a kind of its own,
+    // above.)
+    if inner.to_string().contains("Too many recursion levels") {
         return Some(LimitError {
             field: "starlark_max_call_depth",
             value: LimitValue::from(limits.starlark_max_call_depth as u64),

@@ -2,17 +2,18 @@
 //!
 //! A Dispatchfile is parsed and evaluated with the `starlark` crate inside the guards of `Limits`:
 //! the source size, a token-level nesting estimate and the depth of brackets are checked before
-//! parsing, the AST depth after it (explicit stack; see [`crate::nesting`]), a statement hook
-//! spends the statement budget and checks the heap cap before every statement (element guards
-//! check it for every comprehension element), starlark's own tick, heap and call-stack limits
-//! back these up, the injected clock is read through starlark's cancellation check, native calls
-//! that allocate check their result size first (below), and the whole evaluation runs on a thread
-//! with a large stack whose panics become errors. The builtins write the main pipeline into a
-//! per-evaluation [`crate::value::Store`], which becomes the [`Document`] at the end.
+//! parsing, the AST depth after it (explicit stack; see [`crate::nesting`]); starlark's own tick
+//! limit spends the statement budget (a tick is a function call or a loop iteration; the
+//! budget is shared by every module and `test_*` function), its call-stack limit bounds
+//! recursion, its cancellation check reads the injected clock and checks the heap cap every
+//! thousand ticks (see [`crate::watch`]), element guards check the heap cap for every
+//! comprehension element, native calls that allocate check their result size first (below), and
+//! the whole evaluation runs on a thread with a large stack whose panics become errors. The builtins write the main pipeline into a
+//! per-evaluation [`crate::store::Store`], which becomes the [`Document`] at the end.
 //!
 //! # Size-checked native calls
 //!
-//! The statement hook only looks between statements, but a single native call can allocate far
+//! The cancellation check only looks every thousand ticks, but a single native call can allocate far
 //! more than the heap cap in one go (`s.join(l)` reserves `max(len) × n` bytes up front; `str(l)`
 //! of a list sharing one big string many times prints it every time), and when that allocation
 //! fails Rust aborts the process. So every native call whose result can be much larger than its
@@ -38,6 +39,7 @@
 //! | str `lower`, `upper`, `title`, `capitalize` | case mapping can triple a character's bytes | 3 × length (1 × for ASCII) |
 //! | str `strip`, `lstrip`, `rstrip`, `removeprefix`, `removesuffix`, `partition`, `rpartition` | copies, repeatable in a comprehension | the receiver's length |
 //! | list `extend` | the list's storage grows to hold both | both lengths |
+//! | `x += e` (rewritten, below) | a list grows in place, a string or tuple is copied: `x += x` doubles `x` in one tick | both lengths; big ints: the longer one's digits, kept outside the arena |
 //! | dict `items`, `keys`, `values` | a new list (of tuples) | entries × bytes per entry |
 //! | dict `update`, `setdefault` (`d.setdefault(k, …)`, `d` a name, rewritten like `d[k] = v`) | new entries live outside the arena | `update`: one entry per pair and keyword before the call, what the dict gained recorded after it; `setdefault`: one entry when the key is new |
 //! | `x *= n`, `x %= v`, `x \|= e` (rewritten, below) | `replace_binary_operators` does not reach augmented assignments: `l *= 1000000000` allocated 8 GB in one go | as `*` and `%`; `\|=`: the entries a dict gains in place |
@@ -51,9 +53,9 @@
 //! and parsed again ([`rewrite`]): `obj.join(…)` becomes `_dispatch_method(obj, "join", …)`, a bare
 //! `obj.join` becomes `_dispatch_attr(obj, "join")`, slices become `_dispatch_slice(…)`,
 //! comprehension elements, dict comprehension keys and index-assignment keys are wrapped in
-//! `_dispatch_item[…]`, `_dispatch_entry[…]` and `_dispatch_key[…]`, and augmented `*=`, `%=`
-//! and `|=` go through `_dispatch_mul`, `_dispatch_percent` and `_dispatch_ior[…]` (see
-//! [`rewrite`]). The estimate applies only when the receiver is a builtin string, list or dict;
+//! `_dispatch_item[…]`, `_dispatch_entry[…]` and `_dispatch_key[…]`, and augmented `*=`, `%=`,
+//! `|=` and `+=` go through `_dispatch_mul`, `_dispatch_percent`, `_dispatch_ior[…]` and
+//! `_dispatch_iadd[…]` (see [`rewrite`]). The estimate applies only when the receiver is a builtin string, list or dict;
 //! anything else (a struct with a `join` field) is called unchanged. Every position starlark
 //! reports is mapped back to the text as written, so diagnostics are unchanged. Catalog modules
 //! are rewritten the same way, since they run on the user's values; only calls with a guarded
@@ -69,7 +71,7 @@ use dispatchfile_model::{
     Value as NodeValue,
 };
 use starlark::environment::{FrozenModule, Globals, Module};
-use starlark::eval::{BeforeStmtFunc, Evaluator};
+use starlark::eval::Evaluator;
 use starlark::syntax::AstModule;
 use starlark::values::Value;
 use starlark::values::structs::AllocStruct;
@@ -78,16 +80,21 @@ use starlark_syntax::syntax::ast::StmtP;
 use crate::loader::{ModuleLoader, Printer};
 use crate::{Clock, FrontendResult, Generation, Options};
 
+use crate::budget::{LimitError, LimitValue};
 use crate::errors::{error_message, limit_diag, limit_of, over_limit};
 use crate::globals::{
     Forward, GUARDED_OPERATORS, LEGACY_SUGAR, Loaded, catalog_closure, catalog_key, catalog_map,
     catalog_module, dialect, guarded_ast, legacy_globals, modern_globals,
 };
-use crate::guard::{CurrentStore, LimitError, LimitValue};
-use crate::hook::{Deadline, StatementHook};
+use crate::guard::CurrentStore;
 use crate::loading::{From, LoadFailure, Target, check_symbols, module_from, resolve, with_note};
 use crate::nesting::MAX_NESTING_ESTIMATE;
-use crate::value::Store;
+use crate::store::Store;
+use crate::watch::{Deadline, Watch};
+
+/// How far beyond the statements left starlark's own tick limit lies: one period of its
+/// infrequent checks (see `Session::setup`).
+const TICK_MARGIN: u64 = 1000;
 
 /// Stack bytes reserved per level of value nesting. Formatting and hashing recurse once per
 /// level (up to about 180 bytes a level in release builds); nesting is bounded by the heap cap,
@@ -186,7 +193,7 @@ fn run(
 ) -> (FrontendResult, Files, Omitted) {
     let store = Rc::new(Store::new(files, limits));
     store
-        .state
+        .sources
         .borrow_mut()
         .file_ids
         .insert(name.to_owned(), file);
@@ -197,7 +204,7 @@ fn run(
         loader,
         printer: Forward::new(printer, limits.starlark_max_print_bytes),
         // The wall-clock budget runs from here, across every module (`Limits::eval_timeout`).
-        timed_out: Cell::new(false),
+        fallback: Cell::new(None),
         deadline: clock
             .zip(limits.eval_timeout)
             .map(|(clock, budget)| Deadline {
@@ -212,10 +219,11 @@ fn run(
         modules: RefCell::new(HashSet::new()),
     };
     let result = session.root(body, file, name);
-    let state = session.store.state.take();
-    let omitted = Omitted::new(0, state.omitted_warnings);
-    let result = result.map(|doc| (doc, state.warnings));
-    (result, state.files, omitted)
+    let built = session.store.pipeline.take();
+    let sources = session.store.sources.take();
+    let omitted = Omitted::new(0, built.omitted_warnings);
+    let result = result.map(|doc| (doc, built.warnings));
+    (result, sources.files, omitted)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,8 +234,12 @@ struct Session<'a> {
     loader: Option<&'a dyn ModuleLoader>,
     printer: Forward<'a>,
     deadline: Option<Deadline<'a>>,
-    /// Set when the deadline cancelled the evaluation: the error that follows is the timeout.
-    timed_out: Cell<bool>,
+    /// Where an error without a position of its own is reported when no guarded native has been
+    /// called (see `Session::fallback`): the last top-level statement of the module running, or
+    /// the `test_*` function running. starlark checks its limits every thousand ticks and once
+    /// more when a module or function returns, and an error of that last check, which has no
+    /// position, replaces the one in flight.
+    fallback: Cell<Option<Span>>,
     limits: &'a Limits,
     generation: Generation,
     /// Evaluated external modules by reference.
@@ -377,29 +389,71 @@ impl Session<'_> {
         }
     }
 
-    /// Sets the limits, hooks and context every evaluator of this evaluation shares.
+    /// Sets the limits, the cancellation check and the context every evaluator of this
+    /// evaluation shares.
     fn setup<'a>(&'a self, eval: &mut Evaluator<'_, 'a, '_>, loaded: &'a Loaded) {
         eval.extra = Some(&*self.store);
         eval.set_loader(loaded);
         eval.set_print_handler(&self.printer);
         // GC is off: the heap cap bounds memory, and tracing deep structures would recurse.
         eval.disable_gc();
-        let _ = eval.set_max_tick_count(self.limits.starlark_max_statements.max(1));
+        // starlark's own limits. Its ticks are the statements: this evaluator may spend what
+        // the shared budget has left. The guarded natives check the budget exactly, with the
+        // ticks so far, before they run; `Session::settle` checks it when the evaluator has
+        // finished. starlark's tick limit is the backstop of code that calls none of them (a
+        // loop of assignments), `TICK_MARGIN` beyond the budget: an excess it finds has no
+        // position (starlark checks again when the module returns, and that error replaces
+        // the first), so it must not find the excess a native call has already reported.
+        let _ = eval.set_max_tick_count(self.store.budget.left().saturating_add(TICK_MARGIN));
         let _ = eval.set_max_callstack_size(self.limits.starlark_max_call_depth.max(1));
         let _ = eval.set_max_heap_size(self.limits.starlark_max_heap_bytes.max(1));
-        eval.before_stmt_for_dap(BeforeStmtFunc::from_dyn(Box::new(StatementHook::new(
-            Rc::clone(&self.store),
-        ))));
-        if let Some(deadline) = self.deadline {
-            let timed_out = &self.timed_out;
-            eval.set_check_cancelled(Box::new(move || {
-                let expired = deadline.expired();
-                if expired {
-                    timed_out.set(true);
-                }
-                expired
-            }));
+        let watch = Watch {
+            deadline: self.deadline,
+            budget: &self.store.budget,
+            stopped: &self.store.stopped,
+        };
+        let heap = eval.heap();
+        eval.set_check_cancelled(Box::new(move || watch.cancel(heap.allocated_bytes())));
+    }
+
+    /// Settles the ticks of `eval`, which has finished, in the shared statement budget; refuses
+    /// when the budget is over (at the fallback position: the excess has no place of its own).
+    fn settle(&self, eval: &Evaluator<'_, '_, '_>) -> Result<(), Vec<Diagnostic>> {
+        self.store.budget.settle(eval.get_total_tick_count());
+        // A cancellation whose error a native call caught (it falls back to a bound) still ends
+        // the evaluation.
+        let over = self
+            .store
+            .stopped
+            .get()
+            .or_else(|| self.store.budget.within(0).err().map(LimitError::from));
+        match over {
+            None => Ok(()),
+            Some(l) => {
+                let mut d = limit_diag(l.field, l.value, Span::default());
+                d.span = self.fallback();
+                Err(vec![d])
+            }
         }
+    }
+
+    /// Where an error without a position of its own is reported: the last guarded native call
+    /// of the running module, or else the `fallback` statement.
+    fn fallback(&self) -> Option<Span> {
+        let last = self.store.last_call.borrow().clone();
+        last.and_then(|fs| self.span(&fs))
+            .or_else(|| self.fallback.get())
+    }
+
+    /// Sets the fallback position to the last top-level statement of `ast`.
+    fn fall_back_to_the_end(&self, ast: &AstModule) {
+        let last = match &ast.statement().node {
+            StmtP::Statements(list) => list.last().map(|s| s.span),
+            _ => Some(ast.statement().span),
+        };
+        self.fallback
+            .set(last.and_then(|s| self.span(&ast.file_span(s))));
+        self.store.last_call.take();
     }
 
     /// The Dispatchfile itself.
@@ -413,6 +467,11 @@ impl Session<'_> {
         }
         let (ast, loaded) = self.prepare(name, file, body, &From::Local)?;
         let tests = test_functions(&ast);
+        let tests: Vec<(String, Option<Span>)> = tests
+            .into_iter()
+            .map(|(name, at)| (name, self.span(&ast.file_span(at))))
+            .collect();
+        self.fall_back_to_the_end(&ast);
         Module::with_temp_heap(|module| -> Result<(), Vec<Diagnostic>> {
             let mut eval = Evaluator::new(&module);
             self.setup(&mut eval, &loaded);
@@ -421,20 +480,23 @@ impl Session<'_> {
             // Every top-level `test_*` runs once with an empty struct; changes to the
             // main pipeline are discarded.
             let saved = {
-                let st = self.store.state.borrow();
-                (st.pipeline.clone(), st.warnings.len(), st.omitted_warnings)
+                let st = self.store.pipeline.borrow();
+                (st.main.clone(), st.warnings.len(), st.omitted_warnings)
             };
-            for t in &tests {
+            for (t, at) in &tests {
                 let Some(f) = module.get(t) else { continue };
+                self.fallback.set(*at);
+                self.store.last_call.take();
                 let ctx = eval.heap().alloc(AllocStruct(Vec::<(&str, Value)>::new()));
                 eval.eval_function(f, &[ctx], &[])
                     .map_err(|e| vec![self.runtime_diagnostic(&e, &eval)])?;
             }
-            let mut st = self.store.state.borrow_mut();
-            st.pipeline = saved.0;
+            let mut st = self.store.pipeline.borrow_mut();
+            st.main = saved.0;
             st.warnings.truncate(saved.1);
             st.omitted_warnings = saved.2;
-            Ok(())
+            drop(st);
+            self.settle(&eval)
         })?;
         Ok(self.document(file, body.len()))
     }
@@ -546,12 +608,14 @@ impl Session<'_> {
     ) -> Result<FrozenModule, Vec<Diagnostic>> {
         let globals = self.globals()?;
         let (ast, loaded) = self.prepare(key, file, text, from)?;
+        self.fall_back_to_the_end(&ast);
         Module::with_temp_heap(|module| -> Result<FrozenModule, Vec<Diagnostic>> {
             {
                 let mut eval = Evaluator::new(&module);
                 self.setup(&mut eval, &loaded);
                 eval.eval_module(ast, globals)
                     .map_err(|e| vec![self.runtime_diagnostic(&e, &eval)])?;
+                self.settle(&eval)?;
             }
             module.freeze().map_err(|e| {
                 vec![
@@ -570,7 +634,11 @@ impl Session<'_> {
     /// The diagnostic of an evaluation error of `eval`, whose counters tell starlark's own
     /// limits apart.
     fn runtime_diagnostic(&self, e: &starlark::Error, eval: &Evaluator<'_, '_, '_>) -> Diagnostic {
-        self.diagnostic_over(e, Code::Starlark, over_limit(eval, self.limits))
+        self.diagnostic_over(
+            e,
+            Code::Starlark,
+            over_limit(eval, &self.store.budget, self.limits),
+        )
     }
 
     /// [`Session::diagnostic`], with the starlark limit `over` the evaluator found exceeded.
@@ -582,18 +650,10 @@ impl Session<'_> {
     ) -> Diagnostic {
         let (mut primary, related) = self.error_spans(e);
         if primary.is_none() {
-            primary = self
-                .store
-                .last_statement
-                .borrow()
-                .as_ref()
-                .and_then(|fs| self.span(fs));
+            primary = self.fallback();
         }
-        let timeout = self
-            .deadline
-            .filter(|_| self.timed_out.get())
-            .map(|d| d.error());
-        if let Some(l) = timeout.or_else(|| limit_of(e, self.limits, over)) {
+        let stopped = self.store.stopped.get();
+        if let Some(l) = stopped.or_else(|| limit_of(e, self.limits, over)) {
             let mut d = limit_diag(l.field, l.value, primary.unwrap_or_default());
             d.span = primary;
             return d;
@@ -623,7 +683,7 @@ impl Session<'_> {
             if Some(span) == primary {
                 continue;
             }
-            let st = self.store.state.borrow();
+            let st = self.store.sources.borrow();
             let (Some(file), Some(pos)) = (st.files.get(span.file), st.files.position(span)) else {
                 continue;
             };
@@ -642,7 +702,7 @@ impl Session<'_> {
     /// catalog function failing on a user's argument is reported at the user's call), plus the
     /// catalog position when they differ.
     fn error_spans(&self, e: &starlark::Error) -> (Option<Span>, Option<Span>) {
-        let is_catalog = |name: &str| self.store.state.borrow().catalog.contains(name);
+        let is_catalog = |name: &str| self.store.sources.borrow().catalog.contains(name);
         let own = e
             .span()
             .and_then(|fs| self.span(fs).map(|s| (s, is_catalog(fs.file.filename()))));
@@ -677,11 +737,11 @@ impl Session<'_> {
 
     /// The main pipeline as a document with data-format keys.
     fn document(&self, file: FileId, len: usize) -> Document {
-        let st = self.store.state.borrow();
-        let p = &st.pipeline;
+        let st = self.store.pipeline.borrow();
+        let p = &st.main;
         let whole = Span::new(file, 0, len as u32);
         let mut entries = Vec::new();
-        let map = |elements: &[crate::value::Element]| {
+        let map = |elements: &[crate::store::Element]| {
             let items: Vec<Entry> = elements
                 .iter()
                 .map(|e| Entry {
@@ -723,8 +783,8 @@ impl Session<'_> {
     }
 }
 
-/// Names of top-level `def test_*` functions, in definition order.
-fn test_functions(ast: &AstModule) -> Vec<String> {
+/// Names of top-level `def test_*` functions, in definition order, with where they are defined.
+fn test_functions(ast: &AstModule) -> Vec<(String, starlark::codemap::Span)> {
     let mut out = Vec::new();
     let top: Vec<&starlark_syntax::syntax::ast::AstStmt> = match &ast.statement().node {
         StmtP::Statements(list) => list.iter().collect(),
@@ -733,8 +793,8 @@ fn test_functions(ast: &AstModule) -> Vec<String> {
     for s in top {
         if let StmtP::Def(def) = &s.node {
             let name = def.name.ident.as_str();
-            if name.starts_with("test_") && !out.iter().any(|n| n == name) {
-                out.push(name.to_owned());
+            if name.starts_with("test_") && !out.iter().any(|(n, _)| n == name) {
+                out.push((name.to_owned(), s.span));
             }
         }
     }

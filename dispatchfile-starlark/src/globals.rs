@@ -13,9 +13,10 @@ use starlark::values::FrozenValue;
 
 use crate::Printer;
 use crate::errors::error_message;
+use crate::message::Constructor;
 use crate::rewrite::OffsetMap;
 use crate::schema::{COREV1, METAV1, P, Registry};
-use crate::value::{Builtin, Constructor, Kind};
+use crate::value::{Builtin, Kind};
 
 /// The Starlark dialect of Dispatchfiles and modules: nested `def`, `lambda`,
 /// top-level `if`/`for`, keyword-only parameters; no f-strings, no type annotations; loaded
@@ -88,6 +89,7 @@ pub(crate) fn builder() -> GlobalsBuilder {
     b.set("_dispatch_entry", builtin(Kind::Entry));
     b.set("_dispatch_key", builtin(Kind::Key));
     b.set("_dispatch_ior", builtin(Kind::OrInto));
+    b.set("_dispatch_iadd", builtin(Kind::AddInto));
     b.set(
         "range",
         Builtin {
@@ -301,7 +303,7 @@ impl FileLoader for Loaded {
         self.0
             .get(path)
             .cloned()
-            .ok_or_else(|| crate::value::err(format!("cannot load \"{path}\"")))
+            .ok_or_else(|| crate::message::err(format!("cannot load \"{path}\"")))
     }
 }
 

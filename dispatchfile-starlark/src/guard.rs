@@ -1,74 +1,46 @@
-//! Bounds on hostile Starlark: a nesting estimate before parsing, an exact AST depth check
-//! without recursion, size estimates for the guarded native calls (the table in the module
-//! documentation of `starlark`), and a statement hook that spends the statement budget and checks
-//! the heap cap before every statement.
+//! The checks of the guarded native calls (the table in the module documentation of `eval`):
+//! each one's estimate (from `estimate`, or measured here when printing is involved) charged
+//! against the budget of the running evaluation, and the limit errors they raise.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 use std::rc::Rc;
-use std::time::Duration;
 
 use starlark::eval::Evaluator;
 use starlark::values::dict::DictRef;
 use starlark::values::list::ListRef;
-use starlark::values::structs::StructRef;
 use starlark::values::tuple::TupleRef;
-use starlark::values::{Heap, UnpackValue, Value, ValueIdentity};
+use starlark::values::{Heap, Value, ValueIdentity};
 
-use super::bound::Chars;
-use super::value::{Store, list_items, view};
-use crate::budget::Refused;
+use crate::budget::{LimitError, LimitValue, Refused};
+use crate::chars::Chars;
+use crate::estimate::{
+    ITEM, MAX_MEASURED, big_int_bytes, char_count, chars_estimate, is_container, item_count,
+    join_estimate, list_result, parts, plain_size, seq_size, string_repr_len, string_result,
+};
+use crate::store::Store;
 
-/// A limit of [`dispatchfile_model::Limits`] was exceeded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct LimitError {
-    /// The `Limits` field.
-    pub(crate) field: &'static str,
-    /// Its value.
-    pub(crate) value: LimitValue,
-}
-
-/// The value of a limit as messages show it: a count, or a duration (`10s`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum LimitValue {
-    Count(u64),
-    Time(Duration),
-}
-
-impl From<u64> for LimitValue {
-    fn from(n: u64) -> LimitValue {
-        LimitValue::Count(n)
-    }
-}
-
-impl fmt::Display for LimitValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LimitValue::Count(n) => write!(f, "{n}"),
-            LimitValue::Time(d) => write!(f, "{d:?}"),
+/// The error of a limit a check found exceeded. The evaluation's store notes it (the first
+/// one): the error then stops the evaluation, and the cancellation check, which would report it
+/// again without a position, keeps quiet.
+pub(crate) fn limit_error(l: LimitError) -> starlark::Error {
+    let _ = CURRENT.try_with(|current| {
+        if let Some(store) = current.borrow().as_deref()
+            && store.stopped.get().is_none()
+        {
+            store.stopped.set(Some(l));
         }
-    }
+    });
+    starlark::Error::new_native(l)
 }
-
-impl fmt::Display for LimitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "limit exceeded: {} ({})", self.field, self.value)
-    }
-}
-
-impl std::error::Error for LimitError {}
 
 /// The error of a charge the budget refused.
 pub(crate) fn refused(r: Refused) -> starlark::Error {
-    starlark::Error::new_native(LimitError {
-        field: r.field,
-        value: LimitValue::from(r.value),
-    })
+    limit_error(LimitError::from(r))
 }
 
 pub(crate) fn limit(field: &'static str, value: usize) -> starlark::Error {
-    starlark::Error::new_native(LimitError {
+    limit_error(LimitError {
         field,
         value: LimitValue::from(value as u64),
     })
@@ -87,17 +59,6 @@ fn limits(eval: &Evaluator<'_, '_, '_>) -> (usize, u64) {
     }
 }
 
-/// The size in bytes a sequence operand contributes (strings by length, lists 8 bytes an item).
-fn seq_size(v: Value<'_>) -> Option<usize> {
-    if let Some(s) = v.unpack_str() {
-        return Some(s.len());
-    }
-    if let Some(items) = list_items(v) {
-        return Some(items.len().saturating_mul(8));
-    }
-    None
-}
-
 /// The arena's reserved bytes counted against `starlark_max_heap_bytes`: what is reserved now,
 /// twice, because the arena grows by chunks as large as everything reserved so far, so the next
 /// allocation may reserve as much again. Staying under the cap this way keeps the real
@@ -112,6 +73,14 @@ pub(crate) fn reserved(eval: &Evaluator<'_, '_, '_>) -> usize {
         .allocated_bytes()
         .saturating_mul(2)
         .saturating_add(outside)
+}
+
+/// Refuses once `reserved` is over the heap cap (after a call that made a large value).
+pub(crate) fn check_reserved(store: &Store, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()> {
+    store
+        .budget
+        .fits(eval.heap().allocated_bytes().saturating_mul(2), 0)
+        .map_err(refused)
 }
 
 /// Refuses `a + b` whose result would take the heap over the cap.
@@ -225,114 +194,12 @@ pub(crate) fn check_range<'v>(
         0
     };
     if len > i128::from(statements) {
-        return Err(starlark::Error::new_native(LimitError {
+        return Err(limit_error(LimitError {
             field: "starlark_max_statements",
             value: LimitValue::from(statements),
         }));
     }
     Ok(())
-}
-
-/// Calls `f` with every part of `v` that `repr` prints, and the separator and name printed next
-/// to it; returns what `v` prints around its parts, or `None` if `v` is not such a container.
-/// Nothing is collected: lists of millions of items are walked in place.
-fn parts<'v>(v: Value<'v>, mut f: impl FnMut(Value<'v>, usize)) -> Option<usize> {
-    if let Some(l) = ListRef::from_value(v) {
-        // `[a, b]`
-        l.content().iter().for_each(|x| f(*x, 2));
-        return Some(2);
-    }
-    if let Some(t) = TupleRef::from_value(v) {
-        // `(a, b)` and `(a,)`
-        t.content().iter().for_each(|x| f(*x, 2));
-        return Some(3);
-    }
-    if let Some(d) = DictRef::from_value(v) {
-        // `{k: v, …}`
-        for (k, x) in d.iter() {
-            f(k, 4);
-            f(x, 0);
-        }
-        return Some(2);
-    }
-    if let Some(m) = view(v) {
-        // `p.Task(name = v, …)`
-        for (i, x) in &m.fields {
-            f(*x, m.schema.fields[*i].name.len() + 5);
-        }
-        return Some(m.schema.name.len() + 2);
-    }
-    if let Some(st) = StructRef::from_value(v) {
-        // `struct(name=v, …)`
-        st.iter().for_each(|(k, x)| f(x, k.len() + 3));
-        return Some(8);
-    }
-    None
-}
-
-/// Whether `v` is a container [`parts`] walks into.
-fn is_container(v: Value<'_>) -> bool {
-    ListRef::from_value(v).is_some()
-        || TupleRef::from_value(v).is_some()
-        || DictRef::from_value(v).is_some()
-        || super::value::schema_of(v).is_some()
-        || StructRef::from_value(v).is_some()
-}
-
-/// The printed size of a value that is cheap to tell: strings (by the bound), small ints, `None`
-/// and bools. Everything else goes through the memo.
-fn plain_size(v: Value<'_>, exact: bool) -> Option<usize> {
-    if let Some(s) = v.unpack_str() {
-        if exact && s.len() >= EXACT_REPR_FROM {
-            return None;
-        }
-        return Some(s.len().saturating_mul(4).saturating_add(2));
-    }
-    if v.unpack_i32().is_some() {
-        return Some(11);
-    }
-    if v.is_none() || v.unpack_bool().is_some() {
-        return Some(5);
-    }
-    None
-}
-
-/// The bytes an int beyond 32 bits takes (its digits live outside the arena), `None` for other
-/// values. starlark 0.14 exposes no bit length: up to 2^1024 the float value gives it, and beyond
-/// that the length of its hexadecimal text, which starlark computes in linear time (unlike the
-/// decimal one). That text is left on the heap and counted like everything else there; no
-/// Dispatchfile has such ints.
-fn big_int_bytes(v: Value<'_>) -> Option<usize> {
-    if v.unpack_i32().is_some() || v.get_type() != "int" {
-        return None;
-    }
-    // starlark hands out a copy of the digits (a memcpy, cheap next to formatting them); the
-    // bit length gives the size.
-    let big = num_bigint::BigInt::unpack_value(v).ok()??;
-    usize::try_from(big.bits() / 8 + 2).ok()
-}
-
-/// Stop measuring after this many distinct containers (the heap cap bounds them anyway).
-const MAX_MEASURED: usize = 1 << 21;
-
-/// Strings at least this long have their exact `repr` length computed (and memoised) when the
-/// quick bound is over budget; shorter ones always use the bound.
-const EXACT_REPR_FROM: usize = 4096;
-
-/// The exact length of starlark's `repr` of a string (its escaping rules, string/repr.rs).
-fn string_repr_len(s: &str) -> usize {
-    let mut n = 2usize;
-    for c in s.chars() {
-        let u = c as u32;
-        n = n.saturating_add(match c {
-            '\n' | '\r' | '\t' | '\\' | '"' => 2,
-            _ if u < 0x20 || (0x7f..=0xff).contains(&u) => 4,
-            _ if u < 0x7f || c.is_alphanumeric() => c.len_utf8(),
-            _ if u < 0x10000 => 6,
-            _ => 10,
-        });
-    }
-    n
 }
 
 /// The formatted sizes of values, as `str` prints them and as `repr` prints them.
@@ -504,14 +371,15 @@ pub(crate) const MUL_WORDS_PER_STATEMENT: u64 = 16;
 /// Spends `n` statements of the shared budget at once (work a single native call does).
 fn spend_statements(n: u64, eval: &Evaluator<'_, '_, '_>) -> starlark::Result<()> {
     match Store::get(eval) {
-        Some(store) => spend_store_statements(n, store),
+        Some(store) => spend_store_statements(n, store, eval.get_total_tick_count()),
         None => Ok(()),
     }
 }
 
-/// [`spend_statements`] for a caller that holds the store (the pipeline conversion).
-pub(crate) fn spend_store_statements(n: u64, store: &Store) -> starlark::Result<()> {
-    store.budget.spend(n).map_err(refused)
+/// [`spend_statements`] for a caller that holds the store (the pipeline conversion), with the
+/// `running` ticks of its evaluator.
+pub(crate) fn spend_store_statements(n: u64, store: &Store, running: u64) -> starlark::Result<()> {
+    store.budget.spend(n, running).map_err(refused)
 }
 
 /// Like [`within`] for a result kept outside the arena (dict and struct entries, big-int digits):
@@ -533,103 +401,6 @@ fn occurrences<'v>(s: Value<'v>, needle: &str, eval: &mut Evaluator<'v, '_, '_>)
     let needle = heap.alloc_str(needle).to_value();
     let n = eval.eval_function(count, &[needle], &[]).ok()?;
     n.unpack_i32().and_then(|n| usize::try_from(n).ok())
-}
-
-/// The number of characters of the string `s` (starlark's `len`, optimised like `count`).
-fn char_count(s: Value<'_>) -> Option<usize> {
-    s.length().ok().and_then(|n| usize::try_from(n).ok())
-}
-
-/// Bytes per item of a list a call produces: the slot (8), the temporary vector starlark builds
-/// it from (8–24) and, for strings, the new value's header (16).
-const ITEM: usize = 48;
-
-/// Bytes a new string of `len` bytes costs: starlark builds it in a Rust `String` that grows by
-/// doubling (so it may hold up to twice the result) and then copies it onto the heap.
-fn string_result(len: usize) -> usize {
-    len.saturating_mul(3).saturating_add(32)
-}
-
-/// Bytes a list or tuple of `n` values costs: the result and the temporary vector.
-fn list_result(n: usize) -> usize {
-    n.saturating_mul(16).saturating_add(64)
-}
-
-/// How many items iterating `v` gives, when that is known without iterating.
-fn item_count(v: Value<'_>) -> usize {
-    if let Some(c) = chars_of(v) {
-        return c.0.len();
-    }
-    v.length().map_or(0, |n| usize::try_from(n).unwrap_or(0))
-}
-
-/// The string and kind behind a guarded `elems()`/`codepoints()` iterator.
-fn chars_of(v: Value<'_>) -> Option<(&str, bool)> {
-    Chars::string_value(v).and_then(|(s, strings)| s.unpack_str().map(|s| (s, strings)))
-}
-
-/// The character count of the string behind a guarded iterator, or of a string.
-pub(crate) fn chars_in(v: Value<'_>) -> Option<usize> {
-    char_count(v)
-}
-
-/// Bytes iterating the characters of `s` allocates: a tuple slot and a vector slot per item,
-/// plus a new string for each non-ASCII character when the items are strings. `chars` is the
-/// character count when known; without it the byte length bounds it.
-pub(crate) fn chars_estimate(s: &str, strings: bool, chars: Option<usize>) -> usize {
-    // Every non-ASCII character takes at least two bytes: with `c` characters in `len` bytes, at
-    // most min(c, len − c) of them are; without the count, at most len / 2.
-    let (chars, wide) = match chars {
-        Some(c) => (c, c.min(s.len().saturating_sub(c))),
-        None => (s.len(), s.len() / 2),
-    };
-    let wide = if strings { wide } else { 0 };
-    chars
-        .saturating_mul(16)
-        .saturating_add(wide.saturating_mul(24))
-}
-
-/// `sep.join(iterable)`: starlark reserves max(len(first), len(second)) × n + len(sep) × (n − 1)
-/// + 20 bytes up front (string/methods.rs `join`), then copies the result onto the heap.
-fn join_estimate(sep: usize, iterable: Value<'_>, chars: Option<usize>) -> usize {
-    let (n, total, first_two) = if let Some(items) = list_items(iterable) {
-        let len = |v: &Value<'_>| v.unpack_str().map_or(0, str::len);
-        let total = items.iter().map(len).fold(0usize, usize::saturating_add);
-        let first_two = items.iter().take(2).map(len).max().unwrap_or(0);
-        (items.len(), total, first_two)
-    } else if let Some(d) = DictRef::from_value(iterable) {
-        let lens: Vec<usize> = d
-            .keys()
-            .map(|k| k.unpack_str().map_or(0, str::len))
-            .collect();
-        let total = lens.iter().copied().fold(0usize, usize::saturating_add);
-        let first_two = lens.iter().take(2).copied().max().unwrap_or(0);
-        (lens.len(), total, first_two)
-    } else if let Some((s, strings)) = chars_of(iterable) {
-        (
-            chars.unwrap_or(s.len()),
-            if strings { s.len() } else { 0 },
-            4,
-        )
-    } else {
-        (item_count(iterable), 0, 0)
-    };
-    if n < 2 {
-        return 0;
-    }
-    let seps = sep.saturating_mul(n - 1);
-    let guess = first_two
-        .saturating_mul(n)
-        .saturating_add(seps)
-        .saturating_add(20);
-    let actual = total.saturating_add(seps);
-    // A result longer than the guess grows the buffer by doubling.
-    let buffer = if actual <= guess {
-        guess
-    } else {
-        actual.saturating_mul(2)
-    };
-    buffer.saturating_add(actual).saturating_add(32)
 }
 
 /// `s.replace(old, new[, count])`: exact when the quick bound is over budget.
@@ -1117,6 +888,51 @@ pub(crate) fn check_union_into<'v>(
         None => new.len(),
     };
     charge(gained.saturating_mul(DICT_ENTRY_BYTES), heap)
+}
+
+/// `x += e` (rewritten `x += _dispatch_iadd[x:(e)]`, or `_dispatch_iadd[(e):]` when reading `x`
+/// again could have effects, `x` then `None`): a list's `+=` extends it in place, a string's or
+/// a tuple's makes the concatenation, a big int's sum has the digits of the longer one (outside
+/// the arena). Refuses when the result would take the heap over the cap; without `x`, `e` alone
+/// is counted. `x += x` in a loop doubled a list between two cancellation checks.
+pub(crate) fn check_add_into<'v>(
+    x: Option<Value<'v>>,
+    e: Value<'v>,
+    heap: Heap<'v>,
+) -> starlark::Result<()> {
+    let ints = x.is_none_or(|x| x.get_type() == "int") && e.get_type() == "int";
+    if ints {
+        let bytes = |v: Value<'v>| big_int_bytes(v).unwrap_or(0);
+        let longer = bytes(e).max(x.map_or(0, bytes));
+        if longer == 0 {
+            return Ok(());
+        }
+        return charge(longer.saturating_add(8), heap);
+    }
+    let size = |v: Value<'v>| {
+        seq_size(v).or_else(|| TupleRef::from_value(v).map(|t| t.len().saturating_mul(8)))
+    };
+    let need = size(e)
+        .unwrap_or(0)
+        .saturating_add(x.and_then(size).unwrap_or(0));
+    fits(need, heap)
+}
+
+/// Refuses `need` more bytes in the arena when, with `reserved`, they would be over the cap
+/// (nothing is recorded: the arena itself will show them).
+fn fits(need: usize, heap: Heap<'_>) -> starlark::Result<()> {
+    let arena = heap.allocated_bytes().saturating_mul(2);
+    CURRENT.with(|current| {
+        let current = current.borrow();
+        let Some(store) = current.as_deref() else {
+            let cap = dispatchfile_model::Limits::default().starlark_max_heap_bytes;
+            if arena.saturating_add(need) > cap {
+                return Err(limit("starlark_max_heap_bytes", cap));
+            }
+            return Ok(());
+        };
+        store.budget.fits(arena, need).map_err(refused)
+    })
 }
 
 /// Records the entries a dict gained in `update`, outside the arena; the call was checked for

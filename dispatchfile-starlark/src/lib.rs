@@ -1,24 +1,43 @@
 #![doc = include_str!("../README.md")]
 
+// The modules, each using only those above it (nothing uses a module below itself):
+//
+// - `budget`: the statement budget, the heap cap and the limit errors; knows nothing of
+//   Starlark values. `schema`, `nesting`, `catalog`, `loader`: no dependencies here.
+// - `rewrite` (source rewriting; uses `nesting`), `tabs`, `reserved`.
+// - `store`: the per-evaluation state: the sources, the pipeline being built, the budget.
+// - `message`: the value types (messages, constructors, quantities) and value inspection.
+// - `chars`: the lazy `elems()`/`codepoints()` iterator value.
+// - `estimate`: pure size estimates of values and native calls.
+// - `guard`: the estimates of each guarded call, charged against the budget.
+// - `bound`: guarded method calls and bound methods: estimate, charge, then call the
+//   original.
+// - `convert`: values to document nodes, charged as they are made.
+// - `value`: the builtins (`task`, `resource`, `action`, the guarded natives).
+// - `errors`, `globals`, `loading`, `watch` (the cancellation check), then `eval`.
 mod bound;
 mod budget;
 mod catalog;
+mod chars;
 mod convert;
 #[cfg(test)]
 mod coverage;
 mod errors;
+mod estimate;
 mod eval;
 mod globals;
 mod guard;
-mod hook;
 mod loader;
 mod loading;
+mod message;
 mod nesting;
 mod reserved;
 mod rewrite;
 mod schema;
+mod store;
 mod tabs;
 mod value;
+mod watch;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 
 use starlark::environment::FrozenModule;
 
-use crate::guard::LimitError;
+use crate::budget::LimitError;
 use crate::loader::ModuleRef;
 use dispatchfile_model::Diagnostic;
 

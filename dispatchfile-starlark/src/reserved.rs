@@ -7,7 +7,7 @@ use starlark_syntax::syntax::ast::{AstAssignIdent, AstParameter, ClauseP, ExprP,
 use starlark_syntax::syntax::uniplate::Visit;
 
 /// Every name the frontend injects: the guarded natives the rewritten text calls.
-pub(crate) const RESERVED: [&str; 12] = [
+pub(crate) const RESERVED: [&str; 13] = [
     "_dispatch_add",
     "_dispatch_mul",
     "_dispatch_percent",
@@ -20,6 +20,7 @@ pub(crate) const RESERVED: [&str; 12] = [
     "_dispatch_entry",
     "_dispatch_key",
     "_dispatch_ior",
+    "_dispatch_iadd",
 ];
 
 /// The first binding of a reserved name in `ast` (an assignment, an augmented assignment, a

@@ -17,12 +17,13 @@
 //! | `d.setdefault(k, …)`, `d` a name, `k` positional | `d.setdefault(_dispatch_key[d:(k)], …)` |
 //! | `x *= n`, `x %= v` | `x = _dispatch_mul(x, (n))`, `x = _dispatch_percent(x, (v))` |
 //! | `x \|= e` | `x \|= _dispatch_ior[x:(e)]` |
+//! | `x += e` | `x += _dispatch_iadd[x:(e)]` |
 //!
 //! The element guards (the rows from `[e for …]` to `setdefault`) exist because one statement (a
 //! comprehension) can build millions of elements, and a dict's entries live in the Rust heap,
 //! where the arena's size does not show them, however many statements fill it. They are slices of
 //! builtins rather than calls: hostile code runs them millions of times, and a slice has no
-//! arguments to collect, no call frame, and no statement hook after it (starlark only folds a
+//! arguments to collect, no call frame, and no budget checks around it (starlark only folds a
 //! slice with all three parts at compile time, and these have no stride). Each returns its operand
 //! after checking the heap cap: `_dispatch_item` only checks it (list storage is in the arena),
 //! adding the digits of a new big int (outside the arena); `_dispatch_entry` also records
@@ -38,7 +39,9 @@
 //! The augmented assignments (see [`Edits::augmented`]) are rewritten because
 //! `replace_binary_operators` does not reach them: `l *= 1000000000` allocated 8 GB in one step,
 //! and `d |= {i: i}` in a loop filled a dict unseen. `d[k] += v` needs no index guard (the key
-//! must exist), and `+=` is left alone (it extends a list in place, which the arena shows).
+//! must exist). `+=` extends a list in place: the arena shows that, but only to the
+//! cancellation check, every thousand ticks, and `x += x` in a loop doubles `x` every tick, so
+//! `_dispatch_iadd` checks the result's size first.
 //!
 //! Everything else is copied byte for byte. The [`OffsetMap`] maps every position of the rewritten
 //! text back to the original, so diagnostics point at what the author wrote: copied text maps
@@ -99,6 +102,7 @@ pub(crate) const GUARDED: [&str; 27] = [
 const ITEM: &str = "_dispatch_item[";
 const ENTRY: &str = "_dispatch_entry[";
 const IOR: &str = "_dispatch_ior[";
+const IADD: &str = "_dispatch_iadd[";
 
 /// Whether reading the assignment target `t` again has no effect: a name, or an index or an
 /// attribute of names and literals.
@@ -444,10 +448,11 @@ impl Edits<'_> {
         op: AssignOp,
         rhs: &AstExpr,
     ) -> Result<(), RewriteError> {
-        let operator = match op {
-            AssignOp::Multiply => Some("_dispatch_mul"),
-            AssignOp::Percent => Some("_dispatch_percent"),
-            AssignOp::BitOr => None,
+        let (operator, guard) = match op {
+            AssignOp::Multiply => (Some("_dispatch_mul"), IOR),
+            AssignOp::Percent => (Some("_dispatch_percent"), IOR),
+            AssignOp::BitOr => (None, IOR),
+            AssignOp::Add => (None, IADD),
             _ => return Ok(()),
         };
         // The operator follows the target and any closing parentheses around it.
@@ -455,7 +460,7 @@ impl Edits<'_> {
         while self.src.get(at) == Some(&b')') {
             at = self.skip_trivia(at + 1);
         }
-        let sign = self.expect(at, b"*%|")?;
+        let sign = self.expect(at, b"*%|+")?;
         let eq = self.expect(sign + 1, b"=")?;
         if eq != sign + 1 {
             return Err(RewriteError(eq));
@@ -477,10 +482,10 @@ impl Edits<'_> {
                 self.wrap(eq, rhs, "", ")")?;
             }
             (None, Some(x)) => {
-                self.wrap(eq, rhs, &format!("{IOR}{x}:"), "]")?;
+                self.wrap(eq, rhs, &format!("{guard}{x}:"), "]")?;
             }
             (None, None) => {
-                self.wrap(eq, rhs, IOR, ":]")?;
+                self.wrap(eq, rhs, guard, ":]")?;
             }
             (Some(_), None) => {}
         }
@@ -779,15 +784,17 @@ mod tests {
         index_in_tuple_and_loop: "for d[i], (e)[j] in l:\n  pass\n" => "for d[_dispatch_key[d:(i)]], (e)[_dispatch_key[e:(j)]] in l:\n  pass\n";
         index_of_call: "f()[k] = v\n" => "f()[_dispatch_entry[(k):]] = v\n";
         index_in_comprehension_loop: "x = [0 for d[i] in l]\n" => "x = [_dispatch_item[(0):] for d[_dispatch_key[d:(i)]] in l]\n";
-        augmented_index_untouched: "d[k] += 1\n" => "d[k] += 1\n";
+        augmented_add_of_index: "d[k] += 1\n" => "d[k] += _dispatch_iadd[d[k]:(1)]\n";
         augmented_multiply: "x *= n\n" => "x = _dispatch_mul(x, (n))\n";
         augmented_without_spaces: "x*=2\n" => "x= _dispatch_mul(x,(2))\n";
         augmented_percent_of_index: "d[k] %= (a, b)\n" => "d[k] = _dispatch_percent(d[k], ((a, b)))\n";
         augmented_union: "d |= e\n" => "d |= _dispatch_ior[d:(e)]\n";
         augmented_union_of_attribute: "t.f.g |= {1: 2}\n" => "t.f.g |= _dispatch_ior[t.f.g:({1: 2})]\n";
         augmented_union_of_call: "f()[0] |= e\n" => "f()[0] |= _dispatch_ior[(e):]\n";
+        augmented_add: "x += e\n" => "x += _dispatch_iadd[x:(e)]\n";
+        augmented_add_of_call: "f()[0] += e\n" => "f()[0] += _dispatch_iadd[(e):]\n";
         augmented_multiply_of_call_untouched: "f()[0] *= 2\n" => "f()[0] *= 2\n";
-        augmented_add_untouched: "x += y\n" => "x += y\n";
+        augmented_add_of_attribute: "t.f += y\n" => "t.f += _dispatch_iadd[t.f:(y)]\n";
         setdefault_key: "d.setdefault(k + 1, [])\n" => "d.setdefault(_dispatch_key[d:(k + 1)], [])\n";
         setdefault_of_call: "f().setdefault(k)\n" => "_dispatch_method(f(), \"setdefault\", k)\n";
         setdefault_star_args: "d.setdefault(*a)\n" => "_dispatch_method(d, \"setdefault\", *a)\n";

@@ -1,556 +1,28 @@
-//! The Starlark value types of the Dispatch standard library: messages (`p.Task(…)`,
-//! `k8s.corev1.Container(…)`), their constructors, quantities, the native builtins, and the
-//! per-evaluation [`Store`] the builtins write the main pipeline into.
+//! The native builtins of the Dispatch standard library (`task`, `resource`, `action`,
+//! `k8s.resource_quantity`) and the guarded natives the rewritten code calls: each estimates
+//! what it will allocate, charges the budget, then calls the original.
 #![allow(
     unsafe_code,
     unused_qualifications,
     reason = "starlark's derives (ProvidesStaticType, Trace, NoSerialize) expand to `unsafe impl`; no unsafe is written here"
 )]
 
-use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
-use std::fmt::{self, Write as _};
-use std::sync::Arc;
+use std::fmt;
 
 use allocative::Allocative;
-use dispatchfile_model::{Code, Diagnostic, FileId, Files, Node, Span};
 use starlark::any::ProvidesStaticType;
 use starlark::eval::{Arguments, Evaluator};
-use starlark::values::dict::{AllocDict, DictMut, DictRef};
-use starlark::values::list::{AllocList, ListRef};
-use starlark::values::tuple::TupleRef;
 use starlark::values::{
-    AllocFrozenValue, Freeze, FreezeResult, Freezer, FrozenHeap, FrozenValue, Heap, NoSerialize,
-    StarlarkValue, Trace, Value, ValueError, ValueLike, starlark_value,
+    AllocFrozenValue, FrozenHeap, FrozenValue, Heap, NoSerialize, StarlarkValue, Value, ValueError,
+    ValueLike, starlark_value,
 };
 
-use super::convert;
-use super::guard;
-use super::rewrite::OffsetMap;
-use super::schema::{Registry, Schema, Ty};
-use super::{bound, rewrite};
-
-/// An error raised by a builtin, shown as a Starlark error at the call.
-#[derive(Debug)]
-pub(crate) struct DispatchError(pub(crate) String);
-
-impl fmt::Display for DispatchError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for DispatchError {}
-
-/// A Starlark error with `msg`.
-pub(crate) fn err(msg: impl Into<String>) -> starlark::Error {
-    starlark::Error::new_native(DispatchError(msg.into()))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Messages
-
-/// A mutable message value.
-#[derive(Debug, Trace, ProvidesStaticType, NoSerialize, Allocative)]
-pub(crate) struct Message<'v> {
-    #[trace(static)]
-    #[allocative(skip)]
-    schema: &'static Schema,
-    /// Set fields as (field index, value), in the order they were set.
-    fields: RefCell<Vec<(usize, Value<'v>)>>,
-    #[trace(static)]
-    #[allocative(skip)]
-    origin: Option<Span>,
-}
-
-/// A frozen message (from a loaded module).
-#[derive(Debug, ProvidesStaticType, NoSerialize, Allocative)]
-pub(crate) struct FrozenMessage {
-    #[allocative(skip)]
-    schema: &'static Schema,
-    fields: Vec<(usize, FrozenValue)>,
-    #[allocative(skip)]
-    origin: Option<Span>,
-}
-
-impl fmt::Display for Message<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let fields = self.fields.borrow();
-        write_repr(f, self.schema, fields.iter().map(|(i, v)| (*i, *v)))
-    }
-}
-
-impl fmt::Display for FrozenMessage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_repr(
-            f,
-            self.schema,
-            self.fields.iter().map(|(i, v)| (*i, v.to_value())),
-        )
-    }
-}
-
-fn write_repr<'v>(
-    f: &mut fmt::Formatter<'_>,
-    schema: &Schema,
-    fields: impl Iterator<Item = (usize, Value<'v>)>,
-) -> fmt::Result {
-    write!(f, "{}(", schema.name)?;
-    for (n, (i, v)) in fields.enumerate() {
-        if n > 0 {
-            f.write_str(", ")?;
-        }
-        write!(f, "{} = {}", schema.fields[i].name, v.to_repr())?;
-    }
-    f.write_str(")")
-}
-
-/// A copy of a message's contents, whether frozen or not.
-pub(crate) struct View<'v> {
-    /// The message type.
-    pub(crate) schema: &'static Schema,
-    /// Set fields as (field index, value) in the order they were set.
-    pub(crate) fields: Vec<(usize, Value<'v>)>,
-    /// Where the message was made.
-    pub(crate) origin: Option<Span>,
-}
-
-/// The contents of `v` if it is a message.
-pub(crate) fn view(v: Value<'_>) -> Option<View<'_>> {
-    if let Some(m) = v.downcast_ref::<Message>() {
-        return Some(View {
-            schema: m.schema,
-            fields: m.fields.borrow().clone(),
-            origin: m.origin,
-        });
-    }
-    v.downcast_ref::<FrozenMessage>().map(|m| View {
-        schema: m.schema,
-        fields: m.fields.iter().map(|(i, v)| (*i, v.to_value())).collect(),
-        origin: m.origin,
-    })
-}
-
-/// The schema of `v` if it is a message.
-pub(crate) fn schema_of(v: Value<'_>) -> Option<&'static Schema> {
-    if let Some(m) = v.downcast_ref::<Message>() {
-        return Some(m.schema);
-    }
-    v.downcast_ref::<FrozenMessage>().map(|m| m.schema)
-}
-
-/// The zero value a message returns for an unset field.
-fn zero<'v>(ty: &Ty, heap: Heap<'v>) -> Value<'v> {
-    match ty {
-        Ty::Str | Ty::Quantity => heap.alloc(""),
-        Ty::Int | Ty::IntOrString => heap.alloc(0),
-        Ty::Float => heap.alloc(0.0),
-        Ty::Bool => Value::new_bool(false),
-        Ty::List(_) => heap.alloc(AllocList::EMPTY),
-        Ty::Map(_) => heap.alloc(AllocDict::EMPTY),
-        Ty::Msg(_) | Ty::Metadata | Ty::Any => Value::new_none(),
-    }
-}
-
-/// Whether `v` equals the zero value of its field (unset and zero compare equal).
-fn is_zero(v: Value<'_>) -> bool {
-    if v.is_none() {
-        return true;
-    }
-    if let Some(s) = v.unpack_str() {
-        return s.is_empty();
-    }
-    if let Some(b) = v.unpack_bool() {
-        return !b;
-    }
-    if let Some(i) = v.unpack_i32() {
-        return i == 0;
-    }
-    if ListRef::from_value(v).is_some() || DictRef::from_value(v).is_some() {
-        return v.length().is_ok_and(|n| n == 0);
-    }
-    false
-}
-
-fn messages_equal<'v>(a: &View<'v>, b: &View<'v>) -> starlark::Result<bool> {
-    if a.schema.id != b.schema.id {
-        return Ok(false);
-    }
-    let get = |v: &View<'v>, i: usize| {
-        v.fields
-            .iter()
-            .rev()
-            .find(|(j, _)| *j == i)
-            .map(|(_, x)| *x)
-    };
-    for i in 0..a.schema.fields.len() {
-        match (get(a, i), get(b, i)) {
-            (None, None) => {}
-            (Some(x), None) | (None, Some(x)) => {
-                if !is_zero(x) {
-                    return Ok(false);
-                }
-            }
-            (Some(x), Some(y)) => {
-                if !x.equals(y)? {
-                    return Ok(false);
-                }
-            }
-        }
-    }
-    Ok(true)
-}
-
-fn no_field(schema: &Schema, name: &str) -> starlark::Error {
-    err(format!("{} has no field {name:?}", schema.name))
-}
-
-#[starlark_value(type = "message")]
-impl<'v> StarlarkValue<'v> for Message<'v> {
-    fn get_attr(&self, attribute: &str, heap: Heap<'v>) -> Option<Value<'v>> {
-        let (index, field) = self.schema.field(attribute)?;
-        if let Some((_, v)) = self.fields.borrow().iter().rev().find(|(i, _)| *i == index) {
-            return Some(*v);
-        }
-        let z = zero(&field.ty, heap);
-        // An unset list or map is stored, so `step.env.append(…)` changes the message.
-        if matches!(field.ty, Ty::List(_) | Ty::Map(_)) {
-            self.fields.borrow_mut().push((index, z));
-        }
-        Some(z)
-    }
-
-    fn has_attr(&self, attribute: &str, _heap: Heap<'v>) -> bool {
-        self.schema.field(attribute).is_some()
-    }
-
-    fn dir_attr(&self) -> Vec<String> {
-        self.schema.fields.iter().map(|f| f.name.clone()).collect()
-    }
-
-    fn set_attr(&self, attribute: &str, new_value: Value<'v>) -> starlark::Result<()> {
-        let Some((index, field)) = self.schema.field(attribute) else {
-            return Err(no_field(self.schema, attribute));
-        };
-        let mut fields = self.fields.borrow_mut();
-        fields.retain(|(i, _)| *i != index);
-        if !new_value.is_none() {
-            check(new_value, &field.ty)
-                .map_err(|m| err(format!("{}.{attribute}: {m}", self.schema.name)))?;
-            fields.push((index, new_value));
-        }
-        Ok(())
-    }
-
-    fn equals(&self, other: Value<'v>) -> starlark::Result<bool> {
-        let Some(b) = view(other) else {
-            return Ok(false);
-        };
-        let a = View {
-            schema: self.schema,
-            fields: self.fields.borrow().clone(),
-            origin: None,
-        };
-        messages_equal(&a, &b)
-    }
-
-    fn collect_repr(&self, collector: &mut String) {
-        let _ = write!(collector, "{self}");
-    }
-}
-
-#[starlark_value(type = "message")]
-impl<'v> StarlarkValue<'v> for FrozenMessage {
-    type Canonical = Message<'v>;
-
-    fn get_attr(&self, attribute: &str, heap: Heap<'v>) -> Option<Value<'v>> {
-        let (index, field) = self.schema.field(attribute)?;
-        match self.fields.iter().rev().find(|(i, _)| *i == index) {
-            Some((_, v)) => Some(v.to_value()),
-            None => Some(zero(&field.ty, heap)),
-        }
-    }
-
-    fn has_attr(&self, attribute: &str, _heap: Heap<'v>) -> bool {
-        self.schema.field(attribute).is_some()
-    }
-
-    fn dir_attr(&self) -> Vec<String> {
-        self.schema.fields.iter().map(|f| f.name.clone()).collect()
-    }
-
-    fn set_attr(&self, attribute: &str, _new_value: Value<'v>) -> starlark::Result<()> {
-        Err(err(format!(
-            "cannot set {attribute:?}: this {} belongs to a loaded module and is frozen",
-            self.schema.name
-        )))
-    }
-
-    fn equals(&self, other: Value<'v>) -> starlark::Result<bool> {
-        let Some(b) = view(other) else {
-            return Ok(false);
-        };
-        let a = View {
-            schema: self.schema,
-            fields: self
-                .fields
-                .iter()
-                .map(|(i, v)| (*i, v.to_value()))
-                .collect(),
-            origin: None,
-        };
-        messages_equal(&a, &b)
-    }
-
-    fn collect_repr(&self, collector: &mut String) {
-        let _ = write!(collector, "{self}");
-    }
-}
-
-impl Freeze for Message<'_> {
-    type Frozen = FrozenMessage;
-    fn freeze(self, freezer: &Freezer) -> FreezeResult<FrozenMessage> {
-        let mut fields = Vec::new();
-        for (i, v) in self.fields.into_inner() {
-            fields.push((i, v.freeze(freezer)?));
-        }
-        Ok(FrozenMessage {
-            schema: self.schema,
-            fields,
-            origin: self.origin,
-        })
-    }
-}
-
-/// Checks that `v` fits a field of type `ty`; the message says what was expected.
-pub(crate) fn check(v: Value<'_>, ty: &Ty) -> Result<(), String> {
-    let reg = Registry::get();
-    let ok = match ty {
-        Ty::Str => v.unpack_str().is_some(),
-        Ty::Int => v.get_type() == "int",
-        Ty::Bool => v.unpack_bool().is_some(),
-        Ty::Float => matches!(v.get_type(), "int" | "float"),
-        Ty::Quantity => {
-            v.downcast_ref::<Quantity>().is_some()
-                || matches!(v.get_type(), "string" | "int" | "float")
-        }
-        Ty::IntOrString => matches!(v.get_type(), "int" | "string"),
-        Ty::Any => true,
-        Ty::List(item) => {
-            let items =
-                list_items(v).ok_or_else(|| format!("must be a list, got {}", v.get_type()))?;
-            for (n, x) in items.iter().enumerate() {
-                check(*x, item).map_err(|m| format!("element #{n} {m}"))?;
-            }
-            true
-        }
-        Ty::Map(item) => {
-            let dict = DictRef::from_value(v)
-                .ok_or_else(|| format!("must be a dict, got {}", v.get_type()))?;
-            for (k, x) in dict.iter() {
-                let Some(key) = k.unpack_str() else {
-                    return Err(format!("must have string keys, got {}", k.get_type()));
-                };
-                check(x, item).map_err(|m| format!("entry {key:?} {m}"))?;
-            }
-            true
-        }
-        Ty::Msg(id) => schema_of(v).is_some_and(|s| reg.compatible(*id, s.id)),
-        Ty::Metadata => {
-            DictRef::from_value(v).is_some()
-                || schema_of(v).is_some_and(|s| s.name == "k8s.metav1.ObjectMeta")
-        }
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("must be {}, got {}", describe(ty), type_name(v)))
-    }
-}
-
-/// The elements of a list or tuple.
-pub(crate) fn list_items(v: Value<'_>) -> Option<Vec<Value<'_>>> {
-    if let Some(l) = ListRef::from_value(v) {
-        return Some(l.content().to_vec());
-    }
-    TupleRef::from_value(v).map(|t| t.content().to_vec())
-}
-
-/// A value's type for messages: the message name for messages.
-pub(crate) fn type_name(v: Value<'_>) -> String {
-    match schema_of(v) {
-        Some(s) => s.name.clone(),
-        None => v.get_type().to_owned(),
-    }
-}
-
-fn describe(ty: &Ty) -> String {
-    match ty {
-        Ty::Str => "a string".into(),
-        Ty::Int => "an int".into(),
-        Ty::Bool => "a bool".into(),
-        Ty::Float => "a number".into(),
-        Ty::Quantity => "a quantity (k8s.resource_quantity, a string or a number)".into(),
-        Ty::IntOrString => "an int or a string".into(),
-        Ty::Any => "any value".into(),
-        Ty::List(t) => format!("a list of {}", plural(t)),
-        Ty::Map(t) => format!("a dict of string to {}", plural(t)),
-        Ty::Msg(id) => Registry::get().schema(*id).name.clone(),
-        Ty::Metadata => "a k8s.metav1.ObjectMeta or a dict".into(),
-    }
-}
-
-fn plural(ty: &Ty) -> String {
-    match ty {
-        Ty::Str => "strings".into(),
-        Ty::Msg(id) => Registry::get().schema(*id).name.clone(),
-        other => describe(other),
-    }
-}
-
-/// Builds a message of `schema` from keyword arguments, checking names and types.
-pub(crate) fn new_message<'v>(
-    schema: &'static Schema,
-    kwargs: impl IntoIterator<Item = (String, Value<'v>)>,
-    heap: Heap<'v>,
-    origin: Option<Span>,
-) -> starlark::Result<Value<'v>> {
-    let mut fields: Vec<(usize, Value<'v>)> = Vec::new();
-    for (name, v) in kwargs {
-        let Some((index, field)) = schema.field(&name) else {
-            return Err(no_field(schema, &name));
-        };
-        if v.is_none() {
-            continue;
-        }
-        check(v, &field.ty).map_err(|m| err(format!("{}: field {name:?} {m}", schema.name)))?;
-        fields.retain(|(i, _)| *i != index);
-        fields.push((index, v));
-    }
-    Ok(heap.alloc_complex(Message {
-        schema,
-        fields: RefCell::new(fields),
-        origin,
-    }))
-}
-
-/// `msg.<field>`, creating (and storing) an empty dict when unset; for `pipeline.tasks[...] = …`.
-pub(crate) fn message_dict<'v>(
-    msg: Value<'v>,
-    field: &str,
-    heap: Heap<'v>,
-) -> starlark::Result<Value<'v>> {
-    let Some(m) = msg.downcast_ref::<Message>() else {
-        return Err(err(format!(
-            "pipeline must be a mutable p.Pipeline, got {}",
-            type_name(msg)
-        )));
-    };
-    StarlarkValue::get_attr(m, field, heap).ok_or_else(|| no_field(m.schema, field))
-}
-
-/// Sets `dict[key] = value`.
-pub(crate) fn dict_insert<'v>(
-    dict: Value<'v>,
-    key: &str,
-    value: Value<'v>,
-    heap: Heap<'v>,
-) -> starlark::Result<()> {
-    let mut d = DictMut::from_value(dict).map_err(|e| err(e.to_string()))?;
-    let k = heap.alloc_str(key).to_value().get_hashed()?;
-    d.aref.insert_hashed(k, value);
-    Ok(())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Constructors, quantities and builtins
-
-/// `p.Task`, `k8s.corev1.Container`, …: keyword-only constructors.
-#[derive(Debug, ProvidesStaticType, NoSerialize, Allocative)]
-pub(crate) struct Constructor {
-    #[allocative(skip)]
-    pub(crate) schema: &'static Schema,
-}
-
-impl fmt::Display for Constructor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.schema.name)
-    }
-}
-
-#[starlark_value(type = "message_type")]
-impl<'v> StarlarkValue<'v> for Constructor {
-    fn invoke(
-        &self,
-        _me: Value<'v>,
-        args: &Arguments<'v, '_>,
-        eval: &mut Evaluator<'v, '_, '_>,
-    ) -> starlark::Result<Value<'v>> {
-        let heap = eval.heap();
-        if args.positions(heap)?.next().is_some() {
-            return Err(err(format!(
-                "{} takes keyword arguments only",
-                self.schema.name
-            )));
-        }
-        let kwargs: Vec<(String, Value<'v>)> = args
-            .names_map()?
-            .into_iter()
-            .map(|(k, v)| (k.as_str().to_owned(), v))
-            .collect();
-        let origin = Store::get(eval).and_then(|s| s.origin(eval));
-        new_message(self.schema, kwargs, heap, origin)
-    }
-}
-
-impl AllocFrozenValue for Constructor {
-    fn alloc_frozen_value(self, heap: &FrozenHeap) -> FrozenValue {
-        heap.alloc_simple(self)
-    }
-}
-
-/// A Kubernetes quantity from `k8s.resource_quantity("1000m")`: the literal text, unchanged.
-#[derive(Debug, ProvidesStaticType, NoSerialize, Allocative)]
-pub(crate) struct Quantity(pub(crate) String);
-
-impl fmt::Display for Quantity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "k8s.resource_quantity({:?})", self.0)
-    }
-}
-
-#[starlark_value(type = "quantity")]
-impl<'v> StarlarkValue<'v> for Quantity {
-    fn equals(&self, other: Value<'v>) -> starlark::Result<bool> {
-        Ok(other
-            .downcast_ref::<Quantity>()
-            .is_some_and(|q| q.0 == self.0))
-    }
-}
-
-/// Whether `s` is a Kubernetes quantity (`123`, `1.5Gi`, `1000m`, `1e3`).
-pub(crate) fn is_quantity(s: &str) -> bool {
-    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let digits = s
-        .bytes()
-        .take_while(|b| b.is_ascii_digit() || *b == b'.')
-        .count();
-    let (num, suffix) = s.split_at(digits);
-    if num.is_empty() || num == "." || num.matches('.').count() > 1 {
-        return false;
-    }
-    match suffix {
-        "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "n" | "u" | "m" | "k" | "M" | "G" | "T"
-        | "P" | "E" => true,
-        _ => {
-            let Some(exp) = suffix.strip_prefix(['e', 'E']) else {
-                return false;
-            };
-            let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
-            !exp.is_empty() && exp.bytes().all(|b| b.is_ascii_digit())
-        }
-    }
-}
+use crate::message::{
+    Quantity, dict_insert, err, is_quantity, message_dict, new_message, schema_of, type_name,
+};
+use crate::schema::Registry;
+use crate::store::{Added, Store};
+use crate::{bound, convert, guard, rewrite};
 
 /// Which builtin a [`Builtin`] value is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -593,6 +65,9 @@ pub(crate) enum Kind {
     /// `_dispatch_ior[x:e]` (or `_dispatch_ior[e:]`): the right side of a rewritten `x |= e`;
     /// returns `e`. Also callable, `_dispatch_ior(x, e)`.
     OrInto,
+    /// `_dispatch_iadd[x:e]` (or `_dispatch_iadd[e:]`): the right side of a rewritten `x += e`;
+    /// returns `e`. Also callable, `_dispatch_iadd(x, e)`.
+    AddInto,
     /// `getattr`, which hands out guarded bound methods.
     GetAttr,
     /// A standard function called after a size (and, for formatting, nesting) check: `str`,
@@ -631,6 +106,7 @@ impl fmt::Display for Builtin {
             Kind::Entry => "_dispatch_entry",
             Kind::Key => "_dispatch_key",
             Kind::OrInto => "_dispatch_ior",
+            Kind::AddInto => "_dispatch_iadd",
             Kind::GetAttr => "getattr",
             Kind::Global(n) => n,
         };
@@ -652,9 +128,46 @@ impl AllocFrozenValue for Quantity {
 
 #[starlark_value(type = "builtin_function_or_method")]
 impl<'v> StarlarkValue<'v> for Builtin {
+    /// Runs the builtin between two checks of the running evaluation's budget: the statements
+    /// before (its ticks with what native calls charged), the heap cap after (what the call
+    /// made), so that both are reported at the call that went over them. Notes where it was
+    /// called, for errors that come without a position.
     fn invoke(
         &self,
         _me: Value<'v>,
+        args: &Arguments<'v, '_>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        let store = Store::get(eval);
+        if let Some(store) = store {
+            *store.last_call.borrow_mut() = eval.call_stack_top_location();
+            store
+                .budget
+                .within(eval.get_total_tick_count())
+                .map_err(guard::refused)?;
+        }
+        let result = self.run(args, eval)?;
+        if let Some(store) = store {
+            guard::check_reserved(store, eval)?;
+        }
+        Ok(result)
+    }
+
+    fn slice(
+        &self,
+        start: Option<Value<'v>>,
+        stop: Option<Value<'v>>,
+        stride: Option<Value<'v>>,
+        heap: Heap<'v>,
+    ) -> starlark::Result<Value<'v>> {
+        self.run_slice(start, stop, stride, heap)
+    }
+}
+
+impl Builtin {
+    /// What the builtin does when it is called.
+    fn run<'v>(
+        &self,
         args: &Arguments<'v, '_>,
         eval: &mut Evaluator<'v, '_, '_>,
     ) -> starlark::Result<Value<'v>> {
@@ -718,6 +231,11 @@ impl<'v> StarlarkValue<'v> for Builtin {
                 guard::check_union_into(Some(x), e, eval.heap())?;
                 Ok(e)
             }
+            Kind::AddInto => {
+                let [x, e] = args.positional(eval.heap())?;
+                guard::check_add_into(Some(x), e, eval.heap())?;
+                Ok(e)
+            }
             Kind::Attr => {
                 let [recv, name] = args.positional(eval.heap())?;
                 let name = name
@@ -770,8 +288,8 @@ impl<'v> StarlarkValue<'v> for Builtin {
     /// `_dispatch_item[v:]`, `_dispatch_entry[k:]`, `_dispatch_key[d:k]` and `_dispatch_ior[x:e]`:
     /// the element guards as the rewrite writes them. Hostile code runs them millions of times,
     /// and a slice costs far less than a call (no arguments to collect, no call frame, no
-    /// statement hook after it); without a stride, starlark never folds one at compile time.
-    fn slice(
+    /// budget checks around it); without a stride, starlark never folds one at compile time.
+    fn run_slice<'v>(
         &self,
         start: Option<Value<'v>>,
         stop: Option<Value<'v>>,
@@ -799,12 +317,18 @@ impl<'v> StarlarkValue<'v> for Builtin {
                 guard::check_union_into(None, e, heap)?;
                 Ok(e)
             }
+            (Kind::AddInto, Some(x), Some(e), None) => {
+                guard::check_add_into(Some(x), e, heap)?;
+                Ok(e)
+            }
+            (Kind::AddInto, Some(e), None, None) => {
+                guard::check_add_into(None, e, heap)?;
+                Ok(e)
+            }
             _ => ValueError::unsupported(self, "[::]"),
         }
     }
-}
 
-impl Builtin {
     /// Calls the wrapped standard function.
     fn call_inner<'v>(
         &self,
@@ -904,219 +428,16 @@ fn element<'v>(
         // than the value on the heap, and it lives outside the heap until the end.
         let cap = store.limits.starlark_max_heap_bytes;
         let left = cap.saturating_sub(guard::reserved(eval));
-        let (node, bytes, text) = convert::to_node(msg, span, store, left)?;
+        let (node, bytes, text) =
+            convert::to_node(msg, span, store, left, eval.get_total_tick_count())?;
         store.budget.record(bytes);
         store.text.set(store.text.get().saturating_add(text));
-        store.record(kind, name, span, node);
+        let added = match kind {
+            Kind::Task => Added::Task,
+            Kind::Resource => Added::Resource,
+            _ => Added::Action,
+        };
+        store.record(added, name, span, node);
     }
     Ok(ret)
-}
-
-// ---------------------------------------------------------------------------------------------
-// The per-evaluation store
-
-/// One named element of the main pipeline: where `task()`/`resource()` was called and its tree.
-#[derive(Debug, Clone)]
-pub(crate) struct Element {
-    pub(crate) name: String,
-    pub(crate) call: Span,
-    pub(crate) node: Node,
-}
-
-/// The main pipeline as built so far.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct MainPipeline {
-    pub(crate) resources: Vec<Element>,
-    pub(crate) tasks: Vec<Element>,
-    pub(crate) actions: Vec<Node>,
-    /// The place of each name in `resources` and in `tasks`: a redefinition is found in O(1)
-    /// (a scan of the list made 40,000 `task()` calls take seconds).
-    resource_index: HashMap<String, usize>,
-    task_index: HashMap<String, usize>,
-}
-
-/// Mutable state of one evaluation.
-#[derive(Debug, Default)]
-pub(crate) struct State {
-    /// Every source text spans point into (moved in from the caller and back out at the end).
-    pub(crate) files: Files,
-    /// Starlark file names (code map names) to file ids.
-    pub(crate) file_ids: HashMap<String, FileId>,
-    /// Code map names of embedded catalog modules (skipped when attributing a call).
-    pub(crate) catalog: HashSet<String>,
-    /// The main pipeline.
-    pub(crate) pipeline: MainPipeline,
-    /// Warnings (`redefined`), at most `Limits::max_diagnostics_per_code` of them.
-    pub(crate) warnings: Vec<Diagnostic>,
-    /// `redefined` warnings counted but not kept in `warnings`.
-    pub(crate) omitted_warnings: usize,
-    /// The last redefinition reported: kind, name, call and earlier call. A loop that repeats
-    /// one is reported once (the copies would be identical), not counted past the cap.
-    last_redefined: Option<(&'static str, String, Span, Span)>,
-    /// Code map names of rewritten sources → the map back to what was written.
-    pub(crate) maps: HashMap<String, Arc<OffsetMap>>,
-    /// Code map names of sources whose tabs were replaced before parsing (see `tabs`) → the map
-    /// back to what was written; applied after `maps`.
-    pub(crate) tab_maps: HashMap<String, Arc<OffsetMap>>,
-}
-
-/// What the builtins share during one evaluation: the main pipeline lives here, not in a frozen
-/// global, so every module writes into the same pipeline.
-#[derive(Debug, ProvidesStaticType)]
-pub(crate) struct Store {
-    pub(crate) state: RefCell<State>,
-    pub(crate) limits: dispatchfile_model::Limits,
-    /// The statement budget and the bytes charged outside the Starlark arena (part of what the
-    /// heap cap checks: `guard::reserved`).
-    pub(crate) budget: crate::budget::Budget,
-    /// The statement running now, for errors that carry no position.
-    pub(crate) last_statement: RefCell<Option<starlark::codemap::FileSpan>>,
-    /// Bytes of text (keys, strings, numbers) in the pipeline's nodes so far, for
-    /// `max_document_bytes`; an element recorded twice under one name counts twice.
-    pub(crate) text: std::cell::Cell<usize>,
-}
-
-impl Store {
-    /// A store for one evaluation.
-    pub(crate) fn new(files: Files, limits: &dispatchfile_model::Limits) -> Store {
-        Store {
-            state: RefCell::new(State {
-                files,
-                ..State::default()
-            }),
-            limits: limits.clone(),
-            budget: crate::budget::Budget::new(limits),
-            last_statement: RefCell::new(None),
-            text: std::cell::Cell::new(0),
-        }
-    }
-
-    /// The store of the running evaluation, if any.
-    pub(crate) fn get<'a>(eval: &Evaluator<'_, 'a, '_>) -> Option<&'a Store> {
-        eval.extra.and_then(|e| e.downcast_ref::<Store>())
-    }
-
-    /// Registers a source text under its code map name and returns its id.
-    pub(crate) fn add_file(&self, name: &str, display: &str, text: &str, catalog: bool) -> FileId {
-        let mut st = self.state.borrow_mut();
-        if let Some(id) = st.file_ids.get(name) {
-            return *id;
-        }
-        let id = st.files.add(display, text);
-        st.file_ids.insert(name.to_owned(), id);
-        if catalog {
-            st.catalog.insert(name.to_owned());
-        }
-        id
-    }
-
-    /// Records that the code of `name` was rewritten; `map` leads back to its source.
-    pub(crate) fn set_map(&self, name: &str, map: Arc<OffsetMap>) {
-        self.state.borrow_mut().maps.insert(name.to_owned(), map);
-    }
-
-    /// Records that the tabs of `name` were replaced before parsing; `map` leads back to its source.
-    pub(crate) fn set_tab_map(&self, name: &str, map: Arc<OffsetMap>) {
-        self.state
-            .borrow_mut()
-            .tab_maps
-            .insert(name.to_owned(), map);
-    }
-
-    /// A position of the tab-normalized text of `name` in the text as written.
-    pub(crate) fn untab(&self, name: &str, at: u32) -> u32 {
-        self.state
-            .borrow()
-            .tab_maps
-            .get(name)
-            .map_or(at, |m| m.begin(at))
-    }
-
-    /// Our span for a Starlark file span: positions in a rewritten text are mapped back to the
-    /// source the author wrote.
-    pub(crate) fn span(&self, file: &str, begin: u32, end: u32) -> Option<Span> {
-        let st = self.state.borrow();
-        let id = st.file_ids.get(file)?;
-        let (mut begin, mut end) = match st.maps.get(file) {
-            Some(m) => (m.begin(begin), m.end(end).max(m.begin(begin))),
-            None => (begin, end),
-        };
-        if let Some(m) = st.tab_maps.get(file) {
-            (begin, end) = (m.begin(begin), m.end(end).max(m.begin(begin)));
-        }
-        Some(Span::new(*id, begin, end))
-    }
-
-    /// Where the running builtin was called from: the innermost frame outside the embedded
-    /// catalog (a catalog function's work is attributed to the user's call of it).
-    pub(crate) fn origin(&self, eval: &Evaluator<'_, '_, '_>) -> Option<Span> {
-        let mut first = None;
-        for n in 0..eval.call_stack_count() {
-            let Some(loc) = eval.call_stack_nth_location(n) else {
-                continue;
-            };
-            let name = loc.file.filename().to_owned();
-            let span = self.span(&name, loc.span.begin().get(), loc.span.end().get());
-            if first.is_none() {
-                first = span;
-            }
-            if span.is_some() && !self.state.borrow().catalog.contains(&name) {
-                return span;
-            }
-        }
-        // starlark inlines a function whose body is `return f(…)` (the catalog's gitResource):
-        // its caller's frame is then missing, but the statement running is the user's call.
-        let last = self.last_statement.borrow().clone();
-        if let Some(fs) = last {
-            let name = fs.file.filename();
-            if !self.state.borrow().catalog.contains(name)
-                && let Some(span) = self.span(name, fs.span.begin().get(), fs.span.end().get())
-            {
-                return Some(span);
-            }
-        }
-        first
-    }
-
-    /// Adds a task, resource or action to the main pipeline.
-    fn record(&self, kind: Kind, name: Option<String>, call: Span, node: Node) {
-        let mut st = self.state.borrow_mut();
-        let st = &mut *st;
-        let p = &mut st.pipeline;
-        let (list, index, what) = match kind {
-            Kind::Task => (&mut p.tasks, &mut p.task_index, "task"),
-            Kind::Resource => (&mut p.resources, &mut p.resource_index, "resource"),
-            _ => {
-                p.actions.push(node);
-                return;
-            }
-        };
-        let name = name.unwrap_or_default();
-        if let Some(prev) = index.get(&name).and_then(|&i| list.get_mut(i)) {
-            // A redefinition replaces the earlier one, with a warning at both calls (the first
-            // `max_diagnostics_per_code` of them; the others are counted).
-            let same = st.last_redefined.as_ref().is_some_and(|(w, n, c, p)| {
-                *w == what && *n == name && *c == call && *p == prev.call
-            });
-            if same {
-                // The same warning again (a loop): sorting would drop the copy anyway.
-            } else if st.warnings.len() < self.limits.max_diagnostics_per_code {
-                st.warnings.push(
-                    Diagnostic::warning(Code::Redefined, format!("{what} \"{name}\" is defined again; this definition replaces the earlier one"))
-                        .at(call)
-                        .with_related(prev.call, "first defined here"),
-                );
-            } else {
-                st.omitted_warnings += 1;
-            }
-            if !same {
-                st.last_redefined = Some((what, name.clone(), call, prev.call));
-            }
-            prev.call = call;
-            prev.node = node;
-        } else {
-            index.insert(name.clone(), list.len());
-            list.push(Element { name, call, node });
-        }
-    }
 }

@@ -217,7 +217,7 @@ rejected! {
     starlark_getattr_join: b"#!starlark\ns = \"a\" * (1 << 20)\nl = [\"\"] * (1 << 20)\nx = getattr(s, \"join\")(l)\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
     starlark_zip_of_many_lists: b"#!starlark\nl = [0] * (1 << 22)\nx = zip(l, l, l, l, l, l, l, l)\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
     starlark_enumerate_huge: b"#!starlark\nx = enumerate([0] * (4 << 20))\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
-    // Copies inside one expression: the statement hook looks before each comprehension element,
+    // Copies inside one expression: the element guard looks after each comprehension element,
     // too late for a 50 MB copy per element under the memory limit.
     starlark_slices_in_a_comprehension: b"#!starlark\ns = \"a\" * (50 << 20)\nx = [s[1:] for i in range(900)]\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";
     starlark_dict_union_in_a_comprehension: b"#!starlark\nd = {i: i for i in range(1 << 20)}\nx = [d | d for i in range(900)]\n".to_vec() => "limit exceeded: starlark_max_heap_bytes";

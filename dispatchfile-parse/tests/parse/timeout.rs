@@ -42,13 +42,13 @@ fn cue_loop() -> String {
 }
 
 #[test]
-fn starlark_loop_runs_out_of_time_at_the_running_statement() {
+fn starlark_loop_runs_out_of_time_at_the_running_loop() {
     static CLOCK: Ticking = Ticking(AtomicU64::new(0));
     let e = run(STARLARK_LOOP, Some(&CLOCK), Some(Duration::from_secs(3)));
     let text = first_error(&e);
     assert!(
         text.starts_with(
-            "Dispatchfile:4:5: error[limit-exceeded]: limit exceeded: eval_timeout (3s)"
+            "Dispatchfile:3:1: error[limit-exceeded]: limit exceeded: eval_timeout (3s)"
         ),
         "{text}"
     );

@@ -61,6 +61,10 @@ limit_cases! {
     string_doubling: "s = 'a'\nfor i in range(64):\n    s = s + s\n".to_owned() => "starlark_max_heap_bytes";
     in_place_doubling: "x = [0]\nfor i in range(64):\n    x += x\n".to_owned() => "starlark_max_heap_bytes";
     extend_doubling: "x = [0]\nfor i in range(64):\n    x.extend(x)\n".to_owned() => "starlark_max_heap_bytes";
+    // `+=` reaches no operator guard: `_dispatch_iadd` checks the result first.
+    string_in_place_doubling: "s = 'a'\nfor i in range(64):\n    s += s\n".to_owned() => "starlark_max_heap_bytes";
+    tuple_in_place_doubling: "t = (0,)\nfor i in range(64):\n    t += t\n".to_owned() => "starlark_max_heap_bytes";
+    index_in_place_doubling: "l = [[0]]\nfor i in range(64):\n    l[0] += l[0]\n".to_owned() => "starlark_max_heap_bytes";
     replace_doubling: "s = 'a'\nfor i in range(64):\n    s = s.replace('a', 'aa')\n".to_owned() => "starlark_max_heap_bytes";
     deep_literal: format!("x = {}{}\n", "[".repeat(3_000), "]".repeat(3_000)) => "max_depth";
     long_plus_chain: format!("x = {}1\n", "1 + ".repeat(100_000)) => "max_depth";
@@ -91,8 +95,8 @@ fn assert_heap_refused(src: &str, at: &str, limits: &Limits) {
 
 /// One native call (or many inside one statement) that would take the heap far over the cap is
 /// refused before it runs, at the call. Each row is followed by another statement, so a missing
-/// guard shows: the statement hook would report the next line, or nothing at all (memory outside
-/// the arena, and lists of shared empty strings, are invisible to it).
+/// guard shows: the cancellation check would report a later tick, or nothing at all (memory
+/// outside the arena, and lists of shared empty strings, are invisible to it).
 macro_rules! refused_at {
     ($($name:ident: $src:expr => $at:literal;)*) => {$(
         #[test]
@@ -127,14 +131,13 @@ refused_at! {
     getattr_join: "s = \"a\" * (1 << 13)\nl = [\"\"] * (1 << 13)\nx = getattr(s, \"join\")(l)\n" => "4:5";
     zip_of_many_lists: "l = [0] * (1 << 19)\nx = zip(l, l, l, l, l, l, l, l)\n" => "3:5";
     enumerate_huge: "x = enumerate([0] * (1 << 19))\n" => "2:5";
-    // Squaring inside one expression (a lambda calls no statement hook): the digits of big ints
-    // live outside the arena.
-    // Copies inside one expression: the statement hook runs before each comprehension element,
-    // after the previous copy was made; the guards refuse the copy itself.
+    // Squaring inside one expression: the digits of big ints live outside the arena.
+    // Copies inside one expression: the cancellation check runs every thousand ticks, after
+    // many copies were made; the guards refuse the copy itself.
     slices_in_a_comprehension: "s = \"a\" * (1 << 22)\nx = [len(s[1:]) for i in range(100)]\n" => "3:10";
     upper_in_a_comprehension: "s = \"a\" * (1 << 20)\nx = [len(s.upper()) for i in range(100)]\n" => "3:10";
     // The element check (`_dispatch_item`) sees the arena over the cap before the next copy.
-    items_in_a_comprehension: "d = dict(zip(range(1 << 15), range(1 << 15)))\nx = [len(d.items()) for i in range(100)]\n" => "3:6";
+    items_in_a_comprehension: "d = dict(zip(range(1 << 15), range(1 << 15)))\nx = [len(d.items()) for i in range(100)]\n" => "3:10";
     dict_union_in_a_comprehension: "d = dict(zip(range(1 << 15), range(1 << 15)))\nx = [len(d | d) for i in range(100)]\n" => "3:10";
     dict_copies_in_a_comprehension: "d = dict(zip(range(1 << 15), range(1 << 15)))\nx = [len(dict(d)) for i in range(100)]\n" => "3:10";
     extend_in_a_comprehension: "l = [0] * 1000\nx = [(i, l.extend(l)) for i in range(14)]\n" => "3:10";
@@ -175,13 +178,13 @@ refused_with_a_large_budget! {
     dict_filled_by_setdefault: "d = {}\nfor i in range(1000000):\n    d.setdefault(i, i)\n" => "4:18";
     dict_filled_by_setdefault_with_star_args: "d = {}\nfor i in range(1000000):\n    d.setdefault(*(i, i))\n" => "4:5";
     dict_filled_by_a_bound_setdefault: "d = {}\nf = d.setdefault\nfor i in range(1000000):\n    f(i, i)\n" => "5:5";
-    dict_filled_by_getattr_setdefault: "d = {}\nfor i in range(1000000):\n    getattr(d, 'setdefault')(i, i)\n" => "4:30";
+    dict_filled_by_getattr_setdefault: "d = {}\nfor i in range(1000000):\n    getattr(d, 'setdefault')(i, i)\n" => "4:5";
     // `update` is checked for what it could add and charged for what it added.
     dict_updated_with_a_pair_in_a_loop: "d = {}\nfor i in range(1000000):\n    d.update([(i, i)])\n" => "4:5";
     dict_updated_with_a_dict_in_a_loop: "d = {}\nfor i in range(1000000):\n    d.update({i: i})\n" => "4:5";
     copies_of_a_dict_by_update: "e = {i: i for i in range(100000)}\nl = []\nfor j in range(100):\n    d = {}\n    d.update(e)\n    l.append(d)\n" => "6:5";
     dict_updated_from_a_comprehension: "d = {}\nd.update({i: i for i in range(1000000)})\n" => "3:11";
-    dict_of_a_comprehension_of_pairs: "d = dict([(i, i) for i in range(1000000)])\n" => "2:1";
+    dict_of_a_comprehension_of_pairs: "d = dict([(i, i) for i in range(1000000)])\n" => "2:27";
     dict_of_zipped_ranges: "d = dict(zip(range(1000000), range(1000000)))\n" => "2:10";
     // A dict's `|=` adds to it in place.
     dict_filled_by_union_in_place: "d = {}\nfor i in range(1000000):\n    d |= {i: i}\n" => "4:10";

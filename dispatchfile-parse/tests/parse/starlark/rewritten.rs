@@ -186,9 +186,9 @@ fn a_task_made_inside_rewritten_calls_points_at_its_call() {
 }
 
 #[test]
-fn statement_hook_positions_inside_rewritten_text_map_back() {
+fn statement_budget_positions_inside_rewritten_text_map_back() {
     // The statement budget runs out inside a loop over a rewritten call; the limit is reported
-    // at the statement as written.
+    // at the call as written (`c.upper()`, a guarded native, checks the budget first).
     let mut limits = dispatchfile_model::Limits::default();
     limits.starlark_max_statements = 100;
     let src =
@@ -196,6 +196,6 @@ fn statement_hook_positions_inside_rewritten_text_map_back() {
     let e = star_with(&src, None, &limits);
     assert_eq!(
         first_error(&e),
-        "Dispatchfile:4:5: error[limit-exceeded]: limit exceeded: starlark_max_statements (100)"
+        "Dispatchfile:4:13: error[limit-exceeded]: limit exceeded: starlark_max_statements (100)"
     );
 }
