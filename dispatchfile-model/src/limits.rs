@@ -45,7 +45,8 @@ pub struct Limits {
     pub yaml_max_alias_nodes: usize,
     /// Deepest Starlark call stack. Default 128.
     pub starlark_max_call_depth: usize,
-    /// Most executed Starlark statements (all modules and `test_*`). Default 10,000,000.
+    /// Most Starlark steps: function calls and loop iterations, plus the work of big-int
+    /// products and decimal conversions, over all modules and `test_*`. Default 10,000,000.
     pub starlark_max_statements: u64,
     /// Largest Starlark heap, in bytes. Default 256 MiB.
     pub starlark_max_heap_bytes: usize,
