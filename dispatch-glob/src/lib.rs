@@ -229,8 +229,30 @@ pub struct GlobSet {
     matchers: Vec<GlobMatcher>,
     /// Positive and negative patterns in one structure, each entry tagged with its class.
     strategies: Strategies,
+    /// For a short list: its positive then its negative strategies, tried one by one, which
+    /// beats walking the shared structures when there are only a few.
+    flat: Option<Box<Flat>>,
     has_positive: bool,
     has_negative: bool,
+}
+
+/// A short list's strategies in a row: `all[..positives]` positive, the rest negative.
+#[derive(Clone, Debug)]
+struct Flat {
+    all: Box<[Strategy]>,
+    positives: usize,
+}
+
+impl Flat {
+    /// The most strategies a list is tried one by one with (measured: above it, the tries win).
+    const MAX: usize = 8;
+
+    #[inline]
+    fn is_match(&self, s: &str) -> bool {
+        let (pos, neg) = self.all.split_at(self.positives);
+        (pos.is_empty() || pos.iter().any(|st| st.is_match(s)))
+            && !neg.iter().any(|st| st.is_match(s))
+    }
 }
 
 impl GlobSet {
@@ -241,6 +263,7 @@ impl GlobSet {
             globs: Vec::new(),
             matchers: Vec::new(),
             strategies: Strategies::default(),
+            flat: None,
             has_positive: false,
             has_negative: false,
         }
@@ -250,6 +273,9 @@ impl GlobSet {
     #[must_use]
     #[inline]
     pub fn is_match(&self, s: &str) -> bool {
+        if let Some(flat) = &self.flat {
+            return flat.is_match(s);
+        }
         // Positives first: when none matches, the negatives need not be read.
         (!self.has_positive || self.strategies.find(s, strategy::POS, strategy::POS) != 0)
             && (!self.has_negative || self.strategies.find(s, strategy::NEG, strategy::NEG) == 0)
@@ -258,13 +284,19 @@ impl GlobSet {
     /// Whether some positive pattern matches `s` (false when there are none).
     #[must_use]
     pub fn matches_positive(&self, s: &str) -> bool {
-        self.strategies.is_match(s, strategy::POS)
+        match &self.flat {
+            Some(f) => f.all[..f.positives].iter().any(|st| st.is_match(s)),
+            None => self.strategies.is_match(s, strategy::POS),
+        }
     }
 
     /// Whether some negative pattern matches `s` (false when there are none).
     #[must_use]
     pub fn matches_negative(&self, s: &str) -> bool {
-        self.strategies.is_match(s, strategy::NEG)
+        match &self.flat {
+            Some(f) => f.all[f.positives..].iter().any(|st| st.is_match(s)),
+            None => self.strategies.is_match(s, strategy::NEG),
+        }
     }
 
     /// Whether the set has a positive pattern.
@@ -386,15 +418,38 @@ impl GlobSetBuilder {
             return Err(Error::limit("max_patterns_per_list", self.max_patterns));
         }
         let matchers: Vec<GlobMatcher> = self.globs.iter().map(Glob::compile_matcher).collect();
-        let strategies = Strategies::new(self.globs.iter().zip(&matchers).flat_map(|(g, m)| {
-            let class = if g.negated {
-                strategy::NEG
-            } else {
-                strategy::POS
+        let count: usize = matchers.iter().map(|m| m.strategies.len()).sum();
+        // A short list is tried one by one and needs no shared structures.
+        let strategies = if count <= Flat::MAX {
+            Strategies::default()
+        } else {
+            Strategies::new(self.globs.iter().zip(&matchers).flat_map(|(g, m)| {
+                let class = if g.negated {
+                    strategy::NEG
+                } else {
+                    strategy::POS
+                };
+                m.strategies.iter().map(move |st| (st, class))
+            }))
+        };
+        let flat = (count <= Flat::MAX).then(|| {
+            let of = |negated: bool| {
+                self.globs
+                    .iter()
+                    .zip(&matchers)
+                    .filter(move |(g, _)| g.negated == negated)
+                    .flat_map(|(_, m)| m.strategies.iter().cloned())
             };
-            m.strategies.iter().map(move |st| (st, class))
-        }));
+            let mut all: Vec<Strategy> = of(false).collect();
+            let positives = all.len();
+            all.extend(of(true));
+            Box::new(Flat {
+                all: all.into_boxed_slice(),
+                positives,
+            })
+        });
         Ok(GlobSet {
+            flat,
             has_positive: self.globs.iter().any(|g| !g.negated),
             has_negative: self.globs.iter().any(|g| g.negated),
             globs: self.globs.clone(),
