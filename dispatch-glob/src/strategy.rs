@@ -2,7 +2,7 @@
 //! matched with byte comparisons; the rest run the NFA of [`crate::program`], behind literal
 //! prefilters.
 
-use crate::parse::Tok;
+use crate::parse::{Class as CharClass, Tok};
 use crate::program::Program;
 use crate::trie::Trie;
 
@@ -57,18 +57,69 @@ pub(crate) struct General {
     /// When there is no literal prefix: the few bytes a match can start with (empty: unknown).
     first: Box<[u8]>,
     min_len: usize,
-    program: Program,
+    /// What lies between the prefix and the suffix.
+    middle: Middle,
+}
+
+/// The part of a general pattern between its literal prefix and suffix.
+#[derive(Clone, Debug)]
+enum Middle {
+    /// One-character steps, then maybe a star (`[0-9]*`, `??-*`, `*` between literals): checked
+    /// character by character, then the rest with one scan.
+    Steps(Box<[Step]>, Option<bool>),
+    /// Anything else: the NFA, run on the middle only.
+    Program(Program),
+}
+
+/// One character of a [`Middle::Steps`].
+#[derive(Clone, Debug)]
+enum Step {
+    Char(char),
+    AnyNoSlash,
+    Class(Box<CharClass>),
 }
 
 impl General {
     #[inline]
     fn is_match(&self, s: &str) -> bool {
         let b = s.as_bytes();
-        b.len() >= self.min_len
+        if !(b.len() >= self.min_len
             && starts_with(b, &self.prefix)
             && ends_with(b, &self.suffix)
-            && contains(b, self.inner.as_bytes())
-            && self.program.is_match(s)
+            && contains(b, self.inner.as_bytes()))
+        {
+            return false;
+        }
+        // Prefix and suffix are literal text, so both ends fall on character boundaries, and
+        // `min_len` counts both, so they do not overlap.
+        let Some(mid) = s.get(self.prefix.len()..s.len() - self.suffix.len()) else {
+            return false;
+        };
+        match &self.middle {
+            Middle::Steps(steps, tail) => {
+                let mut chars = mid.chars();
+                for step in steps {
+                    let Some(c) = chars.next() else {
+                        return false;
+                    };
+                    let ok = match step {
+                        Step::Char(x) => c == *x,
+                        Step::AnyNoSlash => c != '/',
+                        Step::Class(k) => k.matches(c),
+                    };
+                    if !ok {
+                        return false;
+                    }
+                }
+                let rest = chars.as_str().as_bytes();
+                match tail {
+                    None => rest.is_empty(),
+                    Some(_any @ true) => true,
+                    Some(false) => !rest.contains(&b'/'),
+                }
+            }
+            Middle::Program(p) => p.is_match(mid),
+        }
     }
 }
 
@@ -346,15 +397,34 @@ fn general(toks: &[Tok]) -> Strategy {
         }
         _ => Box::default(),
     };
-    let program = Program::compile(toks);
+    let middle = &toks[p_end..p_end + s_start];
     Strategy::General(Box::new(General {
         prefix,
         suffix,
         inner,
         first,
         min_len: min_len(toks),
-        program,
+        middle: steps(middle).unwrap_or_else(|| Middle::Program(Program::compile(middle))),
     }))
+}
+
+/// The middle as one-character steps and at most one final star, if it is one.
+fn steps(toks: &[Tok]) -> Option<Middle> {
+    let (body, tail) = match toks {
+        [body @ .., Tok::Star] => (body, Some(false)),
+        [body @ .., Tok::AnyStar] => (body, Some(true)),
+        _ => (toks, None),
+    };
+    let steps = body
+        .iter()
+        .map(|t| match t {
+            Tok::Lit(c) => Some(Step::Char(*c)),
+            Tok::Any => Some(Step::AnyNoSlash),
+            Tok::Class(k) => Some(Step::Class(k.clone())),
+            _ => None,
+        })
+        .collect::<Option<Box<[Step]>>>()?;
+    Some(Middle::Steps(steps, tail))
 }
 
 /// The longest run of two or more literals in `toks` (top level only), or empty.
