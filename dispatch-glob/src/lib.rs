@@ -236,23 +236,85 @@ pub struct GlobSet {
     has_negative: bool,
 }
 
-/// A short list's strategies in a row: `all[..positives]` positive, the rest negative.
+/// A short list's strategies in a row: `all[..positives]` positive, the rest negative; two
+/// tables say, from an input's first and last bytes, which of them can match at all, so most
+/// inputs are decided with two lookups and few strategies are tried.
 #[derive(Clone, Debug)]
 struct Flat {
     all: Box<[Strategy]>,
     positives: usize,
+    /// Bit `i` of `first[b]`: strategy `i` can match an input starting with byte `b`.
+    first: Box<[u16; 256]>,
+    /// Bit `i` of `last[b]`: strategy `i` can match an input ending with byte `b`.
+    last: Box<[u16; 256]>,
 }
 
 impl Flat {
-    /// The most strategies a list is tried one by one with (measured: above it, the tries win).
-    const MAX: usize = 8;
+    /// The most strategies a list is tried one by one with (above it, the tries win).
+    const MAX: usize = 16;
+
+    fn new(all: Vec<Strategy>, positives: usize) -> Flat {
+        let mut first = Box::new([0u16; 256]);
+        let mut last = Box::new([0u16; 256]);
+        for (i, st) in all.iter().enumerate() {
+            let bit = 1u16 << i;
+            let (f, l) = st.end_bytes();
+            for (table, only) in [(&mut first, f), (&mut last, l)] {
+                match only {
+                    strategy::EndBytes::Any => table.iter_mut().for_each(|m| *m |= bit),
+                    strategy::EndBytes::Some(bytes) => {
+                        for &b in bytes {
+                            table[usize::from(b)] |= bit;
+                        }
+                    }
+                }
+            }
+        }
+        Flat {
+            all: all.into_boxed_slice(),
+            positives,
+            first,
+            last,
+        }
+    }
+
+    /// Whether one of the strategies of `mask` matches `s`.
+    #[inline]
+    fn any(&self, mut mask: u16, s: &str) -> bool {
+        while mask != 0 {
+            if self.all[mask.trailing_zeros() as usize].is_match(s) {
+                return true;
+            }
+            mask &= mask - 1;
+        }
+        false
+    }
 
     #[inline]
     fn is_match(&self, s: &str) -> bool {
-        let (pos, neg) = self.all.split_at(self.positives);
-        (pos.is_empty() || pos.iter().any(|st| st.is_match(s)))
-            && !neg.iter().any(|st| st.is_match(s))
+        let b = s.as_bytes();
+        let candidates = match (b.first(), b.last()) {
+            (Some(&f), Some(&l)) => self.first[usize::from(f)] & self.last[usize::from(l)],
+            _ => low_bits(self.all.len()),
+        };
+        let positive = low_bits(self.positives);
+        (self.positives == 0 || self.any(candidates & positive, s))
+            && !self.any(candidates & !positive, s)
     }
+
+    fn positive(&self, s: &str) -> bool {
+        self.all[..self.positives].iter().any(|st| st.is_match(s))
+    }
+
+    fn negative(&self, s: &str) -> bool {
+        self.all[self.positives..].iter().any(|st| st.is_match(s))
+    }
+}
+
+/// The `n` (at most 16) lowest bits.
+#[inline]
+fn low_bits(n: usize) -> u16 {
+    ((1u32 << n) - 1) as u16
 }
 
 impl GlobSet {
@@ -285,7 +347,7 @@ impl GlobSet {
     #[must_use]
     pub fn matches_positive(&self, s: &str) -> bool {
         match &self.flat {
-            Some(f) => f.all[..f.positives].iter().any(|st| st.is_match(s)),
+            Some(f) => f.positive(s),
             None => self.strategies.is_match(s, strategy::POS),
         }
     }
@@ -294,7 +356,7 @@ impl GlobSet {
     #[must_use]
     pub fn matches_negative(&self, s: &str) -> bool {
         match &self.flat {
-            Some(f) => f.all[f.positives..].iter().any(|st| st.is_match(s)),
+            Some(f) => f.negative(s),
             None => self.strategies.is_match(s, strategy::NEG),
         }
     }
@@ -443,10 +505,7 @@ impl GlobSetBuilder {
             let mut all: Vec<Strategy> = of(false).collect();
             let positives = all.len();
             all.extend(of(true));
-            Box::new(Flat {
-                all: all.into_boxed_slice(),
-                positives,
-            })
+            Box::new(Flat::new(all, positives))
         });
         Ok(GlobSet {
             flat,

@@ -142,7 +142,50 @@ pub(crate) enum Strategy {
     General(Box<General>),
 }
 
+/// The bytes an input can start (or end) with to match a strategy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum EndBytes<'a> {
+    /// Any byte.
+    Any,
+    /// Only these (none: no non-empty input matches).
+    Some(&'a [u8]),
+}
+
 impl Strategy {
+    /// The bytes a non-empty input matching this strategy can start with, and end with.
+    pub(crate) fn end_bytes(&self) -> (EndBytes<'_>, EndBytes<'_>) {
+        fn head(x: &[u8]) -> EndBytes<'_> {
+            x.first_chunk::<1>().map_or(EndBytes::Any, |c| EndBytes::Some(c))
+        }
+        fn tail(x: &[u8]) -> EndBytes<'_> {
+            x.last_chunk::<1>().map_or(EndBytes::Any, |c| EndBytes::Some(c))
+        }
+        match self {
+            Strategy::Everything | Strategy::NoSlash | Strategy::Infix(..) => {
+                (EndBytes::Any, EndBytes::Any)
+            }
+            // The empty literal matches no non-empty input.
+            Strategy::Literal(l) if l.is_empty() => (EndBytes::Some(&[]), EndBytes::Some(&[])),
+            Strategy::Literal(l) => (head(l), tail(l)),
+            Strategy::Prefix(p, t) => (
+                head(p),
+                match t {
+                    Tail::Any | Tail::NoSlash => EndBytes::Any,
+                    Tail::Suffix(x) | Tail::NoSlashSuffix(x) | Tail::DirSuffix(x) => tail(x),
+                },
+            ),
+            Strategy::Suffix(x, _) => (EndBytes::Any, tail(x)),
+            Strategy::General(g) => (
+                if g.prefix.is_empty() && !g.first.is_empty() {
+                    EndBytes::Some(&g.first)
+                } else {
+                    head(&g.prefix)
+                },
+                tail(&g.suffix),
+            ),
+        }
+    }
+
     #[inline]
     pub(crate) fn is_match(&self, s: &str) -> bool {
         let b = s.as_bytes();
