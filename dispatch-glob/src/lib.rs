@@ -242,6 +242,8 @@ pub struct GlobSet {
 #[derive(Clone, Debug)]
 struct Flat {
     all: Box<[Strategy]>,
+    /// `all[i]` as a simple check, where it is one.
+    simple: Box<[Check]>,
     positives: usize,
     /// Bit `i` of `first[b]`: strategy `i` can match an input starting with byte `b`.
     first: Box<[u16; 256]>,
@@ -249,11 +251,25 @@ struct Flat {
     last: Box<[u16; 256]>,
 }
 
+/// A strategy of a [`Flat`] list: a simple check, or another strategy (tried as it is).
+#[derive(Clone, Debug)]
+enum Check {
+    Simple(strategy::Simple),
+    Other,
+}
+
 impl Flat {
     /// The most strategies a list is tried one by one with (above it, the tries win).
     const MAX: usize = 16;
 
     fn new(all: Vec<Strategy>, positives: usize) -> Flat {
+        let simple = all
+            .iter()
+            .map(|st| match strategy::Simple::of(st) {
+                Some(simple) => Check::Simple(simple),
+                None => Check::Other,
+            })
+            .collect();
         let mut first = Box::new([0u16; 256]);
         let mut last = Box::new([0u16; 256]);
         for (i, st) in all.iter().enumerate() {
@@ -272,6 +288,7 @@ impl Flat {
         }
         Flat {
             all: all.into_boxed_slice(),
+            simple,
             positives,
             first,
             last,
@@ -282,7 +299,12 @@ impl Flat {
     #[inline]
     fn any(&self, mut mask: u16, s: &str) -> bool {
         while mask != 0 {
-            if self.all[mask.trailing_zeros() as usize].is_match(s) {
+            let i = mask.trailing_zeros() as usize;
+            let hit = match &self.simple[i] {
+                Check::Simple(c) => c.is_match(s.as_bytes()),
+                Check::Other => self.all[i].is_match(s),
+            };
+            if hit {
                 return true;
             }
             mask &= mask - 1;

@@ -155,10 +155,12 @@ impl Strategy {
     /// The bytes a non-empty input matching this strategy can start with, and end with.
     pub(crate) fn end_bytes(&self) -> (EndBytes<'_>, EndBytes<'_>) {
         fn head(x: &[u8]) -> EndBytes<'_> {
-            x.first_chunk::<1>().map_or(EndBytes::Any, |c| EndBytes::Some(c))
+            x.first_chunk::<1>()
+                .map_or(EndBytes::Any, |c| EndBytes::Some(c))
         }
         fn tail(x: &[u8]) -> EndBytes<'_> {
-            x.last_chunk::<1>().map_or(EndBytes::Any, |c| EndBytes::Some(c))
+            x.last_chunk::<1>()
+                .map_or(EndBytes::Any, |c| EndBytes::Some(c))
         }
         match self {
             Strategy::Everything | Strategy::NoSlash | Strategy::Infix(..) => {
@@ -197,6 +199,71 @@ impl Strategy {
             Strategy::Suffix(x, head) => ends_with(b, x) && head_ok(&b[..b.len() - x.len()], head),
             Strategy::Infix(x, kind) => infix_ok(s, x, kind),
             Strategy::General(g) => g.is_match(s),
+        }
+    }
+}
+
+/// What must hold between the literal ends of a [`Simple`] check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mid {
+    /// Nothing (an exact string).
+    Empty,
+    /// Anything.
+    Any,
+    /// No `/`.
+    NoSlash,
+    /// Nothing, or a run ending in `/`.
+    Dir,
+}
+
+/// The common strategies (an exact string, a prefix, a suffix, both, `*`, `**`) as one check with
+/// a single code path: a literal prefix, a literal suffix, and a condition on what lies between.
+/// Trying a short list's strategies one by one then costs no jump per strategy kind.
+#[derive(Clone, Debug)]
+pub(crate) struct Simple {
+    pre: Box<[u8]>,
+    suf: Box<[u8]>,
+    mid: Mid,
+}
+
+impl Simple {
+    /// The strategy as a simple check, if it is one of the common kinds.
+    pub(crate) fn of(st: &Strategy) -> Option<Simple> {
+        let none = Box::<[u8]>::default;
+        let (pre, suf, mid) = match st {
+            Strategy::Everything => (none(), none(), Mid::Any),
+            Strategy::NoSlash => (none(), none(), Mid::NoSlash),
+            Strategy::Literal(l) => (l.clone(), none(), Mid::Empty),
+            Strategy::Prefix(p, t) => match t {
+                Tail::Any => (p.clone(), none(), Mid::Any),
+                Tail::NoSlash => (p.clone(), none(), Mid::NoSlash),
+                Tail::Suffix(x) => (p.clone(), x.clone(), Mid::Any),
+                Tail::NoSlashSuffix(x) => (p.clone(), x.clone(), Mid::NoSlash),
+                Tail::DirSuffix(x) => (p.clone(), x.clone(), Mid::Dir),
+            },
+            Strategy::Suffix(x, h) => match h {
+                Head::Any => (none(), x.clone(), Mid::Any),
+                Head::NoSlash => (none(), x.clone(), Mid::NoSlash),
+                Head::Dir => (none(), x.clone(), Mid::Dir),
+            },
+            Strategy::Infix(..) | Strategy::General(_) => return None,
+        };
+        Some(Simple { pre, suf, mid })
+    }
+
+    #[inline]
+    pub(crate) fn is_match(&self, b: &[u8]) -> bool {
+        let n = b.len();
+        let (p, x) = (self.pre.len(), self.suf.len());
+        if n < p + x || !bytes_eq(&b[..p], &self.pre) || !bytes_eq(&b[n - x..], &self.suf) {
+            return false;
+        }
+        let mid = &b[p..n - x];
+        match self.mid {
+            Mid::Empty => mid.is_empty(),
+            Mid::Any => true,
+            Mid::NoSlash => !mid.contains(&b'/'),
+            Mid::Dir => mid.last().is_none_or(|&c| c == b'/'),
         }
     }
 }

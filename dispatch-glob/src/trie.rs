@@ -275,7 +275,10 @@ mod tests {
             let t = trie(&refs, reversed);
             assert!(!t.tables.is_empty());
             for (i, k) in refs.iter().enumerate() {
-                assert!(hits(&t, k).contains(&(k.len(), i)), "{k} reversed={reversed}");
+                assert!(
+                    hits(&t, k).contains(&(k.len(), i)),
+                    "{k} reversed={reversed}"
+                );
             }
             assert_eq!(hits(&t, "A"), vec![]);
             assert_eq!(hits(&t, "é"), vec![]);

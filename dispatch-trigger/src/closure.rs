@@ -98,11 +98,16 @@ impl ActionClosures {
     /// The union closure of the actions `fired`, in topological order (what [`closure`] gives for
     /// all their tasks). Allocates only the result.
     pub(crate) fn tasks(&self, fired: &[usize]) -> Vec<String> {
-        let mut out = Vec::new();
-        for w in 0..self.words {
-            let mut word = fired
+        let union = |w: usize| {
+            fired
                 .iter()
-                .fold(0, |acc, &i| acc | self.bits[i * self.words + w]);
+                .fold(0u64, |acc, &i| acc | self.bits[i * self.words + w])
+        };
+        // Sized first, so the result is allocated once.
+        let count: u32 = (0..self.words).map(|w| union(w).count_ones()).sum();
+        let mut out = Vec::with_capacity(count as usize);
+        for w in 0..self.words {
+            let mut word = union(w);
             while word != 0 {
                 out.push(self.order[w * 64 + word.trailing_zeros() as usize].clone());
                 word &= word - 1;
