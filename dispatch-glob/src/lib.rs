@@ -208,8 +208,9 @@ impl GlobMatcher {
 ///
 /// `s` matches iff (there are no positive patterns, or one matches) and no negative pattern matches;
 /// order does not matter. An empty set matches everything ("no filter"). All patterns are compiled
-/// into one matcher that compares an input with few of them: exact strings by length, prefixes by
-/// first byte, suffixes by last byte, the rest by a linear-time NFA behind literal prefilters.
+/// into one matcher that compares an input with few of them: a short list picks its candidates by
+/// the input's first and last bytes, a longer one reads the input into tries of its literal
+/// prefixes and suffixes; the rest runs a linear-time NFA behind literal prefilters.
 ///
 /// ```
 /// use dispatch_glob::{Glob, GlobSetBuilder};

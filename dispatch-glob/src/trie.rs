@@ -2,8 +2,9 @@
 //! in one structure that an input is read into once, from its start (or its end).
 //!
 //! Chains of single children are one edge with a label, compared a word at a time, so a walk costs
-//! one byte search per branching node plus the comparison of the bytes it consumes, and memory is
-//! linear in the literal bytes (never one node per byte). Built from sorted keys with an explicit
+//! one byte search per branching node (a table lookup at the widest nodes) plus the comparison of
+//! the bytes it consumes, and memory is linear in the literal bytes (never one node per byte; at
+//! most 64 byte tables of 256 bytes). Built from sorted keys with an explicit
 //! work list: no recursion, time linear in the keys' bytes plus the sort.
 //!
 //! Hand-built rather than a lazy DFA from `regex-automata`: most Dispatchfile patterns are a
