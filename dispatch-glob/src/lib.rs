@@ -361,9 +361,30 @@ impl GlobSet {
         if let Some(flat) = &self.flat {
             return flat.is_match(s);
         }
-        // Positives first: when none matches, the negatives need not be read.
-        (!self.has_positive || self.strategies.find(s, strategy::POS, strategy::POS) != 0)
-            && (!self.has_negative || self.strategies.find(s, strategy::NEG, strategy::NEG) == 0)
+        if !self.has_positive {
+            return self.strategies.find(s, strategy::NEG, strategy::NEG) == 0;
+        }
+        // The structures holding positives first, negatives looked for on the way (one walk
+        // where most lists put both); only when a positive matched, the structures holding
+        // negatives alone.
+        let found = self.strategies.find_in(
+            s,
+            |u| u & strategy::POS != 0,
+            if self.has_negative {
+                strategy::POS | strategy::NEG
+            } else {
+                strategy::POS
+            },
+            strategy::NEG,
+        );
+        found == strategy::POS
+            && (!self.has_negative
+                || self.strategies.find_in(
+                    s,
+                    |u| u & strategy::NEG != 0 && u & strategy::POS == 0,
+                    strategy::NEG,
+                    strategy::NEG,
+                ) == 0)
     }
 
     /// Whether some positive pattern matches `s` (false when there are none).
@@ -621,7 +642,7 @@ impl GlobLists {
         let (pos, neg) = (&mut out.pos, &mut out.neg);
         self.strategies.visit(
             s,
-            u32::MAX,
+            |u| u != 0,
             |_| true,
             |tag| {
                 let list = ((tag - 1) / 2) as usize;

@@ -732,10 +732,23 @@ impl Strategies {
     /// is found or one of `stop` is (the list rule stops at the first negative match).
     #[inline]
     pub(crate) fn find(&self, s: &str, want: Class, stop: Class) -> Class {
+        self.find_in(s, |u| u & want != 0, want, stop)
+    }
+
+    /// [`Strategies::find`] in the structures `walk` accepts (by the union of their tags).
+    #[inline]
+    pub(crate) fn find_in(
+        &self,
+        s: &str,
+        walk: impl Fn(Class) -> bool,
+        want: Class,
+        stop: Class,
+    ) -> Class {
         let found = std::cell::Cell::new(0);
         self.visit(
             s,
-            want,
+            // A structure with none of the classes still looked for is skipped.
+            |u| walk(u) && u & want & !found.get() != 0,
             |tag| tag & want & !found.get() != 0,
             |tag| {
                 let f = found.get() | (tag & want);
@@ -747,13 +760,14 @@ impl Strategies {
     }
 
     /// Calls `hit(tag)` for matching entries whose tag `need` accepts (others are not
-    /// evaluated), until `hit` says stop; structures with no tag in `mask` are skipped. The input is read once per structure: the prefix trie
+    /// evaluated), until `hit` says stop; a structure is walked only when `walk` accepts the union of
+    /// its tags. The input is read once per structure: the prefix trie
     /// from its start, the suffix trie from its end, the directory trie once per directory.
     #[inline]
     pub(crate) fn visit(
         &self,
         s: &str,
-        mask: Class,
+        walk: impl Fn(Class) -> bool,
         need: impl Fn(Class) -> bool,
         mut hit: impl FnMut(Class) -> bool,
     ) {
@@ -781,7 +795,7 @@ impl Strategies {
             }
         }
         let mut slashes = Slashes::new(b);
-        if self.unions[0] & mask != 0 {
+        if walk(self.unions[0]) {
             let done = self.prefixes.walk(b, |depth, outs| {
                 for &(ref after, tag) in outs {
                     if !need(tag) {
@@ -804,7 +818,7 @@ impl Strategies {
                 return;
             }
         }
-        if self.unions[1] & mask != 0 {
+        if walk(self.unions[1]) {
             let done = self.suffixes.walk(b, |depth, outs| {
                 for &(ref before, tag) in outs {
                     if !need(tag) {
@@ -827,7 +841,7 @@ impl Strategies {
                 return;
             }
         }
-        if self.unions[2] & mask != 0 {
+        if walk(self.unions[2]) {
             let mut start = 0;
             let mut done = false;
             for_each_slash(b, |i| {
@@ -847,7 +861,7 @@ impl Strategies {
                 return;
             }
         }
-        if self.unions[3] & mask == 0 {
+        if !walk(self.unions[3]) {
             return;
         }
         for (x, k, tag) in &self.infixes {
