@@ -2,7 +2,7 @@
 //! matched with byte comparisons; the rest run the NFA of [`crate::program`], behind literal
 //! prefilters.
 
-use crate::parse::Tok;
+use crate::parse::{Class as CharClass, Tok};
 use crate::program::Program;
 use crate::trie::Trie;
 
@@ -57,18 +57,69 @@ pub(crate) struct General {
     /// When there is no literal prefix: the few bytes a match can start with (empty: unknown).
     first: Box<[u8]>,
     min_len: usize,
-    program: Program,
+    /// What lies between the prefix and the suffix.
+    middle: Middle,
+}
+
+/// The part of a general pattern between its literal prefix and suffix.
+#[derive(Clone, Debug)]
+enum Middle {
+    /// One-character steps, then maybe a star (`[0-9]*`, `??-*`, `*` between literals): checked
+    /// character by character, then the rest with one scan.
+    Steps(Box<[Step]>, Option<bool>),
+    /// Anything else: the NFA, run on the middle only.
+    Program(Program),
+}
+
+/// One character of a [`Middle::Steps`].
+#[derive(Clone, Debug)]
+enum Step {
+    Char(char),
+    AnyNoSlash,
+    Class(Box<CharClass>),
 }
 
 impl General {
     #[inline]
     fn is_match(&self, s: &str) -> bool {
         let b = s.as_bytes();
-        b.len() >= self.min_len
+        if !(b.len() >= self.min_len
             && starts_with(b, &self.prefix)
             && ends_with(b, &self.suffix)
-            && contains(b, self.inner.as_bytes())
-            && self.program.is_match(s)
+            && contains(b, self.inner.as_bytes()))
+        {
+            return false;
+        }
+        // Prefix and suffix are literal text, so both ends fall on character boundaries, and
+        // `min_len` counts both, so they do not overlap.
+        let Some(mid) = s.get(self.prefix.len()..s.len() - self.suffix.len()) else {
+            return false;
+        };
+        match &self.middle {
+            Middle::Steps(steps, tail) => {
+                let mut chars = mid.chars();
+                for step in steps {
+                    let Some(c) = chars.next() else {
+                        return false;
+                    };
+                    let ok = match step {
+                        Step::Char(x) => c == *x,
+                        Step::AnyNoSlash => c != '/',
+                        Step::Class(k) => k.matches(c),
+                    };
+                    if !ok {
+                        return false;
+                    }
+                }
+                let rest = chars.as_str().as_bytes();
+                match tail {
+                    None => rest.is_empty(),
+                    Some(_any @ true) => true,
+                    Some(false) => !rest.contains(&b'/'),
+                }
+            }
+            Middle::Program(p) => p.is_match(mid),
+        }
     }
 }
 
@@ -91,7 +142,52 @@ pub(crate) enum Strategy {
     General(Box<General>),
 }
 
+/// The bytes an input can start (or end) with to match a strategy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum EndBytes<'a> {
+    /// Any byte.
+    Any,
+    /// Only these (none: no non-empty input matches).
+    Some(&'a [u8]),
+}
+
 impl Strategy {
+    /// The bytes a non-empty input matching this strategy can start with, and end with.
+    pub(crate) fn end_bytes(&self) -> (EndBytes<'_>, EndBytes<'_>) {
+        fn head(x: &[u8]) -> EndBytes<'_> {
+            x.first_chunk::<1>()
+                .map_or(EndBytes::Any, |c| EndBytes::Some(c))
+        }
+        fn tail(x: &[u8]) -> EndBytes<'_> {
+            x.last_chunk::<1>()
+                .map_or(EndBytes::Any, |c| EndBytes::Some(c))
+        }
+        match self {
+            Strategy::Everything | Strategy::NoSlash | Strategy::Infix(..) => {
+                (EndBytes::Any, EndBytes::Any)
+            }
+            // The empty literal matches no non-empty input.
+            Strategy::Literal(l) if l.is_empty() => (EndBytes::Some(&[]), EndBytes::Some(&[])),
+            Strategy::Literal(l) => (head(l), tail(l)),
+            Strategy::Prefix(p, t) => (
+                head(p),
+                match t {
+                    Tail::Any | Tail::NoSlash => EndBytes::Any,
+                    Tail::Suffix(x) | Tail::NoSlashSuffix(x) | Tail::DirSuffix(x) => tail(x),
+                },
+            ),
+            Strategy::Suffix(x, _) => (EndBytes::Any, tail(x)),
+            Strategy::General(g) => (
+                if g.prefix.is_empty() && !g.first.is_empty() {
+                    EndBytes::Some(&g.first)
+                } else {
+                    head(&g.prefix)
+                },
+                tail(&g.suffix),
+            ),
+        }
+    }
+
     #[inline]
     pub(crate) fn is_match(&self, s: &str) -> bool {
         let b = s.as_bytes();
@@ -103,6 +199,71 @@ impl Strategy {
             Strategy::Suffix(x, head) => ends_with(b, x) && head_ok(&b[..b.len() - x.len()], head),
             Strategy::Infix(x, kind) => infix_ok(s, x, kind),
             Strategy::General(g) => g.is_match(s),
+        }
+    }
+}
+
+/// What must hold between the literal ends of a [`Simple`] check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mid {
+    /// Nothing (an exact string).
+    Empty,
+    /// Anything.
+    Any,
+    /// No `/`.
+    NoSlash,
+    /// Nothing, or a run ending in `/`.
+    Dir,
+}
+
+/// The common strategies (an exact string, a prefix, a suffix, both, `*`, `**`) as one check with
+/// a single code path: a literal prefix, a literal suffix, and a condition on what lies between.
+/// Trying a short list's strategies one by one then costs no jump per strategy kind.
+#[derive(Clone, Debug)]
+pub(crate) struct Simple {
+    pre: Box<[u8]>,
+    suf: Box<[u8]>,
+    mid: Mid,
+}
+
+impl Simple {
+    /// The strategy as a simple check, if it is one of the common kinds.
+    pub(crate) fn of(st: &Strategy) -> Option<Simple> {
+        let none = Box::<[u8]>::default;
+        let (pre, suf, mid) = match st {
+            Strategy::Everything => (none(), none(), Mid::Any),
+            Strategy::NoSlash => (none(), none(), Mid::NoSlash),
+            Strategy::Literal(l) => (l.clone(), none(), Mid::Empty),
+            Strategy::Prefix(p, t) => match t {
+                Tail::Any => (p.clone(), none(), Mid::Any),
+                Tail::NoSlash => (p.clone(), none(), Mid::NoSlash),
+                Tail::Suffix(x) => (p.clone(), x.clone(), Mid::Any),
+                Tail::NoSlashSuffix(x) => (p.clone(), x.clone(), Mid::NoSlash),
+                Tail::DirSuffix(x) => (p.clone(), x.clone(), Mid::Dir),
+            },
+            Strategy::Suffix(x, h) => match h {
+                Head::Any => (none(), x.clone(), Mid::Any),
+                Head::NoSlash => (none(), x.clone(), Mid::NoSlash),
+                Head::Dir => (none(), x.clone(), Mid::Dir),
+            },
+            Strategy::Infix(..) | Strategy::General(_) => return None,
+        };
+        Some(Simple { pre, suf, mid })
+    }
+
+    #[inline]
+    pub(crate) fn is_match(&self, b: &[u8]) -> bool {
+        let n = b.len();
+        let (p, x) = (self.pre.len(), self.suf.len());
+        if n < p + x || !bytes_eq(&b[..p], &self.pre) || !bytes_eq(&b[n - x..], &self.suf) {
+            return false;
+        }
+        let mid = &b[p..n - x];
+        match self.mid {
+            Mid::Empty => mid.is_empty(),
+            Mid::Any => true,
+            Mid::NoSlash => !mid.contains(&b'/'),
+            Mid::Dir => mid.last().is_none_or(|&c| c == b'/'),
         }
     }
 }
@@ -346,15 +507,34 @@ fn general(toks: &[Tok]) -> Strategy {
         }
         _ => Box::default(),
     };
-    let program = Program::compile(toks);
+    let middle = &toks[p_end..p_end + s_start];
     Strategy::General(Box::new(General {
         prefix,
         suffix,
         inner,
         first,
         min_len: min_len(toks),
-        program,
+        middle: steps(middle).unwrap_or_else(|| Middle::Program(Program::compile(middle))),
     }))
+}
+
+/// The middle as one-character steps and at most one final star, if it is one.
+fn steps(toks: &[Tok]) -> Option<Middle> {
+    let (body, tail) = match toks {
+        [body @ .., Tok::Star] => (body, Some(false)),
+        [body @ .., Tok::AnyStar] => (body, Some(true)),
+        _ => (toks, None),
+    };
+    let steps = body
+        .iter()
+        .map(|t| match t {
+            Tok::Lit(c) => Some(Step::Char(*c)),
+            Tok::Any => Some(Step::AnyNoSlash),
+            Tok::Class(k) => Some(Step::Class(k.clone())),
+            _ => None,
+        })
+        .collect::<Option<Box<[Step]>>>()?;
+    Some(Middle::Steps(steps, tail))
 }
 
 /// The longest run of two or more literals in `toks` (top level only), or empty.
@@ -552,10 +732,23 @@ impl Strategies {
     /// is found or one of `stop` is (the list rule stops at the first negative match).
     #[inline]
     pub(crate) fn find(&self, s: &str, want: Class, stop: Class) -> Class {
+        self.find_in(s, |u| u & want != 0, want, stop)
+    }
+
+    /// [`Strategies::find`] in the structures `walk` accepts (by the union of their tags).
+    #[inline]
+    pub(crate) fn find_in(
+        &self,
+        s: &str,
+        walk: impl Fn(Class) -> bool,
+        want: Class,
+        stop: Class,
+    ) -> Class {
         let found = std::cell::Cell::new(0);
         self.visit(
             s,
-            want,
+            // A structure with none of the classes still looked for is skipped.
+            |u| walk(u) && u & want & !found.get() != 0,
             |tag| tag & want & !found.get() != 0,
             |tag| {
                 let f = found.get() | (tag & want);
@@ -567,13 +760,14 @@ impl Strategies {
     }
 
     /// Calls `hit(tag)` for matching entries whose tag `need` accepts (others are not
-    /// evaluated), until `hit` says stop; structures with no tag in `mask` are skipped. The input is read once per structure: the prefix trie
+    /// evaluated), until `hit` says stop; a structure is walked only when `walk` accepts the union of
+    /// its tags. The input is read once per structure: the prefix trie
     /// from its start, the suffix trie from its end, the directory trie once per directory.
     #[inline]
     pub(crate) fn visit(
         &self,
         s: &str,
-        mask: Class,
+        walk: impl Fn(Class) -> bool,
         need: impl Fn(Class) -> bool,
         mut hit: impl FnMut(Class) -> bool,
     ) {
@@ -601,7 +795,7 @@ impl Strategies {
             }
         }
         let mut slashes = Slashes::new(b);
-        if self.unions[0] & mask != 0 {
+        if walk(self.unions[0]) {
             let done = self.prefixes.walk(b, |depth, outs| {
                 for &(ref after, tag) in outs {
                     if !need(tag) {
@@ -624,7 +818,7 @@ impl Strategies {
                 return;
             }
         }
-        if self.unions[1] & mask != 0 {
+        if walk(self.unions[1]) {
             let done = self.suffixes.walk(b, |depth, outs| {
                 for &(ref before, tag) in outs {
                     if !need(tag) {
@@ -647,7 +841,7 @@ impl Strategies {
                 return;
             }
         }
-        if self.unions[2] & mask != 0 {
+        if walk(self.unions[2]) {
             let mut start = 0;
             let mut done = false;
             for_each_slash(b, |i| {
@@ -667,7 +861,7 @@ impl Strategies {
                 return;
             }
         }
-        if self.unions[3] & mask == 0 {
+        if !walk(self.unions[3]) {
             return;
         }
         for (x, k, tag) in &self.infixes {

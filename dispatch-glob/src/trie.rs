@@ -2,8 +2,9 @@
 //! in one structure that an input is read into once, from its start (or its end).
 //!
 //! Chains of single children are one edge with a label, compared a word at a time, so a walk costs
-//! one byte search per branching node plus the comparison of the bytes it consumes, and memory is
-//! linear in the literal bytes (never one node per byte). Built from sorted keys with an explicit
+//! one byte search per branching node (a table lookup at the widest nodes) plus the comparison of
+//! the bytes it consumes, and memory is linear in the literal bytes (never one node per byte; at
+//! most 64 byte tables of 256 bytes). Built from sorted keys with an explicit
 //! work list: no recursion, time linear in the keys' bytes plus the sort.
 //!
 //! Hand-built rather than a lazy DFA from `regex-automata`: most Dispatchfile patterns are a
@@ -20,7 +21,20 @@ struct Node {
     edges: (u32, u32),
     /// `outs[outs.0..outs.1]` are the entries whose key ends here.
     outs: (u32, u32),
+    /// For a node with many edges: its byte table in `tables` ([`NO_TABLE`]: none, scan
+    /// `edge_first`).
+    table: u32,
 }
+
+/// A node without a byte table.
+const NO_TABLE: u32 = u32::MAX;
+
+/// A node with more edges than this gets a byte table (a scan of a few bytes is as fast).
+const TABLE_MIN_EDGES: u32 = 6;
+
+/// The most byte tables of a trie (256 bytes each): the busiest nodes of a large list, the root
+/// first; the others scan.
+const MAX_TABLES: usize = 64;
 
 #[derive(Clone, Copy, Debug)]
 struct Edge {
@@ -39,6 +53,8 @@ pub(crate) struct Trie<O> {
     edges: Vec<Edge>,
     labels: Vec<u8>,
     outs: Vec<O>,
+    /// Per byte, one more than the index of the edge (from the node's first) it starts, or 0.
+    tables: Vec<[u8; 256]>,
     /// Whether keys are matched from the end of the input.
     reversed: bool,
 }
@@ -51,6 +67,7 @@ impl<O> Default for Trie<O> {
             edges: Vec::new(),
             labels: Vec::new(),
             outs: Vec::new(),
+            tables: Vec::new(),
             reversed: false,
         }
     }
@@ -78,11 +95,13 @@ impl<O> Trie<O> {
             nodes: vec![Node {
                 edges: (0, 0),
                 outs: (0, 0),
+                table: NO_TABLE,
             }],
             edge_first: Vec::new(),
             edges: Vec::new(),
             labels: Vec::new(),
             outs,
+            tables: Vec::new(),
             reversed,
         };
         // (node, keys lo..hi, depth): every key in the range has the node's path as prefix.
@@ -116,6 +135,7 @@ impl<O> Trie<O> {
                 t.nodes.push(Node {
                     edges: (0, 0),
                     outs: (0, 0),
+                    table: NO_TABLE,
                 });
                 t.edge_first.push(b);
                 t.edges.push(Edge {
@@ -126,7 +146,20 @@ impl<O> Trie<O> {
                 work.push((child, at, end, lcp));
                 at = end;
             }
-            t.nodes[node].edges = (first_edge, t.edges.len() as u32);
+            let last_edge = t.edges.len() as u32;
+            t.nodes[node].edges = (first_edge, last_edge);
+            // Nodes are finished root first, so the root gets the first table.
+            if (TABLE_MIN_EDGES + 1..256).contains(&(last_edge - first_edge))
+                && t.tables.len() < MAX_TABLES
+            {
+                let mut table = [0u8; 256];
+                for (i, &b) in t.edge_first[first_edge as usize..].iter().enumerate() {
+                    // At most 256 edges, one per distinct byte.
+                    table[usize::from(b)] = (i + 1) as u8;
+                }
+                t.nodes[node].table = t.tables.len() as u32;
+                t.tables.push(table);
+            }
         }
         t
     }
@@ -157,8 +190,16 @@ impl<O> Trie<O> {
                 b[pos]
             };
             let (lo, hi) = (nd.edges.0 as usize, nd.edges.1 as usize);
-            let Some(i) = self.edge_first[lo..hi].iter().position(|&x| x == c) else {
-                return false;
+            let i = if nd.table == NO_TABLE {
+                let Some(i) = self.edge_first[lo..hi].iter().position(|&x| x == c) else {
+                    return false;
+                };
+                i
+            } else {
+                match self.tables[nd.table as usize][usize::from(c)] {
+                    0 => return false,
+                    k => usize::from(k) - 1,
+                }
             };
             let e = self.edges[lo + i];
             let len = e.len as usize;
@@ -220,6 +261,29 @@ mod tests {
         assert_eq!(hits(&t, "src/main.rs"), vec![(1, 3), (3, 1), (7, 2)]);
         assert_eq!(hits(&t, "a.md"), vec![(3, 0)]);
         assert_eq!(hits(&t, ""), vec![]);
+    }
+
+    #[test]
+    fn wide_nodes_use_byte_tables() {
+        let keys: Vec<String> = (b'a'..=b'z')
+            .flat_map(|c| {
+                let c = char::from(c);
+                [format!("{c}"), format!("{c}x{c}"), format!("{c}y")]
+            })
+            .collect();
+        let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+        for reversed in [false, true] {
+            let t = trie(&refs, reversed);
+            assert!(!t.tables.is_empty());
+            for (i, k) in refs.iter().enumerate() {
+                assert!(
+                    hits(&t, k).contains(&(k.len(), i)),
+                    "{k} reversed={reversed}"
+                );
+            }
+            assert_eq!(hits(&t, "A"), vec![]);
+            assert_eq!(hits(&t, "é"), vec![]);
+        }
     }
 
     #[test]

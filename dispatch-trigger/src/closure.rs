@@ -42,11 +42,86 @@ pub fn closure_names<'p>(pipeline: &'p Pipeline, tasks: &[&str]) -> Vec<&'p str>
         .collect()
 }
 
+/// The task closure of every action of a pipeline, computed once, so that the event path unions
+/// bitsets instead of walking the task graph for every event.
+///
+/// The closure of a union of selections is the union of their closures, and its order is the
+/// pipeline's topological order restricted to it: a selected task waits only on tasks the closure
+/// holds, so Kahn's algorithm picks the closure's tasks in the same relative order whether it runs
+/// over the closure or over the whole pipeline (a proptest below checks it against [`closure`]).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ActionClosures {
+    /// Every task name, in the pipeline's topological order: bit `k` of a closure is `order[k]`.
+    order: Vec<String>,
+    /// Words per closure.
+    words: usize,
+    /// Action `i`'s closure is `bits[i * words..(i + 1) * words]`.
+    bits: Vec<u64>,
+}
+
+impl ActionClosures {
+    /// The most closure bits kept (actions × tasks; 512 KiB): a cache size, not a limit. A larger
+    /// pipeline gets no cache and its events walk the graph, as [`closure`] does.
+    const MAX_BITS: usize = 1 << 22;
+
+    /// The closures of `actions` (each a list of task names) in `pipeline`, or `None` when they
+    /// would take more than [`ActionClosures::MAX_BITS`] bits.
+    pub(crate) fn new<'a>(
+        pipeline: &Pipeline,
+        actions: impl ExactSizeIterator<Item = &'a [String]>,
+    ) -> Option<ActionClosures> {
+        let n = pipeline.tasks.len();
+        let words = n.div_ceil(64);
+        if actions.len().saturating_mul(words.saturating_mul(64)) > Self::MAX_BITS {
+            return None;
+        }
+        let graph = TaskGraph::new(pipeline);
+        let order = graph.topological_order();
+        let mut rank = vec![0usize; n];
+        for (k, &t) in order.iter().enumerate() {
+            rank[t] = k;
+        }
+        let mut bits = vec![0u64; actions.len() * words];
+        for (i, tasks) in actions.enumerate() {
+            let own = &mut bits[i * words..(i + 1) * words];
+            for t in graph.closure(tasks.iter().filter_map(|t| graph.index(t))) {
+                own[rank[t] / 64] |= 1 << (rank[t] % 64);
+            }
+        }
+        Some(ActionClosures {
+            order: order.iter().map(|&t| graph.name(t).to_owned()).collect(),
+            words,
+            bits,
+        })
+    }
+
+    /// The union closure of the actions `fired`, in topological order (what [`closure`] gives for
+    /// all their tasks). Allocates only the result.
+    pub(crate) fn tasks(&self, fired: &[usize]) -> Vec<String> {
+        let union = |w: usize| {
+            fired
+                .iter()
+                .fold(0u64, |acc, &i| acc | self.bits[i * self.words + w])
+        };
+        // Sized first, so the result is allocated once.
+        let count: u32 = (0..self.words).map(|w| union(w).count_ones()).sum();
+        let mut out = Vec::with_capacity(count as usize);
+        for w in 0..self.words {
+            let mut word = union(w);
+            while word != 0 {
+                out.push(self.order[w * 64 + word.trailing_zeros() as usize].clone());
+                word &= word - 1;
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use dispatchfile_model::{Pipeline, Resource, Task};
 
-    use super::closure;
+    use super::{ActionClosures, closure};
 
     fn task(inputs: &[&str], outputs: &[&str], deps: &[&str]) -> Task {
         let v = |s: &[&str]| s.iter().map(|x| (*x).to_owned()).collect();
@@ -269,6 +344,42 @@ mod tests {
             }
             let selected: Vec<&str> = selected.iter().map(String::as_str).collect();
             proptest::prop_assert_eq!(closure(&p, &selected), reference(&p, &selected));
+        }
+
+        /// Unions of cached per-action closures give what [`closure`] gives for all their tasks.
+        #[test]
+        fn cached_action_closures_union_to_the_closure(
+            tasks in proptest::collection::vec(
+                (
+                    "[a-eA-C]",
+                    proptest::collection::vec("[a-eA-Cr-t]", 0..3),
+                    proptest::collection::vec("[r-t]", 0..2),
+                    proptest::collection::vec("[a-eA-C]", 0..2),
+                ),
+                0..8,
+            ),
+            resources in proptest::collection::vec("[a-br-t]", 0..4),
+            actions in proptest::collection::vec(proptest::collection::vec("[a-eA-Cz]", 0..3), 0..5),
+            fired in proptest::collection::vec(0usize..5, 0..4),
+        ) {
+            let mut p = Pipeline::default();
+            for (name, inputs, outputs, deps) in &tasks {
+                p.tasks.insert(name.clone(), Task {
+                    inputs: inputs.clone(),
+                    outputs: outputs.clone(),
+                    deps: deps.clone(),
+                    ..Task::default()
+                });
+            }
+            for r in &resources {
+                p.resources.insert(r.clone(), Resource { kind: "storage".into(), ..Resource::default() });
+            }
+            let cache = ActionClosures::new(&p, actions.iter().map(Vec::as_slice)).expect("small");
+            let mut fired: Vec<usize> = fired.into_iter().filter(|&i| i < actions.len()).collect();
+            fired.sort_unstable();
+            fired.dedup();
+            let names: Vec<&str> = fired.iter().flat_map(|&i| actions[i].iter().map(String::as_str)).collect();
+            proptest::prop_assert_eq!(cache.tasks(&fired), closure(&p, &names));
         }
     }
 }

@@ -10,7 +10,7 @@ use dispatchfile_model::{
 use serde::Serialize;
 
 use crate::chatops;
-use crate::closure::closure;
+use crate::closure::{ActionClosures, closure};
 use crate::context::ContextVars;
 use crate::error::Error;
 use crate::event::{Event, short_branch, short_tag};
@@ -30,6 +30,9 @@ pub struct Triggers {
     branches: GlobLists,
     /// The paths lists of every action, the same way: each changed path is read once.
     paths: GlobLists,
+    /// Each action's task closure, computed once (none for a very large pipeline): an event's
+    /// tasks are the union of its fired actions' closures.
+    closures: Option<ActionClosures>,
 }
 
 #[derive(Clone, Debug)]
@@ -207,8 +210,10 @@ pub fn compile_with_source_map(
         Cond::Push { paths, .. } | Cond::PullRequest { paths, .. } => Some(paths),
         _ => None,
     });
+    let closures = ActionClosures::new(pipeline, actions.iter().map(|a| a.tasks.as_slice()));
     Ok(Triggers {
         actions,
+        closures,
         graph: task_graph(pipeline),
         warnings: diags,
         branches,
@@ -554,12 +559,9 @@ impl Triggers {
 
     /// The result for the actions `fired` (ascending): their tasks' closure and the context.
     fn finish(&self, event: &Event, fired: Vec<usize>, explain: Vec<Explain>) -> MatchResult {
-        let mut names: Vec<&str> = Vec::new();
         let mut cron_revision = None;
         for &i in &fired {
-            let action = &self.actions[i];
-            names.extend(action.tasks.iter().map(String::as_str));
-            if let (Cond::Cron { revision, .. }, None) = (&action.cond, cron_revision) {
+            if let (Cond::Cron { revision, .. }, None) = (&self.actions[i].cond, cron_revision) {
                 cron_revision = Some(revision.as_str());
             }
         }
@@ -572,8 +574,17 @@ impl Triggers {
                 _ => None,
             });
         }
+        let tasks = if let Some(cache) = &self.closures {
+            cache.tasks(&fired)
+        } else {
+            let names: Vec<&str> = fired
+                .iter()
+                .flat_map(|&i| self.actions[i].tasks.iter().map(String::as_str))
+                .collect();
+            closure(&self.graph, &names)
+        };
         MatchResult {
-            tasks: closure(&self.graph, &names),
+            tasks,
             context: ContextVars::for_event(event, cron_revision),
             actions: fired,
             explain,
