@@ -2,6 +2,9 @@
 
 #[test]
 fn placeholder() {
-    let pac = dispatch_pac::translate(&dispatchfile_model::Pipeline::default(), &Default::default());
+    let pac = dispatch_pac::translate(
+        &dispatchfile_model::Pipeline::default(),
+        &Default::default(),
+    );
     assert!(pac.is_ok());
 }
