@@ -199,30 +199,69 @@ pub fn translate_with_source_map(
             "Pipelines-as-Code acts on its own commands (/test, /retest, /ok-to-test, /cancel) on any line of a comment before chatops: a comment whose later lines hold one of them may not run the chatops action",
         ));
     }
-    let mut union: Vec<&str> = Vec::new();
-    for a in &acts {
-        union.extend(pipeline.actions[a.index].tasks.iter().map(String::as_str));
-    }
-    let tasks = dispatch_trigger::closure(pipeline, &union);
-    if tasks.is_empty() {
-        return Ok(Pac {
-            runs: Vec::new(),
-            diagnostics,
-            inexpressible: left_out,
-        });
-    }
-    let words: BTreeSet<&str> = acts
-        .iter()
-        .flat_map(|a| a.words.iter().map(String::as_str))
-        .collect();
-    let words: Vec<&str> = words.into_iter().collect();
-    let selection = Selection::new(
-        acts.iter().map(|a| a.index).collect(),
-        tasks,
-        placeholders(&words),
-    )
-    .with_source_map(source_map);
-    let lowered = dispatch_tekton::lower(pipeline, &selection, &options.lower)?;
+    let lower = |acts: &[Act]| {
+        let mut union: Vec<&str> = Vec::new();
+        for a in acts {
+            union.extend(pipeline.actions[a.index].tasks.iter().map(String::as_str));
+        }
+        let tasks = dispatch_trigger::closure(pipeline, &union);
+        if tasks.is_empty() {
+            return None;
+        }
+        let words = words_of(acts);
+        let selection = Selection::new(
+            acts.iter().map(|a| a.index).collect(),
+            tasks,
+            placeholders(&words),
+        )
+        .with_source_map(source_map);
+        Some(dispatch_tekton::lower(pipeline, &selection, &options.lower))
+    };
+    let lowered = match lower(&acts) {
+        None => {
+            return Ok(Pac {
+                runs: Vec::new(),
+                diagnostics,
+                inexpressible: left_out,
+            });
+        }
+        Some(Ok(lowered)) => lowered,
+        Some(Err(errors)) => {
+            // Leave out the actions whose own build does not lower (as `dispatch render` of
+            // their events would fail), if the others do.
+            let mut kept = Vec::new();
+            for a in acts {
+                match lower(std::slice::from_ref(&a)) {
+                    Some(Err(own)) => {
+                        let first = own
+                            .errors()
+                            .next()
+                            .map_or_else(String::new, |e| e.message.clone());
+                        let action = &pipeline.actions[a.index];
+                        let d = inexpressible(
+                            a.index,
+                            action.name.as_deref(),
+                            &format!("its tasks do not lower to Tekton: {first}"),
+                        );
+                        let span = source_map.get(&d.path);
+                        diagnostics.push(d.at(span));
+                        left_out.push(a.index);
+                    }
+                    _ => kept.push(a),
+                }
+            }
+            if kept.is_empty() {
+                return Err(errors);
+            }
+            left_out.sort_unstable();
+            acts = kept;
+            match lower(&acts) {
+                Some(Ok(lowered)) => lowered,
+                _ => return Err(errors),
+            }
+        }
+    };
+    let words = words_of(&acts);
     diagnostics.extend(lowered.warnings().iter().cloned());
     let run = assemble(lowered.objects(), &acts, &words, options);
     Ok(Pac {
@@ -352,7 +391,9 @@ fn express(
 fn chatops_words(c: &PullRequestCondition) -> Result<Vec<String>, String> {
     let mut words = BTreeSet::new();
     for w in &c.chatops {
-        if w.is_empty() || w.starts_with('/') || w.contains(char::is_whitespace) {
+        // Dispatch's rule: a word with whitespace (or an empty one) never equals a command;
+        // `/test` is the command of the comment `//test`.
+        if w.is_empty() || w.contains(char::is_whitespace) {
             continue;
         }
         if let Some((_, why)) = PAC_COMMANDS.iter().find(|(cmd, _)| cmd == w) {
@@ -394,6 +435,15 @@ fn placeholders(words: &[&str]) -> ContextVars {
         chatop_command: cel(&on_comment(&command)),
         chatop_args: cel(&on_comment(&args)),
     }
+}
+
+/// Every chatops word of the actions, sorted, once.
+fn words_of(acts: &[Act]) -> Vec<&str> {
+    let words: BTreeSet<&str> = acts
+        .iter()
+        .flat_map(|a| a.words.iter().map(String::as_str))
+        .collect();
+    words.into_iter().collect()
 }
 
 /// The parameter that gates the tasks run by the actions `set`.
