@@ -357,7 +357,7 @@ fn express(
                 act.words = chatops_words(c)?;
                 if act.words.is_empty() {
                     // No word can ever match: the action never fires, in Dispatch as here.
-                    act.fires = "false".to_owned();
+                    "false".clone_into(&mut act.fires);
                 } else {
                     let words: Vec<&str> = act.words.iter().map(String::as_str).collect();
                     let re = cel::command_re(&words, false);

@@ -1,5 +1,9 @@
 //! Tests of the Pipelines-as-Code translation: snapshots, schemas, the CEL pieces evaluated with
 //! cel-rust on tables of events, and the equivalence with `dispatch match` over the corpus.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the tests read the examples, the corpus and the schemas ($DISPATCH_SHARED)"
+)]
 
 #[path = "translate/events.rs"]
 mod events;
@@ -54,7 +58,7 @@ fn example(name: &str) -> String {
 }
 
 /// A hand-written Dispatchfile with every expressible kind, shared tasks and filters.
-const MIXED: &str = r##"#!yaml
+const MIXED: &str = r#"#!yaml
 resource:
   src-git:
     type: git
@@ -125,7 +129,7 @@ actions:
     on:
       pull_request:
         chatops: [retest]
-"##;
+"#;
 
 // ---------------------------------------------------------------------------------------------
 // Snapshots

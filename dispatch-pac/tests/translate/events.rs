@@ -189,7 +189,7 @@ pub(crate) fn events(pipeline: &Pipeline) -> Vec<Event> {
         "/cancel".into(),
         "/ok-to-test".into(),
         "LGTM".into(),
-        "".into(),
+        String::new(),
     ];
     for w in &words {
         comments.push(format!("/{w}"));

@@ -178,8 +178,12 @@ pub(crate) fn matcher_cel(expr: &str, v: &View) -> Result<bool, String> {
     let mut base = v.base.clone();
     let mut head = v.head.clone();
     if v.event == "push" && !expr.contains("\"refs/heads/") {
-        base = base.strip_prefix("refs/heads/").unwrap_or(&base).to_owned();
-        head = head.strip_prefix("refs/heads/").unwrap_or(&head).to_owned();
+        if let Some(b) = v.base.strip_prefix("refs/heads/") {
+            b.clone_into(&mut base);
+        }
+        if let Some(h) = v.head.strip_prefix("refs/heads/") {
+            h.clone_into(&mut head);
+        }
     }
     let mut cx = cel::Context::with_env(env);
     cx.add_variable_from_value("event", v.event);
@@ -343,12 +347,14 @@ pub(crate) fn run(yaml: &str, v: &View) -> Result<Option<BTreeSet<String>>, Stri
                 event_type = "on-comment".into();
             }
         }
-        if !decided && event_type != "no-ops-comment" && event_type != "on-comment" {
-            if let Some(expr) = annotations[dispatch_pac::ON_CEL_EXPRESSION].as_str() {
-                let mut view = v.clone();
-                view.event_type.clone_from(&event_type);
-                selected = matcher_cel(expr, &view)?;
-            }
+        if !decided
+            && event_type != "no-ops-comment"
+            && event_type != "on-comment"
+            && let Some(expr) = annotations[dispatch_pac::ON_CEL_EXPRESSION].as_str()
+        {
+            let mut view = v.clone();
+            view.event_type.clone_from(&event_type);
+            selected = matcher_cel(expr, &view)?;
         }
         selected
     };
