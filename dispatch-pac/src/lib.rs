@@ -22,6 +22,9 @@ pub const ON_COMMENT: &str = "pipelinesascode.tekton.dev/on-comment";
 /// The annotation of each embedded task spec naming its Dispatch task.
 pub const TASK_ANNOTATION: &str = "dispatch.d2iq.io/task";
 
+/// The most bytes Kubernetes accepts in an object's annotations (keys and values).
+const MAX_ANNOTATION_BYTES: usize = 256 * 1024;
+
 /// The GitOps commands of Pipelines-as-Code that a chatops word cannot take over.
 const PAC_COMMANDS: [(&str, &str); 4] = [
     (
@@ -263,7 +266,15 @@ pub fn translate_with_source_map(
     };
     let words = words_of(&acts);
     diagnostics.extend(lowered.warnings().iter().cloned());
-    let run = assemble(lowered.objects(), &acts, &words, options);
+    let (run, annotation_bytes) = assemble(lowered.objects(), &acts, &words, options);
+    if annotation_bytes > MAX_ANNOTATION_BYTES {
+        diagnostics.push(Diagnostic::warning(
+            Code::PacInexpressible,
+            format!(
+                "the PipelineRun's annotations take {annotation_bytes} bytes, more than the {MAX_ANNOTATION_BYTES} Kubernetes accepts: shorten the actions' pattern lists"
+            ),
+        ));
+    }
     Ok(Pac {
         runs: vec![run],
         diagnostics,
@@ -452,7 +463,12 @@ fn gate_name(k: usize) -> String {
 }
 
 /// Puts the PipelineRun together from the lowered objects.
-fn assemble(objects: &[Object], acts: &[Act], words: &[&str], options: &PacOptions) -> PacRun {
+fn assemble(
+    objects: &[Object],
+    acts: &[Act],
+    words: &[&str],
+    options: &PacOptions,
+) -> (PacRun, usize) {
     let mut task_specs: BTreeMap<String, (String, Y)> = BTreeMap::new();
     let mut pipeline = Y::Null;
     let mut run = Y::Null;
@@ -655,6 +671,7 @@ fn assemble(objects: &[Object], acts: &[Act], words: &[&str], options: &PacOptio
     if !words.is_empty() {
         annotations.insert(ON_COMMENT.to_owned(), cel::command_re(words, false));
     }
+    let annotation_bytes = annotations.iter().map(|(k, v)| k.len() + v.len()).sum();
     let metadata = Y::Map(vec![
         ("name".to_owned(), Y::s(options.name.clone())),
         (
@@ -682,10 +699,13 @@ fn assemble(objects: &[Object], acts: &[Act], words: &[&str], options: &PacOptio
     ]);
     let mut yaml = String::new();
     yaml::write_document(&mut yaml, &doc);
-    PacRun {
-        name: options.name.clone(),
-        yaml,
-    }
+    (
+        PacRun {
+            name: options.name.clone(),
+            yaml,
+        },
+        annotation_bytes,
+    )
 }
 
 /// The pipeline workspaces a pipeline task binds.

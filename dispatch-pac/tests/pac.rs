@@ -625,3 +625,57 @@ fn equivalent_to_dispatch_match_on_the_corpus() {
     );
     assert!(tally.translated > 0);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile input: the longest lists the limits allow give long but linear output, quickly.
+
+#[test]
+fn huge_pattern_lists_translate_linearly() {
+    let limits = Limits::default();
+    let nested = format!("{}x{}", "{a,".repeat(100), "}".repeat(100));
+    let mut patterns = Vec::new();
+    for i in 0..limits.max_patterns_per_list {
+        let mut p = format!("{i}/**/[!a-z]?*{nested}");
+        while p.len() + 4 < limits.max_pattern_len {
+            p.push_str("*/x?");
+        }
+        patterns.push(if i % 2 == 0 { p } else { format!("!{p}") });
+    }
+    let input: usize = patterns.iter().map(String::len).sum();
+    let list = serde_json::to_string(&patterns).expect("json");
+    let text = format!(
+        "#!json\n{{\"task\": {{\"t\": {{\"steps\": [{{\"name\": \"s\", \"image\": \"alpine\"}}]}}}},\n \"actions\": [\n  {{\"tasks\": [\"t\"], \"on\": {{\"push\": {{\"branches\": {list}}}}}}},\n  {{\"tasks\": [\"t\"], \"on\": {{\"pull_request\": {{\"targets\": [\"main\"], \"paths\": {list}, \"labels\": [\"a\"], \"chatops\": [\"go\"]}}}}}}\n ]}}\n"
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let p = pipeline(&text);
+        let _ = tx.send(translate(&p, &PacOptions::default()).map(|pac| {
+            let too_big = pac
+                .diagnostics()
+                .iter()
+                .any(|d| d.message.contains("Kubernetes accepts"));
+            assert!(
+                too_big,
+                "the annotations are over 256 KiB: a warning says so"
+            );
+            pac.to_yaml()
+        }));
+    });
+    // A generous guard against a hang, not a timing assertion.
+    let yaml = rx
+        .recv_timeout(std::time::Duration::from_secs(600))
+        .expect("translate finishes")
+        .expect("translates");
+    // Each list appears a bounded number of times (matcher, gate), each character a bounded
+    // number of output characters.
+    assert!(
+        yaml.len() < 40 * 8 * input,
+        "{} bytes for {input}",
+        yaml.len()
+    );
+    for line in yaml.lines().filter(|l| l.contains("{{ cel:")) {
+        let inner = line.split("{{ cel:").nth(1).unwrap_or("");
+        let body = inner.rsplit_once("}}").map_or(inner, |(b, _)| b);
+        assert!(!body.contains('}'), "a placeholder body holds '}}'");
+    }
+}
