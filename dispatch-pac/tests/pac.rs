@@ -606,7 +606,7 @@ fn equivalent_to_dispatch_match_on_the_corpus() {
     }
     let _ = writeln!(
         std::io::stderr(),
-        "corpus: {} files, {} translated ({} refused as render refuses every build of them), {} actions expressible, inexpressible {:?}; {} pairs checked, {} passed; skipped {} pairs matching an inexpressible action, {} with a GitOps command on a later line",
+        "corpus: {} files, {} translated, {} refused (render refuses every build of them), {} actions expressible, inexpressible {:?}; {} pairs checked, {} passed; skipped {} pairs matching an inexpressible action, {} with a GitOps command on a later line",
         tally.files,
         tally.translated,
         tally.rejected,
