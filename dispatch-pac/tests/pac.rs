@@ -679,3 +679,22 @@ fn huge_pattern_lists_translate_linearly() {
         assert!(!body.contains('}'), "a placeholder body holds '}}'");
     }
 }
+
+#[test]
+fn an_action_whose_tasks_do_not_lower_is_left_out() {
+    let p = pipeline(
+        "#!yaml\ntask:\n  ok: {steps: [{name: s, image: alpine}]}\n  bad: {steps: [{name: s, image: alpine, ports: [{containerPort: 80}]}]}\nactions:\n  - {tasks: [ok], on: {push: {branches: [main]}}}\n  - {tasks: [bad], on: {tag: {}}}\n",
+    );
+    let pac = translate(&p, &PacOptions::default()).expect("translates");
+    assert_eq!(pac.inexpressible_actions(), [1]);
+    let diags: Vec<String> = pac.diagnostics().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        diags,
+        [
+            "warning[pac-inexpressible]: action #1: left out: its tasks do not lower to Tekton: step #0 of task \"bad\": field \"ports\" is not allowed in a Tekton step"
+        ]
+    );
+    let yaml = pac.to_yaml();
+    assert!(yaml.contains("dispatch.d2iq.io/task: ok"), "{yaml}");
+    assert!(!yaml.contains("dispatch.d2iq.io/task: bad"), "{yaml}");
+}
