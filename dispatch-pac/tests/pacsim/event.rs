@@ -171,13 +171,13 @@ impl PacEvent {
                 }
                 let mut sha = str_at(&body, &["head_commit", "id"]).to_owned();
                 if sha.is_empty() {
-                    sha = str_at(&body, &["before"]).to_owned();
+                    str_at(&body, &["before"]).clone_into(&mut sha);
                 }
                 e.trigger_target = "push".into();
                 e.event_type = "push".into();
                 e.sha = sha;
-                e.title = str_at(&body, &["head_commit", "message"]).to_owned();
-                e.base_branch = str_at(&body, &["ref"]).to_owned();
+                str_at(&body, &["head_commit", "message"]).clone_into(&mut e.title);
+                str_at(&body, &["ref"]).clone_into(&mut e.base_branch);
                 e.head_branch = e.base_branch.clone();
             }
             "pull_request" => {
@@ -202,11 +202,11 @@ impl PacEvent {
                     "pull_request".into()
                 };
                 let p = body.get("pull_request")?;
-                e.sha = str_at(p, &["head", "sha"]).to_owned();
-                e.base_branch = str_at(p, &["base", "ref"]).to_owned();
-                e.head_branch = str_at(p, &["head", "ref"]).to_owned();
-                e.title = str_at(p, &["title"]).to_owned();
-                e.sender = str_at(p, &["user", "login"]).to_owned();
+                str_at(p, &["head", "sha"]).clone_into(&mut e.sha);
+                str_at(p, &["base", "ref"]).clone_into(&mut e.base_branch);
+                str_at(p, &["head", "ref"]).clone_into(&mut e.head_branch);
+                str_at(p, &["title"]).clone_into(&mut e.title);
+                str_at(p, &["user", "login"]).clone_into(&mut e.sender);
                 e.pull_request_number = p.get("number").and_then(Value::as_u64).unwrap_or(0);
                 if let Some(Value::Array(ls)) = p.get("labels") {
                     e.labels = ls.iter().map(|l| str_at(l, &["name"]).to_owned()).collect();
@@ -222,11 +222,11 @@ impl PacEvent {
                 let comment = str_at(&body, &["comment", "body"]).to_owned();
                 e.trigger_target = "pull_request".into();
                 e.pull_request_number = issue.get("number").and_then(Value::as_u64).unwrap_or(0);
-                e.base_branch = pr.base.clone();
-                e.head_branch = pr.head.clone();
-                e.sha = pr.sha.clone();
-                e.labels = pr.labels.clone();
-                e.title = pr.title.clone();
+                e.base_branch.clone_from(&pr.base);
+                e.head_branch.clone_from(&pr.head);
+                e.sha.clone_from(&pr.sha);
+                e.labels.clone_from(&pr.labels);
+                e.title.clone_from(&pr.title);
                 let kind = opscomments::comment_event_type(&comment, "/");
                 match kind {
                     opscomments::Kind::RetestSingle => {
@@ -242,7 +242,7 @@ impl PacEvent {
                     }
                     _ => {}
                 }
-                e.event_type = kind.as_str().to_owned();
+                kind.as_str().clone_into(&mut e.event_type);
                 e.trigger_comment = comment;
             }
             _ => return None,

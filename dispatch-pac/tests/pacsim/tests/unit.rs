@@ -1,5 +1,7 @@
 //! The simulator on hand-written PipelineRuns: annotations, CEL, placeholders, `when` gates.
 
+use std::fmt::Write as _;
+
 use crate::event::{self, PacEvent, PrInfo, ZERO_SHA};
 use crate::re2::Re2;
 use crate::sim::simulate;
@@ -60,9 +62,10 @@ fn run(name: &str, annotations: &str, tasks: &[&str]) -> String {
     }
     s.push_str("spec:\n  pipelineSpec:\n    tasks:\n");
     for t in tasks {
-        s.push_str(&format!(
+        let _ = write!(
+            s,
             "      - name: {t}\n        taskSpec:\n          metadata:\n            annotations:\n              dispatch.d2iq.io/task: {t}\n          steps:\n            - name: s\n              image: alpine\n"
-        ));
+        );
     }
     s
 }
