@@ -131,7 +131,7 @@ pub(crate) fn translate(pattern: &str) -> Result<String, String> {
                             i += 1;
                         }
                     }
-                    'p' | 'P' => {
+                    'p' | 'P' | 'x' => {
                         out.push('\\');
                         out.push(n);
                         if cs.get(i) == Some(&'{') {
@@ -258,7 +258,7 @@ fn class(cs: &[char], start: usize, out: &mut String) -> Result<usize, String> {
                     'S' => out.push_str(concat!("[^", r"\t\n\x0C\r ", "]")),
                     'w' => out.push_str(WORD),
                     'W' => out.push_str("[^0-9A-Za-z_]"),
-                    'p' | 'P' => {
+                    'p' | 'P' | 'x' => {
                         out.push('\\');
                         out.push(n);
                         if cs.get(i) == Some(&'{') {

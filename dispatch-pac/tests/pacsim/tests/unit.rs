@@ -301,6 +301,9 @@ re2_cases! {
     re2_quote: r"^\Q*.\E$", "*." => Some(true);
     re2_unicode_class: r"^\p{Greek}$", "α" => Some(true);
     re2_multiline: r"(?m)^/x$", "a\n/x\nb" => Some(true);
+    re2_hex_brace_not_a_repeat: r"^a\x{2028}$", "a\u{2028}" => Some(true);
+    re2_hex_brace_in_class: r"^[\x{85}\x{2028}]+$", "\u{85}\u{2028}" => Some(true);
+    re2_hex_two_digits: r"^\x41$", "A" => Some(true);
     re2_ampersands_literal: r"^[a&&b]+$", "&" => Some(true);
 }
 
