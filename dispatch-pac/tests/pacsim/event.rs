@@ -34,6 +34,8 @@ pub(crate) struct PacEvent {
     pub(crate) title: String,
     /// The sender's login.
     pub(crate) sender: String,
+    /// The head commit's message (`[skip ci]` and the like are read there).
+    pub(crate) commit_message: String,
     /// The pull request number (0 on a push with no pull request).
     pub(crate) pull_request_number: u64,
     /// Pull request labels.
@@ -65,6 +67,8 @@ pub(crate) struct PrInfo {
     pub(crate) labels: Vec<String>,
     /// Title.
     pub(crate) title: String,
+    /// The head commit's message.
+    pub(crate) message: String,
 }
 
 fn repository() -> Value {
@@ -177,6 +181,7 @@ impl PacEvent {
                 e.event_type = "push".into();
                 e.sha = sha;
                 str_at(&body, &["head_commit", "message"]).clone_into(&mut e.title);
+                e.commit_message.clone_from(&e.title);
                 str_at(&body, &["ref"]).clone_into(&mut e.base_branch);
                 e.head_branch = e.base_branch.clone();
             }
@@ -247,6 +252,9 @@ impl PacEvent {
             }
             _ => return None,
         }
+        if let Some(p) = pr {
+            e.commit_message.clone_from(&p.message);
+        }
         e.body = body;
         Some(e)
     }
@@ -271,6 +279,7 @@ impl PacEvent {
                     sha: p.commit.clone(),
                     labels: p.labels.clone(),
                     title: "a pull request".into(),
+                    message: "a change".into(),
                 };
                 let action = match p.action {
                     PullRequestAction::Opened => "opened",
@@ -287,6 +296,7 @@ impl PacEvent {
                     sha: c.commit.clone(),
                     labels: c.labels.clone(),
                     title: "a pull request".into(),
+                    message: "a change".into(),
                 };
                 let b = issue_comment_payload(c.number, &c.comment);
                 PacEvent::from_github("issue_comment", b, Some(&info), files)

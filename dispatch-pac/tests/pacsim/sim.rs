@@ -155,6 +155,14 @@ pub(crate) fn simulate(yaml: &str, event: &PacEvent) -> SimResult {
     if event.cancel {
         return stop("/cancel: PaC only cancels".into());
     }
+    let skip = ["[skip ci]", "[ci skip]", "[skip tkn]", "[tkn skip]"];
+    let commit_event = matches!(
+        event.event_type.as_str(),
+        "push" | "pull_request" | "pull_request_labeled"
+    );
+    if commit_event && skip.iter().any(|s| event.commit_message.contains(s)) {
+        return stop("a skip command in the head commit's message".into());
+    }
     let raw = match parse_stream(yaml) {
         Ok(d) => pipeline_runs(d),
         Err(e) => return stop(e),

@@ -344,6 +344,7 @@ fn events(p: &Pipeline) -> Vec<Case> {
             sha: COMMIT.into(),
             labels: label_sets[i % label_sets.len()].clone(),
             title: "t".into(),
+            message: "a change".into(),
         };
         let files = path_sets[i % path_sets.len()].clone();
         for action in ["labeled", "closed", "ready_for_review", "edited"] {

@@ -26,6 +26,7 @@ fn pr_info(base: &str, labels: &[&str]) -> PrInfo {
         sha: SHA.into(),
         labels: labels.iter().map(|s| (*s).to_owned()).collect(),
         title: "a pull request".into(),
+        message: "a change".into(),
     }
 }
 
@@ -149,6 +150,20 @@ sim_cases! {
     duplicate_names_run_nothing: format!("{}---\n{}", cel("true"), cel("true")), push("refs/heads/main", &[]) => vec![];
     invalid_yaml_runs_nothing: format!("{}---\n: [", cel("true")), push("refs/heads/main", &[]) => vec![];
     malformed_branch_glob_panics: format!("{}---\n{}", plain("push", "[main]").replace("name: p", "name: a"), plain("push", "[ma[]")), push("refs/heads/main", &[]) => vec![];
+}
+
+#[test]
+fn skip_ci_in_the_commit_message() {
+    let e = PacEvent::from_github(
+        "push",
+        event::push_payload("refs/heads/main", SHA, "docs: typo [skip ci]"),
+        None,
+        vec![],
+    )
+    .expect("a push");
+    let r = simulate(&plain("push", "main"), &e);
+    assert!(r.runs.is_empty());
+    assert!(r.stopped.is_some());
 }
 
 #[test]
