@@ -142,11 +142,14 @@ pub(crate) const PLACEHOLDER_VARS: [&str; 22] = [
     "git_auth_secret",
 ];
 
+/// A compiled program or why it does not compile.
+type Compiled = Result<Rc<Checked>, String>;
+
 thread_local! {
     static FILES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
     static PANICKED: RefCell<Option<String>> = const { RefCell::new(None) };
     static REGEXES: RefCell<HashMap<String, Result<Re2, String>>> = RefCell::new(HashMap::new());
-    static PROGRAMS: RefCell<HashMap<(Which, String), Result<Rc<Checked>, String>>> = RefCell::new(HashMap::new());
+    static PROGRAMS: RefCell<HashMap<(Which, String), Compiled>> = RefCell::new(HashMap::new());
 }
 
 fn string_arg<'a>(v: &'a CowVal<'_, '_>) -> Result<&'a str, ExecutionError> {
@@ -155,6 +158,10 @@ fn string_arg<'a>(v: &'a CowVal<'_, '_>) -> Result<&'a str, ExecutionError> {
         .ok_or_else(|| ExecutionError::function_error("matches", "expected a string"))
 }
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "the signature of cel-rust's overloads"
+)]
 fn re2_matches<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let [s, p] = args.as_slice() else {
         return Err(ExecutionError::invalid_argument_count(2, args.len()));
@@ -172,6 +179,10 @@ fn re2_matches<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Exec
     }
 }
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "the signature of cel-rust's overloads"
+)]
 fn path_changed<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let [p] = args.as_slice() else {
         return Err(ExecutionError::invalid_argument_count(1, args.len()));

@@ -34,6 +34,8 @@ pub(crate) struct PacEvent {
     pub(crate) title: String,
     /// The sender's login.
     pub(crate) sender: String,
+    /// The head commit's message (`[skip ci]` and the like are read there).
+    pub(crate) commit_message: String,
     /// The pull request number (0 on a push with no pull request).
     pub(crate) pull_request_number: u64,
     /// Pull request labels.
@@ -65,6 +67,8 @@ pub(crate) struct PrInfo {
     pub(crate) labels: Vec<String>,
     /// Title.
     pub(crate) title: String,
+    /// The head commit's message.
+    pub(crate) message: String,
 }
 
 fn repository() -> Value {
@@ -171,13 +175,14 @@ impl PacEvent {
                 }
                 let mut sha = str_at(&body, &["head_commit", "id"]).to_owned();
                 if sha.is_empty() {
-                    sha = str_at(&body, &["before"]).to_owned();
+                    str_at(&body, &["before"]).clone_into(&mut sha);
                 }
                 e.trigger_target = "push".into();
                 e.event_type = "push".into();
                 e.sha = sha;
-                e.title = str_at(&body, &["head_commit", "message"]).to_owned();
-                e.base_branch = str_at(&body, &["ref"]).to_owned();
+                str_at(&body, &["head_commit", "message"]).clone_into(&mut e.title);
+                e.commit_message.clone_from(&e.title);
+                str_at(&body, &["ref"]).clone_into(&mut e.base_branch);
                 e.head_branch = e.base_branch.clone();
             }
             "pull_request" => {
@@ -202,11 +207,11 @@ impl PacEvent {
                     "pull_request".into()
                 };
                 let p = body.get("pull_request")?;
-                e.sha = str_at(p, &["head", "sha"]).to_owned();
-                e.base_branch = str_at(p, &["base", "ref"]).to_owned();
-                e.head_branch = str_at(p, &["head", "ref"]).to_owned();
-                e.title = str_at(p, &["title"]).to_owned();
-                e.sender = str_at(p, &["user", "login"]).to_owned();
+                str_at(p, &["head", "sha"]).clone_into(&mut e.sha);
+                str_at(p, &["base", "ref"]).clone_into(&mut e.base_branch);
+                str_at(p, &["head", "ref"]).clone_into(&mut e.head_branch);
+                str_at(p, &["title"]).clone_into(&mut e.title);
+                str_at(p, &["user", "login"]).clone_into(&mut e.sender);
                 e.pull_request_number = p.get("number").and_then(Value::as_u64).unwrap_or(0);
                 if let Some(Value::Array(ls)) = p.get("labels") {
                     e.labels = ls.iter().map(|l| str_at(l, &["name"]).to_owned()).collect();
@@ -222,11 +227,11 @@ impl PacEvent {
                 let comment = str_at(&body, &["comment", "body"]).to_owned();
                 e.trigger_target = "pull_request".into();
                 e.pull_request_number = issue.get("number").and_then(Value::as_u64).unwrap_or(0);
-                e.base_branch = pr.base.clone();
-                e.head_branch = pr.head.clone();
-                e.sha = pr.sha.clone();
-                e.labels = pr.labels.clone();
-                e.title = pr.title.clone();
+                e.base_branch.clone_from(&pr.base);
+                e.head_branch.clone_from(&pr.head);
+                e.sha.clone_from(&pr.sha);
+                e.labels.clone_from(&pr.labels);
+                e.title.clone_from(&pr.title);
                 let kind = opscomments::comment_event_type(&comment, "/");
                 match kind {
                     opscomments::Kind::RetestSingle => {
@@ -242,10 +247,13 @@ impl PacEvent {
                     }
                     _ => {}
                 }
-                e.event_type = kind.as_str().to_owned();
+                kind.as_str().clone_into(&mut e.event_type);
                 e.trigger_comment = comment;
             }
             _ => return None,
+        }
+        if let Some(p) = pr {
+            e.commit_message.clone_from(&p.message);
         }
         e.body = body;
         Some(e)
@@ -271,6 +279,7 @@ impl PacEvent {
                     sha: p.commit.clone(),
                     labels: p.labels.clone(),
                     title: "a pull request".into(),
+                    message: "a change".into(),
                 };
                 let action = match p.action {
                     PullRequestAction::Opened => "opened",
@@ -287,6 +296,7 @@ impl PacEvent {
                     sha: c.commit.clone(),
                     labels: c.labels.clone(),
                     title: "a pull request".into(),
+                    message: "a change".into(),
                 };
                 let b = issue_comment_payload(c.number, &c.comment);
                 PacEvent::from_github("issue_comment", b, Some(&info), files)

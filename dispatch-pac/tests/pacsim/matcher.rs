@@ -119,7 +119,7 @@ pub(crate) fn get_target_branch(
             vec![event.trigger_target.clone()]
         };
         let m = match_on_annotation(key, &targets, false)?;
-        target_event = key.to_owned();
+        key.clone_into(&mut target_event);
         if !m {
             return no();
         }
@@ -130,7 +130,7 @@ pub(crate) fn get_target_branch(
         }
         let targets = vec![event.base_branch.clone()];
         let m = match_on_annotation(key, &targets, true)?;
-        target_branch = key.to_owned();
+        key.clone_into(&mut target_branch);
         if !m {
             return no();
         }
@@ -160,21 +160,22 @@ pub(crate) fn run_name(run: &Value) -> String {
 /// `celEvaluate` of the matcher: `Ok(true)` only when the result is exactly `true`.
 /// Mutates the event as PaC does (the `refs/heads/` stripping on push).
 pub(crate) fn cel_evaluate(expr: &str, event: &mut PacEvent) -> Result<bool, Stop> {
-    let checked = match celenv::compile(Which::Matcher, expr) {
-        Ok(c) => c,
-        Err(_) => return Ok(false),
+    let Ok(checked) = celenv::compile(Which::Matcher, expr) else {
+        return Ok(false);
     };
     let root = checked.expr();
     if event.trigger_target == "push" {
-        if celenv::has_ident(root, "target_branch") && !celenv::has_refs_heads_literal(root) {
-            if let Some(s) = event.base_branch.strip_prefix("refs/heads/") {
-                event.base_branch = s.to_owned();
-            }
+        if celenv::has_ident(root, "target_branch")
+            && !celenv::has_refs_heads_literal(root)
+            && let Some(s) = event.base_branch.strip_prefix("refs/heads/")
+        {
+            event.base_branch = s.to_owned();
         }
-        if celenv::has_ident(root, "source_branch") && !celenv::has_refs_heads_literal(root) {
-            if let Some(s) = event.head_branch.strip_prefix("refs/heads/") {
-                event.head_branch = s.to_owned();
-            }
+        if celenv::has_ident(root, "source_branch")
+            && !celenv::has_refs_heads_literal(root)
+            && let Some(s) = event.head_branch.strip_prefix("refs/heads/")
+        {
+            event.head_branch = s.to_owned();
         }
     }
     if event.trigger_target == "pull_request"
@@ -274,20 +275,20 @@ pub(crate) fn match_by_annotation(
             if !get_target_branch(run, event)?.0 {
                 continue;
             }
-            if let Some(key) = annotation(run, "on-path-change") {
-                if !match_on_annotation(key, &event.files, true)? {
-                    continue;
-                }
+            if let Some(key) = annotation(run, "on-path-change")
+                && !match_on_annotation(key, &event.files, true)?
+            {
+                continue;
             }
-            if let Some(key) = annotation(run, "on-label") {
-                if !match_on_annotation(key, &event.labels, false)? {
-                    continue;
-                }
+            if let Some(key) = annotation(run, "on-label")
+                && !match_on_annotation(key, &event.labels, false)?
+            {
+                continue;
             }
-            if let Some(key) = annotation(run, "on-path-change-ignore") {
-                if match_on_annotation(key, &event.files, true)? {
-                    continue;
-                }
+            if let Some(key) = annotation(run, "on-path-change-ignore")
+                && match_on_annotation(key, &event.files, true)?
+            {
+                continue;
             }
         }
         matched.push(i);

@@ -52,8 +52,19 @@ fn escape_char(out: &mut String, c: char) {
 }
 
 /// Reads `{n}`, `{n,}` or `{n,m}` at the start of `rest`; `None` when it is no repetition.
-fn repetition(rest: &[char]) -> Option<(usize, Option<Option<u32>>, u32)> {
-    // Returns (length in chars, max: None = exact, Some(None) = open, Some(Some(m))), min).
+/// The upper bound of a repetition.
+#[derive(Clone, Copy)]
+enum Max {
+    /// `{n}`.
+    Exact,
+    /// `{n,}`.
+    Open,
+    /// `{n,m}`.
+    Upto(u32),
+}
+
+/// Reads `{n}`, `{n,}` or `{n,m}`: (length in chars, max, min).
+fn repetition(rest: &[char]) -> Option<(usize, Max, u32)> {
     if rest.first() != Some(&'{') {
         return None;
     }
@@ -67,7 +78,7 @@ fn repetition(rest: &[char]) -> Option<(usize, Option<Option<u32>>, u32)> {
     }
     let min: u32 = rest[start..i].iter().collect::<String>().parse().ok()?;
     if rest.get(i) == Some(&'}') {
-        return Some((i + 1, None, min));
+        return Some((i + 1, Max::Exact, min));
     }
     if rest.get(i) != Some(&',') {
         return None;
@@ -81,11 +92,11 @@ fn repetition(rest: &[char]) -> Option<(usize, Option<Option<u32>>, u32)> {
         return None;
     }
     let max = if i == s2 {
-        None
+        Max::Open
     } else {
-        Some(rest[s2..i].iter().collect::<String>().parse().ok()?)
+        Max::Upto(rest[s2..i].iter().collect::<String>().parse().ok()?)
     };
-    Some((i + 1, Some(max), min))
+    Some((i + 1, max, min))
 }
 
 /// Rewrites a Go pattern into an equivalent Rust pattern.
@@ -104,10 +115,10 @@ pub(crate) fn translate(pattern: &str) -> Result<String, String> {
                 match n {
                     'd' => out.push_str("[0-9]"),
                     'D' => out.push_str("[^0-9]"),
-                    's' => out.push_str(&format!("[{SPACE}]")),
-                    'S' => out.push_str(&format!("[^{SPACE}]")),
-                    'w' => out.push_str(&format!("[{WORD}]")),
-                    'W' => out.push_str(&format!("[^{WORD}]")),
+                    's' => out.push_str(concat!("[", r"\t\n\x0C\r ", "]")),
+                    'S' => out.push_str(concat!("[^", r"\t\n\x0C\r ", "]")),
+                    'w' => out.push_str("[0-9A-Za-z_]"),
+                    'W' => out.push_str("[^0-9A-Za-z_]"),
                     'b' => out.push_str(r"(?-u:\b)"),
                     'B' => out.push_str(r"(?-u:\B)"),
                     'Q' => {
@@ -120,7 +131,7 @@ pub(crate) fn translate(pattern: &str) -> Result<String, String> {
                             i += 1;
                         }
                     }
-                    'p' | 'P' => {
+                    'p' | 'P' | 'x' => {
                         out.push('\\');
                         out.push(n);
                         if cs.get(i) == Some(&'{') {
@@ -153,7 +164,7 @@ pub(crate) fn translate(pattern: &str) -> Result<String, String> {
             }
             '{' => {
                 if let Some((len, max, min)) = repetition(&cs[i..]) {
-                    if min > 1000 || matches!(max, Some(Some(m)) if m > 1000 || m < min) {
+                    if min > 1000 || matches!(max, Max::Upto(m) if m > 1000 || m < min) {
                         return Err("invalid repeat count".into());
                     }
                     out.extend(&cs[i..i + len]);
@@ -170,7 +181,7 @@ pub(crate) fn translate(pattern: &str) -> Result<String, String> {
             '(' if cs.get(i + 1) == Some(&'?') => {
                 // (?flags) (?flags:…) (?P<name>…) (?<name>…)
                 let mut j = i + 2;
-                if matches!(cs.get(j), Some('P') | Some('<')) {
+                if matches!(cs.get(j), Some('P' | '<')) {
                     out.push('(');
                     out.push('?');
                     i += 2;
@@ -244,10 +255,10 @@ fn class(cs: &[char], start: usize, out: &mut String) -> Result<usize, String> {
                     'd' => out.push_str(DIGIT),
                     'D' => out.push_str("[^0-9]"),
                     's' => out.push_str(SPACE),
-                    'S' => out.push_str(&format!("[^{SPACE}]")),
+                    'S' => out.push_str(concat!("[^", r"\t\n\x0C\r ", "]")),
                     'w' => out.push_str(WORD),
-                    'W' => out.push_str(&format!("[^{WORD}]")),
-                    'p' | 'P' => {
+                    'W' => out.push_str("[^0-9A-Za-z_]"),
+                    'p' | 'P' | 'x' => {
                         out.push('\\');
                         out.push(n);
                         if cs.get(i) == Some(&'{') {

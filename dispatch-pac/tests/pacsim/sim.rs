@@ -1,6 +1,7 @@
 //! One event through PaC and Tekton: `simulate`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use dispatchfile_model::{Limits, Node, Value as YValue};
 use dispatchfile_parse::{Format, ParseOptions, parse};
@@ -62,8 +63,28 @@ fn node_to_json(n: &Node) -> Value {
     }
 }
 
-/// Splits a YAML stream into documents and parses each (empty documents are left out).
+thread_local! {
+    static PARSED: RefCell<HashMap<String, Result<Vec<Value>, String>>> = RefCell::new(HashMap::new());
+}
+
+/// [`parse_stream_uncached`], remembered per text (the same texts recur from event to event).
 pub(crate) fn parse_stream(text: &str) -> Result<Vec<Value>, String> {
+    if let Some(r) = PARSED.with(|m| m.borrow().get(text).cloned()) {
+        return r;
+    }
+    let r = parse_stream_uncached(text);
+    PARSED.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() > 4096 {
+            m.clear();
+        }
+        m.insert(text.to_owned(), r.clone());
+    });
+    r
+}
+
+/// Splits a YAML stream into documents and parses each (empty documents are left out).
+pub(crate) fn parse_stream_uncached(text: &str) -> Result<Vec<Value>, String> {
     let mut docs = Vec::new();
     let mut cur = String::new();
     let mut flush = |cur: &mut String| -> Result<(), String> {
@@ -134,6 +155,14 @@ pub(crate) fn simulate(yaml: &str, event: &PacEvent) -> SimResult {
     if event.cancel {
         return stop("/cancel: PaC only cancels".into());
     }
+    let skip = ["[skip ci]", "[ci skip]", "[skip tkn]", "[tkn skip]"];
+    let commit_event = matches!(
+        event.event_type.as_str(),
+        "push" | "pull_request" | "pull_request_labeled"
+    );
+    if commit_event && skip.iter().any(|s| event.commit_message.contains(s)) {
+        return stop("a skip command in the head commit's message".into());
+    }
     let raw = match parse_stream(yaml) {
         Ok(d) => pipeline_runs(d),
         Err(e) => return stop(e),
@@ -146,10 +175,10 @@ pub(crate) fn simulate(yaml: &str, event: &PacEvent) -> SimResult {
         return stop("duplicate PipelineRun names".into());
     }
     let mut ev = event.clone();
-    if ev.target_test_pipeline_run.is_empty() {
-        if let Err(Stop::Panic(p)) = matcher::match_by_annotation(&raw, &mut ev) {
-            return stop(format!("panic: {p}"));
-        }
+    if ev.target_test_pipeline_run.is_empty()
+        && let Err(Stop::Panic(p)) = matcher::match_by_annotation(&raw, &mut ev)
+    {
+        return stop(format!("panic: {p}"));
     }
     let dico = templates::standard_params(&ev);
     let full = Scope {

@@ -68,13 +68,14 @@ fn subst_values(vals: &[Value], params: &BTreeMap<String, Param>) -> Vec<String>
     let mut out = Vec::new();
     for v in vals {
         let s = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-        if let Some(c) = param_re().captures(&s) {
-            if c.get(0).map(|m| m.as_str()) == Some(s.as_str()) && c.get(3).is_some() {
-                let name = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
-                if let Some(Param::Arr(a)) = params.get(name) {
-                    out.extend(a.iter().cloned());
-                    continue;
-                }
+        if let Some(c) = param_re().captures(&s)
+            && c.get(0).map(|m| m.as_str()) == Some(s.as_str())
+            && c.get(3).is_some()
+        {
+            let name = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
+            if let Some(Param::Arr(a)) = params.get(name) {
+                out.extend(a.iter().cloned());
+                continue;
             }
         }
         out.push(subst(&s, params));

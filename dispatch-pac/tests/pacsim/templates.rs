@@ -102,8 +102,8 @@ pub(crate) fn cel_to_json(v: &Cel) -> Option<Value> {
     Some(match v {
         Cel::Null => Value::Null,
         Cel::Bool(b) => Value::Bool(*b),
-        Cel::Int(i) => Value::from(*i as f64),
-        Cel::UInt(u) => Value::from(*u as f64),
+        Cel::Int(i) => Value::from(*i),
+        Cel::UInt(u) => Value::from(*u),
         Cel::Float(f) => Value::from(*f),
         Cel::String(s) => Value::String(s.to_string()),
         Cel::List(l) => Value::Array(l.iter().map(cel_to_json).collect::<Option<Vec<_>>>()?),
@@ -133,7 +133,7 @@ pub(crate) fn render(v: &Cel) -> String {
     match v {
         Cel::String(s) => s.to_string(),
         Cel::Bool(b) => b.to_string(),
-        Cel::Int(i) => number_text(*i as f64),
+        Cel::Int(i) => i.to_string(),
         Cel::Float(f) => number_text(*f),
         Cel::List(_) | Cel::Map(_) => cel_to_json(v)
             .map(|j| serde_json::to_string(&j).unwrap_or_default())

@@ -39,7 +39,9 @@ fn alternatives(p: &[char]) -> (Vec<Vec<char>>, usize) {
         let c = p[i];
         match c {
             '\\' if i + 1 < p.len() => {
-                alts.last_mut().map(|a| a.extend([c, p[i + 1]]));
+                if let Some(a) = alts.last_mut() {
+                    a.extend([c, p[i + 1]]);
+                }
                 i += 2;
                 continue;
             }
@@ -342,6 +344,7 @@ fn events(p: &Pipeline) -> Vec<Case> {
             sha: COMMIT.into(),
             labels: label_sets[i % label_sets.len()].clone(),
             title: "t".into(),
+            message: "a change".into(),
         };
         let files = path_sets[i % path_sets.len()].clone();
         for action in ["labeled", "closed", "ready_for_review", "edited"] {
@@ -426,7 +429,7 @@ fn check_file(name: &str, bytes: &[u8], t: &mut Totals) {
         t.pairs += 1;
         let got = match &case.pac {
             Some(pe) => simulate(&yaml, pe),
-            None => Default::default(),
+            None => crate::sim::SimResult::default(),
         };
         let ran = got.dispatch_tasks();
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();

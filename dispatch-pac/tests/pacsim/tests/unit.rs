@@ -1,5 +1,7 @@
 //! The simulator on hand-written PipelineRuns: annotations, CEL, placeholders, `when` gates.
 
+use std::fmt::Write as _;
+
 use crate::event::{self, PacEvent, PrInfo, ZERO_SHA};
 use crate::re2::Re2;
 use crate::sim::simulate;
@@ -24,6 +26,7 @@ fn pr_info(base: &str, labels: &[&str]) -> PrInfo {
         sha: SHA.into(),
         labels: labels.iter().map(|s| (*s).to_owned()).collect(),
         title: "a pull request".into(),
+        message: "a change".into(),
     }
 }
 
@@ -60,9 +63,10 @@ fn run(name: &str, annotations: &str, tasks: &[&str]) -> String {
     }
     s.push_str("spec:\n  pipelineSpec:\n    tasks:\n");
     for t in tasks {
-        s.push_str(&format!(
+        let _ = write!(
+            s,
             "      - name: {t}\n        taskSpec:\n          metadata:\n            annotations:\n              dispatch.d2iq.io/task: {t}\n          steps:\n            - name: s\n              image: alpine\n"
-        ));
+        );
     }
     s
 }
@@ -146,6 +150,20 @@ sim_cases! {
     duplicate_names_run_nothing: format!("{}---\n{}", cel("true"), cel("true")), push("refs/heads/main", &[]) => vec![];
     invalid_yaml_runs_nothing: format!("{}---\n: [", cel("true")), push("refs/heads/main", &[]) => vec![];
     malformed_branch_glob_panics: format!("{}---\n{}", plain("push", "[main]").replace("name: p", "name: a"), plain("push", "[ma[]")), push("refs/heads/main", &[]) => vec![];
+}
+
+#[test]
+fn skip_ci_in_the_commit_message() {
+    let e = PacEvent::from_github(
+        "push",
+        event::push_payload("refs/heads/main", SHA, "docs: typo [skip ci]"),
+        None,
+        vec![],
+    )
+    .expect("a push");
+    let r = simulate(&plain("push", "main"), &e);
+    assert!(r.runs.is_empty());
+    assert!(r.stopped.is_some());
 }
 
 #[test]
@@ -298,6 +316,9 @@ re2_cases! {
     re2_quote: r"^\Q*.\E$", "*." => Some(true);
     re2_unicode_class: r"^\p{Greek}$", "α" => Some(true);
     re2_multiline: r"(?m)^/x$", "a\n/x\nb" => Some(true);
+    re2_hex_brace_not_a_repeat: r"^a\x{2028}$", "a\u{2028}" => Some(true);
+    re2_hex_brace_in_class: r"^[\x{85}\x{2028}]+$", "\u{85}\u{2028}" => Some(true);
+    re2_hex_two_digits: r"^\x41$", "A" => Some(true);
     re2_ampersands_literal: r"^[a&&b]+$", "&" => Some(true);
 }
 
