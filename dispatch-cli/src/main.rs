@@ -10,6 +10,7 @@
 mod cmd_convert;
 mod cmd_graph;
 mod cmd_match;
+mod cmd_pac;
 mod cmd_render;
 mod common;
 mod read;
@@ -57,6 +58,8 @@ enum Command {
     /// Lower the build an event (or a task list) selects to Tekton objects.
     #[command(after_long_help = EVENT_HELP)]
     Render(cmd_render::RenderArgs),
+    /// Write the Pipelines-as-Code PipelineRun (for `.tekton/`) that runs what Dispatch would.
+    Pac(cmd_pac::PacArgs),
     /// Draw the task graph as DOT or Mermaid.
     Graph(cmd_graph::GraphArgs),
     /// Convert a Dispatchfile to YAML, JSON or CUE (2019 CUE becomes modern CUE, comments kept).
@@ -104,6 +107,7 @@ fn main() -> ExitCode {
         Command::Validate { input } => common::validate(&input),
         Command::Match(args) => cmd_match::run(&args),
         Command::Render(args) => cmd_render::run(&args),
+        Command::Pac(args) => cmd_pac::run(&args),
         Command::Graph(args) => cmd_graph::run(&args),
         Command::Convert(args) => cmd_convert::run(&args),
         Command::Schema(SchemaArgs {}) => {

@@ -12,6 +12,7 @@ mod cli {
     mod graph_cmd;
     mod hostile;
     mod match_cmd;
+    mod pac_cmd;
     mod render_cmd;
 
     use std::io::Write;

@@ -159,6 +159,8 @@ codes! {
     /// or step, the task is not part of the build, or the step has no command whose output could
     /// become the result.
     UnsupportedTaskResult = "unsupported-task-result" => Unsupported,
+    /// An action that Pipelines-as-Code cannot run exactly (`dispatch pac`): it is left out.
+    PacInexpressible = "pac-inexpressible" => Unsupported,
     /// The file is in a format this build leaves out (a Starlark Dispatchfile read by
     /// `dispatchfile-parse` without its `starlark` feature).
     Unsupported = "unsupported" => Unsupported,
