@@ -6,7 +6,8 @@ Setup, once, outside the repository:
     npm install --prefix "$SCRATCH" @ibm/tekton-lint@1.1.0
 Use:
     TEKTON_LINT="$SCRATCH/node_modules/.bin/tekton-lint" python3 tekton-lint.py OUT.yaml... SNAP.snap...
-where each OUT.yaml is one `dispatch render` output (or an insta snapshot of one). Each build is
+where each OUT.yaml is one `dispatch render` output (or an insta snapshot of one), or one
+`dispatch pac` output with its `{{ … }}` placeholders replaced by plausible values. Each build is
 linted alone (its objects + the git-clone interface stub below, `--max-warnings 0`, rule
 `no-latest-image` off), after rewriting every resolver taskRef to {name: <its "name" param>}
 (git-clone for the git resolver), since tekton-lint cannot follow resolvers. Needs PyYAML.
@@ -67,12 +68,17 @@ RC = "rules:\n  no-latest-image: off\n"
 LINT = os.environ.get("TEKTON_LINT", "tekton-lint")
 
 def rewrite(doc):
+    spec = None
     if doc and doc.get("kind") == "Pipeline":
-        for t in doc["spec"].get("tasks", []):
-            ref = t.get("taskRef", {})
-            if "resolver" in ref:
-                names = [p["value"] for p in ref.get("params", []) if p["name"] == "name"]
-                t["taskRef"] = {"name": names[0] if names else "git-clone"}
+        spec = doc["spec"]
+    elif doc and doc.get("kind") == "PipelineRun":
+        # `dispatch pac` embeds the Pipeline in the PipelineRun.
+        spec = doc["spec"].get("pipelineSpec")
+    for t in (spec or {}).get("tasks", []):
+        ref = t.get("taskRef", {})
+        if "resolver" in ref:
+            names = [p["value"] for p in ref.get("params", []) if p["name"] == "name"]
+            t["taskRef"] = {"name": names[0] if names else "git-clone"}
     return doc
 
 bad = 0
