@@ -6,6 +6,7 @@ use std::str::FromStr;
 mod error;
 mod parse;
 mod program;
+mod regex;
 mod strategy;
 mod trie;
 
@@ -59,6 +60,25 @@ impl Glob {
     #[must_use]
     pub fn glob(&self) -> &str {
         &self.text
+    }
+
+    /// The pattern (without its `!` and prefix) as a regular expression that matches what
+    /// [`GlobMatcher::is_match`] matches, for matching outside Rust: anchor it as `^(?s:…)$`.
+    /// It uses only syntax that Go's RE2 and the `regex` crate read the same way, and holds no
+    /// brace and no quote (ASCII punctuation is written `\xHH`), so it can sit in a string of
+    /// another language.
+    ///
+    /// ```
+    /// use dispatch_glob::Glob;
+    /// assert_eq!(Glob::new("docs/**/*.md")?.to_regex(), r"docs/(?:.*/)?[^/]*\x2emd");
+    /// assert_eq!(Glob::new("!{a,b}")?.to_regex(), "(?:a|b)");
+    /// # Ok::<(), dispatch_glob::Error>(())
+    /// ```
+    #[must_use]
+    pub fn to_regex(&self) -> String {
+        let mut out = String::new();
+        regex::push_seq(&mut out, &self.toks);
+        out
     }
 
     /// Whether the pattern starts with `!` (a negative pattern of a list).
@@ -188,6 +208,21 @@ impl<'a> GlobBuilder<'a> {
             warning: parsed.warning,
         })
     }
+}
+
+/// `text` as a regular expression matching exactly `text`, in the style of [`Glob::to_regex`].
+///
+/// ```
+/// assert_eq!(dispatch_glob::regex_escape("refs/heads/"), "refs/heads/");
+/// assert_eq!(dispatch_glob::regex_escape("a.b{"), r"a\x2eb\x7b");
+/// ```
+#[must_use]
+pub fn regex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        regex::push_literal(&mut out, c);
+    }
+    out
 }
 
 /// A compiled single glob: [`GlobMatcher::is_match`] tests one string. Immutable, `Send + Sync`.

@@ -72,6 +72,16 @@ impl Class {
         (members.len() <= max).then_some(members)
     }
 
+    /// Whether the class is negated (`[!…]`, `[^…]`).
+    pub(crate) fn is_negated(&self) -> bool {
+        self.negated
+    }
+
+    /// The ranges with a non-ASCII end, as written (ASCII members are in the bit set).
+    pub(crate) fn non_ascii_ranges(&self) -> &[(char, char)] {
+        &self.ranges
+    }
+
     /// Whether the ASCII byte `b` is in the class.
     #[inline]
     pub(crate) fn matches_ascii(&self, b: u8) -> bool {

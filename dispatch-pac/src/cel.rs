@@ -147,9 +147,7 @@ pub(crate) fn command_re(words: &[&str], escaped: bool) -> String {
         if i > 0 {
             alt.push('|');
         }
-        for c in w.chars() {
-            re2::lit(&mut alt, c);
-        }
+        alt.push_str(&dispatch_glob::regex_escape(w));
     }
     if escaped {
         // `trigger_comment` has each line break as the two characters `\n`.

@@ -3,29 +3,11 @@
 //!
 //! The emitted text stays in a subset that RE2 and Rust's `regex` crate read the same way:
 //! `^`, `$`, `(?s:…)`, `(?:…)`, `|`, `*`, `?`, `.`, `[…]`, `[^…]` and `\xHH` escapes. It never
-//! holds `{`, `}`, `'` or `"` (every ASCII character other than a letter, a digit, `_`, `-` and
-//! `/` is written `\xHH`), so it survives a Pipelines-as-Code placeholder, a single-quoted YAML
+//! holds `{`, `}`, `'` or `"` (every ASCII character other than a letter, a digit, `_` and `/` is
+//! written `\xHH`; the glob itself is written by dispatch-glob's `Glob::to_regex`), so it survives a Pipelines-as-Code placeholder, a single-quoted YAML
 //! scalar and a CEL string literal. Other characters are written as they are.
 
-use std::fmt::Write as _;
-
-/// One element of a parsed glob.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Tok {
-    Lit(char),
-    /// `?`
-    Any,
-    /// `*`
-    Star,
-    /// `**` not followed by `/`
-    AnyStar,
-    /// `**/`
-    DirStar,
-    /// `[…]`: ranges and whether negated (`/` never matches).
-    Class(Vec<(char, char)>, bool),
-    /// `{a,b}`
-    Alt(Vec<Vec<Tok>>),
-}
+use dispatch_glob::GlobBuilder;
 
 /// Why a pattern could not be translated (it does not parse; compile rejects it first).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,226 +20,24 @@ pub(crate) struct Pattern {
     pub(crate) re: String,
 }
 
-/// Translates one list entry: a leading `!` makes it negative, then `prefix` (`refs/heads/`,
-/// `refs/tags/`) is removed when the pattern starts with it, as Dispatch does.
+/// Translates one list entry with dispatch-glob's own parser and regex writer: a leading `!`
+/// makes it negative, then `prefix` (`refs/heads/`, `refs/tags/`) is removed when the pattern
+/// starts with it, as Dispatch does. The length was checked when the list was compiled.
 pub(crate) fn pattern(
     text: &str,
     prefix: Option<&str>,
     max_depth: usize,
 ) -> Result<Pattern, Untranslatable> {
-    let (negated, mut body) = match text.strip_prefix('!') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    if let Some(rest) = prefix.and_then(|p| body.strip_prefix(p)) {
-        body = rest;
+    let mut builder = GlobBuilder::new(text);
+    builder.max_pattern_len(usize::MAX).max_depth(max_depth);
+    if let Some(prefix) = prefix {
+        builder.ref_prefix(prefix);
     }
-    if body.is_empty() {
-        return Err(Untranslatable);
-    }
-    let chars: Vec<char> = body.chars().collect();
-    let mut p = Parser {
-        chars: &chars,
-        pos: 0,
-        max_depth,
-    };
-    let toks = p.seq(0)?;
-    if p.pos != chars.len() {
-        return Err(Untranslatable);
-    }
-    let mut re = String::new();
-    write_seq(&mut re, &toks);
-    Ok(Pattern { negated, re })
-}
-
-struct Parser<'c> {
-    chars: &'c [char],
-    pos: usize,
-    max_depth: usize,
-}
-
-impl Parser<'_> {
-    fn seq(&mut self, depth: usize) -> Result<Vec<Tok>, Untranslatable> {
-        let mut toks = Vec::new();
-        while let Some(&c) = self.chars.get(self.pos) {
-            match c {
-                '\\' => {
-                    let next = *self.chars.get(self.pos + 1).ok_or(Untranslatable)?;
-                    toks.push(Tok::Lit(next));
-                    self.pos += 2;
-                }
-                '*' => {
-                    let start = self.pos;
-                    while self.chars.get(self.pos) == Some(&'*') {
-                        self.pos += 1;
-                    }
-                    if self.pos - start == 1 {
-                        toks.push(Tok::Star);
-                    } else if self.chars.get(self.pos) == Some(&'/') {
-                        self.pos += 1;
-                        if toks.last() != Some(&Tok::DirStar) {
-                            toks.push(Tok::DirStar);
-                        }
-                    } else {
-                        toks.push(Tok::AnyStar);
-                    }
-                }
-                '?' => {
-                    toks.push(Tok::Any);
-                    self.pos += 1;
-                }
-                '[' => toks.push(self.class()?),
-                '{' => {
-                    if depth + 1 > self.max_depth {
-                        return Err(Untranslatable);
-                    }
-                    self.pos += 1;
-                    let mut alts = Vec::new();
-                    loop {
-                        alts.push(self.seq(depth + 1)?);
-                        match self.chars.get(self.pos) {
-                            Some(',') => self.pos += 1,
-                            Some('}') => {
-                                self.pos += 1;
-                                break;
-                            }
-                            _ => return Err(Untranslatable),
-                        }
-                    }
-                    toks.push(Tok::Alt(alts));
-                }
-                '}' => return Ok(toks),
-                ',' if depth > 0 => return Ok(toks),
-                _ => {
-                    toks.push(Tok::Lit(c));
-                    self.pos += 1;
-                }
-            }
-        }
-        Ok(toks)
-    }
-
-    fn escaped_or_plain(&mut self) -> Result<char, Untranslatable> {
-        let c = *self.chars.get(self.pos).ok_or(Untranslatable)?;
-        if c == '\\' {
-            let e = *self.chars.get(self.pos + 1).ok_or(Untranslatable)?;
-            self.pos += 2;
-            Ok(e)
-        } else {
-            self.pos += 1;
-            Ok(c)
-        }
-    }
-
-    fn class(&mut self) -> Result<Tok, Untranslatable> {
-        self.pos += 1;
-        let negated = matches!(self.chars.get(self.pos), Some('!' | '^'));
-        if negated {
-            self.pos += 1;
-        }
-        let mut ranges = Vec::new();
-        loop {
-            match self.chars.get(self.pos) {
-                None => return Err(Untranslatable),
-                Some(']') if ranges.is_empty() => return Err(Untranslatable),
-                Some(']') => {
-                    self.pos += 1;
-                    return Ok(Tok::Class(ranges, negated));
-                }
-                Some(_) => {}
-            }
-            let lo = self.escaped_or_plain()?;
-            if self.chars.get(self.pos) == Some(&'-')
-                && !matches!(self.chars.get(self.pos + 1), Some(']') | None)
-            {
-                self.pos += 1;
-                let hi = self.escaped_or_plain()?;
-                if hi < lo {
-                    return Err(Untranslatable);
-                }
-                ranges.push((lo, hi));
-            } else {
-                ranges.push((lo, lo));
-            }
-        }
-    }
-}
-
-/// Writes `c` so that RE2 reads it as itself, outside or inside a class.
-pub(crate) fn lit(out: &mut String, c: char) {
-    if c.is_ascii_alphanumeric() || c == '_' || c == '/' {
-        out.push(c);
-    } else if c.is_ascii() {
-        let _ = write!(out, "\\x{:02x}", c as u32);
-    } else {
-        out.push(c);
-    }
-}
-
-fn write_seq(out: &mut String, toks: &[Tok]) {
-    for t in toks {
-        match t {
-            Tok::Lit(c) => lit(out, *c),
-            Tok::Any => out.push_str("[^/]"),
-            Tok::Star => out.push_str("[^/]*"),
-            Tok::AnyStar => out.push_str(".*"),
-            Tok::DirStar => out.push_str("(?:.*/)?"),
-            Tok::Class(ranges, negated) => write_class(out, ranges, *negated),
-            Tok::Alt(alts) => {
-                out.push_str("(?:");
-                for (i, a) in alts.iter().enumerate() {
-                    if i > 0 {
-                        out.push('|');
-                    }
-                    write_seq(out, a);
-                }
-                out.push(')');
-            }
-        }
-    }
-}
-
-fn write_range(out: &mut String, lo: char, hi: char) {
-    lit(out, lo);
-    if hi != lo {
-        out.push('-');
-        lit(out, hi);
-    }
-}
-
-fn write_class(out: &mut String, ranges: &[(char, char)], negated: bool) {
-    if negated {
-        out.push_str("[^");
-        for &(lo, hi) in ranges {
-            write_range(out, lo, hi);
-        }
-        out.push_str("/]");
-        return;
-    }
-    // `/` never matches: cut it out of every range.
-    let mut kept = Vec::new();
-    for &(lo, hi) in ranges {
-        if lo <= '/' && '/' <= hi {
-            if lo < '/' {
-                kept.push((lo, '.'));
-            }
-            if hi > '/' {
-                kept.push(('0', hi));
-            }
-        } else {
-            kept.push((lo, hi));
-        }
-    }
-    if kept.is_empty() {
-        // Only `/`: a class that matches nothing (nothing can follow the end of the text).
-        out.push_str("(?:$.)");
-        return;
-    }
-    out.push('[');
-    for (lo, hi) in kept {
-        write_range(out, lo, hi);
-    }
-    out.push(']');
+    let glob = builder.build().map_err(|_| Untranslatable)?;
+    Ok(Pattern {
+        negated: glob.is_negated(),
+        re: glob.to_regex(),
+    })
 }
 
 /// The anchored RE2 of an alternation of unanchored pattern texts after a literal `prefix`
@@ -267,9 +47,7 @@ pub(crate) fn anchored_with_prefix(prefix: &str, res: &[&str]) -> Option<String>
         return None;
     }
     let mut out = String::from("^");
-    for c in prefix.chars() {
-        lit(&mut out, c);
-    }
+    out.push_str(&dispatch_glob::regex_escape(prefix));
     out.push_str("(?s:");
     for (i, r) in res.iter().enumerate() {
         if i > 0 {
