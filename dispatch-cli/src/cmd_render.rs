@@ -23,12 +23,19 @@ pub(crate) struct RenderArgs {
     /// Render these tasks (and what they need) without an event.
     #[arg(long, value_name = "TASK", num_args = 1..)]
     task: Vec<String>,
-    /// The Tekton API version.
-    #[arg(long, value_enum, default_value_t = TargetArg::V1)]
-    target: TargetArg,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = OutputFormat::Yaml)]
     output: OutputFormat,
+    #[command(flatten)]
+    lower: LowerArgs,
+}
+
+/// The lowering options of `dispatch render` and `dispatch pac`.
+#[derive(Debug, Args)]
+pub(crate) struct LowerArgs {
+    /// The Tekton API version.
+    #[arg(long, value_enum, default_value_t = TargetArg::V1)]
+    target: TargetArg,
     /// How git resources are cloned: the git-clone task through a resolver, by name, or inline.
     #[arg(long, value_enum, default_value_t = GitCloneArg::Bundles)]
     git_clone: GitCloneArg,
@@ -68,8 +75,9 @@ enum GitCloneArg {
     Inline,
 }
 
-impl RenderArgs {
-    fn options(&self) -> Result<LowerOptions, Outcome> {
+impl LowerArgs {
+    /// The options, with the pod template file read and the timeout checked.
+    pub(crate) fn options(&self) -> Result<LowerOptions, Outcome> {
         let mut o = LowerOptions::default();
         o.target = match self.target {
             TargetArg::V1 => Target::V1,
@@ -123,7 +131,7 @@ pub(crate) fn run(args: &RenderArgs) -> Outcome {
 }
 
 fn render(args: &RenderArgs) -> Result<(), Outcome> {
-    let options = args.options()?;
+    let options = args.lower.options()?;
     let event = args.source.event()?;
     let limits = limits();
     let checked = args.input.check(&limits)?;
