@@ -45,14 +45,14 @@ impl Budget<'_> {
         self.spend_text(text, store)?;
         self.nodes += 1;
         if self.nodes > limits.max_document_nodes {
-            return Err(guard::limit_error(LimitError {
+            return Err(crate::store::limit_error(LimitError {
                 field: "max_document_nodes",
                 value: LimitValue::from(limits.max_document_nodes as u64),
             }));
         }
         self.bytes = self.bytes.saturating_add(NODE_BYTES).saturating_add(text);
         if self.bytes > self.left {
-            return Err(guard::limit_error(LimitError {
+            return Err(crate::store::limit_error(LimitError {
                 field: "starlark_max_heap_bytes",
                 value: LimitValue::from(limits.starlark_max_heap_bytes as u64),
             }));
@@ -65,7 +65,7 @@ impl Budget<'_> {
         self.text = self.text.saturating_add(n);
         if self.text > self.text_left {
             let limit = store.limits.max_document_bytes;
-            return Err(guard::limit_error(LimitError {
+            return Err(crate::store::limit_error(LimitError {
                 field: "max_document_bytes",
                 value: LimitValue::from(limit as u64),
             }));
@@ -143,7 +143,7 @@ fn convert<'v>(
 ) -> starlark::Result<Node> {
     let limits = &store.limits;
     if depth > limits.max_depth {
-        return Err(guard::limit_error(LimitError {
+        return Err(crate::store::limit_error(LimitError {
             field: "max_depth",
             value: LimitValue::from(limits.max_depth as u64),
         }));

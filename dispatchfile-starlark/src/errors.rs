@@ -68,16 +68,6 @@ pub(crate) fn limit_of(
     if let (ErrorKind::Other(_), Some(l)) = (e.kind(), over) {
         return Some(l);
     }
-    // starlark's guard against deep recursion in comparisons (values nested 200 levels in debug
-    // builds, 3,000 in release builds) fails with an error of a private type and keeps no public
-    // counter: its message is all there is. (Its call-stack overflow has a kind of its own,
-    // above.)
-    if inner.to_string().contains("Too many recursion levels") {
-        return Some(LimitError {
-            field: "starlark_max_call_depth",
-            value: LimitValue::from(limits.starlark_max_call_depth as u64),
-        });
-    }
     None
 }
 
@@ -96,6 +86,9 @@ pub(crate) fn error_message(e: &starlark::Error) -> String {
         .replace("_dispatch_mul", "*")
         .replace("_dispatch_percent", "%")
         .replace("_dispatch_or", "|");
+    let line = crate::compare::Op::ALL
+        .iter()
+        .fold(line, |l, op| l.replace(op.native(), op.symbol()));
     // A catalog function used without its `load` (modern Dispatchfiles predeclare no sugar).
     if let Some(rest) = line.strip_prefix("Variable `") {
         let name = rest.split('`').next().unwrap_or("");

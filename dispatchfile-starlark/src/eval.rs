@@ -83,12 +83,12 @@ use crate::{Clock, FrontendResult, Generation, Options};
 use crate::budget::{LimitError, LimitValue};
 use crate::errors::{error_message, limit_diag, limit_of, over_limit};
 use crate::globals::{
-    Forward, GUARDED_OPERATORS, LEGACY_SUGAR, Loaded, catalog_closure, catalog_key, catalog_map,
-    catalog_module, dialect, guarded_ast, legacy_globals, modern_globals,
+    Forward, LEGACY_SUGAR, Loaded, catalog_closure, catalog_key, catalog_map, catalog_module,
+    dialect, guarded_ast, guarded_operators, legacy_globals, modern_globals,
 };
-use crate::guard::CurrentStore;
 use crate::loading::{From, LoadFailure, Target, check_symbols, module_from, resolve, with_note};
 use crate::nesting::MAX_NESTING_ESTIMATE;
+use crate::store::CurrentStore;
 use crate::store::Store;
 use crate::watch::{Deadline, Watch};
 
@@ -355,11 +355,7 @@ impl Session<'_> {
         if let Some(map) = map {
             self.store.set_map(key, Arc::new(map));
         }
-        let ops: HashMap<String, String> = GUARDED_OPERATORS
-            .iter()
-            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
-            .collect();
-        ast.replace_binary_operators(&ops);
+        ast.replace_binary_operators(&guarded_operators());
         let mut loaded = Loaded::default();
         let mut errors = Vec::new();
         for load in ast.loads() {

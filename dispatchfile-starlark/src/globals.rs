@@ -12,6 +12,7 @@ use starlark::syntax::{AstModule, Dialect};
 use starlark::values::FrozenValue;
 
 use crate::Printer;
+use crate::compare::Op;
 use crate::errors::error_message;
 use crate::message::Constructor;
 use crate::rewrite::OffsetMap;
@@ -45,7 +46,7 @@ pub(crate) fn original(name: &str) -> Option<FrozenValue> {
 }
 
 /// Standard functions called through a size check (see the module documentation).
-pub(crate) const GUARDED_GLOBALS: [&str; 13] = [
+pub(crate) const GUARDED_GLOBALS: [&str; 15] = [
     "str",
     "repr",
     "int",
@@ -59,16 +60,32 @@ pub(crate) const GUARDED_GLOBALS: [&str; 13] = [
     "zip",
     "dict",
     "struct",
+    "min",
+    "max",
 ];
 
 /// Operators evaluated by guarded natives: `replace_binary_operators` turns `a + b` into
-/// `_dispatch_add(a, b)`.
+/// `_dispatch_add(a, b)`. The comparison operators go the same way (see [`guarded_operators`]).
 pub(crate) const GUARDED_OPERATORS: [(&str, &str); 4] = [
     ("+", "_dispatch_add"),
     ("*", "_dispatch_mul"),
     ("%", "_dispatch_percent"),
     ("|", "_dispatch_or"),
 ];
+
+/// Every operator `replace_binary_operators` turns into a call, with the native it calls:
+/// [`GUARDED_OPERATORS`] and the comparisons of [`crate::compare`].
+pub(crate) fn guarded_operators() -> HashMap<String, String> {
+    GUARDED_OPERATORS
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .chain(
+            Op::ALL
+                .iter()
+                .map(|op| (op.symbol().to_owned(), op.native().to_owned())),
+        )
+        .collect()
+}
 
 pub(crate) fn builder() -> GlobalsBuilder {
     let reg = Registry::get();
@@ -90,6 +107,9 @@ pub(crate) fn builder() -> GlobalsBuilder {
     b.set("_dispatch_key", builtin(Kind::Key));
     b.set("_dispatch_ior", builtin(Kind::OrInto));
     b.set("_dispatch_iadd", builtin(Kind::AddInto));
+    for op in Op::ALL {
+        b.set(op.native(), builtin(Kind::Compare(op)));
+    }
     b.set(
         "range",
         Builtin {

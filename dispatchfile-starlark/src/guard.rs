@@ -2,9 +2,7 @@
 //! each one's estimate (from `estimate`, or measured here when printing is involved) charged
 //! against the budget of the running evaluation, and the limit errors they raise.
 
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
 
 use starlark::eval::Evaluator;
 use starlark::values::dict::DictRef;
@@ -12,39 +10,14 @@ use starlark::values::list::ListRef;
 use starlark::values::tuple::TupleRef;
 use starlark::values::{Heap, Value, ValueIdentity};
 
-use crate::budget::{LimitError, LimitValue, Refused};
+use crate::budget::{LimitError, LimitValue};
 use crate::chars::Chars;
+use crate::compare::Walk;
 use crate::estimate::{
     ITEM, MAX_MEASURED, big_int_bytes, char_count, chars_estimate, is_container, item_count,
     join_estimate, list_result, parts, plain_size, seq_size, string_repr_len, string_result,
 };
-use crate::store::Store;
-
-/// The error of a limit a check found exceeded. The evaluation's store notes it (the first
-/// one): the error then stops the evaluation, and the cancellation check, which would report it
-/// again without a position, keeps quiet.
-pub(crate) fn limit_error(l: LimitError) -> starlark::Error {
-    let _ = CURRENT.try_with(|current| {
-        if let Some(store) = current.borrow().as_deref()
-            && store.stopped.get().is_none()
-        {
-            store.stopped.set(Some(l));
-        }
-    });
-    starlark::Error::new_native(l)
-}
-
-/// The error of a charge the budget refused.
-pub(crate) fn refused(r: Refused) -> starlark::Error {
-    limit_error(LimitError::from(r))
-}
-
-pub(crate) fn limit(field: &'static str, value: usize) -> starlark::Error {
-    limit_error(LimitError {
-        field,
-        value: LimitValue::from(value as u64),
-    })
-}
+use crate::store::{Store, limit, limit_error, refused, with_current};
 
 /// The limits of the running evaluation (defaults when no store is attached).
 fn limits(eval: &Evaluator<'_, '_, '_>) -> (usize, u64) {
@@ -610,6 +583,11 @@ pub(crate) fn check_method<'v>(
             _ => string_result(s.len()),
         }
     } else if ListRef::from_value(recv).is_some() {
+        if matches!(name, "index" | "remove")
+            && let Some(needle) = args.pos.first()
+        {
+            Walk::new(eval).shallow(*needle, 1)?;
+        }
         match name {
             // The list's storage grows to hold both (the old array stays until the end).
             "extend" => list_result(
@@ -618,6 +596,11 @@ pub(crate) fn check_method<'v>(
             _ => 0,
         }
     } else if let Some(d) = DictRef::from_value(recv) {
+        if matches!(name, "get" | "pop")
+            && let Some(key) = args.pos.first()
+        {
+            Walk::new(eval).shallow(*key, 1)?;
+        }
         match name {
             // A list of (key, value) tuples: slot, tuple header and two values per entry.
             "items" => d.len().saturating_mul(56).saturating_add(64),
@@ -646,6 +629,19 @@ pub(crate) fn check_global<'v>(
     args: &CallArgs<'_, 'v>,
     eval: &Evaluator<'v, '_, '_>,
 ) -> starlark::Result<()> {
+    if matches!(name, "sorted" | "min" | "max") {
+        // The elements are compared with one another (by starlark): none may nest deeper than
+        // `max_depth`. With a `key` function, the keys are made during the call and go unchecked.
+        let mut walk = Walk::new(eval);
+        match args.pos {
+            [one] => walk.shallow(*one, 0)?,
+            several => {
+                for v in several {
+                    walk.shallow(*v, 1)?;
+                }
+            }
+        }
+    }
     let first = args.pos.first().map_or(0, |v| item_count(*v));
     let need = match name {
         "list" | "tuple" | "reversed" => list_result(first),
@@ -810,29 +806,6 @@ pub(crate) fn check_materialise(need: usize, allocated: usize, cap: usize) -> st
 /// heap check counts.
 pub(crate) const DICT_ENTRY_BYTES: usize = 128;
 
-thread_local! {
-    /// The store of the evaluation running on this thread. The element guards are slices (see
-    /// `rewrite`), and starlark hands a slice no evaluator, only its heap.
-    static CURRENT: RefCell<Option<Rc<Store>>> = const { RefCell::new(None) };
-}
-
-/// Makes a store the current one of this thread until it is dropped; then the previous one (none,
-/// unless evaluations nest) is current again.
-pub(crate) struct CurrentStore(Option<Rc<Store>>);
-
-impl CurrentStore {
-    pub(crate) fn install(store: &Rc<Store>) -> CurrentStore {
-        CurrentStore(CURRENT.with(|c| c.replace(Some(Rc::clone(store)))))
-    }
-}
-
-impl Drop for CurrentStore {
-    fn drop(&mut self) {
-        let previous = self.0.take();
-        let _ = CURRENT.try_with(|c| c.replace(previous));
-    }
-}
-
 /// `_dispatch_item[v:]`, `_dispatch_entry[k:]` and `_dispatch_key[d:k]` (and their call forms):
 /// one more element of a comprehension, or one more dict entry (`slot` bytes outside the
 /// arena). An int beyond 32 bits also brings its digits, which live outside the arena (`[-x for
@@ -849,9 +822,8 @@ pub(crate) fn check_element(v: Value<'_>, slot: usize, heap: Heap<'_>) -> starla
 /// Like [`within_outside`], for the element guards: the store is the current one of the thread.
 fn charge(need: usize, heap: Heap<'_>) -> starlark::Result<()> {
     let arena = heap.allocated_bytes().saturating_mul(2);
-    CURRENT.with(|current| {
-        let current = current.borrow();
-        let Some(store) = current.as_deref() else {
+    with_current(|store| {
+        let Some(store) = store else {
             // Outside an evaluation (a catalog module being frozen): the default cap, nothing
             // to record.
             let cap = dispatchfile_model::Limits::default().starlark_max_heap_bytes;
@@ -922,9 +894,8 @@ pub(crate) fn check_add_into<'v>(
 /// (nothing is recorded: the arena itself will show them).
 fn fits(need: usize, heap: Heap<'_>) -> starlark::Result<()> {
     let arena = heap.allocated_bytes().saturating_mul(2);
-    CURRENT.with(|current| {
-        let current = current.borrow();
-        let Some(store) = current.as_deref() else {
+    with_current(|store| {
+        let Some(store) = store else {
             let cap = dispatchfile_model::Limits::default().starlark_max_heap_bytes;
             if arena.saturating_add(need) > cap {
                 return Err(limit("starlark_max_heap_bytes", cap));

@@ -5,10 +5,13 @@
 // - `budget`: the statement budget, the heap cap and the limit errors; knows nothing of
 //   Starlark values. `schema`, `nesting`, `catalog`, `loader`: no dependencies here.
 // - `rewrite` (source rewriting; uses `nesting`), `tabs`, `reserved`.
-// - `store`: the per-evaluation state: the sources, the pipeline being built, the budget.
+// - `store`: the per-evaluation state (the sources, the pipeline being built, the budget), the
+//   store of the evaluation running on this thread, and the limit errors that note themselves
+//   in it.
 // - `message`: the value types (messages, constructors, quantities) and value inspection.
 // - `chars`: the lazy `elems()`/`codepoints()` iterator value.
 // - `estimate`: pure size estimates of values and native calls.
+// - `compare`: comparisons with a nesting bound of their own.
 // - `guard`: the estimates of each guarded call, charged against the budget.
 // - `bound`: guarded method calls and bound methods: estimate, charge, then call the
 //   original.
@@ -19,6 +22,7 @@ mod bound;
 mod budget;
 mod catalog;
 mod chars;
+mod compare;
 mod convert;
 #[cfg(test)]
 mod coverage;

@@ -168,6 +168,16 @@ fn is_zero(v: Value<'_>) -> bool {
 }
 
 fn messages_equal<'v>(a: &View<'v>, b: &View<'v>) -> starlark::Result<bool> {
+    messages_equal_by(a, b, Value::equals)
+}
+
+/// Whether two messages are equal, with `eq` comparing two set fields (the bounded comparison
+/// of `compare` passes its own).
+pub(crate) fn messages_equal_by<'v>(
+    a: &View<'v>,
+    b: &View<'v>,
+    mut eq: impl FnMut(Value<'v>, Value<'v>) -> starlark::Result<bool>,
+) -> starlark::Result<bool> {
     if a.schema.id != b.schema.id {
         return Ok(false);
     }
@@ -187,7 +197,7 @@ fn messages_equal<'v>(a: &View<'v>, b: &View<'v>) -> starlark::Result<bool> {
                 }
             }
             (Some(x), Some(y)) => {
-                if !x.equals(y)? {
+                if !eq(x, y)? {
                     return Ok(false);
                 }
             }

@@ -7,7 +7,7 @@ use starlark_syntax::syntax::ast::{AstAssignIdent, AstParameter, ClauseP, ExprP,
 use starlark_syntax::syntax::uniplate::Visit;
 
 /// Every name the frontend injects: the guarded natives the rewritten text calls.
-pub(crate) const RESERVED: [&str; 13] = [
+pub(crate) const RESERVED: [&str; 21] = [
     "_dispatch_add",
     "_dispatch_mul",
     "_dispatch_percent",
@@ -21,6 +21,14 @@ pub(crate) const RESERVED: [&str; 13] = [
     "_dispatch_key",
     "_dispatch_ior",
     "_dispatch_iadd",
+    "_dispatch_eq",
+    "_dispatch_ne",
+    "_dispatch_lt",
+    "_dispatch_le",
+    "_dispatch_gt",
+    "_dispatch_ge",
+    "_dispatch_in",
+    "_dispatch_not_in",
 ];
 
 /// The first binding of a reserved name in `ast` (an assignment, an augmented assignment, a

@@ -64,7 +64,7 @@ use starlark_syntax::syntax::uniplate::Visit;
 /// Method names whose calls go through `_dispatch_method` (see the module documentation of
 /// `starlark` for why each one is guarded). The receiver decides whether a check applies: the
 /// names are also ordinary struct fields, which pass through unchanged.
-pub(crate) const GUARDED: [&str; 27] = [
+pub(crate) const GUARDED: [&str; 31] = [
     // str: results proportional to (or larger than) the receiver or the arguments.
     "capitalize",
     "codepoint_ords",
@@ -87,9 +87,15 @@ pub(crate) const GUARDED: [&str; 27] = [
     "strip",
     "title",
     "upper",
-    // list
+    // list: `extend` grows the list; `index` and `remove` compare their argument with the
+    // elements (a nesting check, see `compare`).
     "extend",
-    // dict
+    "index",
+    "remove",
+    // dict: `get` and `pop` compare their key with the dict's on a hash collision (a nesting
+    // check); the others make entries or lists of them.
+    "get",
+    "pop",
     "items",
     "keys",
     "setdefault",
@@ -749,7 +755,8 @@ mod tests {
     }
 
     rewrite_cases! {
-        untouched: "x = a.get(1) + b[1]\n" => "x = a.get(1) + b[1]\n";
+        untouched: "x = a.count(1) + b[1]\n" => "x = a.count(1) + b[1]\n";
+        lookup_compares_its_key: "x = d.get(k) or l.index(v)\n" => "x = _dispatch_method(d, \"get\", k) or _dispatch_method(l, \"index\", v)\n";
         simple_call: "x = s.join(l)\n" => "x = _dispatch_method(s, \"join\", l)\n";
         no_args: "x = s.elems()\n" => "x = _dispatch_method(s, \"elems\")\n";
         glued_to_a_keyword: "def f(n):\n    return\"{}\".format(n)\n" => "def f(n):\n    return _dispatch_method(\"{}\", \"format\", n)\n";

@@ -8,13 +8,14 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use dispatchfile_model::{Code, Diagnostic, FileId, Files, Node, Span};
 use starlark::any::ProvidesStaticType;
 use starlark::eval::Evaluator;
 
-use crate::budget::{Budget, LimitError};
+use crate::budget::{Budget, LimitError, LimitValue, Refused};
 use crate::rewrite::OffsetMap;
 
 // ---------------------------------------------------------------------------------------------
@@ -240,4 +241,58 @@ impl Store {
             list.push(Element { name, call, node });
         }
     }
+}
+
+/// The error of a limit a check found exceeded. The evaluation's store notes it (the first
+/// one): the error then stops the evaluation, and the cancellation check, which would report it
+/// again without a position, keeps quiet.
+pub(crate) fn limit_error(l: LimitError) -> starlark::Error {
+    let _ = CURRENT.try_with(|current| {
+        if let Some(store) = current.borrow().as_deref()
+            && store.stopped.get().is_none()
+        {
+            store.stopped.set(Some(l));
+        }
+    });
+    starlark::Error::new_native(l)
+}
+
+/// The error of a charge the budget refused.
+pub(crate) fn refused(r: Refused) -> starlark::Error {
+    limit_error(LimitError::from(r))
+}
+
+pub(crate) fn limit(field: &'static str, value: usize) -> starlark::Error {
+    limit_error(LimitError {
+        field,
+        value: LimitValue::from(value as u64),
+    })
+}
+
+thread_local! {
+    /// The store of the evaluation running on this thread. The element guards are slices (see
+    /// `rewrite`), and starlark hands a slice no evaluator, only its heap.
+    static CURRENT: RefCell<Option<Rc<Store>>> = const { RefCell::new(None) };
+}
+
+/// Makes a store the current one of this thread until it is dropped; then the previous one (none,
+/// unless evaluations nest) is current again.
+pub(crate) struct CurrentStore(Option<Rc<Store>>);
+
+impl CurrentStore {
+    pub(crate) fn install(store: &Rc<Store>) -> CurrentStore {
+        CurrentStore(CURRENT.with(|c| c.replace(Some(Rc::clone(store)))))
+    }
+}
+
+impl Drop for CurrentStore {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        let _ = CURRENT.try_with(|c| c.replace(previous));
+    }
+}
+
+/// Runs `f` with the store of the evaluation running on this thread, if there is one.
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Store>) -> R) -> R {
+    CURRENT.with(|current| f(current.borrow().as_deref()))
 }

@@ -17,12 +17,13 @@ use starlark::values::{
     ValueLike, starlark_value,
 };
 
+use crate::compare::Op;
 use crate::message::{
     Quantity, dict_insert, err, is_quantity, message_dict, new_message, schema_of, type_name,
 };
 use crate::schema::Registry;
 use crate::store::{Added, Store};
-use crate::{bound, convert, guard, rewrite};
+use crate::{bound, compare, convert, guard, rewrite};
 
 /// Which builtin a [`Builtin`] value is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +69,8 @@ pub(crate) enum Kind {
     /// `_dispatch_iadd[x:e]` (or `_dispatch_iadd[e:]`): the right side of a rewritten `x += e`;
     /// returns `e`. Also callable, `_dispatch_iadd(x, e)`.
     AddInto,
+    /// A comparison operator (`==`, `<`, `in`, …), compared with a nesting bound.
+    Compare(Op),
     /// `getattr`, which hands out guarded bound methods.
     GetAttr,
     /// A standard function called after a size (and, for formatting, nesting) check: `str`,
@@ -108,6 +111,7 @@ impl fmt::Display for Builtin {
             Kind::OrInto => "_dispatch_ior",
             Kind::AddInto => "_dispatch_iadd",
             Kind::GetAttr => "getattr",
+            Kind::Compare(op) => op.native(),
             Kind::Global(n) => n,
         };
         write!(f, "<built-in function {name}>")
@@ -144,7 +148,7 @@ impl<'v> StarlarkValue<'v> for Builtin {
             store
                 .budget
                 .within(eval.get_total_tick_count())
-                .map_err(guard::refused)?;
+                .map_err(crate::store::refused)?;
         }
         let result = self.run(args, eval)?;
         if let Some(store) = store {
@@ -208,6 +212,10 @@ impl Builtin {
                 let [a, b] = args.positional(eval.heap())?;
                 guard::check_union(a, b, eval)?;
                 a.bit_or(b, eval.heap())
+            }
+            Kind::Compare(op) => {
+                let [a, b] = args.positional(eval.heap())?;
+                compare::operator(op, a, b, eval)
             }
             Kind::Method => bound::dispatch_method(args, eval),
             Kind::Missing => Err(err("_dispatch_missing is not a function")),

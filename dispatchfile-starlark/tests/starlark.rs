@@ -2,6 +2,7 @@
 //! dispatchfile-parse.
 
 mod starlark {
+    mod compare;
     mod nesting;
     mod reserved;
 

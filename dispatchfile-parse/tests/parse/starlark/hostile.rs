@@ -259,6 +259,10 @@ fn deep_structures_in_unguarded_operations_end_cleanly() {
         "x = ()\nfor i in range(20000):\n    x = (x,)\nd = {x: 1}\n",
         "x = []\nfor i in range(20000):\n    x = [x]\ns = '{}'.format(x)\n",
         "x = []\nfor i in range(20000):\n    x = [x]\ny = [x]\nok = x == y[0]\n",
+        // Left to starlark's own comparison guard (docs/security.md): keys from a `key`
+        // function, and deep tuple keys of a dict looked up by indexing.
+        "def t():\n    x = []\n    for i in range(5000):\n        x = [x]\n    return x\ns = sorted([1, 2], key = lambda i: t())\n",
+        "def t():\n    x = ()\n    for i in range(5000):\n        x = (x,)\n    return x\nd = {t(): 1}\nv = d[t()]\n",
     ] {
         let e = star_with(&format!("{MODERN}{src}"), None, &limits());
         let err = first_error(&e);
