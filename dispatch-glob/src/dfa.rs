@@ -22,15 +22,16 @@ use crate::parse::Tok;
 /// A set of bytes.
 type ByteSet = [u64; 4];
 
-/// Transition value bit: the verdict of the list for an input ending here.
-const ACCEPT: u32 = 1;
-/// Transition value bit: the verdict is fixed whatever follows (or the transition is unknown).
-const FINAL: u32 = 2;
+// A transition value is the offset of the target state's row in the table, or one of these three:
+// the walk stops on any of them.
 /// A transition not computed yet.
-const UNKNOWN: u32 = FINAL;
-/// Settled verdicts (no row of their own).
-const SETTLED_NO: u32 = 4 | FINAL;
-const SETTLED_YES: u32 = 4 | FINAL | ACCEPT;
+const UNKNOWN: u32 = u32::MAX;
+/// The list's verdict is no, whatever follows.
+const SETTLED_NO: u32 = u32::MAX - 1;
+/// The list's verdict is yes, whatever follows.
+const SETTLED_YES: u32 = u32::MAX - 2;
+/// The smallest of the three.
+const STOP: u32 = SETTLED_YES;
 
 /// The capacity, in states, of the first table generation.
 const FIRST_CAPACITY: usize = 16;
@@ -435,7 +436,7 @@ impl Dfa {
         for &s in &dfa.nfa.starts {
             closure(&dfa.nfa, &mut cache, s);
         }
-        let stride = dfa.nfa.stride as usize;
+        let stride = dfa.nfa.stride as usize + 1;
         let first = (FIRST_CAPACITY * stride * 4 + cache.next.len() * 8) > max_memory;
         if first {
             return None;
@@ -462,8 +463,8 @@ impl Dfa {
     /// The list's verdict on `s`, or `None` when the cache is full or busy.
     #[inline]
     pub(crate) fn is_match(&self, s: &str) -> Option<bool> {
-        if self.start & FINAL != 0 {
-            return (self.start != UNKNOWN).then_some(self.start & ACCEPT != 0);
+        if self.start >= STOP {
+            return (self.start != UNKNOWN).then_some(self.start == SETTLED_YES);
         }
         let bytes = s.as_bytes();
         if self.reverse {
@@ -484,20 +485,22 @@ impl Dfa {
         let mut t = self.table()?;
         let mut v = self.start;
         for b in bytes {
-            let at = (v >> 2) as usize + usize::from(self.nfa.classes[usize::from(b)]);
-            let mut next = t.get(at)?.load(Ordering::Relaxed);
-            if next & FINAL != 0 {
+            let at = v as usize + usize::from(self.nfa.classes[usize::from(b)]);
+            // Acquire: a new state's row is written before the transition to it is stored.
+            let mut next = t.get(at)?.load(Ordering::Acquire);
+            if next >= STOP {
                 if next == UNKNOWN {
                     next = self.compute(v, b)?;
                     t = self.table()?;
                 }
-                if next & FINAL != 0 {
-                    return Some(next & ACCEPT != 0);
+                if next >= STOP {
+                    return Some(next == SETTLED_YES);
                 }
             }
             v = next;
         }
-        Some(v & ACCEPT != 0)
+        // The last entry of a row is the verdict for an input ending there.
+        Some(t.get(v as usize + self.nfa.stride as usize)?.load(Ordering::Relaxed) != 0)
     }
 
     /// Computes (and records) the transition of state `from` on byte `b`.
@@ -508,8 +511,8 @@ impl Dfa {
         if cache.full {
             return None;
         }
-        let stride = self.nfa.stride as usize;
-        let row = (from >> 2) as usize;
+        let stride = self.nfa.stride as usize + 1;
+        let row = from as usize;
         let at = row + usize::from(self.nfa.classes[usize::from(b)]);
         let known = self.table()?.get(at)?.load(Ordering::Relaxed);
         if known != UNKNOWN {
@@ -540,7 +543,7 @@ impl Dfa {
             cache.full = true;
             return None;
         };
-        self.table()?.get(at)?.store(v, Ordering::Relaxed);
+        self.table()?.get(at)?.store(v, Ordering::Release);
         Some(v)
     }
 
@@ -578,7 +581,7 @@ impl Dfa {
         if let Some(&v) = cache.map.get(cache.next.as_slice()) {
             return Some(v);
         }
-        let stride = self.nfa.stride as usize;
+        let stride = self.nfa.stride as usize + 1;
         let index = cache.states.len();
         let bytes = cache.next.len() * 8 + 64;
         if cache.memory + bytes > self.max_memory {
@@ -602,11 +605,13 @@ impl Dfa {
             table = slot.get()?;
         }
         cache.memory += bytes;
-        let offset = u32::try_from(index * stride).ok().filter(|o| *o < 1 << 30)?;
-        let v = offset << 2 | u32::from(accept);
-        // A continuation byte stays in the state.
+        let v = u32::try_from(index * stride).ok().filter(|o| *o < STOP / 2)?;
+        // A continuation byte stays in the state; the last entry is the verdict.
         let cont = usize::from(self.nfa.classes[0x80]);
         table.get(index * stride + cont)?.store(v, Ordering::Relaxed);
+        table
+            .get(index * stride + stride - 1)?
+            .store(u32::from(accept), Ordering::Relaxed);
         let key: Box<[u32]> = cache.next.as_slice().into();
         cache.states.push(key.clone());
         cache.map.insert(key, v);
