@@ -30,8 +30,11 @@ const UNKNOWN: u32 = u32::MAX;
 const SETTLED_NO: u32 = u32::MAX - 1;
 /// The list's verdict is yes, whatever follows.
 const SETTLED_YES: u32 = u32::MAX - 2;
-/// The smallest of the three.
-const STOP: u32 = SETTLED_YES;
+/// Bit of a transition value: the target state stays where it is on all bytes but one (its
+/// "escape" byte, stored in its row), so the walk jumps to the next such byte of the input.
+const SKIP: u32 = 1 << 31;
+/// The walk leaves its loop on every value at or above this.
+const STOP: u32 = SKIP;
 
 /// The capacity, in states, of the first table generation.
 const FIRST_CAPACITY: usize = 16;
@@ -356,7 +359,7 @@ pub(crate) struct Dfa {
     /// stops early, so the DFA suits long inputs too.
     bounded: bool,
     start: u32,
-    generations: Box<[OnceLock<Box<[AtomicU32]>>]>,
+    generations: [OnceLock<Box<[AtomicU32]>>; GENERATIONS],
     current: AtomicUsize,
     cache: Mutex<Cache>,
     max_memory: usize,
@@ -414,7 +417,7 @@ impl Dfa {
             reverse,
             bounded,
             start: UNKNOWN,
-            generations: Box::new([]),
+            generations: std::array::from_fn(|_| OnceLock::new()),
             current: AtomicUsize::new(0),
             cache: Mutex::new(Cache {
                 full: true,
@@ -436,7 +439,7 @@ impl Dfa {
         for &s in &dfa.nfa.starts {
             closure(&dfa.nfa, &mut cache, s);
         }
-        let stride = dfa.nfa.stride as usize + 1;
+        let stride = dfa.nfa.stride as usize + 2;
         let first = (FIRST_CAPACITY * stride * 4 + cache.next.len() * 8) > max_memory;
         if first {
             return None;
@@ -445,9 +448,8 @@ impl Dfa {
             .map(|_| AtomicU32::new(UNKNOWN))
             .collect();
         cache.memory = FIRST_CAPACITY * stride * 4;
-        dfa.generations = (0..GENERATIONS).map(|_| OnceLock::new()).collect();
         let _ = dfa.generations[0].set(table);
-        dfa.start = dfa.state_of(&mut cache)?;
+        dfa.start = dfa.state_of(&mut cache, false)?;
         cache.full = false;
         dfa.cache = Mutex::new(cache);
         Some(dfa)
@@ -466,11 +468,10 @@ impl Dfa {
         if self.start >= STOP {
             return (self.start != UNKNOWN).then_some(self.start == SETTLED_YES);
         }
-        let bytes = s.as_bytes();
         if self.reverse {
-            self.walk(bytes.iter().rev().copied())
+            self.walk::<true>(s.as_bytes())
         } else {
-            self.walk(bytes.iter().copied())
+            self.walk::<false>(s.as_bytes())
         }
     }
 
@@ -480,11 +481,16 @@ impl Dfa {
         self.generations.get(g)?.get().map(|t| &**t)
     }
 
+    /// Reads `bytes` from the start (or from the end when `REV`), one transition per byte.
     #[inline]
-    fn walk(&self, bytes: impl Iterator<Item = u8>) -> Option<bool> {
+    fn walk<const REV: bool>(&self, bytes: &[u8]) -> Option<bool> {
+        let n = bytes.len();
         let mut t = self.table()?;
         let mut v = self.start;
-        for b in bytes {
+        let mut i = 0;
+        while i < n {
+            let b = if REV { bytes[n - 1 - i] } else { bytes[i] };
+            i += 1;
             let at = v as usize + usize::from(self.nfa.classes[usize::from(b)]);
             // Acquire: a new state's row is written before the transition to it is stored.
             let mut next = t.get(at)?.load(Ordering::Acquire);
@@ -493,13 +499,25 @@ impl Dfa {
                     next = self.compute(v, b)?;
                     t = self.table()?;
                 }
-                if next >= STOP {
+                if next >= SETTLED_YES {
                     return Some(next == SETTLED_YES);
+                }
+                if next >= STOP {
+                    // A state that only its escape byte leaves: jump to that byte, or to the end.
+                    next &= !SKIP;
+                    let escape = t.get(next as usize + self.nfa.stride as usize + 1)?;
+                    let escape = u8::try_from(escape.load(Ordering::Relaxed)).ok()?;
+                    let found = if REV {
+                        bytes[..n - i].iter().rposition(|&x| x == escape).map(|p| n - 1 - p)
+                    } else {
+                        bytes[i..].iter().position(|&x| x == escape).map(|p| p + i)
+                    };
+                    i = found.unwrap_or(n);
                 }
             }
             v = next;
         }
-        // The last entry of a row is the verdict for an input ending there.
+        // After the transitions, a row holds the verdict for an input ending there.
         Some(t.get(v as usize + self.nfa.stride as usize)?.load(Ordering::Relaxed) != 0)
     }
 
@@ -511,7 +529,7 @@ impl Dfa {
         if cache.full {
             return None;
         }
-        let stride = self.nfa.stride as usize + 1;
+        let stride = self.nfa.stride as usize + 2;
         let row = from as usize;
         let at = row + usize::from(self.nfa.classes[usize::from(b)]);
         let known = self.table()?.get(at)?.load(Ordering::Relaxed);
@@ -519,11 +537,7 @@ impl Dfa {
             return Some(known);
         }
         let cache = &mut *cache;
-        cache.stamp = cache.stamp.wrapping_add(1);
-        if cache.stamp == 0 {
-            cache.seen.iter_mut().for_each(|s| *s = 0);
-            cache.stamp = 1;
-        }
+        fresh_stamp(cache);
         cache.next.clear();
         let state = std::mem::take(&mut cache.states[row / stride]);
         for &i in &*state {
@@ -538,7 +552,7 @@ impl Dfa {
             }
         }
         cache.states[row / stride] = state;
-        let v = self.state_of(cache);
+        let v = self.state_of(cache, true);
         let Some(v) = v else {
             cache.full = true;
             return None;
@@ -549,7 +563,7 @@ impl Dfa {
 
     /// The transition value of the state whose instructions are in `cache.next` (made if new);
     /// `None` when the memory limit is reached.
-    fn state_of(&self, cache: &mut Cache) -> Option<u32> {
+    fn state_of(&self, cache: &mut Cache, skip: bool) -> Option<u32> {
         cache.next.sort_unstable();
         let (mut pos_match, mut neg_match, mut pos_alive, mut neg_alive) =
             (false, false, false, false);
@@ -581,7 +595,7 @@ impl Dfa {
         if let Some(&v) = cache.map.get(cache.next.as_slice()) {
             return Some(v);
         }
-        let stride = self.nfa.stride as usize + 1;
+        let stride = self.nfa.stride as usize + 2;
         let index = cache.states.len();
         let bytes = cache.next.len() * 8 + 64;
         if cache.memory + bytes > self.max_memory {
@@ -606,16 +620,76 @@ impl Dfa {
         }
         cache.memory += bytes;
         let v = u32::try_from(index * stride).ok().filter(|o| *o < STOP / 2)?;
-        // A continuation byte stays in the state; the last entry is the verdict.
+        // A continuation byte stays in the state; after the transitions come the verdict and the
+        // escape byte.
         let cont = usize::from(self.nfa.classes[0x80]);
         table.get(index * stride + cont)?.store(v, Ordering::Relaxed);
         table
-            .get(index * stride + stride - 1)?
+            .get(index * stride + stride - 2)?
             .store(u32::from(accept), Ordering::Relaxed);
         let key: Box<[u32]> = cache.next.as_slice().into();
+        let escape = if skip { self.escape(cache, &key) } else { None };
+        let value = match escape {
+            Some(e) => {
+                table
+                    .get(index * stride + stride - 1)?
+                    .store(u32::from(e), Ordering::Relaxed);
+                v | SKIP
+            }
+            None => v,
+        };
         cache.states.push(key.clone());
-        cache.map.insert(key, v);
-        Some(v)
+        cache.map.insert(key, value);
+        Some(value)
+    }
+
+    /// The one byte that leaves the state of `key` when every other byte leads back to it: its
+    /// consuming instructions are all loops, their sets leave out the same single byte, and taking
+    /// one of the other bytes gives the state again.
+    fn escape(&self, cache: &mut Cache, key: &[u32]) -> Option<u8> {
+        let mut stay = self.nfa.sets[SET_ALL as usize];
+        let mut loops = 0;
+        for &i in key {
+            match self.nfa.insts[i as usize] {
+                Inst::Loop(k) => {
+                    loops += 1;
+                    let set = &self.nfa.sets[k as usize];
+                    for w in 0..4 {
+                        stay[w] &= set[w];
+                    }
+                }
+                Inst::Match => {}
+                _ => return None,
+            }
+        }
+        let all = &self.nfa.sets[SET_ALL as usize];
+        let left: u32 = (0..4).map(|w| (all[w] & !stay[w]).count_ones()).sum();
+        if loops == 0 || left != 1 {
+            return None;
+        }
+        let w = (0..4).find(|&w| all[w] & !stay[w] != 0)?;
+        let escape = (w * 64) as u32 + (all[w] & !stay[w]).trailing_zeros();
+        let stay_byte = (0..=255u8).find(|&b| contains(&stay, b))?;
+        fresh_stamp(cache);
+        cache.next.clear();
+        for &i in key {
+            if let Inst::Loop(k) = self.nfa.insts[i as usize] {
+                if contains(&self.nfa.sets[k as usize], stay_byte) {
+                    closure(&self.nfa, cache, i);
+                }
+            }
+        }
+        cache.next.sort_unstable();
+        (cache.next.as_slice() == key).then(|| u8::try_from(escape).ok()).flatten()
+    }
+}
+
+/// A stamp no instruction is marked with yet.
+fn fresh_stamp(cache: &mut Cache) {
+    cache.stamp = cache.stamp.wrapping_add(1);
+    if cache.stamp == 0 {
+        cache.seen.iter_mut().for_each(|s| *s = 0);
+        cache.stamp = 1;
     }
 }
 

@@ -244,10 +244,12 @@ impl GlobMatcher {
 /// A compiled list of positive and negative globs with the [list rule](crate#lists).
 ///
 /// `s` matches iff (there are no positive patterns, or one matches) and no negative pattern matches;
-/// order does not matter. An empty set matches everything ("no filter"). All patterns are compiled
-/// into one matcher that compares an input with few of them: a short list picks its candidates by
-/// the input's first and last bytes, a longer one reads the input into tries of its literal
-/// prefixes and suffixes; the rest runs a linear-time NFA behind literal prefilters.
+/// order does not matter. An empty set matches everything ("no filter"). All patterns form one
+/// lazily built DFA whose states carry the list's verdict: an input is read once, from its start or
+/// its end, usually only in part, whatever the number of patterns. Where the DFA cannot serve (its
+/// memory limit reached, its cache busy on another thread, long inputs for a list that never stops
+/// early, non-ASCII distinctions), a strategy matcher answers: literal, prefix and suffix checks
+/// and tries, and a linear-time NFA behind literal prefilters.
 ///
 /// ```
 /// use dispatch_glob::{Glob, GlobSetBuilder};
@@ -267,7 +269,7 @@ pub struct GlobSet {
     /// Each pattern's own matcher, built on first need.
     matchers: OnceLock<Vec<GlobMatcher>>,
     /// The whole list as one lazy DFA, made on the first match, when the list can be one.
-    dfa: OnceLock<Option<Box<dfa::Dfa>>>,
+    dfa: OnceLock<Option<dfa::Dfa>>,
     /// Whether the list can be a DFA (no pattern tells non-ASCII characters apart), and the
     /// memory limit of the DFA.
     dfa_memory: usize,
@@ -460,9 +462,8 @@ impl GlobSet {
                     self.globs.iter().map(|g| (g.toks.as_slice(), g.negated)),
                     self.dfa_memory,
                 )
-                .map(Box::new)
             })
-            .as_deref()
+            .as_ref()
     }
 
     /// Each pattern's own matcher, made on first need.
