@@ -149,7 +149,11 @@ impl NfaBuilder {
     /// Emits a sequence, reversed when `rev`; `None` when it has a non-ASCII distinction.
     fn seq(&mut self, toks: &[Tok], rev: bool) -> Option<()> {
         for i in 0..toks.len() {
-            let tok = if rev { &toks[toks.len() - 1 - i] } else { &toks[i] };
+            let tok = if rev {
+                &toks[toks.len() - 1 - i]
+            } else {
+                &toks[i]
+            };
             match tok {
                 Tok::Lit(c) => {
                     if !c.is_ascii() {
@@ -229,7 +233,8 @@ impl NfaBuilder {
         // is reached after which the pattern matches whatever follows (`any`); whether a `/` is
         // reached after which it does (`slash`).
         let n = nfa.insts.len();
-        let (mut reach, mut any, mut slash) = (vec![false; n + 1], vec![false; n + 1], vec![false; n + 1]);
+        let (mut reach, mut any, mut slash) =
+            (vec![false; n + 1], vec![false; n + 1], vec![false; n + 1]);
         let mut univ = vec![false; n];
         for i in (0..n).rev() {
             let (r, a, s) = match nfa.insts[i] {
@@ -241,8 +246,7 @@ impl NfaBuilder {
                 Inst::Jmp(t) => (reach[t as usize], any[t as usize], slash[t as usize]),
                 Inst::Loop(k) => {
                     // `**` then the match, or `*` then the match or a `/` and the same.
-                    univ[i] = reach[i + 1]
-                        && (k == SET_ALL || (k == SET_NOSLASH && slash[i + 1]));
+                    univ[i] = reach[i + 1] && (k == SET_ALL || (k == SET_NOSLASH && slash[i + 1]));
                     (reach[i + 1], any[i + 1] || univ[i], slash[i + 1])
                 }
                 Inst::Byte(k) => (false, false, k == SET_SLASH && any[i + 1]),
@@ -378,8 +382,13 @@ impl std::fmt::Debug for Dfa {
 
 impl Clone for Dfa {
     fn clone(&self) -> Dfa {
-        Dfa::from_nfa(self.nfa.clone(), self.reverse, self.bounded, self.max_memory)
-            .unwrap_or_else(|| Dfa::empty(self.nfa.clone(), self.reverse, self.bounded))
+        Dfa::from_nfa(
+            self.nfa.clone(),
+            self.reverse,
+            self.bounded,
+            self.max_memory,
+        )
+        .unwrap_or_else(|| Dfa::empty(self.nfa.clone(), self.reverse, self.bounded))
     }
 }
 
@@ -508,7 +517,10 @@ impl Dfa {
                     let escape = t.get(next as usize + self.nfa.stride as usize + 1)?;
                     let escape = u8::try_from(escape.load(Ordering::Relaxed)).ok()?;
                     let found = if REV {
-                        bytes[..n - i].iter().rposition(|&x| x == escape).map(|p| n - 1 - p)
+                        bytes[..n - i]
+                            .iter()
+                            .rposition(|&x| x == escape)
+                            .map(|p| n - 1 - p)
                     } else {
                         bytes[i..].iter().position(|&x| x == escape).map(|p| p + i)
                     };
@@ -518,7 +530,11 @@ impl Dfa {
             v = next;
         }
         // After the transitions, a row holds the verdict for an input ending there.
-        Some(t.get(v as usize + self.nfa.stride as usize)?.load(Ordering::Relaxed) != 0)
+        Some(
+            t.get(v as usize + self.nfa.stride as usize)?
+                .load(Ordering::Relaxed)
+                != 0,
+        )
     }
 
     /// Computes (and records) the transition of state `from` on byte `b`.
@@ -610,7 +626,9 @@ impl Dfa {
                 return None;
             }
             let new: Box<[AtomicU32]> = (0..grown)
-                .map(|k| AtomicU32::new(table.get(k).map_or(UNKNOWN, |e| e.load(Ordering::Relaxed))))
+                .map(|k| {
+                    AtomicU32::new(table.get(k).map_or(UNKNOWN, |e| e.load(Ordering::Relaxed)))
+                })
                 .collect();
             let slot = self.generations.get(g + 1)?;
             slot.set(new).ok()?;
@@ -619,11 +637,15 @@ impl Dfa {
             table = slot.get()?;
         }
         cache.memory += bytes;
-        let v = u32::try_from(index * stride).ok().filter(|o| *o < STOP / 2)?;
+        let v = u32::try_from(index * stride)
+            .ok()
+            .filter(|o| *o < STOP / 2)?;
         // A continuation byte stays in the state; after the transitions come the verdict and the
         // escape byte.
         let cont = usize::from(self.nfa.classes[0x80]);
-        table.get(index * stride + cont)?.store(v, Ordering::Relaxed);
+        table
+            .get(index * stride + cont)?
+            .store(v, Ordering::Relaxed);
         table
             .get(index * stride + stride - 2)?
             .store(u32::from(accept), Ordering::Relaxed);
@@ -673,14 +695,16 @@ impl Dfa {
         fresh_stamp(cache);
         cache.next.clear();
         for &i in key {
-            if let Inst::Loop(k) = self.nfa.insts[i as usize] {
-                if contains(&self.nfa.sets[k as usize], stay_byte) {
-                    closure(&self.nfa, cache, i);
-                }
+            if let Inst::Loop(k) = self.nfa.insts[i as usize]
+                && contains(&self.nfa.sets[k as usize], stay_byte)
+            {
+                closure(&self.nfa, cache, i);
             }
         }
         cache.next.sort_unstable();
-        (cache.next.as_slice() == key).then(|| u8::try_from(escape).ok()).flatten()
+        (cache.next.as_slice() == key)
+            .then(|| u8::try_from(escape).ok())
+            .flatten()
     }
 }
 

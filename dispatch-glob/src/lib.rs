@@ -437,14 +437,14 @@ impl GlobSet {
     #[must_use]
     #[inline]
     pub fn is_match(&self, s: &str) -> bool {
-        if let Some(dfa) = self.dfa() {
-            if dfa.suits(s.len()) {
-                if let Some(yes) = dfa.is_match(s) {
-                    return yes;
-                }
-            }
+        if let Some(dfa) = self.dfa()
+            && dfa.suits(s.len())
+            && let Some(yes) = dfa.is_match(s)
+        {
+            return yes;
         }
-        self.engine().is_match(s, self.has_positive, self.has_negative)
+        self.engine()
+            .is_match(s, self.has_positive, self.has_negative)
     }
 
     /// The matcher by strategies, built on first need.
@@ -626,7 +626,8 @@ impl GlobSetBuilder {
         }
         // The DFA and the strategy matcher are made on first need; a list the DFA cannot hold
         // gets its strategy matcher now.
-        let dfa_memory = if self.globs.is_empty() || !self.globs.iter().all(|g| dfa::fits(&g.toks)) {
+        let dfa_memory = if self.globs.is_empty() || !self.globs.iter().all(|g| dfa::fits(&g.toks))
+        {
             0
         } else {
             self.dfa_memory
@@ -761,11 +762,14 @@ impl GlobLists {
             }
         }
         let strategies = Strategies::new(sets.iter().enumerate().flat_map(|(i, set)| {
-            set.globs.iter().zip(set.matchers()).flat_map(move |(g, m)| {
-                // Never 0: a structure is skipped when its tags OR to nothing.
-                let tag = (i as u32) * 2 + u32::from(g.negated) + 1;
-                m.strategies.iter().map(move |st| (st, tag))
-            })
+            set.globs
+                .iter()
+                .zip(set.matchers())
+                .flat_map(move |(g, m)| {
+                    // Never 0: a structure is skipped when its tags OR to nothing.
+                    let tag = (i as u32) * 2 + u32::from(g.negated) + 1;
+                    m.strategies.iter().map(move |st| (st, tag))
+                })
         }));
         GlobLists {
             strategies,

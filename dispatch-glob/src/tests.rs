@@ -353,7 +353,7 @@ fn within_hang_guard<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) 
     std::thread::spawn(move || {
         let _ = tx.send(f());
     });
-    rx.recv_timeout(std::time::Duration::from_secs(300))
+    rx.recv_timeout(std::time::Duration::from_mins(5))
         .expect("finished within the hang guard")
 }
 
@@ -394,11 +394,19 @@ fn dfa_memory_limit_falls_back_to_the_strategy_matcher() {
         let set = set_of(&patterns, memory);
         for _ in 0..2 {
             for s in &inputs {
-                assert_eq!(set.is_match(s), without.is_match(s), "{s:?}, limit {memory}");
+                assert_eq!(
+                    set.is_match(s),
+                    without.is_match(s),
+                    "{s:?}, limit {memory}"
+                );
             }
         }
         let copy = set.clone();
-        assert!(inputs.iter().all(|s| copy.is_match(s) == without.is_match(s)));
+        assert!(
+            inputs
+                .iter()
+                .all(|s| copy.is_match(s) == without.is_match(s))
+        );
     }
     assert!(without.is_match("feature/f0-x") && !without.is_match("feature/f0-wip"));
     assert!(without.is_match("v3.7") && !without.is_match("v3.x") && !without.is_match("main"));
@@ -408,10 +416,17 @@ fn dfa_memory_limit_falls_back_to_the_strategy_matcher() {
 fn dfa_is_shared_between_threads() {
     // Several threads filling one set's DFA at once: each gets the right answers (a thread that
     // finds the cache busy answers with the strategy matcher).
-    let patterns: Vec<String> = ["main", "release/*", "!release/0.*", "v[0-9]*", "**/*.md", "!docs/**"]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
+    let patterns: Vec<String> = [
+        "main",
+        "release/*",
+        "!release/0.*",
+        "v[0-9]*",
+        "**/*.md",
+        "!docs/**",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
     let set = std::sync::Arc::new(set_of(&patterns, GlobSetBuilder::DEFAULT_DFA_MEMORY));
     let reference = set_of(&patterns, 0);
     let inputs: Vec<String> = (0..2_000)
