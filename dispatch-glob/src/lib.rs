@@ -443,6 +443,13 @@ impl GlobSet {
         {
             return yes;
         }
+        self.engine_match(s)
+    }
+
+    /// [`GlobSet::is_match`] by the strategy matcher (kept out of line: the DFA's path stays
+    /// small).
+    #[inline(never)]
+    fn engine_match(&self, s: &str) -> bool {
         self.engine()
             .is_match(s, self.has_positive, self.has_negative)
     }
