@@ -318,6 +318,24 @@ pub(crate) fn fits(toks: &[Tok]) -> bool {
     })
 }
 
+/// Whether a pattern, read forwards (backwards when `rev`), has a `**` anywhere but at its very
+/// end, where reaching it settles the match.
+fn loops_inside(toks: &[Tok], rev: bool) -> bool {
+    let n = toks.len();
+    toks.iter().enumerate().any(|(i, t)| {
+        let last = if rev { i == 0 } else { i + 1 == n };
+        match t {
+            Tok::AnyStar => !last,
+            // Forwards, `**/` at the end still wants a `/` last: the walk goes on to the end.
+            Tok::DirStar => !(last && rev),
+            Tok::Alt(alts) => alts.iter().any(|a| {
+                loops_inside(a, rev) || a.iter().any(|t| matches!(t, Tok::AnyStar | Tok::DirStar))
+            }),
+            _ => false,
+        }
+    })
+}
+
 /// Where a pattern's unbounded loops sit: whether its first (last) element may run over any
 /// number of directories, so that reading the input from that end can never stop early.
 fn opens_with_anystar(toks: &[Tok], rev: bool) -> bool {
@@ -399,16 +417,23 @@ impl Dfa {
         patterns: impl Iterator<Item = (&'a [Tok], bool)> + Clone,
         max_memory: usize,
     ) -> Option<Dfa> {
-        // Read from the end where fewer patterns open with a directory loop.
-        let opening = |rev: bool| {
-            patterns
-                .clone()
-                .filter(|(t, _)| opens_with_anystar(t, rev))
-                .count()
+        // Read from an end where every pattern's `**` comes last, if there is one: then the walk
+        // stops early (a mismatch, or a trailing `**` reached) whatever the input's length. Else
+        // from the end where fewer patterns open with a directory loop.
+        let open = |rev: bool| patterns.clone().all(|(t, _)| !loops_inside(t, rev));
+        let (reverse, bounded) = if open(false) {
+            (false, true)
+        } else if open(true) {
+            (true, true)
+        } else {
+            let opening = |rev: bool| {
+                patterns
+                    .clone()
+                    .filter(|(t, _)| opens_with_anystar(t, rev))
+                    .count()
+            };
+            (opening(true) < opening(false), false)
         };
-        let (fwd, bwd) = (opening(false), opening(true));
-        let reverse = bwd < fwd;
-        let bounded = fwd.min(bwd) == 0;
         let mut b = NfaBuilder::new();
         for (toks, negated) in patterns {
             b.owner_neg = negated;
