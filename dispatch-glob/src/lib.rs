@@ -2,7 +2,9 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
+mod dfa;
 mod error;
 mod parse;
 mod program;
@@ -242,10 +244,12 @@ impl GlobMatcher {
 /// A compiled list of positive and negative globs with the [list rule](crate#lists).
 ///
 /// `s` matches iff (there are no positive patterns, or one matches) and no negative pattern matches;
-/// order does not matter. An empty set matches everything ("no filter"). All patterns are compiled
-/// into one matcher that compares an input with few of them: a short list picks its candidates by
-/// the input's first and last bytes, a longer one reads the input into tries of its literal
-/// prefixes and suffixes; the rest runs a linear-time NFA behind literal prefilters.
+/// order does not matter. An empty set matches everything ("no filter"). All patterns form one
+/// lazily built DFA whose states carry the list's verdict: an input is read once, from its start or
+/// its end, usually only in part, whatever the number of patterns. Where the DFA cannot serve (its
+/// memory limit reached, its cache busy on another thread, long inputs for a list that never stops
+/// early, non-ASCII distinctions), a strategy matcher answers: literal, prefix and suffix checks
+/// and tries, and a linear-time NFA behind literal prefilters.
 ///
 /// ```
 /// use dispatch_glob::{Glob, GlobSetBuilder};
@@ -262,14 +266,27 @@ impl GlobMatcher {
 #[derive(Clone, Debug)]
 pub struct GlobSet {
     globs: Vec<Glob>,
-    matchers: Vec<GlobMatcher>,
+    /// Each pattern's own matcher, built on first need.
+    matchers: OnceLock<Vec<GlobMatcher>>,
+    /// The whole list as one lazy DFA, made on the first match, when the list can be one.
+    dfa: OnceLock<Option<dfa::Dfa>>,
+    /// Whether the list can be a DFA (no pattern tells non-ASCII characters apart), and the
+    /// memory limit of the DFA.
+    dfa_memory: usize,
+    /// The strategy matcher: built with the set when there is no DFA, else on first need.
+    engine: OnceLock<Engine>,
+    has_positive: bool,
+    has_negative: bool,
+}
+
+/// The strategy matcher.
+#[derive(Clone, Debug, Default)]
+struct Engine {
     /// Positive and negative patterns in one structure, each entry tagged with its class.
     strategies: Strategies,
     /// For a short list: its positive then its negative strategies, tried one by one, which
     /// beats walking the shared structures when there are only a few.
     flat: Option<Box<Flat>>,
-    has_positive: bool,
-    has_negative: bool,
 }
 
 /// A short list's strategies in a row: `all[..positives]` positive, the rest negative; two
@@ -406,62 +423,79 @@ impl GlobSet {
     pub fn empty() -> GlobSet {
         GlobSet {
             globs: Vec::new(),
-            matchers: Vec::new(),
-            strategies: Strategies::default(),
-            flat: None,
+            matchers: OnceLock::from(Vec::new()),
+            dfa: OnceLock::from(None),
+            dfa_memory: 0,
+            engine: OnceLock::from(Engine::default()),
             has_positive: false,
             has_negative: false,
         }
     }
 
-    /// Whether `s` passes the list rule. No allocation; linear in patterns × input.
+    /// Whether `s` passes the list rule. Linear in the input; no allocation once the DFA's cache
+    /// holds the states the input needs.
     #[must_use]
     #[inline]
     pub fn is_match(&self, s: &str) -> bool {
-        if let Some(flat) = &self.flat {
-            return flat.is_match(s);
+        if let Some(dfa) = self.dfa()
+            && dfa.suits(s.len())
+            && let Some(yes) = dfa.is_match(s)
+        {
+            return yes;
         }
-        if !self.has_positive {
-            return self.strategies.find(s, strategy::NEG, strategy::NEG) == 0;
-        }
-        // The structures holding positives first, negatives looked for on the way (one walk
-        // where most lists put both); only when a positive matched, the structures holding
-        // negatives alone.
-        let found = self.strategies.find_in(
-            s,
-            |u| u & strategy::POS != 0,
-            if self.has_negative {
-                strategy::POS | strategy::NEG
-            } else {
-                strategy::POS
-            },
-            strategy::NEG,
-        );
-        found == strategy::POS
-            && (!self.has_negative
-                || self.strategies.find_in(
-                    s,
-                    |u| u & strategy::NEG != 0 && u & strategy::POS == 0,
-                    strategy::NEG,
-                    strategy::NEG,
-                ) == 0)
+        self.engine_match(s)
+    }
+
+    /// [`GlobSet::is_match`] by the strategy matcher (kept out of line: the DFA's path stays
+    /// small).
+    #[inline(never)]
+    fn engine_match(&self, s: &str) -> bool {
+        self.engine()
+            .is_match(s, self.has_positive, self.has_negative)
+    }
+
+    /// The matcher by strategies, built on first need.
+    fn engine(&self) -> &Engine {
+        self.engine
+            .get_or_init(|| Engine::new(&self.globs, self.matchers()))
+    }
+
+    /// The DFA, made on first need; `None` when the list cannot be one.
+    #[inline]
+    fn dfa(&self) -> Option<&dfa::Dfa> {
+        self.dfa
+            .get_or_init(|| {
+                dfa::Dfa::new(
+                    self.globs.iter().map(|g| (g.toks.as_slice(), g.negated)),
+                    self.dfa_memory,
+                )
+            })
+            .as_ref()
+    }
+
+    /// Each pattern's own matcher, made on first need.
+    fn matchers(&self) -> &[GlobMatcher] {
+        self.matchers
+            .get_or_init(|| self.globs.iter().map(Glob::compile_matcher).collect())
     }
 
     /// Whether some positive pattern matches `s` (false when there are none).
     #[must_use]
     pub fn matches_positive(&self, s: &str) -> bool {
-        match &self.flat {
+        let e = self.engine();
+        match &e.flat {
             Some(f) => f.positive(s),
-            None => self.strategies.is_match(s, strategy::POS),
+            None => e.strategies.is_match(s, strategy::POS),
         }
     }
 
     /// Whether some negative pattern matches `s` (false when there are none).
     #[must_use]
     pub fn matches_negative(&self, s: &str) -> bool {
-        match &self.flat {
+        let e = self.engine();
+        match &e.flat {
             Some(f) => f.negative(s),
-            None => self.strategies.is_match(s, strategy::NEG),
+            None => e.strategies.is_match(s, strategy::NEG),
         }
     }
 
@@ -474,7 +508,7 @@ impl GlobSet {
     /// Indices of the patterns whose body matches `s` (negation ignored), ascending.
     #[must_use]
     pub fn matches(&self, s: &str) -> Vec<usize> {
-        self.matchers
+        self.matchers()
             .iter()
             .enumerate()
             .filter(|(_, m)| m.is_match(s))
@@ -538,6 +572,7 @@ impl fmt::Display for GlobSet {
 pub struct GlobSetBuilder {
     globs: Vec<Glob>,
     max_patterns: usize,
+    dfa_memory: usize,
 }
 
 impl Default for GlobSetBuilder {
@@ -557,6 +592,7 @@ impl GlobSetBuilder {
         GlobSetBuilder {
             globs: Vec::new(),
             max_patterns: Self::DEFAULT_MAX_PATTERNS_PER_LIST,
+            dfa_memory: Self::DEFAULT_DFA_MEMORY,
         }
     }
 
@@ -574,6 +610,18 @@ impl GlobSetBuilder {
         self
     }
 
+    /// The default of [`GlobSetBuilder::dfa_memory`]: 4 MiB.
+    pub const DEFAULT_DFA_MEMORY: usize = 4 << 20;
+
+    /// The most memory, in bytes, the set's DFA may use for its states and transitions. When the
+    /// DFA reaches it, the states it holds stay and inputs that need more are matched by the
+    /// strategy matcher instead (same answers, one pass per pattern shape rather than one per
+    /// input); `0` turns the DFA off. Default: [`GlobSetBuilder::DEFAULT_DFA_MEMORY`] (4 MiB).
+    pub fn dfa_memory(&mut self, bytes: usize) -> &mut GlobSetBuilder {
+        self.dfa_memory = bytes;
+        self
+    }
+
     /// Compiles the patterns into one set.
     ///
     /// # Errors
@@ -583,15 +631,44 @@ impl GlobSetBuilder {
         if self.globs.len() > self.max_patterns {
             return Err(Error::limit("max_patterns_per_list", self.max_patterns));
         }
-        let matchers: Vec<GlobMatcher> = self.globs.iter().map(Glob::compile_matcher).collect();
+        // The DFA and the strategy matcher are made on first need; a list the DFA cannot hold
+        // gets its strategy matcher now.
+        let dfa_memory = if self.globs.is_empty() || !self.globs.iter().all(|g| dfa::fits(&g.toks))
+        {
+            0
+        } else {
+            self.dfa_memory
+        };
+        let set = GlobSet {
+            dfa: if dfa_memory == 0 {
+                OnceLock::from(None)
+            } else {
+                OnceLock::new()
+            },
+            dfa_memory,
+            engine: OnceLock::new(),
+            has_positive: self.globs.iter().any(|g| !g.negated),
+            has_negative: self.globs.iter().any(|g| g.negated),
+            globs: self.globs.clone(),
+            matchers: OnceLock::new(),
+        };
+        if dfa_memory == 0 {
+            set.engine();
+        }
+        Ok(set)
+    }
+}
+
+impl Engine {
+    fn new(globs: &[Glob], matchers: &[GlobMatcher]) -> Engine {
         let count: usize = matchers.iter().map(|m| m.strategies.len()).sum();
         // A short list is tried one by one and needs no shared structures.
         let flat = (count <= Flat::MAX)
             .then(|| {
                 let of = |negated: bool| {
-                    self.globs
+                    globs
                         .iter()
-                        .zip(&matchers)
+                        .zip(matchers)
                         .filter(move |(g, _)| g.negated == negated)
                         .flat_map(|(_, m)| m.strategies.iter().cloned())
                 };
@@ -604,7 +681,7 @@ impl GlobSetBuilder {
         let strategies = if flat.is_some() {
             Strategies::default()
         } else {
-            Strategies::new(self.globs.iter().zip(&matchers).flat_map(|(g, m)| {
+            Strategies::new(globs.iter().zip(matchers).flat_map(|(g, m)| {
                 let class = if g.negated {
                     strategy::NEG
                 } else {
@@ -613,14 +690,38 @@ impl GlobSetBuilder {
                 m.strategies.iter().map(move |st| (st, class))
             }))
         };
-        Ok(GlobSet {
-            flat,
-            has_positive: self.globs.iter().any(|g| !g.negated),
-            has_negative: self.globs.iter().any(|g| g.negated),
-            globs: self.globs.clone(),
-            matchers,
-            strategies,
-        })
+        Engine { strategies, flat }
+    }
+
+    #[inline]
+    fn is_match(&self, s: &str, has_positive: bool, has_negative: bool) -> bool {
+        if let Some(flat) = &self.flat {
+            return flat.is_match(s);
+        }
+        if !has_positive {
+            return self.strategies.find(s, strategy::NEG, strategy::NEG) == 0;
+        }
+        // The structures holding positives first, negatives looked for on the way (one walk
+        // where most lists put both); only when a positive matched, the structures holding
+        // negatives alone.
+        let found = self.strategies.find_in(
+            s,
+            |u| u & strategy::POS != 0,
+            if has_negative {
+                strategy::POS | strategy::NEG
+            } else {
+                strategy::POS
+            },
+            strategy::NEG,
+        );
+        found == strategy::POS
+            && (!has_negative
+                || self.strategies.find_in(
+                    s,
+                    |u| u & strategy::NEG != 0 && u & strategy::POS == 0,
+                    strategy::NEG,
+                    strategy::NEG,
+                ) == 0)
     }
 }
 
@@ -668,11 +769,14 @@ impl GlobLists {
             }
         }
         let strategies = Strategies::new(sets.iter().enumerate().flat_map(|(i, set)| {
-            set.globs.iter().zip(&set.matchers).flat_map(move |(g, m)| {
-                // Never 0: a structure is skipped when its tags OR to nothing.
-                let tag = (i as u32) * 2 + u32::from(g.negated) + 1;
-                m.strategies.iter().map(move |st| (st, tag))
-            })
+            set.globs
+                .iter()
+                .zip(set.matchers())
+                .flat_map(move |(g, m)| {
+                    // Never 0: a structure is skipped when its tags OR to nothing.
+                    let tag = (i as u32) * 2 + u32::from(g.negated) + 1;
+                    m.strategies.iter().map(move |st| (st, tag))
+                })
         }));
         GlobLists {
             strategies,

@@ -143,9 +143,12 @@ pub(crate) fn parse(pattern: &str, opts: &ParseOptions<'_>) -> Result<Parsed> {
     } else {
         None
     };
+    // One allocation each for the characters and the top-level tokens (at most one per byte).
+    let mut chars = Vec::with_capacity(body.len());
+    chars.extend(body.chars());
     let mut p = Parser {
         pattern,
-        chars: body.chars().collect(),
+        chars,
         pos: 0,
         column0: column,
         max_depth: opts.max_depth,
@@ -181,7 +184,11 @@ impl Parser<'_> {
 
     /// A sequence up to the end, or (inside braces, `depth > 0`) up to an unescaped `,` or `}`.
     fn seq(&mut self, depth: usize) -> Result<Vec<Tok>> {
-        let mut toks = Vec::new();
+        let mut toks = if depth == 0 {
+            Vec::with_capacity(self.chars.len())
+        } else {
+            Vec::new()
+        };
         while let Some(&c) = self.chars.get(self.pos) {
             match c {
                 '\\' => {

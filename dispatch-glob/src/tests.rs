@@ -12,6 +12,8 @@ macro_rules! glob_cases {
             // The set path (bucketed strategies) must agree with the single matcher.
             let set = GlobSetBuilder::new().add(glob).build().expect("one pattern");
             assert_eq!(set.matches_positive($input), $want, "set: {:?} against {:?}", $pat, $input);
+            // The set's DFA too (a positive pattern alone: the list rule is the pattern).
+            assert_eq!(set.is_match($input), $want, "set dfa: {:?} against {:?}", $pat, $input);
             // And the general NFA must agree with the strategy picked.
             let parsed = parse::parse($pat, &ParseOptions { negation: true, ref_prefix: None, max_len: 1024, max_depth: 128 })
                 .expect("valid");
@@ -341,5 +343,164 @@ fn glob_lists_of_one_list_per_structure() {
             lists.matches_into(s, &mut m);
             assert_eq!(m.is_match(0), set.is_match(s), "{p:?} against {s:?}");
         }
+    }
+}
+
+/// Runs `f` on another thread and fails when it does not finish within a generous bound (a hang
+/// guard: the bound says nothing about speed).
+fn within_hang_guard<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_mins(5))
+        .expect("finished within the hang guard")
+}
+
+fn set_of(patterns: &[String], dfa_memory: usize) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    b.dfa_memory(dfa_memory);
+    for p in patterns {
+        b.add(Glob::new(p).expect("valid"));
+    }
+    b.build().expect("within the limits")
+}
+
+#[test]
+fn dfa_memory_limit_falls_back_to_the_strategy_matcher() {
+    // A list whose DFA needs many states (one per branch name below), with room for a few only:
+    // once the limit is reached, inputs are answered by the strategy matcher, the same answers.
+    let patterns: Vec<String> = (0..200)
+        .map(|i| match i % 4 {
+            0 => format!("feature/f{i}-*"),
+            1 => format!("!feature/f{}-wip", i - 1),
+            2 => format!("release/{i}.*"),
+            _ => format!("v{i}.[0-9]*"),
+        })
+        .collect();
+    let inputs: Vec<String> = (0..400)
+        .flat_map(|i| {
+            [
+                format!("feature/f{i}-x"),
+                format!("feature/f{i}-wip"),
+                format!("release/{i}.1"),
+                format!("v{i}.7"),
+                format!("v{i}.x"),
+            ]
+        })
+        .collect();
+    let without = set_of(&patterns, 0);
+    for memory in [1, 2_000, 20_000, GlobSetBuilder::DEFAULT_DFA_MEMORY] {
+        let set = set_of(&patterns, memory);
+        for _ in 0..2 {
+            for s in &inputs {
+                assert_eq!(
+                    set.is_match(s),
+                    without.is_match(s),
+                    "{s:?}, limit {memory}"
+                );
+            }
+        }
+        let copy = set.clone();
+        assert!(
+            inputs
+                .iter()
+                .all(|s| copy.is_match(s) == without.is_match(s))
+        );
+    }
+    assert!(without.is_match("feature/f0-x") && !without.is_match("feature/f0-wip"));
+    assert!(without.is_match("v3.7") && !without.is_match("v3.x") && !without.is_match("main"));
+}
+
+#[test]
+fn dfa_is_shared_between_threads() {
+    // Several threads filling one set's DFA at once: each gets the right answers (a thread that
+    // finds the cache busy answers with the strategy matcher).
+    let patterns: Vec<String> = [
+        "main",
+        "release/*",
+        "!release/0.*",
+        "v[0-9]*",
+        "**/*.md",
+        "!docs/**",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let set = std::sync::Arc::new(set_of(&patterns, GlobSetBuilder::DEFAULT_DFA_MEMORY));
+    let reference = set_of(&patterns, 0);
+    let inputs: Vec<String> = (0..2_000)
+        .map(|i| match i % 5 {
+            0 => format!("release/{}.{i}", i % 3),
+            1 => format!("v{i}"),
+            2 => format!("docs/{i}.md"),
+            3 => format!("src/{i}/README.md"),
+            _ => format!("feature/{i}"),
+        })
+        .collect();
+    let want: Vec<bool> = inputs.iter().map(|s| reference.is_match(s)).collect();
+    let inputs = std::sync::Arc::new(inputs);
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            let (set, inputs) = (set.clone(), inputs.clone());
+            std::thread::spawn(move || {
+                inputs
+                    .iter()
+                    .cycle()
+                    .skip(t * 500)
+                    .take(inputs.len())
+                    .map(|s| (s.clone(), set.is_match(s)))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for h in handles {
+        for (s, got) in h.join().expect("no panic") {
+            let i = inputs.iter().position(|x| *x == s).expect("an input");
+            assert_eq!(got, want[i], "{s:?}");
+        }
+    }
+}
+
+#[test]
+fn dfa_on_hostile_lists_stays_bounded() {
+    // Lists the DFA reads from one end to the other: 256 patterns of about 1,024 bytes (runs of
+    // `*a`, nested braces, classes) against inputs of a quarter megabyte, under a small limit
+    // (the strategy matcher takes over) and the default one.
+    let stars = |i: usize| format!("s{i:03}/{}b", "*a".repeat(505));
+    let nested = |i: usize| {
+        let mut p = format!("n{i:03}/");
+        let mut depth = 0;
+        while p.len() + 2 * depth + 8 < 1024 {
+            p.push_str("{[a-c]x*,");
+            depth += 1;
+        }
+        p.push('b');
+        p.push_str(&"}".repeat(depth));
+        p
+    };
+    let patterns: Vec<String> = (0..256)
+        .map(|i| if i % 2 == 0 { stars(i) } else { nested(i) })
+        .collect();
+    assert!(patterns.iter().all(|p| p.len() <= 1024));
+    let hit = format!("s000/{}b", "a".repeat(1 << 18));
+    let short = format!("s002/{}b", "a".repeat(300));
+    let miss = format!("s004/{}", "a".repeat(1 << 18));
+    let nested_hit = format!("n001/{}b", "ax".repeat(1 << 17));
+    let nested_miss = format!("n003/{}b", "a/".repeat(1 << 17));
+    let answers = within_hang_guard(move || {
+        [64 << 10, GlobSetBuilder::DEFAULT_DFA_MEMORY]
+            .iter()
+            .map(|&memory| {
+                let set = set_of(&patterns, memory);
+                [&hit, &short, &miss, &nested_hit, &nested_miss]
+                    .iter()
+                    .map(|s| set.is_match(s))
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+    });
+    for a in answers {
+        assert_eq!(a, [true, false, false, true, false]);
     }
 }

@@ -89,6 +89,9 @@ fn token() -> impl Strategy<Value = &'static str> {
         Just("{**/,b}"),
         Just("\\*"),
         Just("\\?"),
+        Just("[!/b]"),
+        Just("[a-bé]"),
+        Just("[^x-z]"),
     ]
 }
 
@@ -146,6 +149,33 @@ proptest! {
         for n in &names {
             let want = (pos_re.is_empty() || pos_re.iter().any(|r| r.is_match(n))) && !neg_re.iter().any(|r| r.is_match(n));
             prop_assert_eq!(set.is_match(n), want, "pos {:?} neg {:?} name {:?}", pos, neg, n);
+        }
+    }
+
+    /// The list's DFA (read forwards or backwards, whichever the list suits), under any memory
+    /// limit, and the strategy matcher (the DFA turned off) give the reference's answers, on short
+    /// names and on long ones (joined names, which the DFA leaves to the strategy matcher when
+    /// the list does not let it stop early).
+    #[test]
+    fn set_agrees_with_and_without_its_dfa(pos in prop::collection::vec(pattern(), 0..5), neg in prop::collection::vec(pattern(), 0..5),
+                                           names in prop::collection::vec(prop::collection::vec(name(), 1..6), 8),
+                                           memory in prop_oneof![Just(0usize), Just(1), Just(600), Just(4_000), Just(1 << 22)]) {
+        let mut b = GlobSetBuilder::new();
+        b.dfa_memory(memory);
+        for p in &pos {
+            b.add(Glob::new(p).expect("valid"));
+        }
+        for p in &neg {
+            b.add(Glob::new(&format!("!{p}")).expect("valid"));
+        }
+        let set = b.build().expect("small");
+        let pos_re: Vec<regex::Regex> = pos.iter().map(|p| reference(p)).collect();
+        let neg_re: Vec<regex::Regex> = neg.iter().map(|p| reference(p)).collect();
+        for parts in &names {
+            for n in [parts[0].clone(), parts.concat(), parts.join("/")] {
+                let want = (pos_re.is_empty() || pos_re.iter().any(|r| r.is_match(&n))) && !neg_re.iter().any(|r| r.is_match(&n));
+                prop_assert_eq!(set.is_match(&n), want, "pos {:?} neg {:?} name {:?} memory {}", pos, neg, n, memory);
+            }
         }
     }
 

@@ -1,0 +1,768 @@
+//! One lazy DFA for a whole list: every pattern of the list in one NFA over bytes, whose states are
+//! determinised on demand, each DFA state carrying the list's verdict for an input ending there and
+//! whether that verdict can still change.
+//!
+//! Bytes, not characters: the input is UTF-8, so a continuation byte (`0x80..=0xBF`) never starts a
+//! character. The automaton reads it as "stay where you are", and reads a leading byte of a
+//! multi-byte character as that whole character. This is exact as long as no pattern tells one
+//! non-ASCII character from another (no non-ASCII literal, no class with a non-ASCII range): such
+//! lists are not compiled to a DFA.
+//!
+//! The transition table lives behind `&self`: it is an array of atomics, read with plain loads, in
+//! generations of growing capacity published once each. A missing transition is computed under a
+//! mutex (taken with `try_lock`: when another thread holds it, or the cache is full, the caller
+//! falls back to its other matcher), so matching never blocks and never uses `unsafe`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use crate::parse::Tok;
+
+/// A set of bytes.
+type ByteSet = [u64; 4];
+
+// A transition value is the offset of the target state's row in the table, or one of these three:
+// the walk stops on any of them.
+/// A transition not computed yet.
+const UNKNOWN: u32 = u32::MAX;
+/// The list's verdict is no, whatever follows.
+const SETTLED_NO: u32 = u32::MAX - 1;
+/// The list's verdict is yes, whatever follows.
+const SETTLED_YES: u32 = u32::MAX - 2;
+/// Bit of a transition value: the target state stays where it is on all bytes but one (its
+/// "escape" byte, stored in its row), so the walk jumps to the next such byte of the input.
+const SKIP: u32 = 1 << 31;
+/// The walk leaves its loop on every value at or above this.
+const STOP: u32 = SKIP;
+
+/// The capacity, in states, of the first table generation.
+const FIRST_CAPACITY: usize = 16;
+/// Generations of doubling capacity.
+const GENERATIONS: usize = 24;
+
+fn contains(set: &ByteSet, b: u8) -> bool {
+    set[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+}
+
+fn add(set: &mut ByteSet, b: u8) {
+    set[usize::from(b >> 6)] |= 1 << (b & 63);
+}
+
+/// Lead bytes of multi-byte characters (each stands for its whole character).
+fn lead_bytes(set: &mut ByteSet) {
+    for b in 0xC0..=0xFF {
+        add(set, b);
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Inst {
+    /// Consumes one byte of a set, then the next instruction.
+    Byte(u32),
+    /// Consumes any number of bytes of a set; the next instruction is reachable without consuming.
+    Loop(u32),
+    /// Either target (both after this instruction).
+    Split(u32, u32),
+    /// Go to the target (after this instruction).
+    Jmp(u32),
+    /// The pattern of this index matched.
+    Match,
+}
+
+/// The NFA of a list.
+#[derive(Clone, Debug)]
+struct Nfa {
+    insts: Vec<Inst>,
+    /// Per instruction: it belongs to a negative pattern.
+    neg: Vec<bool>,
+    /// Per instruction: a loop over every character from which its pattern matches without
+    /// consuming more (whatever follows, the pattern matches).
+    univ: Vec<bool>,
+    sets: Vec<ByteSet>,
+    starts: Vec<u32>,
+    has_positive: bool,
+    /// Byte classes: bytes no set tells apart share a class.
+    classes: [u8; 256],
+    stride: u32,
+}
+
+const SET_NOSLASH: u32 = 0;
+const SET_ALL: u32 = 1;
+const SET_SLASH: u32 = 2;
+
+struct NfaBuilder {
+    nfa: Nfa,
+    /// Set index of each literal ASCII byte, or `u32::MAX`.
+    lit: [u32; 128],
+    owner_neg: bool,
+}
+
+impl NfaBuilder {
+    fn new() -> NfaBuilder {
+        let mut noslash = [0u64; 4];
+        for b in 0u8..128 {
+            if b != b'/' {
+                add(&mut noslash, b);
+            }
+        }
+        lead_bytes(&mut noslash);
+        let mut all = noslash;
+        add(&mut all, b'/');
+        let mut slash = [0u64; 4];
+        add(&mut slash, b'/');
+        let mut lit = [u32::MAX; 128];
+        lit[usize::from(b'/')] = SET_SLASH;
+        NfaBuilder {
+            nfa: Nfa {
+                insts: Vec::new(),
+                neg: Vec::new(),
+                univ: Vec::new(),
+                sets: vec![noslash, all, slash],
+                starts: Vec::new(),
+                has_positive: false,
+                classes: [0; 256],
+                stride: 0,
+            },
+            lit,
+            owner_neg: false,
+        }
+    }
+
+    fn pos(&self) -> u32 {
+        self.nfa.insts.len() as u32
+    }
+
+    fn push(&mut self, inst: Inst) {
+        self.nfa.insts.push(inst);
+        self.nfa.neg.push(self.owner_neg);
+    }
+
+    fn set(&mut self, set: ByteSet) -> u32 {
+        if let Some(i) = self.nfa.sets.iter().position(|s| *s == set) {
+            return i as u32;
+        }
+        self.nfa.sets.push(set);
+        (self.nfa.sets.len() - 1) as u32
+    }
+
+    /// Emits a sequence, reversed when `rev`; `None` when it has a non-ASCII distinction.
+    fn seq(&mut self, toks: &[Tok], rev: bool) -> Option<()> {
+        for i in 0..toks.len() {
+            let tok = if rev {
+                &toks[toks.len() - 1 - i]
+            } else {
+                &toks[i]
+            };
+            match tok {
+                Tok::Lit(c) => {
+                    if !c.is_ascii() {
+                        return None;
+                    }
+                    let b = *c as u8;
+                    let mut k = self.lit[usize::from(b)];
+                    if k == u32::MAX {
+                        let mut s = [0u64; 4];
+                        add(&mut s, b);
+                        self.nfa.sets.push(s);
+                        k = (self.nfa.sets.len() - 1) as u32;
+                        self.lit[usize::from(b)] = k;
+                    }
+                    self.push(Inst::Byte(k));
+                }
+                Tok::Any => self.push(Inst::Byte(SET_NOSLASH)),
+                Tok::Star => self.push(Inst::Loop(SET_NOSLASH)),
+                Tok::AnyStar => self.push(Inst::Loop(SET_ALL)),
+                Tok::DirStar => {
+                    // Zero or more whole directories: `(.*/)?`, reversed `(/.*)?`.
+                    let s = self.pos();
+                    self.push(Inst::Split(s + 1, s + 3));
+                    if rev {
+                        self.push(Inst::Byte(SET_SLASH));
+                        self.push(Inst::Loop(SET_ALL));
+                    } else {
+                        self.push(Inst::Loop(SET_ALL));
+                        self.push(Inst::Byte(SET_SLASH));
+                    }
+                }
+                Tok::Class(class) => {
+                    if !class.non_ascii_ranges().is_empty() {
+                        return None;
+                    }
+                    let mut s = [0u64; 4];
+                    for b in 0u8..128 {
+                        if class.matches_ascii(b) {
+                            add(&mut s, b);
+                        }
+                    }
+                    if class.is_negated() {
+                        lead_bytes(&mut s);
+                    }
+                    let k = self.set(s);
+                    self.push(Inst::Byte(k));
+                }
+                Tok::Alt(alts) => {
+                    let mut jumps = Vec::with_capacity(alts.len());
+                    for (j, alt) in alts.iter().enumerate() {
+                        if j + 1 < alts.len() {
+                            let split = self.pos();
+                            self.push(Inst::Split(split + 1, 0));
+                            self.seq(alt, rev)?;
+                            jumps.push(self.pos());
+                            self.push(Inst::Jmp(0));
+                            let next = self.pos();
+                            self.nfa.insts[split as usize] = Inst::Split(split + 1, next);
+                        } else {
+                            self.seq(alt, rev)?;
+                        }
+                    }
+                    let end = self.pos();
+                    for j in jumps {
+                        self.nfa.insts[j as usize] = Inst::Jmp(end);
+                    }
+                }
+            }
+        }
+        Some(())
+    }
+
+    fn finish(mut self) -> Nfa {
+        let nfa = &mut self.nfa;
+        // Per instruction, following epsilon edges only (they all point forward, so one sweep
+        // from the end decides): whether the pattern's match is reached (`reach`); whether a loop
+        // is reached after which the pattern matches whatever follows (`any`); whether a `/` is
+        // reached after which it does (`slash`).
+        let n = nfa.insts.len();
+        let (mut reach, mut any, mut slash) =
+            (vec![false; n + 1], vec![false; n + 1], vec![false; n + 1]);
+        let mut univ = vec![false; n];
+        for i in (0..n).rev() {
+            let (r, a, s) = match nfa.insts[i] {
+                Inst::Match => (true, false, false),
+                Inst::Split(x, y) => {
+                    let (x, y) = (x as usize, y as usize);
+                    (reach[x] || reach[y], any[x] || any[y], slash[x] || slash[y])
+                }
+                Inst::Jmp(t) => (reach[t as usize], any[t as usize], slash[t as usize]),
+                Inst::Loop(k) => {
+                    // `**` then the match, or `*` then the match or a `/` and the same.
+                    univ[i] = reach[i + 1] && (k == SET_ALL || (k == SET_NOSLASH && slash[i + 1]));
+                    (reach[i + 1], any[i + 1] || univ[i], slash[i + 1])
+                }
+                Inst::Byte(k) => (false, false, k == SET_SLASH && any[i + 1]),
+            };
+            reach[i] = r;
+            any[i] = a;
+            slash[i] = s;
+        }
+        nfa.univ = univ;
+        // Byte classes. Every set but a single byte holds all of one of these three or none:
+        // continuation bytes (in no set), `/`, the other bytes but where a class splits them.
+        let mut class = [0u8; 256];
+        for c in class.iter_mut().skip(0x80).take(0x40) {
+            *c = 1;
+        }
+        class[usize::from(b'/')] = 2;
+        let mut count = 3usize;
+        let mut split = [[u16::MAX; 2]; 256];
+        let mut alone = [false; 256];
+        for set in &nfa.sets[3..] {
+            if set.iter().map(|w| w.count_ones()).sum::<u32>() == 1 {
+                if let Some(w) = set.iter().position(|&w| w != 0) {
+                    alone[w * 64 + set[w].trailing_zeros() as usize] = true;
+                }
+                continue;
+            }
+            for s in split.iter_mut().take(count) {
+                *s = [u16::MAX; 2];
+            }
+            let mut next = 0usize;
+            for b in 0..=255u8 {
+                let side = usize::from(contains(set, b));
+                let slot = &mut split[usize::from(class[usize::from(b)])][side];
+                if *slot == u16::MAX {
+                    *slot = next as u16;
+                    next += 1;
+                }
+                class[usize::from(b)] = *slot as u8;
+            }
+            count = next;
+        }
+        // Then each literal byte alone, unless its class is already that byte alone.
+        let mut members = [0u16; 256];
+        for &c in &class {
+            members[usize::from(c)] += 1;
+        }
+        for (b, &one) in alone.iter().enumerate() {
+            let c = usize::from(class[b]);
+            if one && members[c] > 1 {
+                members[c] -= 1;
+                class[b] = count as u8;
+                members[count] = 1;
+                count += 1;
+            }
+        }
+        nfa.classes = class;
+        nfa.stride = count as u32;
+        self.nfa
+    }
+}
+
+/// Whether a pattern can be part of a DFA: no non-ASCII literal, no class with a non-ASCII range.
+pub(crate) fn fits(toks: &[Tok]) -> bool {
+    toks.iter().all(|t| match t {
+        Tok::Lit(c) => c.is_ascii(),
+        Tok::Class(class) => class.non_ascii_ranges().is_empty(),
+        Tok::Alt(alts) => alts.iter().all(|a| fits(a)),
+        Tok::Any | Tok::Star | Tok::AnyStar | Tok::DirStar => true,
+    })
+}
+
+/// Whether a pattern, read forwards (backwards when `rev`), has a `**` anywhere but at its very
+/// end, where reaching it settles the match.
+fn loops_inside(toks: &[Tok], rev: bool) -> bool {
+    let n = toks.len();
+    toks.iter().enumerate().any(|(i, t)| {
+        let last = if rev { i == 0 } else { i + 1 == n };
+        match t {
+            Tok::AnyStar => !last,
+            // Forwards, `**/` at the end still wants a `/` last: the walk goes on to the end.
+            Tok::DirStar => !(last && rev),
+            Tok::Alt(alts) => alts.iter().any(|a| {
+                loops_inside(a, rev) || a.iter().any(|t| matches!(t, Tok::AnyStar | Tok::DirStar))
+            }),
+            _ => false,
+        }
+    })
+}
+
+/// Where a pattern's unbounded loops sit: whether its first (last) element may run over any
+/// number of directories, so that reading the input from that end can never stop early.
+fn opens_with_anystar(toks: &[Tok], rev: bool) -> bool {
+    let first = if rev { toks.last() } else { toks.first() };
+    match first {
+        Some(Tok::AnyStar | Tok::DirStar) => true,
+        Some(Tok::Alt(alts)) => alts.iter().any(|a| {
+            opens_with_anystar(a, rev)
+                || (a.is_empty() && {
+                    let rest = if rev {
+                        &toks[..toks.len() - 1]
+                    } else {
+                        &toks[1..]
+                    };
+                    opens_with_anystar(rest, rev)
+                })
+        }),
+        _ => false,
+    }
+}
+
+/// The mutable part: state sets and the set-to-state map.
+#[derive(Debug, Default)]
+struct Cache {
+    /// The NFA instructions of each state (index 0 unused).
+    states: Vec<Box<[u32]>>,
+    map: HashMap<Box<[u32]>, u32>,
+    seen: Vec<u32>,
+    stamp: u32,
+    stack: Vec<u32>,
+    next: Vec<u32>,
+    /// Bytes held by the tables and state sets.
+    memory: usize,
+    full: bool,
+}
+
+/// A lazy DFA for a list.
+pub(crate) struct Dfa {
+    nfa: Nfa,
+    /// Whether inputs are read from their end.
+    reverse: bool,
+    /// Whether no pattern loops over directories at the end the DFA reads from: the walk usually
+    /// stops early, so the DFA suits long inputs too.
+    bounded: bool,
+    start: u32,
+    generations: [OnceLock<Box<[AtomicU32]>>; GENERATIONS],
+    current: AtomicUsize,
+    cache: Mutex<Cache>,
+    max_memory: usize,
+}
+
+impl std::fmt::Debug for Dfa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dfa")
+            .field("insts", &self.nfa.insts.len())
+            .field("classes", &self.nfa.stride)
+            .field("reverse", &self.reverse)
+            .field("bounded", &self.bounded)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Clone for Dfa {
+    fn clone(&self) -> Dfa {
+        Dfa::from_nfa(
+            self.nfa.clone(),
+            self.reverse,
+            self.bounded,
+            self.max_memory,
+        )
+        .unwrap_or_else(|| Dfa::empty(self.nfa.clone(), self.reverse, self.bounded))
+    }
+}
+
+impl Dfa {
+    /// The DFA of a list of `(tokens, negated)` patterns, or `None` when a pattern tells non-ASCII
+    /// characters apart or the start state alone is over `max_memory` bytes.
+    pub(crate) fn new<'a>(
+        patterns: impl Iterator<Item = (&'a [Tok], bool)> + Clone,
+        max_memory: usize,
+    ) -> Option<Dfa> {
+        // Read from an end where every pattern's `**` comes last, if there is one: then the walk
+        // stops early (a mismatch, or a trailing `**` reached) whatever the input's length. Else
+        // from the end where fewer patterns open with a directory loop.
+        let open = |rev: bool| patterns.clone().all(|(t, _)| !loops_inside(t, rev));
+        let (reverse, bounded) = if open(false) {
+            (false, true)
+        } else if open(true) {
+            (true, true)
+        } else {
+            let opening = |rev: bool| {
+                patterns
+                    .clone()
+                    .filter(|(t, _)| opens_with_anystar(t, rev))
+                    .count()
+            };
+            (opening(true) < opening(false), false)
+        };
+        let mut b = NfaBuilder::new();
+        for (toks, negated) in patterns {
+            b.owner_neg = negated;
+            b.nfa.has_positive |= !negated;
+            b.nfa.starts.push(b.pos());
+            b.seq(toks, reverse)?;
+            b.push(Inst::Match);
+        }
+        Dfa::from_nfa(b.finish(), reverse, bounded, max_memory)
+    }
+
+    fn empty(nfa: Nfa, reverse: bool, bounded: bool) -> Dfa {
+        Dfa {
+            nfa,
+            reverse,
+            bounded,
+            start: UNKNOWN,
+            generations: std::array::from_fn(|_| OnceLock::new()),
+            current: AtomicUsize::new(0),
+            cache: Mutex::new(Cache {
+                full: true,
+                ..Cache::default()
+            }),
+            max_memory: 0,
+        }
+    }
+
+    fn from_nfa(nfa: Nfa, reverse: bool, bounded: bool, max_memory: usize) -> Option<Dfa> {
+        let mut dfa = Dfa::empty(nfa, reverse, bounded);
+        dfa.max_memory = max_memory;
+        let mut cache = Cache {
+            seen: vec![0; dfa.nfa.insts.len()],
+            states: vec![Box::new([])],
+            ..Cache::default()
+        };
+        cache.stamp = 1;
+        for &s in &dfa.nfa.starts {
+            closure(&dfa.nfa, &mut cache, s);
+        }
+        let stride = dfa.nfa.stride as usize + 2;
+        let first = (FIRST_CAPACITY * stride * 4 + cache.next.len() * 8) > max_memory;
+        if first {
+            return None;
+        }
+        let table: Box<[AtomicU32]> = (0..FIRST_CAPACITY * stride)
+            .map(|_| AtomicU32::new(UNKNOWN))
+            .collect();
+        cache.memory = FIRST_CAPACITY * stride * 4;
+        let _ = dfa.generations[0].set(table);
+        dfa.start = dfa.state_of(&mut cache, false)?;
+        cache.full = false;
+        dfa.cache = Mutex::new(cache);
+        Some(dfa)
+    }
+
+    /// Whether the DFA is worth running on an input of `len` bytes (rather than the other
+    /// matcher): always when it usually stops early, else for short inputs.
+    #[inline]
+    pub(crate) fn suits(&self, len: usize) -> bool {
+        self.bounded || len <= 24
+    }
+
+    /// The list's verdict on `s`, or `None` when the cache is full or busy.
+    #[inline]
+    pub(crate) fn is_match(&self, s: &str) -> Option<bool> {
+        if self.start >= STOP {
+            return (self.start != UNKNOWN).then_some(self.start == SETTLED_YES);
+        }
+        if self.reverse {
+            self.walk::<true>(s.as_bytes())
+        } else {
+            self.walk::<false>(s.as_bytes())
+        }
+    }
+
+    #[inline]
+    fn table(&self) -> Option<&[AtomicU32]> {
+        let g = self.current.load(Ordering::Acquire);
+        self.generations.get(g)?.get().map(|t| &**t)
+    }
+
+    /// Reads `bytes` from the start (or from the end when `REV`), one transition per byte.
+    #[inline]
+    fn walk<const REV: bool>(&self, bytes: &[u8]) -> Option<bool> {
+        let n = bytes.len();
+        let mut t = self.table()?;
+        let mut v = self.start;
+        let mut i = 0;
+        while i < n {
+            let b = if REV { bytes[n - 1 - i] } else { bytes[i] };
+            i += 1;
+            let at = v as usize + usize::from(self.nfa.classes[usize::from(b)]);
+            // Acquire: a new state's row is written before the transition to it is stored.
+            let mut next = t.get(at)?.load(Ordering::Acquire);
+            if next >= STOP {
+                if next == UNKNOWN {
+                    next = self.compute(v, b)?;
+                    t = self.table()?;
+                }
+                if next >= SETTLED_YES {
+                    return Some(next == SETTLED_YES);
+                }
+                if next >= STOP {
+                    // A state that only its escape byte leaves: jump to that byte, or to the end.
+                    next &= !SKIP;
+                    let escape = t.get(next as usize + self.nfa.stride as usize + 1)?;
+                    let escape = u8::try_from(escape.load(Ordering::Relaxed)).ok()?;
+                    let found = if REV {
+                        bytes[..n - i]
+                            .iter()
+                            .rposition(|&x| x == escape)
+                            .map(|p| n - 1 - p)
+                    } else {
+                        bytes[i..].iter().position(|&x| x == escape).map(|p| p + i)
+                    };
+                    i = found.unwrap_or(n);
+                }
+            }
+            v = next;
+        }
+        // After the transitions, a row holds the verdict for an input ending there.
+        Some(
+            t.get(v as usize + self.nfa.stride as usize)?
+                .load(Ordering::Relaxed)
+                != 0,
+        )
+    }
+
+    /// Computes (and records) the transition of state `from` on byte `b`.
+    #[cold]
+    #[inline(never)]
+    fn compute(&self, from: u32, b: u8) -> Option<u32> {
+        let mut cache = self.cache.try_lock().ok()?;
+        if cache.full {
+            return None;
+        }
+        let stride = self.nfa.stride as usize + 2;
+        let row = from as usize;
+        let at = row + usize::from(self.nfa.classes[usize::from(b)]);
+        let known = self.table()?.get(at)?.load(Ordering::Relaxed);
+        if known != UNKNOWN {
+            return Some(known);
+        }
+        let cache = &mut *cache;
+        fresh_stamp(cache);
+        cache.next.clear();
+        let state = std::mem::take(&mut cache.states[row / stride]);
+        for &i in &*state {
+            match self.nfa.insts[i as usize] {
+                Inst::Byte(k) if contains(&self.nfa.sets[k as usize], b) => {
+                    closure(&self.nfa, cache, i + 1);
+                }
+                Inst::Loop(k) if contains(&self.nfa.sets[k as usize], b) => {
+                    closure(&self.nfa, cache, i);
+                }
+                _ => {}
+            }
+        }
+        cache.states[row / stride] = state;
+        let v = self.state_of(cache, true);
+        let Some(v) = v else {
+            cache.full = true;
+            return None;
+        };
+        self.table()?.get(at)?.store(v, Ordering::Release);
+        Some(v)
+    }
+
+    /// The transition value of the state whose instructions are in `cache.next` (made if new);
+    /// `None` when the memory limit is reached.
+    fn state_of(&self, cache: &mut Cache, skip: bool) -> Option<u32> {
+        cache.next.sort_unstable();
+        let (mut pos_match, mut neg_match, mut pos_alive, mut neg_alive) =
+            (false, false, false, false);
+        let (mut pos_univ, mut neg_univ) = (false, false);
+        for &i in &cache.next {
+            let i = i as usize;
+            let neg = self.nfa.neg[i];
+            match self.nfa.insts[i] {
+                Inst::Match if neg => neg_match = true,
+                Inst::Match => pos_match = true,
+                _ if neg => {
+                    neg_alive = true;
+                    neg_univ |= self.nfa.univ[i];
+                }
+                _ => {
+                    pos_alive = true;
+                    pos_univ |= self.nfa.univ[i];
+                }
+            }
+        }
+        let has_positive = self.nfa.has_positive;
+        let accept = (!has_positive || pos_match) && !neg_match;
+        if neg_univ || (has_positive && !pos_alive && !accept) {
+            return Some(SETTLED_NO);
+        }
+        if (pos_univ || !has_positive) && !neg_alive && accept {
+            return Some(SETTLED_YES);
+        }
+        if let Some(&v) = cache.map.get(cache.next.as_slice()) {
+            return Some(v);
+        }
+        let stride = self.nfa.stride as usize + 2;
+        let index = cache.states.len();
+        let bytes = cache.next.len() * 8 + 64;
+        if cache.memory + bytes > self.max_memory {
+            return None;
+        }
+        let g = self.current.load(Ordering::Acquire);
+        let mut table = self.generations.get(g)?.get()?;
+        if (index + 1) * stride > table.len() {
+            // A new generation of twice the capacity, the known transitions copied.
+            let grown = table.len() * 2;
+            if cache.memory + grown * 4 > self.max_memory {
+                return None;
+            }
+            let new: Box<[AtomicU32]> = (0..grown)
+                .map(|k| {
+                    AtomicU32::new(table.get(k).map_or(UNKNOWN, |e| e.load(Ordering::Relaxed)))
+                })
+                .collect();
+            let slot = self.generations.get(g + 1)?;
+            slot.set(new).ok()?;
+            self.current.store(g + 1, Ordering::Release);
+            cache.memory += grown * 4;
+            table = slot.get()?;
+        }
+        cache.memory += bytes;
+        let v = u32::try_from(index * stride)
+            .ok()
+            .filter(|o| *o < STOP / 2)?;
+        // A continuation byte stays in the state; after the transitions come the verdict and the
+        // escape byte.
+        let cont = usize::from(self.nfa.classes[0x80]);
+        table
+            .get(index * stride + cont)?
+            .store(v, Ordering::Relaxed);
+        table
+            .get(index * stride + stride - 2)?
+            .store(u32::from(accept), Ordering::Relaxed);
+        let key: Box<[u32]> = cache.next.as_slice().into();
+        let escape = if skip { self.escape(cache, &key) } else { None };
+        let value = match escape {
+            Some(e) => {
+                table
+                    .get(index * stride + stride - 1)?
+                    .store(u32::from(e), Ordering::Relaxed);
+                v | SKIP
+            }
+            None => v,
+        };
+        cache.states.push(key.clone());
+        cache.map.insert(key, value);
+        Some(value)
+    }
+
+    /// The one byte that leaves the state of `key` when every other byte leads back to it: its
+    /// consuming instructions are all loops, their sets leave out the same single byte, and taking
+    /// one of the other bytes gives the state again.
+    fn escape(&self, cache: &mut Cache, key: &[u32]) -> Option<u8> {
+        let mut stay = self.nfa.sets[SET_ALL as usize];
+        let mut loops = 0;
+        for &i in key {
+            match self.nfa.insts[i as usize] {
+                Inst::Loop(k) => {
+                    loops += 1;
+                    let set = &self.nfa.sets[k as usize];
+                    for w in 0..4 {
+                        stay[w] &= set[w];
+                    }
+                }
+                Inst::Match => {}
+                _ => return None,
+            }
+        }
+        let all = &self.nfa.sets[SET_ALL as usize];
+        let left: u32 = (0..4).map(|w| (all[w] & !stay[w]).count_ones()).sum();
+        if loops == 0 || left != 1 {
+            return None;
+        }
+        let w = (0..4).find(|&w| all[w] & !stay[w] != 0)?;
+        let escape = (w * 64) as u32 + (all[w] & !stay[w]).trailing_zeros();
+        let stay_byte = (0..=255u8).find(|&b| contains(&stay, b))?;
+        fresh_stamp(cache);
+        cache.next.clear();
+        for &i in key {
+            if let Inst::Loop(k) = self.nfa.insts[i as usize]
+                && contains(&self.nfa.sets[k as usize], stay_byte)
+            {
+                closure(&self.nfa, cache, i);
+            }
+        }
+        cache.next.sort_unstable();
+        (cache.next.as_slice() == key)
+            .then(|| u8::try_from(escape).ok())
+            .flatten()
+    }
+}
+
+/// A stamp no instruction is marked with yet.
+fn fresh_stamp(cache: &mut Cache) {
+    cache.stamp = cache.stamp.wrapping_add(1);
+    if cache.stamp == 0 {
+        cache.seen.iter_mut().for_each(|s| *s = 0);
+        cache.stamp = 1;
+    }
+}
+
+/// Adds to `cache.next` the consuming instructions and matches reachable from `from` without
+/// consuming.
+fn closure(nfa: &Nfa, cache: &mut Cache, from: u32) {
+    cache.stack.push(from);
+    while let Some(i) = cache.stack.pop() {
+        let seen = &mut cache.seen[i as usize];
+        if *seen == cache.stamp {
+            continue;
+        }
+        *seen = cache.stamp;
+        match nfa.insts[i as usize] {
+            Inst::Byte(_) | Inst::Match => cache.next.push(i),
+            Inst::Loop(_) => {
+                cache.next.push(i);
+                cache.stack.push(i + 1);
+            }
+            Inst::Split(a, c) => {
+                cache.stack.push(c);
+                cache.stack.push(a);
+            }
+            Inst::Jmp(t) => cache.stack.push(t),
+        }
+    }
+}
