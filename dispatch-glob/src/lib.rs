@@ -266,14 +266,15 @@ impl GlobMatcher {
 #[derive(Clone, Debug)]
 pub struct GlobSet {
     globs: Vec<Glob>,
-    /// Each pattern's own matcher, built on first need.
+    /// Each pattern's own matcher (made by `build`).
     matchers: OnceLock<Vec<GlobMatcher>>,
-    /// The whole list as one lazy DFA, made on the first match, when the list can be one.
+    /// The whole list as one lazy DFA (made by `build`, its states by matching), when the list
+    /// can be one.
     dfa: OnceLock<Option<dfa::Dfa>>,
     /// Whether the list can be a DFA (no pattern tells non-ASCII characters apart), and the
     /// memory limit of the DFA.
     dfa_memory: usize,
-    /// The strategy matcher: built with the set when there is no DFA, else on first need.
+    /// The strategy matcher (made by `build`).
     engine: OnceLock<Engine>,
     has_positive: bool,
     has_negative: bool,
@@ -454,13 +455,13 @@ impl GlobSet {
             .is_match(s, self.has_positive, self.has_negative)
     }
 
-    /// The matcher by strategies, built on first need.
+    /// The matcher by strategies (made by `build`; an empty set has its own).
     fn engine(&self) -> &Engine {
         self.engine
             .get_or_init(|| Engine::new(&self.globs, self.matchers()))
     }
 
-    /// The DFA, made on first need; `None` when the list cannot be one.
+    /// The DFA (made by `build`); `None` when the list cannot be one.
     #[inline]
     fn dfa(&self) -> Option<&dfa::Dfa> {
         self.dfa
@@ -473,7 +474,7 @@ impl GlobSet {
             .as_ref()
     }
 
-    /// Each pattern's own matcher, made on first need.
+    /// Each pattern's own matcher (made by `build`).
     fn matchers(&self) -> &[GlobMatcher] {
         self.matchers
             .get_or_init(|| self.globs.iter().map(Glob::compile_matcher).collect())
@@ -631,8 +632,7 @@ impl GlobSetBuilder {
         if self.globs.len() > self.max_patterns {
             return Err(Error::limit("max_patterns_per_list", self.max_patterns));
         }
-        // The DFA and the strategy matcher are made on first need; a list the DFA cannot hold
-        // gets its strategy matcher now.
+        // A list the DFA cannot hold gets no DFA.
         let dfa_memory = if self.globs.is_empty() || !self.globs.iter().all(|g| dfa::fits(&g.toks))
         {
             0
@@ -652,9 +652,12 @@ impl GlobSetBuilder {
             globs: self.globs.clone(),
             matchers: OnceLock::new(),
         };
-        if dfa_memory == 0 {
-            set.engine();
-        }
+        // Everything a match needs is made here, so that building is the whole cost of
+        // compiling: the DFA's automaton (its states are added by matching, as inputs reach
+        // them), the strategy matcher that reads what the DFA leaves, and each pattern's own
+        // matcher.
+        set.dfa();
+        set.engine();
         Ok(set)
     }
 }
