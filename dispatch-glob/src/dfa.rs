@@ -496,6 +496,12 @@ impl Dfa {
         self.bounded || len <= 24
     }
 
+    /// Whether the DFA reads inputs of every length (then the strategy matcher is needed only
+    /// at the memory limit).
+    pub(crate) fn complete(&self) -> bool {
+        self.bounded
+    }
+
     /// The list's verdict on `s`, or `None` when the cache is full or busy.
     #[inline]
     pub(crate) fn is_match(&self, s: &str) -> Option<bool> {

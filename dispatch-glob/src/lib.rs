@@ -274,7 +274,8 @@ pub struct GlobSet {
     /// Whether the list can be a DFA (no pattern tells non-ASCII characters apart), and the
     /// memory limit of the DFA.
     dfa_memory: usize,
-    /// The strategy matcher (made by `build`).
+    /// The strategy matcher (made by `build`, or on first need when the DFA answers every
+    /// input).
     engine: OnceLock<Engine>,
     has_positive: bool,
     has_negative: bool,
@@ -455,7 +456,7 @@ impl GlobSet {
             .is_match(s, self.has_positive, self.has_negative)
     }
 
-    /// The matcher by strategies (made by `build`; an empty set has its own).
+    /// The matcher by strategies (see the `engine` field).
     fn engine(&self) -> &Engine {
         self.engine
             .get_or_init(|| Engine::new(&self.globs, self.matchers()))
@@ -652,12 +653,14 @@ impl GlobSetBuilder {
             globs: self.globs.clone(),
             matchers: OnceLock::new(),
         };
-        // Everything a match needs is made here, so that building is the whole cost of
-        // compiling: the DFA's automaton (its states are added by matching, as inputs reach
-        // them), the strategy matcher that reads what the DFA leaves, and each pattern's own
-        // matcher.
-        set.dfa();
-        set.engine();
+        // The work of compiling is done here: the DFA's automaton (its states are added by
+        // matching, as inputs reach them) and, unless the DFA answers every input itself, the
+        // strategy matcher that reads the inputs it leaves. A DFA that answers every input
+        // needs the strategy matcher only when its memory limit is reached (or another thread
+        // holds its lock): that fallback is made on first need.
+        if !set.dfa().is_some_and(dfa::Dfa::complete) {
+            set.engine();
+        }
         Ok(set)
     }
 }
