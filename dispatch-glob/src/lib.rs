@@ -266,14 +266,11 @@ impl GlobMatcher {
 #[derive(Clone, Debug)]
 pub struct GlobSet {
     globs: Vec<Glob>,
-    /// Each pattern's own matcher (made by `build`).
+    /// Each pattern's own matcher (made with the strategy matcher).
     matchers: OnceLock<Vec<GlobMatcher>>,
     /// The whole list as one lazy DFA (made by `build`, its states by matching), when the list
     /// can be one.
-    dfa: OnceLock<Option<dfa::Dfa>>,
-    /// Whether the list can be a DFA (no pattern tells non-ASCII characters apart), and the
-    /// memory limit of the DFA.
-    dfa_memory: usize,
+    dfa: Option<dfa::Dfa>,
     /// The strategy matcher (made by `build`, or on first need when the DFA answers every
     /// input).
     engine: OnceLock<Engine>,
@@ -426,8 +423,7 @@ impl GlobSet {
         GlobSet {
             globs: Vec::new(),
             matchers: OnceLock::from(Vec::new()),
-            dfa: OnceLock::from(None),
-            dfa_memory: 0,
+            dfa: None,
             engine: OnceLock::from(Engine::default()),
             has_positive: false,
             has_negative: false,
@@ -439,7 +435,7 @@ impl GlobSet {
     #[must_use]
     #[inline]
     pub fn is_match(&self, s: &str) -> bool {
-        if let Some(dfa) = self.dfa()
+        if let Some(dfa) = &self.dfa
             && dfa.suits(s.len())
             && let Some(yes) = dfa.is_match(s)
         {
@@ -462,20 +458,7 @@ impl GlobSet {
             .get_or_init(|| Engine::new(&self.globs, self.matchers()))
     }
 
-    /// The DFA (made by `build`); `None` when the list cannot be one.
-    #[inline]
-    fn dfa(&self) -> Option<&dfa::Dfa> {
-        self.dfa
-            .get_or_init(|| {
-                dfa::Dfa::new(
-                    self.globs.iter().map(|g| (g.toks.as_slice(), g.negated)),
-                    self.dfa_memory,
-                )
-            })
-            .as_ref()
-    }
-
-    /// Each pattern's own matcher (made by `build`).
+    /// Each pattern's own matcher (made with the strategy matcher).
     fn matchers(&self) -> &[GlobMatcher] {
         self.matchers
             .get_or_init(|| self.globs.iter().map(Glob::compile_matcher).collect())
@@ -633,32 +616,31 @@ impl GlobSetBuilder {
         if self.globs.len() > self.max_patterns {
             return Err(Error::limit("max_patterns_per_list", self.max_patterns));
         }
-        // A list the DFA cannot hold gets no DFA.
-        let dfa_memory = if self.globs.is_empty() || !self.globs.iter().all(|g| dfa::fits(&g.toks))
+        // The work of compiling is done here: the DFA's automaton (its states are added by
+        // matching, as inputs reach them; a list the DFA cannot hold gets none) and, unless the
+        // DFA answers every input itself, the strategy matcher that reads the inputs it leaves.
+        // A DFA that answers every input needs the strategy matcher only when its memory limit
+        // is reached (or another thread holds its lock): that fallback is made on first need.
+        let dfa = if self.dfa_memory == 0
+            || self.globs.is_empty()
+            || !self.globs.iter().all(|g| dfa::fits(&g.toks))
         {
-            0
+            None
         } else {
-            self.dfa_memory
+            dfa::Dfa::new(
+                self.globs.iter().map(|g| (g.toks.as_slice(), g.negated)),
+                self.dfa_memory,
+            )
         };
         let set = GlobSet {
-            dfa: if dfa_memory == 0 {
-                OnceLock::from(None)
-            } else {
-                OnceLock::new()
-            },
-            dfa_memory,
+            dfa,
             engine: OnceLock::new(),
             has_positive: self.globs.iter().any(|g| !g.negated),
             has_negative: self.globs.iter().any(|g| g.negated),
             globs: self.globs.clone(),
             matchers: OnceLock::new(),
         };
-        // The work of compiling is done here: the DFA's automaton (its states are added by
-        // matching, as inputs reach them) and, unless the DFA answers every input itself, the
-        // strategy matcher that reads the inputs it leaves. A DFA that answers every input
-        // needs the strategy matcher only when its memory limit is reached (or another thread
-        // holds its lock): that fallback is made on first need.
-        if !set.dfa().is_some_and(dfa::Dfa::complete) {
+        if !set.dfa.as_ref().is_some_and(dfa::Dfa::complete) {
             set.engine();
         }
         Ok(set)

@@ -10,7 +10,7 @@ use starlark::values::list::ListRef;
 use starlark::values::tuple::TupleRef;
 use starlark::values::{Heap, Value, ValueIdentity};
 
-use crate::budget::{LimitError, LimitValue};
+use crate::budget::{Budget, LimitError, LimitValue, Refused};
 use crate::chars::Chars;
 use crate::compare::Walk;
 use crate::estimate::{
@@ -821,18 +821,27 @@ pub(crate) fn check_element(v: Value<'_>, slot: usize, heap: Heap<'_>) -> starla
 
 /// Like [`within_outside`], for the element guards: the store is the current one of the thread.
 fn charge(need: usize, heap: Heap<'_>) -> starlark::Result<()> {
+    on_current_budget(need, heap, |budget, arena| budget.charge(arena, need))
+}
+
+/// Runs `check` on the budget of the thread's current store with the arena's reserved bytes;
+/// outside an evaluation (a catalog module being frozen), checks `need` against the default heap
+/// cap and records nothing.
+fn on_current_budget(
+    need: usize,
+    heap: Heap<'_>,
+    check: impl FnOnce(&Budget, usize) -> Result<(), Refused>,
+) -> starlark::Result<()> {
     let arena = heap.allocated_bytes().saturating_mul(2);
     with_current(|store| {
         let Some(store) = store else {
-            // Outside an evaluation (a catalog module being frozen): the default cap, nothing
-            // to record.
             let cap = dispatchfile_model::Limits::default().starlark_max_heap_bytes;
             if arena.saturating_add(need) > cap {
                 return Err(limit("starlark_max_heap_bytes", cap));
             }
             return Ok(());
         };
-        store.budget.charge(arena, need).map_err(refused)
+        check(&store.budget, arena).map_err(refused)
     })
 }
 
@@ -893,17 +902,7 @@ pub(crate) fn check_add_into<'v>(
 /// Refuses `need` more bytes in the arena when, with `reserved`, they would be over the cap
 /// (nothing is recorded: the arena itself will show them).
 fn fits(need: usize, heap: Heap<'_>) -> starlark::Result<()> {
-    let arena = heap.allocated_bytes().saturating_mul(2);
-    with_current(|store| {
-        let Some(store) = store else {
-            let cap = dispatchfile_model::Limits::default().starlark_max_heap_bytes;
-            if arena.saturating_add(need) > cap {
-                return Err(limit("starlark_max_heap_bytes", cap));
-            }
-            return Ok(());
-        };
-        store.budget.fits(arena, need).map_err(refused)
-    })
+    on_current_budget(need, heap, |budget, arena| budget.fits(arena, need))
 }
 
 /// Records the entries a dict gained in `update`, outside the arena; the call was checked for

@@ -1,6 +1,6 @@
 //! Properties: the compiled matchers agree with a plain reference (a translation to `regex`).
 
-use dispatch_glob::{Glob, GlobLists, GlobSetBuilder, ListMatches};
+use dispatch_glob::{Glob, GlobLists, GlobSet, GlobSetBuilder, ListMatches};
 use proptest::prelude::*;
 
 /// The reference: the dialect's rules translated token by token into an anchored regex.
@@ -117,6 +117,40 @@ fn name() -> impl Strategy<Value = String> {
     .prop_map(|c| c.into_iter().collect())
 }
 
+/// A list of the `pos` patterns and the `neg` patterns negated, its DFA limited to `memory`.
+fn list(pos: &[String], neg: &[String], memory: usize) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    b.dfa_memory(memory);
+    for p in pos {
+        b.add(Glob::new(p).expect("valid"));
+    }
+    for p in neg {
+        b.add(Glob::new(&format!("!{p}")).expect("valid"));
+    }
+    b.build().expect("small")
+}
+
+/// The list rule over the reference regexes: some positive matches (or there is none) and no
+/// negative does.
+struct ListRule {
+    pos: Vec<regex::Regex>,
+    neg: Vec<regex::Regex>,
+}
+
+impl ListRule {
+    fn new(pos: &[String], neg: &[String]) -> ListRule {
+        ListRule {
+            pos: pos.iter().map(|p| reference(p)).collect(),
+            neg: neg.iter().map(|p| reference(p)).collect(),
+        }
+    }
+
+    fn passes(&self, n: &str) -> bool {
+        (self.pos.is_empty() || self.pos.iter().any(|r| r.is_match(n)))
+            && !self.neg.iter().any(|r| r.is_match(n))
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1000))]
 
@@ -136,19 +170,10 @@ proptest! {
     #[test]
     fn set_follows_the_list_rule(pos in prop::collection::vec(pattern(), 0..4), neg in prop::collection::vec(pattern(), 0..4),
                                   names in prop::collection::vec(name(), 8)) {
-        let mut b = GlobSetBuilder::new();
-        for p in &pos {
-            b.add(Glob::new(p).expect("valid"));
-        }
-        for p in &neg {
-            b.add(Glob::new(&format!("!{p}")).expect("valid"));
-        }
-        let set = b.build().expect("small");
-        let pos_re: Vec<regex::Regex> = pos.iter().map(|p| reference(p)).collect();
-        let neg_re: Vec<regex::Regex> = neg.iter().map(|p| reference(p)).collect();
+        let set = list(&pos, &neg, GlobSetBuilder::DEFAULT_DFA_MEMORY);
+        let rule = ListRule::new(&pos, &neg);
         for n in &names {
-            let want = (pos_re.is_empty() || pos_re.iter().any(|r| r.is_match(n))) && !neg_re.iter().any(|r| r.is_match(n));
-            prop_assert_eq!(set.is_match(n), want, "pos {:?} neg {:?} name {:?}", pos, neg, n);
+            prop_assert_eq!(set.is_match(n), rule.passes(n), "pos {:?} neg {:?} name {:?}", pos, neg, n);
         }
     }
 
@@ -160,21 +185,11 @@ proptest! {
     fn set_agrees_with_and_without_its_dfa(pos in prop::collection::vec(pattern(), 0..5), neg in prop::collection::vec(pattern(), 0..5),
                                            names in prop::collection::vec(prop::collection::vec(name(), 1..6), 8),
                                            memory in prop_oneof![Just(0usize), Just(1), Just(600), Just(4_000), Just(1 << 22)]) {
-        let mut b = GlobSetBuilder::new();
-        b.dfa_memory(memory);
-        for p in &pos {
-            b.add(Glob::new(p).expect("valid"));
-        }
-        for p in &neg {
-            b.add(Glob::new(&format!("!{p}")).expect("valid"));
-        }
-        let set = b.build().expect("small");
-        let pos_re: Vec<regex::Regex> = pos.iter().map(|p| reference(p)).collect();
-        let neg_re: Vec<regex::Regex> = neg.iter().map(|p| reference(p)).collect();
+        let set = list(&pos, &neg, memory);
+        let rule = ListRule::new(&pos, &neg);
         for parts in &names {
             for n in [parts[0].clone(), parts.concat(), parts.join("/")] {
-                let want = (pos_re.is_empty() || pos_re.iter().any(|r| r.is_match(&n))) && !neg_re.iter().any(|r| r.is_match(&n));
-                prop_assert_eq!(set.is_match(&n), want, "pos {:?} neg {:?} name {:?} memory {}", pos, neg, n, memory);
+                prop_assert_eq!(set.is_match(&n), rule.passes(&n), "pos {:?} neg {:?} name {:?} memory {}", pos, neg, n, memory);
             }
         }
     }
