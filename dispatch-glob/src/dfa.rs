@@ -308,16 +308,6 @@ impl NfaBuilder {
     }
 }
 
-/// Whether a pattern can be part of a DFA: no non-ASCII literal, no class with a non-ASCII range.
-pub(crate) fn fits(toks: &[Tok]) -> bool {
-    toks.iter().all(|t| match t {
-        Tok::Lit(c) => c.is_ascii(),
-        Tok::Class(class) => class.non_ascii_ranges().is_empty(),
-        Tok::Alt(alts) => alts.iter().all(|a| fits(a)),
-        Tok::Any | Tok::Star | Tok::AnyStar | Tok::DirStar => true,
-    })
-}
-
 /// Whether a pattern, read forwards (backwards when `rev`), has a `**` anywhere but at its very
 /// end, where reaching it settles the match.
 fn loops_inside(toks: &[Tok], rev: bool) -> bool {

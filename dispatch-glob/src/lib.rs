@@ -621,10 +621,8 @@ impl GlobSetBuilder {
         // DFA answers every input itself, the strategy matcher that reads the inputs it leaves.
         // A DFA that answers every input needs the strategy matcher only when its memory limit
         // is reached (or another thread holds its lock): that fallback is made on first need.
-        let dfa = if self.dfa_memory == 0
-            || self.globs.is_empty()
-            || !self.globs.iter().all(|g| dfa::fits(&g.toks))
-        {
+        // (A pattern that tells non-ASCII characters apart makes `Dfa::new` give none.)
+        let dfa = if self.dfa_memory == 0 || self.globs.is_empty() {
             None
         } else {
             dfa::Dfa::new(

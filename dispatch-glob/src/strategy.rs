@@ -420,10 +420,15 @@ fn expand(toks: &[Tok]) -> Option<Vec<Vec<Tok>>> {
 
 /// Literal text of `toks`, if all are literals.
 fn literal(toks: &[Tok]) -> Option<Box<[u8]>> {
-    let mut s = String::new();
+    // Checked first, so that a sequence that is not all literal allocates nothing.
+    if !toks.iter().all(|t| matches!(t, Tok::Lit(_))) {
+        return None;
+    }
+    let mut s = String::with_capacity(toks.len());
     for t in toks {
-        let Tok::Lit(c) = t else { return None };
-        s.push(*c);
+        if let Tok::Lit(c) = t {
+            s.push(*c);
+        }
     }
     Some(s.into_bytes().into_boxed_slice())
 }
