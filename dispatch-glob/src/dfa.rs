@@ -256,55 +256,73 @@ impl NfaBuilder {
             slash[i] = s;
         }
         nfa.univ = univ;
-        // Byte classes. Every set but a single byte holds all of one of these three or none:
-        // continuation bytes (in no set), `/`, the other bytes but where a class splits them.
-        let mut class = [0u8; 256];
-        for c in class.iter_mut().skip(0x80).take(0x40) {
-            *c = 1;
+        // Byte classes: bytes that no set tells apart share a class. From three classes
+        // (continuation bytes, which no set holds; `/`; the other bytes), each set of more than one
+        // byte splits every class it cuts in two, then each literal byte gets a class of its own.
+        // The classes are byte sets, so a set is applied with a few word operations.
+        let mut cont = [0u64; 4];
+        for b in 0x80..0xC0 {
+            add(&mut cont, b);
         }
-        class[usize::from(b'/')] = 2;
-        let mut count = 3usize;
-        let mut split = [[u16::MAX; 2]; 256];
-        let mut alone = [false; 256];
+        let slash = nfa.sets[SET_SLASH as usize];
+        let rest: ByteSet = std::array::from_fn(|w| !(cont[w] | slash[w]));
+        let mut parts: Vec<ByteSet> = vec![rest, cont, slash];
+        let mut alone = [0u64; 4];
         for set in &nfa.sets[3..] {
             if set.iter().map(|w| w.count_ones()).sum::<u32>() == 1 {
-                if let Some(w) = set.iter().position(|&w| w != 0) {
-                    alone[w * 64 + set[w].trailing_zeros() as usize] = true;
+                for w in 0..4 {
+                    alone[w] |= set[w];
                 }
                 continue;
             }
-            for s in split.iter_mut().take(count) {
-                *s = [u16::MAX; 2];
-            }
-            let mut next = 0usize;
-            for b in 0..=255u8 {
-                let side = usize::from(contains(set, b));
-                let slot = &mut split[usize::from(class[usize::from(b)])][side];
-                if *slot == u16::MAX {
-                    *slot = next as u16;
-                    next += 1;
+            for p in 0..parts.len() {
+                let inside: ByteSet = std::array::from_fn(|w| parts[p][w] & set[w]);
+                let outside: ByteSet = std::array::from_fn(|w| parts[p][w] & !set[w]);
+                if inside != [0; 4] && outside != [0; 4] {
+                    parts[p] = inside;
+                    parts.push(outside);
                 }
-                class[usize::from(b)] = *slot as u8;
             }
-            count = next;
         }
-        // Then each literal byte alone, unless its class is already that byte alone.
-        let mut members = [0u16; 256];
-        for &c in &class {
-            members[usize::from(c)] += 1;
+        for b in 0..=255u8 {
+            if contains(&alone, b)
+                && let Some(p) = parts.iter().position(|p| contains(p, b))
+                && parts[p].iter().map(|w| w.count_ones()).sum::<u32>() > 1
+            {
+                parts[p][usize::from(b >> 6)] &= !(1 << (b & 63));
+                let mut one = [0u64; 4];
+                add(&mut one, b);
+                parts.push(one);
+            }
         }
-        for (b, &one) in alone.iter().enumerate() {
-            let c = usize::from(class[b]);
-            if one && members[c] > 1 {
-                members[c] -= 1;
-                class[b] = count as u8;
-                members[count] = 1;
-                count += 1;
+        let mut class = [0u8; 256];
+        for (k, part) in parts.iter().enumerate() {
+            for (w, &word) in part.iter().enumerate() {
+                let mut bits = word;
+                while bits != 0 {
+                    class[w * 64 + bits.trailing_zeros() as usize] = k as u8;
+                    bits &= bits - 1;
+                }
             }
         }
         nfa.classes = class;
-        nfa.stride = count as u32;
+        nfa.stride = parts.len() as u32;
         self.nfa
+    }
+}
+
+/// The end a list's DFA reads inputs from when it reads inputs of every length
+/// ([`Dfa::complete`]): the start (`Some(false)`) when every pattern's `**` comes last, else the
+/// end (`Some(true)`) when every `**` comes first; `None` when neither.
+pub(crate) fn complete_direction<'a>(
+    mut patterns: impl Iterator<Item = (&'a [Tok], bool)> + Clone,
+) -> Option<bool> {
+    if patterns.clone().all(|(t, _)| !loops_inside(t, false)) {
+        Some(false)
+    } else if patterns.all(|(t, _)| !loops_inside(t, true)) {
+        Some(true)
+    } else {
+        None
     }
 }
 
@@ -405,16 +423,15 @@ impl Dfa {
     /// characters apart or the start state alone is over `max_memory` bytes.
     pub(crate) fn new<'a>(
         patterns: impl Iterator<Item = (&'a [Tok], bool)> + Clone,
+        direction: Option<bool>,
         max_memory: usize,
     ) -> Option<Dfa> {
-        // Read from an end where every pattern's `**` comes last, if there is one: then the walk
-        // stops early (a mismatch, or a trailing `**` reached) whatever the input's length. Else
-        // from the end where fewer patterns open with a directory loop.
-        let open = |rev: bool| patterns.clone().all(|(t, _)| !loops_inside(t, rev));
-        let (reverse, bounded) = if open(false) {
-            (false, true)
-        } else if open(true) {
-            (true, true)
+        // Read from an end where every pattern's `**` comes last, if there is one
+        // ([`complete_direction`]): then the walk stops early (a mismatch, or a trailing `**`
+        // reached) whatever the input's length. Else from the end where fewer patterns open with
+        // a directory loop.
+        let (reverse, bounded) = if let Some(reverse) = direction {
+            (reverse, true)
         } else {
             let opening = |rev: bool| {
                 patterns

@@ -249,7 +249,8 @@ impl GlobMatcher {
 /// its end, usually only in part, whatever the number of patterns. Where the DFA cannot serve (its
 /// memory limit reached, its cache busy on another thread, long inputs for a list that never stops
 /// early, non-ASCII distinctions), a strategy matcher answers: literal, prefix and suffix checks
-/// and tries, and a linear-time NFA behind literal prefilters.
+/// and tries, and a linear-time NFA behind literal prefilters. A short list that never stops early
+/// has no DFA: the strategy matcher answers every input.
 ///
 /// ```
 /// use dispatch_glob::{Glob, GlobSetBuilder};
@@ -281,8 +282,9 @@ pub struct GlobSet {
 /// The strategy matcher.
 #[derive(Clone, Debug, Default)]
 struct Engine {
-    /// Positive and negative patterns in one structure, each entry tagged with its class.
-    strategies: Strategies,
+    /// Positive and negative patterns in one structure, each entry tagged with its class (boxed:
+    /// the engine is moved into its cell, and a short list leaves it empty).
+    strategies: Box<Strategies>,
     /// For a short list: its positive then its negative strategies, tried one by one, which
     /// beats walking the shared structures when there are only a few.
     flat: Option<Box<Flat>>,
@@ -297,10 +299,14 @@ struct Flat {
     /// `all[i]` as a simple check, where it is one.
     simple: Box<[Check]>,
     positives: usize,
-    /// Bit `i` of `first[b]`: strategy `i` can match an input starting with byte `b`.
+    /// Bit `i` of `first[b] | any_first`: strategy `i` can match an input starting with byte `b`.
     first: Box<[u64; 256]>,
-    /// Bit `i` of `last[b]`: strategy `i` can match an input ending with byte `b`.
+    /// Bit `i` of `last[b] | any_last`: strategy `i` can match an input ending with byte `b`.
     last: Box<[u64; 256]>,
+    /// The strategies that can match inputs starting with any byte.
+    any_first: u64,
+    /// The strategies that can match inputs ending with any byte.
+    any_last: u64,
 }
 
 /// A strategy of a [`Flat`] list: a simple check, or another strategy (tried as it is).
@@ -325,13 +331,16 @@ impl Flat {
 
     /// The most candidates that a pair of first and last bytes leaves.
     fn crowded(&self) -> u32 {
-        let distinct = |t: &[u64; 256]| {
-            let mut v = t.to_vec();
+        let distinct = |t: &[u64; 256], any: u64| {
+            let mut v: Vec<u64> = t.iter().map(|m| m | any).collect();
             v.sort_unstable();
             v.dedup();
             v
         };
-        let (firsts, lasts) = (distinct(&self.first), distinct(&self.last));
+        let (firsts, lasts) = (
+            distinct(&self.first, self.any_first),
+            distinct(&self.last, self.any_last),
+        );
         firsts
             .iter()
             .flat_map(|f| lasts.iter().map(move |l| (f & l).count_ones()))
@@ -349,12 +358,16 @@ impl Flat {
             .collect();
         let mut first = Box::new([0u64; 256]);
         let mut last = Box::new([0u64; 256]);
+        let (mut any_first, mut any_last) = (0, 0);
         for (i, st) in all.iter().enumerate() {
             let bit = 1u64 << i;
             let (f, l) = st.end_bytes();
-            for (table, only) in [(&mut first, f), (&mut last, l)] {
+            for (table, any, only) in [
+                (&mut first, &mut any_first, f),
+                (&mut last, &mut any_last, l),
+            ] {
                 match only {
-                    strategy::EndBytes::Any => table.iter_mut().for_each(|m| *m |= bit),
+                    strategy::EndBytes::Any => *any |= bit,
                     strategy::EndBytes::Some(bytes) => {
                         for &b in bytes {
                             table[usize::from(b)] |= bit;
@@ -369,6 +382,8 @@ impl Flat {
             positives,
             first,
             last,
+            any_first,
+            any_last,
         }
     }
 
@@ -393,7 +408,10 @@ impl Flat {
     fn is_match(&self, s: &str) -> bool {
         let b = s.as_bytes();
         let candidates = match (b.first(), b.last()) {
-            (Some(&f), Some(&l)) => self.first[usize::from(f)] & self.last[usize::from(l)],
+            (Some(&f), Some(&l)) => {
+                (self.first[usize::from(f)] | self.any_first)
+                    & (self.last[usize::from(l)] | self.any_last)
+            }
             _ => low_bits(self.all.len()),
         };
         let positive = low_bits(self.positives);
@@ -454,8 +472,13 @@ impl GlobSet {
 
     /// The matcher by strategies (see the `engine` field).
     fn engine(&self) -> &Engine {
-        self.engine
-            .get_or_init(|| Engine::new(&self.globs, self.matchers()))
+        self.engine.get_or_init(|| {
+            let matchers = match self.matchers.get() {
+                Some(m) => m.clone(),
+                None => self.globs.iter().map(Glob::compile_matcher).collect(),
+            };
+            Engine::new(&self.globs, matchers)
+        })
     }
 
     /// Each pattern's own matcher (made with the strategy matcher).
@@ -621,23 +644,33 @@ impl GlobSetBuilder {
         // DFA answers every input itself, the strategy matcher that reads the inputs it leaves.
         // A DFA that answers every input needs the strategy matcher only when its memory limit
         // is reached (or another thread holds its lock): that fallback is made on first need.
+        // A short list that the DFA would read to the end of long inputs gets no DFA: its
+        // strategies, tried one by one after two table lookups, answer every input as fast.
         // (A pattern that tells non-ASCII characters apart makes `Dfa::new` give none.)
-        let dfa = if self.dfa_memory == 0 || self.globs.is_empty() {
-            None
-        } else {
-            dfa::Dfa::new(
-                self.globs.iter().map(|g| (g.toks.as_slice(), g.negated)),
-                self.dfa_memory,
-            )
-        };
-        let set = GlobSet {
-            dfa,
+        let mut set = GlobSet {
+            dfa: None,
             engine: OnceLock::new(),
             has_positive: self.globs.iter().any(|g| !g.negated),
             has_negative: self.globs.iter().any(|g| g.negated),
             globs: self.globs.clone(),
             matchers: OnceLock::new(),
         };
+        if self.dfa_memory == 0 || self.globs.is_empty() {
+            set.engine();
+            return Ok(set);
+        }
+        let patterns = || self.globs.iter().map(|g| (g.toks.as_slice(), g.negated));
+        let direction = dfa::complete_direction(patterns());
+        if direction.is_none()
+            && set
+                .engine()
+                .flat
+                .as_ref()
+                .is_some_and(|f| f.all.len() <= Flat::SHORT)
+        {
+            return Ok(set);
+        }
+        set.dfa = dfa::Dfa::new(patterns(), direction, self.dfa_memory);
         if !set.dfa.as_ref().is_some_and(dfa::Dfa::complete) {
             set.engine();
         }
@@ -646,37 +679,57 @@ impl GlobSetBuilder {
 }
 
 impl Engine {
-    fn new(globs: &[Glob], matchers: &[GlobMatcher]) -> Engine {
-        let count: usize = matchers.iter().map(|m| m.strategies.len()).sum();
-        // A short list is tried one by one and needs no shared structures.
-        let flat = (count <= Flat::MAX)
-            .then(|| {
-                let of = |negated: bool| {
-                    globs
-                        .iter()
-                        .zip(matchers)
-                        .filter(move |(g, _)| g.negated == negated)
-                        .flat_map(|(_, m)| m.strategies.iter().cloned())
-                };
-                let mut all: Vec<Strategy> = of(false).collect();
-                let positives = all.len();
-                all.extend(of(true));
-                Box::new(Flat::new(all, positives))
-            })
-            .filter(|f| count <= Flat::SHORT || f.crowded() <= Flat::CROWDED);
-        let strategies = if flat.is_some() {
-            Strategies::default()
-        } else {
-            Strategies::new(globs.iter().zip(matchers).flat_map(|(g, m)| {
-                let class = if g.negated {
-                    strategy::NEG
-                } else {
-                    strategy::POS
-                };
-                m.strategies.iter().map(move |st| (st, class))
-            }))
+    /// The engine of `globs`, whose matchers (in the same order) are `matchers`; it takes their
+    /// strategies over.
+    fn new(globs: &[Glob], matchers: Vec<GlobMatcher>) -> Engine {
+        let class = |g: &Glob| {
+            if g.negated {
+                strategy::NEG
+            } else {
+                strategy::POS
+            }
         };
-        Engine { strategies, flat }
+        let count: usize = matchers.iter().map(|m| m.strategies.len()).sum();
+        if count > Flat::MAX {
+            let tagged = globs.iter().zip(&matchers).flat_map(|(g, m)| {
+                let c = class(g);
+                m.strategies.iter().map(move |st| (st, c))
+            });
+            return Engine {
+                strategies: Box::new(Strategies::new(tagged)),
+                flat: None,
+            };
+        }
+        // A short list is tried one by one and needs no shared structures.
+        let (mut all, mut negatives) = (Vec::with_capacity(count), Vec::new());
+        for (g, m) in globs.iter().zip(matchers) {
+            if g.negated {
+                negatives.extend(m.strategies);
+            } else {
+                all.extend(m.strategies);
+            }
+        }
+        let positives = all.len();
+        all.append(&mut negatives);
+        let flat = Flat::new(all, positives);
+        if count <= Flat::SHORT || flat.crowded() <= Flat::CROWDED {
+            return Engine {
+                strategies: Box::default(),
+                flat: Some(Box::new(flat)),
+            };
+        }
+        let tagged = flat.all.iter().enumerate().map(|(i, st)| {
+            let c = if i < positives {
+                strategy::POS
+            } else {
+                strategy::NEG
+            };
+            (st, c)
+        });
+        Engine {
+            strategies: Box::new(Strategies::new(tagged)),
+            flat: None,
+        }
     }
 
     #[inline]

@@ -504,3 +504,47 @@ fn dfa_on_hostile_lists_stays_bounded() {
         assert_eq!(a, [true, false, false, true, false]);
     }
 }
+
+#[test]
+fn short_lists_that_read_to_the_end_have_no_dfa() {
+    // Which matcher a list gets: the DFA when it stops early on every input or the list is long;
+    // the strategy matcher alone for a short list the DFA would read to the end of long inputs.
+    let owned = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let long: Vec<String> = (0..20)
+        .map(|i| format!("src{i}/**/*.go"))
+        .chain(["**/testdata/**".to_owned()])
+        .collect();
+    for (name, patterns, dfa) in [
+        (
+            "prefixes",
+            owned(&["main", "release/*", "!release/0.*"]),
+            true,
+        ),
+        (
+            "suffixes",
+            owned(&["**/*.go", "go.mod", "**/Dockerfile"]),
+            true,
+        ),
+        ("both ends, short", owned(&["!docs/**", "!**/*.md"]), false),
+        (
+            "middle, short",
+            owned(&["src/**/*.rs", "!**/vendor/**"]),
+            false,
+        ),
+        ("middle, long", long, true),
+    ] {
+        let set = set_of(&patterns, GlobSetBuilder::DEFAULT_DFA_MEMORY);
+        assert_eq!(set.dfa.is_some(), dfa, "{name}");
+        let reference = set_of(&patterns, 0);
+        for s in [
+            "docs/a.md",
+            "src/x/y.rs",
+            "vendor/a/b.rs",
+            "a/b/c.go",
+            "main",
+            "go.mod",
+        ] {
+            assert_eq!(set.is_match(s), reference.is_match(s), "{name}: {s:?}");
+        }
+    }
+}
