@@ -290,14 +290,12 @@ struct Engine {
     flat: Option<Box<Flat>>,
 }
 
-/// A short list's strategies in a row: `all[..positives]` positive, the rest negative; two
+/// A short list's strategies in a row: `checks[..positives]` positive, the rest negative; two
 /// tables say, from an input's first and last bytes, which of them can match at all, so most
 /// inputs are decided with two lookups and few strategies are tried.
 #[derive(Clone, Debug)]
 struct Flat {
-    all: Box<[Strategy]>,
-    /// `all[i]` as a simple check, where it is one.
-    simple: Box<[Check]>,
+    checks: Box<[Check]>,
     positives: usize,
     /// Bit `i` of `first[b] | any_first`: strategy `i` can match an input starting with byte `b`.
     first: Box<[u64; 256]>,
@@ -313,7 +311,17 @@ struct Flat {
 #[derive(Clone, Debug)]
 enum Check {
     Simple(strategy::Simple),
-    Other,
+    Other(Strategy),
+}
+
+impl Check {
+    #[inline]
+    fn is_match(&self, s: &str) -> bool {
+        match self {
+            Check::Simple(c) => c.is_match(s.as_bytes()),
+            Check::Other(st) => st.is_match(s),
+        }
+    }
 }
 
 impl Flat {
@@ -330,17 +338,14 @@ impl Flat {
     const CROWDED: u32 = 24;
 
     /// The most candidates that a pair of first and last bytes leaves.
-    fn crowded(&self) -> u32 {
+    fn crowded(first: &[u64; 256], any_first: u64, last: &[u64; 256], any_last: u64) -> u32 {
         let distinct = |t: &[u64; 256], any: u64| {
             let mut v: Vec<u64> = t.iter().map(|m| m | any).collect();
             v.sort_unstable();
             v.dedup();
             v
         };
-        let (firsts, lasts) = (
-            distinct(&self.first, self.any_first),
-            distinct(&self.last, self.any_last),
-        );
+        let (firsts, lasts) = (distinct(first, any_first), distinct(last, any_last));
         firsts
             .iter()
             .flat_map(|f| lasts.iter().map(move |l| (f & l).count_ones()))
@@ -348,14 +353,9 @@ impl Flat {
             .unwrap_or(0)
     }
 
-    fn new(all: Vec<Strategy>, positives: usize) -> Flat {
-        let simple = all
-            .iter()
-            .map(|st| match strategy::Simple::of(st) {
-                Some(simple) => Check::Simple(simple),
-                None => Check::Other,
-            })
-            .collect();
+    /// The flat list of `all` (its first `positives` positive, at most [`Flat::MAX`]), or `all`
+    /// back when there are more than [`Flat::SHORT`] and they are too crowded.
+    fn new(all: Vec<Strategy>, positives: usize) -> Result<Flat, Vec<Strategy>> {
         let mut first = Box::new([0u64; 256]);
         let mut last = Box::new([0u64; 256]);
         let (mut any_first, mut any_last) = (0, 0);
@@ -376,27 +376,33 @@ impl Flat {
                 }
             }
         }
-        Flat {
-            all: all.into_boxed_slice(),
-            simple,
+        if all.len() > Flat::SHORT
+            && Flat::crowded(&first, any_first, &last, any_last) > Flat::CROWDED
+        {
+            return Err(all);
+        }
+        let checks = all
+            .into_iter()
+            .map(|st| match strategy::Simple::take(st) {
+                Ok(simple) => Check::Simple(simple),
+                Err(st) => Check::Other(st),
+            })
+            .collect();
+        Ok(Flat {
+            checks,
             positives,
             first,
             last,
             any_first,
             any_last,
-        }
+        })
     }
 
     /// Whether one of the strategies of `mask` matches `s`.
     #[inline]
     fn any(&self, mut mask: u64, s: &str) -> bool {
         while mask != 0 {
-            let i = mask.trailing_zeros() as usize;
-            let hit = match &self.simple[i] {
-                Check::Simple(c) => c.is_match(s.as_bytes()),
-                Check::Other => self.all[i].is_match(s),
-            };
-            if hit {
+            if self.checks[mask.trailing_zeros() as usize].is_match(s) {
                 return true;
             }
             mask &= mask - 1;
@@ -412,7 +418,7 @@ impl Flat {
                 (self.first[usize::from(f)] | self.any_first)
                     & (self.last[usize::from(l)] | self.any_last)
             }
-            _ => low_bits(self.all.len()),
+            _ => low_bits(self.checks.len()),
         };
         let positive = low_bits(self.positives);
         (self.positives == 0 || self.any(candidates & positive, s))
@@ -420,11 +426,11 @@ impl Flat {
     }
 
     fn positive(&self, s: &str) -> bool {
-        self.all[..self.positives].iter().any(|st| st.is_match(s))
+        self.checks[..self.positives].iter().any(|c| c.is_match(s))
     }
 
     fn negative(&self, s: &str) -> bool {
-        self.all[self.positives..].iter().any(|st| st.is_match(s))
+        self.checks[self.positives..].iter().any(|c| c.is_match(s))
     }
 }
 
@@ -666,7 +672,7 @@ impl GlobSetBuilder {
                 .engine()
                 .flat
                 .as_ref()
-                .is_some_and(|f| f.all.len() <= Flat::SHORT)
+                .is_some_and(|f| f.checks.len() <= Flat::SHORT)
         {
             return Ok(set);
         }
@@ -711,24 +717,25 @@ impl Engine {
         }
         let positives = all.len();
         all.append(&mut negatives);
-        let flat = Flat::new(all, positives);
-        if count <= Flat::SHORT || flat.crowded() <= Flat::CROWDED {
-            return Engine {
+        match Flat::new(all, positives) {
+            Ok(flat) => Engine {
                 strategies: Box::default(),
                 flat: Some(Box::new(flat)),
-            };
-        }
-        let tagged = flat.all.iter().enumerate().map(|(i, st)| {
-            let c = if i < positives {
-                strategy::POS
-            } else {
-                strategy::NEG
-            };
-            (st, c)
-        });
-        Engine {
-            strategies: Box::new(Strategies::new(tagged)),
-            flat: None,
+            },
+            Err(all) => {
+                let tagged = all.iter().enumerate().map(|(i, st)| {
+                    let c = if i < positives {
+                        strategy::POS
+                    } else {
+                        strategy::NEG
+                    };
+                    (st, c)
+                });
+                Engine {
+                    strategies: Box::new(Strategies::new(tagged)),
+                    flat: None,
+                }
+            }
         }
     }
 

@@ -227,28 +227,29 @@ pub(crate) struct Simple {
 }
 
 impl Simple {
-    /// The strategy as a simple check, if it is one of the common kinds.
-    pub(crate) fn of(st: &Strategy) -> Option<Simple> {
+    /// The strategy as a simple check, if it is one of the common kinds (its bytes moved over),
+    /// or the strategy back.
+    pub(crate) fn take(st: Strategy) -> Result<Simple, Strategy> {
         let none = Box::<[u8]>::default;
         let (pre, suf, mid) = match st {
             Strategy::Everything => (none(), none(), Mid::Any),
             Strategy::NoSlash => (none(), none(), Mid::NoSlash),
-            Strategy::Literal(l) => (l.clone(), none(), Mid::Empty),
+            Strategy::Literal(l) => (l, none(), Mid::Empty),
             Strategy::Prefix(p, t) => match t {
-                Tail::Any => (p.clone(), none(), Mid::Any),
-                Tail::NoSlash => (p.clone(), none(), Mid::NoSlash),
-                Tail::Suffix(x) => (p.clone(), x.clone(), Mid::Any),
-                Tail::NoSlashSuffix(x) => (p.clone(), x.clone(), Mid::NoSlash),
-                Tail::DirSuffix(x) => (p.clone(), x.clone(), Mid::Dir),
+                Tail::Any => (p, none(), Mid::Any),
+                Tail::NoSlash => (p, none(), Mid::NoSlash),
+                Tail::Suffix(x) => (p, x, Mid::Any),
+                Tail::NoSlashSuffix(x) => (p, x, Mid::NoSlash),
+                Tail::DirSuffix(x) => (p, x, Mid::Dir),
             },
             Strategy::Suffix(x, h) => match h {
-                Head::Any => (none(), x.clone(), Mid::Any),
-                Head::NoSlash => (none(), x.clone(), Mid::NoSlash),
-                Head::Dir => (none(), x.clone(), Mid::Dir),
+                Head::Any => (none(), x, Mid::Any),
+                Head::NoSlash => (none(), x, Mid::NoSlash),
+                Head::Dir => (none(), x, Mid::Dir),
             },
-            Strategy::Infix(..) | Strategy::General(_) => return None,
+            other @ (Strategy::Infix(..) | Strategy::General(_)) => return Err(other),
         };
-        Some(Simple { pre, suf, mid })
+        Ok(Simple { pre, suf, mid })
     }
 
     #[inline]
