@@ -279,15 +279,14 @@ pub struct GlobSet {
     has_negative: bool,
 }
 
-/// The strategy matcher.
-#[derive(Clone, Debug, Default)]
-struct Engine {
-    /// Positive and negative patterns in one structure, each entry tagged with its class (boxed:
-    /// the engine is moved into its cell, and a short list leaves it empty).
-    strategies: Box<Strategies>,
-    /// For a short list: its positive then its negative strategies, tried one by one, which
-    /// beats walking the shared structures when there are only a few.
-    flat: Option<Box<Flat>>,
+/// The strategy matcher (boxed either way: it is moved into its cell).
+#[derive(Clone, Debug)]
+enum Engine {
+    /// A short list: its positive then its negative strategies, tried one by one, which beats
+    /// walking the shared structures when there are only a few.
+    Flat(Box<Flat>),
+    /// Positive and negative patterns in one structure, each entry tagged with its class.
+    Shared(Box<Strategies>),
 }
 
 /// A short list's strategies in a row: `checks[..positives]` positive, the rest negative; two
@@ -448,7 +447,7 @@ impl GlobSet {
             globs: Vec::new(),
             matchers: OnceLock::from(Vec::new()),
             dfa: None,
-            engine: OnceLock::from(Engine::default()),
+            engine: OnceLock::from(Engine::Shared(Box::default())),
             has_positive: false,
             has_negative: false,
         }
@@ -496,20 +495,18 @@ impl GlobSet {
     /// Whether some positive pattern matches `s` (false when there are none).
     #[must_use]
     pub fn matches_positive(&self, s: &str) -> bool {
-        let e = self.engine();
-        match &e.flat {
-            Some(f) => f.positive(s),
-            None => e.strategies.is_match(s, strategy::POS),
+        match self.engine() {
+            Engine::Flat(f) => f.positive(s),
+            Engine::Shared(st) => st.is_match(s, strategy::POS),
         }
     }
 
     /// Whether some negative pattern matches `s` (false when there are none).
     #[must_use]
     pub fn matches_negative(&self, s: &str) -> bool {
-        let e = self.engine();
-        match &e.flat {
-            Some(f) => f.negative(s),
-            None => e.strategies.is_match(s, strategy::NEG),
+        match self.engine() {
+            Engine::Flat(f) => f.negative(s),
+            Engine::Shared(st) => st.is_match(s, strategy::NEG),
         }
     }
 
@@ -668,11 +665,7 @@ impl GlobSetBuilder {
         let patterns = || self.globs.iter().map(|g| (g.toks.as_slice(), g.negated));
         let direction = dfa::complete_direction(patterns());
         if direction.is_none()
-            && set
-                .engine()
-                .flat
-                .as_ref()
-                .is_some_and(|f| f.checks.len() <= Flat::SHORT)
+            && matches!(set.engine(), Engine::Flat(f) if f.checks.len() <= Flat::SHORT)
         {
             return Ok(set);
         }
@@ -688,8 +681,8 @@ impl Engine {
     /// The engine of `globs`, whose matchers (in the same order) are `matchers`; it takes their
     /// strategies over.
     fn new(globs: &[Glob], matchers: Vec<GlobMatcher>) -> Engine {
-        let class = |g: &Glob| {
-            if g.negated {
+        let class = |negated: bool| {
+            if negated {
                 strategy::NEG
             } else {
                 strategy::POS
@@ -698,13 +691,10 @@ impl Engine {
         let count: usize = matchers.iter().map(|m| m.strategies.len()).sum();
         if count > Flat::MAX {
             let tagged = globs.iter().zip(&matchers).flat_map(|(g, m)| {
-                let c = class(g);
+                let c = class(g.negated);
                 m.strategies.iter().map(move |st| (st, c))
             });
-            return Engine {
-                strategies: Box::new(Strategies::new(tagged)),
-                flat: None,
-            };
+            return Engine::Shared(Box::new(Strategies::new(tagged)));
         }
         // A short list is tried one by one and needs no shared structures.
         let (mut all, mut negatives) = (Vec::with_capacity(count), Vec::new());
@@ -718,39 +708,27 @@ impl Engine {
         let positives = all.len();
         all.append(&mut negatives);
         match Flat::new(all, positives) {
-            Ok(flat) => Engine {
-                strategies: Box::default(),
-                flat: Some(Box::new(flat)),
-            },
+            Ok(flat) => Engine::Flat(Box::new(flat)),
             Err(all) => {
-                let tagged = all.iter().enumerate().map(|(i, st)| {
-                    let c = if i < positives {
-                        strategy::POS
-                    } else {
-                        strategy::NEG
-                    };
-                    (st, c)
-                });
-                Engine {
-                    strategies: Box::new(Strategies::new(tagged)),
-                    flat: None,
-                }
+                let tagged = (all.iter().enumerate()).map(|(i, st)| (st, class(i >= positives)));
+                Engine::Shared(Box::new(Strategies::new(tagged)))
             }
         }
     }
 
     #[inline]
     fn is_match(&self, s: &str, has_positive: bool, has_negative: bool) -> bool {
-        if let Some(flat) = &self.flat {
-            return flat.is_match(s);
-        }
+        let strategies = match self {
+            Engine::Flat(flat) => return flat.is_match(s),
+            Engine::Shared(strategies) => strategies,
+        };
         if !has_positive {
-            return self.strategies.find(s, strategy::NEG, strategy::NEG) == 0;
+            return strategies.find(s, strategy::NEG, strategy::NEG) == 0;
         }
         // The structures holding positives first, negatives looked for on the way (one walk
         // where most lists put both); only when a positive matched, the structures holding
         // negatives alone.
-        let found = self.strategies.find_in(
+        let found = strategies.find_in(
             s,
             |u| u & strategy::POS != 0,
             if has_negative {
@@ -762,7 +740,7 @@ impl Engine {
         );
         found == strategy::POS
             && (!has_negative
-                || self.strategies.find_in(
+                || strategies.find_in(
                     s,
                     |u| u & strategy::NEG != 0 && u & strategy::POS == 0,
                     strategy::NEG,
