@@ -8,6 +8,12 @@
 //! non-ASCII character from another (no non-ASCII literal, no class with a non-ASCII range): such
 //! lists are not compiled to a DFA.
 //!
+//! Branch and directory names often open with a long literal (`feature/`, `release/`,
+//! `dependabot/`): when most patterns of a list do, the DFA keeps their 8-byte openings in a small
+//! hash table, and the start state's transition on an opening's first byte carries a flag. The walk
+//! then compares the next 8 bytes with the table in one probe and, on a hit, lands on the state
+//! after them instead of taking eight transitions.
+//!
 //! The transition table lives behind `&self`: it is an array of atomics, read with plain loads, in
 //! generations of growing capacity published once each. A missing transition is computed under a
 //! mutex (taken with `try_lock`: when another thread holds it, or the cache is full, the caller
@@ -33,8 +39,11 @@ const SETTLED_YES: u32 = u32::MAX - 2;
 /// Bit of a transition value: the target state stays where it is on all bytes but one (its
 /// "escape" byte, stored in its row), so the walk jumps to the next such byte of the input.
 const SKIP: u32 = 1 << 31;
+/// Bit of a transition value from the start state: the byte read may open one of the list's
+/// known 8-byte openings, so the walk may jump over all eight (see `Dfa::jump`).
+const JUMP: u32 = 1 << 30;
 /// The walk leaves its loop on every value at or above this.
-const STOP: u32 = SKIP;
+const STOP: u32 = JUMP;
 
 /// The capacity, in states, of the first table generation.
 const FIRST_CAPACITY: usize = 16;
@@ -393,6 +402,14 @@ pub(crate) struct Dfa {
     current: AtomicUsize,
     cache: Mutex<Cache>,
     max_memory: usize,
+    /// Known 8-byte openings (in reading order: the input's last 8 bytes when reading from the
+    /// end) and the state the walk reaches after them (`UNKNOWN` until an input finds it, `0` when
+    /// the walk stops within them), by multiplicative hash; `u64::MAX` marks an empty slot (no
+    /// UTF-8 text holds the byte 0xFF). Empty unless most patterns open with 8 literal bytes.
+    jumps: Box<[(u64, AtomicU32)]>,
+    jump_shift: u32,
+    /// The first bytes (in reading order) of the openings: other inputs skip the probe.
+    jump_first: ByteSet,
 }
 
 impl std::fmt::Debug for Dfa {
@@ -408,13 +425,21 @@ impl std::fmt::Debug for Dfa {
 
 impl Clone for Dfa {
     fn clone(&self) -> Dfa {
-        Dfa::from_nfa(
+        let mut dfa = Dfa::from_nfa(
             self.nfa.clone(),
             self.reverse,
             self.bounded,
             self.max_memory,
         )
-        .unwrap_or_else(|| Dfa::empty(self.nfa.clone(), self.reverse, self.bounded))
+        .unwrap_or_else(|| Dfa::empty(self.nfa.clone(), self.reverse, self.bounded));
+        let keys: Vec<u64> = self
+            .jumps
+            .iter()
+            .map(|(k, _)| *k)
+            .filter(|&k| k != u64::MAX)
+            .collect();
+        dfa.prime(&keys);
+        dfa
     }
 }
 
@@ -442,6 +467,20 @@ impl Dfa {
             (opening(true) < opening(false), false)
         };
         let mut b = NfaBuilder::new();
+        // Openings, if most patterns have one: else most inputs would pay the jump's probe for
+        // nothing.
+        let (mut keys, mut stack, mut opening, mut count) = (Vec::new(), Vec::new(), 0, 0);
+        for (toks, _) in patterns.clone() {
+            let (held, mut budget) = (keys.len(), 64);
+            stack.clear();
+            stack.push(toks);
+            openings(&mut stack, reverse, ([0; 8], 0), &mut keys, &mut budget);
+            opening += usize::from(keys.len() > held);
+            count += 1;
+        }
+        if opening * 2 < count {
+            keys.clear();
+        }
         for (toks, negated) in patterns {
             b.owner_neg = negated;
             b.nfa.has_positive |= !negated;
@@ -449,7 +488,91 @@ impl Dfa {
             b.seq(toks, reverse)?;
             b.push(Inst::Match);
         }
-        Dfa::from_nfa(b.finish(), reverse, bounded, max_memory)
+        let mut dfa = Dfa::from_nfa(b.finish(), reverse, bounded, max_memory)?;
+        dfa.prime(&keys);
+        Some(dfa)
+    }
+
+    /// Makes the jump table of `keys` (8-byte openings in reading order); the state each leads
+    /// to is found by the first input that opens with it.
+    fn prime(&mut self, keys: &[u64]) {
+        // At most 1,024 openings (a table of 32 KiB), counted in the DFA's memory.
+        let keys = &keys[..keys.len().min(1024)];
+        let bits = (keys.len() * 2).next_power_of_two().trailing_zeros().max(3);
+        let bytes = (1usize << bits) * size_of::<(u64, AtomicU32)>();
+        let Ok(cache) = self.cache.get_mut() else {
+            return;
+        };
+        if keys.is_empty() || cache.memory + bytes > self.max_memory {
+            return;
+        }
+        cache.memory += bytes;
+        let mut jumps: Box<[(u64, AtomicU32)]> = (0..1usize << bits)
+            .map(|_| (u64::MAX, AtomicU32::new(UNKNOWN)))
+            .collect();
+        self.jump_shift = 64 - bits;
+        for &k in keys {
+            // The first byte read: the lowest when reading forward, the highest from the end.
+            let first = if self.reverse { k >> 56 } else { k & 0xFF };
+            add(&mut self.jump_first, first as u8);
+            if let Some(slot) = jumps.get_mut(jump_slot(k, self.jump_shift))
+                && slot.0 == u64::MAX
+            {
+                slot.0 = k;
+            }
+        }
+        self.jumps = jumps;
+    }
+
+    /// The state after the 8 bytes read from the start state at `at` (bytes already read), if
+    /// they are a known opening.
+    #[inline]
+    fn jump<const REV: bool>(&self, bytes: &[u8], at: usize) -> Option<u32> {
+        let n = bytes.len();
+        let word = if REV {
+            bytes.get(n.checked_sub(at + 8)?..n - at)?
+        } else {
+            bytes.get(at..at + 8)?
+        };
+        let key = u64::from_le_bytes(word.try_into().ok()?);
+        let (k, slot) = self.jumps.get(jump_slot(key, self.jump_shift))?;
+        if *k != key {
+            return None;
+        }
+        // Acquire: the state's row is written before its offset is stored here.
+        let s = slot.load(Ordering::Acquire);
+        if s.wrapping_sub(1) < STOP - 1 {
+            Some(s)
+        } else if s == UNKNOWN {
+            self.find_jump::<REV>(word, slot)
+        } else {
+            None
+        }
+    }
+
+    /// The state after the 8-byte opening of `bytes` whose slot is `slot`, recorded there
+    /// (`None` when a transition cannot be computed now, or the walk stops within it).
+    #[cold]
+    #[inline(never)]
+    fn find_jump<const REV: bool>(&self, bytes: &[u8], slot: &AtomicU32) -> Option<u32> {
+        let n = bytes.len();
+        let mut v = self.start;
+        for i in 0..8 {
+            let b = if REV { bytes[n - 1 - i] } else { bytes[i] };
+            let at = v as usize + usize::from(self.nfa.classes[usize::from(b)]);
+            let mut next = self.table()?.get(at)?.load(Ordering::Acquire);
+            if next == UNKNOWN {
+                next = self.compute(v, b)?;
+            }
+            if next >= SKIP {
+                // No jump for this opening (0 is no state's offset).
+                slot.store(0, Ordering::Relaxed);
+                return None;
+            }
+            v = next & !JUMP;
+        }
+        slot.store(v, Ordering::Release);
+        Some(v)
     }
 
     fn empty(nfa: Nfa, reverse: bool, bounded: bool) -> Dfa {
@@ -465,6 +588,9 @@ impl Dfa {
                 ..Cache::default()
             }),
             max_memory: 0,
+            jumps: Box::default(),
+            jump_shift: 0,
+            jump_first: [0; 4],
         }
     }
 
@@ -503,6 +629,21 @@ impl Dfa {
         self.bounded || len <= 24
     }
 
+    /// Whether the DFA has a table of openings.
+    #[cfg(test)]
+    pub(crate) fn has_jumps(&self) -> bool {
+        !self.jumps.is_empty()
+    }
+
+    /// How many openings have their target state found.
+    #[cfg(test)]
+    pub(crate) fn jumps_found(&self) -> usize {
+        self.jumps
+            .iter()
+            .filter(|(_, s)| s.load(Ordering::Relaxed).wrapping_sub(1) < STOP - 1)
+            .count()
+    }
+
     /// Whether the DFA reads inputs of every length (then the strategy matcher is needed only
     /// at the memory limit).
     pub(crate) fn complete(&self) -> bool {
@@ -532,9 +673,9 @@ impl Dfa {
     #[inline]
     fn walk<const REV: bool>(&self, bytes: &[u8]) -> Option<bool> {
         let n = bytes.len();
-        let mut t = self.table()?;
         let mut v = self.start;
         let mut i = 0;
+        let mut t = self.table()?;
         while i < n {
             let b = if REV { bytes[n - 1 - i] } else { bytes[i] };
             i += 1;
@@ -549,7 +690,15 @@ impl Dfa {
                 if next >= SETTLED_YES {
                     return Some(next == SETTLED_YES);
                 }
-                if next >= STOP {
+                if next < SKIP {
+                    // The first byte of an opening.
+                    next &= !JUMP;
+                    if let Some(to) = self.jump::<REV>(bytes, i - 1) {
+                        next = to;
+                        i += 7;
+                        t = self.table()?;
+                    }
+                } else {
                     // A state that only its escape byte leaves: jump to that byte, or to the end.
                     next &= !SKIP;
                     let escape = t.get(next as usize + self.nfa.stride as usize + 1)?;
@@ -607,10 +756,13 @@ impl Dfa {
         }
         cache.states[row / stride] = state;
         let v = self.state_of(cache, true);
-        let Some(v) = v else {
+        let Some(mut v) = v else {
             cache.full = true;
             return None;
         };
+        if from == self.start && v < STOP && contains(&self.jump_first, b) {
+            v |= JUMP;
+        }
         self.table()?.get(at)?.store(v, Ordering::Release);
         Some(v)
     }
@@ -743,6 +895,72 @@ impl Dfa {
         (cache.next.as_slice() == key)
             .then(|| u8::try_from(escape).ok())
             .flatten()
+    }
+}
+
+/// The slot of an opening in a jump table of `64 - shift` bits.
+#[inline]
+fn jump_slot(key: u64, shift: u32) -> usize {
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize
+}
+
+/// Appends to `out` the 8-byte literal openings of a pattern (in reading order: its last 8 bytes
+/// when `rev`), one per brace alternative, while `budget` lasts. `stack` holds the token runs still
+/// to read, the next on top; `acc` the bytes read so far.
+fn openings(
+    stack: &mut Vec<&[Tok]>,
+    rev: bool,
+    mut acc: ([u8; 8], usize),
+    out: &mut Vec<u64>,
+    budget: &mut usize,
+) {
+    loop {
+        if *budget == 0 {
+            return;
+        }
+        *budget -= 1;
+        let Some(top) = stack.pop() else { return };
+        let Some((tok, rest)) = (if rev {
+            top.split_last()
+        } else {
+            top.split_first()
+        }) else {
+            continue;
+        };
+        stack.push(rest);
+        match tok {
+            Tok::Lit(c) => {
+                let mut buf = [0; 4];
+                let bytes = c.encode_utf8(&mut buf).as_bytes();
+                let mut put = |b: &u8| {
+                    if let Some(slot) = acc.0.get_mut(acc.1) {
+                        *slot = *b;
+                    }
+                    acc.1 += 1;
+                };
+                if rev {
+                    bytes.iter().rev().for_each(&mut put);
+                } else {
+                    bytes.iter().for_each(&mut put);
+                }
+                if acc.1 >= 8 {
+                    if rev {
+                        acc.0.reverse();
+                    }
+                    out.push(u64::from_le_bytes(acc.0));
+                    return;
+                }
+            }
+            Tok::Alt(alts) => {
+                for alt in alts {
+                    let mut branch = stack.clone();
+                    branch.push(alt);
+                    openings(&mut branch, rev, acc, out, budget);
+                }
+                return;
+            }
+            _ => return,
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 mod dfa;
 mod error;
@@ -36,9 +36,10 @@ use strategy::{Strategies, Strategy};
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Glob {
-    text: Box<str>,
+    // Shared: a set holds its own copy of each pattern, and copying is then a count.
+    text: Arc<str>,
     negated: bool,
-    toks: Vec<Tok>,
+    toks: Arc<[Tok]>,
     warning: Option<&'static str>,
 }
 
@@ -206,7 +207,7 @@ impl<'a> GlobBuilder<'a> {
         Ok(Glob {
             text: self.pattern.into(),
             negated: parsed.negated,
-            toks: parsed.toks,
+            toks: parsed.toks.into(),
             warning: parsed.warning,
         })
     }
@@ -662,7 +663,7 @@ impl GlobSetBuilder {
             set.engine();
             return Ok(set);
         }
-        let patterns = || self.globs.iter().map(|g| (g.toks.as_slice(), g.negated));
+        let patterns = || self.globs.iter().map(|g| (&*g.toks, g.negated));
         let direction = dfa::complete_direction(patterns());
         if direction.is_none()
             && matches!(set.engine(), Engine::Flat(f) if f.checks.len() <= Flat::SHORT)

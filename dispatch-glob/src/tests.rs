@@ -427,7 +427,7 @@ fn dfa_is_shared_between_threads() {
     .iter()
     .map(|s| (*s).to_owned())
     .collect();
-    let set = std::sync::Arc::new(set_of(&patterns, GlobSetBuilder::DEFAULT_DFA_MEMORY));
+    let set = Arc::new(set_of(&patterns, GlobSetBuilder::DEFAULT_DFA_MEMORY));
     let reference = set_of(&patterns, 0);
     let inputs: Vec<String> = (0..2_000)
         .map(|i| match i % 5 {
@@ -439,7 +439,7 @@ fn dfa_is_shared_between_threads() {
         })
         .collect();
     let want: Vec<bool> = inputs.iter().map(|s| reference.is_match(s)).collect();
-    let inputs = std::sync::Arc::new(inputs);
+    let inputs = Arc::new(inputs);
     let handles: Vec<_> = (0..4)
         .map(|t| {
             let (set, inputs) = (set.clone(), inputs.clone());
@@ -546,5 +546,80 @@ fn short_lists_that_read_to_the_end_have_no_dfa() {
         ] {
             assert_eq!(set.is_match(s), reference.is_match(s), "{name}: {s:?}");
         }
+    }
+}
+
+#[test]
+fn openings_are_jumped_over_with_the_same_answers() {
+    // Lists where most patterns open with 8 literal bytes (from the start, or from the end for a
+    // list read backwards) jump over them in one probe; the answers are the strategy matcher's,
+    // the first time an opening is met (when its target state is found) and after.
+    let owned = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let inputs = [
+        "feature/",
+        "feature/login-12",
+        "feature/wip-x",
+        "feature/wip-x/y",
+        "feature/zeta",
+        "feature",
+        "featurex/a",
+        "release/v1.2",
+        "release/v1.2-stable",
+        "users/alice/x",
+        "users/bob/x/y",
+        "users/carol/x",
+        "dependabot/npm/x",
+        "login-stable",
+        "feature/é-stable",
+        "Makefile",
+        "a/Makefile",
+        "aMakefile",
+        "a/Dockerfile",
+        "vendor/Makefile",
+        "x/vendor/Makefile",
+        "CODEOWNERS",
+        "docs/CODEOWNERS",
+        "short",
+        "",
+    ];
+    for (name, patterns, jumps) in [
+        (
+            "forward, braces",
+            owned(&[
+                "feature/[a-m]*",
+                "!feature/wip-*",
+                "release/v[0-9]*",
+                "users/{alice,bob}/*",
+                "dependabot/**",
+                "*-{stable,beta}",
+            ]),
+            true,
+        ),
+        (
+            "backward",
+            owned(&[
+                "**/Dockerfile",
+                "**/Makefile",
+                "**/CODEOWNERS",
+                "!**/vendor/Makefile",
+            ]),
+            true,
+        ),
+        ("few openings", owned(&["main", "v*", "feature/*"]), false),
+    ] {
+        let set = set_of(&patterns, GlobSetBuilder::DEFAULT_DFA_MEMORY);
+        let dfa = set.dfa.as_ref().expect("these lists get a DFA");
+        assert_eq!(dfa.has_jumps(), jumps, "{name}");
+        let reference = set_of(&patterns, 0);
+        for round in 0..2 {
+            for s in inputs {
+                assert_eq!(
+                    set.is_match(s),
+                    reference.is_match(s),
+                    "{name}, round {round}: {s:?}"
+                );
+            }
+        }
+        assert_eq!(dfa.jumps_found() > 0, jumps, "{name}");
     }
 }
