@@ -410,6 +410,9 @@ pub(crate) struct Dfa {
     jump_shift: u32,
     /// The first bytes (in reading order) of the openings: other inputs skip the probe.
     jump_first: ByteSet,
+    /// The start state's transitions by byte (not by class), filled as they are computed: the
+    /// first step of a walk needs neither the class table nor the current generation's table.
+    first: Box<[AtomicU32]>,
 }
 
 impl std::fmt::Debug for Dfa {
@@ -591,6 +594,7 @@ impl Dfa {
             jumps: Box::default(),
             jump_shift: 0,
             jump_first: [0; 4],
+            first: Box::default(),
         }
     }
 
@@ -614,7 +618,8 @@ impl Dfa {
         let table: Box<[AtomicU32]> = (0..FIRST_CAPACITY * stride)
             .map(|_| AtomicU32::new(UNKNOWN))
             .collect();
-        cache.memory = FIRST_CAPACITY * stride * 4;
+        cache.memory = FIRST_CAPACITY * stride * 4 + 256 * 4;
+        dfa.first = (0..256).map(|_| AtomicU32::new(UNKNOWN)).collect();
         let _ = dfa.generations[0].set(table);
         dfa.start = dfa.state_of(&mut cache, false)?;
         cache.full = false;
@@ -675,6 +680,26 @@ impl Dfa {
         let n = bytes.len();
         let mut v = self.start;
         let mut i = 0;
+        if let Some(&b) = if REV { bytes.last() } else { bytes.first() } {
+            // The first transition comes from the start state's own row, indexed by byte.
+            // Acquire: a new state's row is written before a transition to it is stored.
+            let next = self.first.get(usize::from(b))?.load(Ordering::Acquire);
+            if next < STOP {
+                v = next;
+                i = 1;
+            } else if next < SKIP {
+                // The first byte of an opening.
+                v = next & !JUMP;
+                i = 1;
+                if let Some(to) = self.jump::<REV>(bytes, 0) {
+                    v = to;
+                    i = 8;
+                }
+            } else if next == SETTLED_NO || next == SETTLED_YES {
+                return Some(next == SETTLED_YES);
+            }
+            // Else (not known yet, or a skip) the loop takes the first byte too.
+        }
         let mut t = self.table()?;
         while i < n {
             let b = if REV { bytes[n - 1 - i] } else { bytes[i] };
@@ -691,7 +716,7 @@ impl Dfa {
                     return Some(next == SETTLED_YES);
                 }
                 if next < SKIP {
-                    // The first byte of an opening.
+                    // The first byte of an opening (the start state is met again).
                     next &= !JUMP;
                     if let Some(to) = self.jump::<REV>(bytes, i - 1) {
                         next = to;
@@ -764,6 +789,15 @@ impl Dfa {
             v |= JUMP;
         }
         self.table()?.get(at)?.store(v, Ordering::Release);
+        if from == self.start {
+            // Every byte of the class has this transition.
+            let class = self.nfa.classes[usize::from(b)];
+            for (x, first) in self.first.iter().enumerate() {
+                if self.nfa.classes.get(x) == Some(&class) {
+                    first.store(v, Ordering::Release);
+                }
+            }
+        }
         Some(v)
     }
 
