@@ -109,13 +109,8 @@ struct NfaBuilder {
 
 impl NfaBuilder {
     fn new() -> NfaBuilder {
-        let mut noslash = [0u64; 4];
-        for b in 0u8..128 {
-            if b != b'/' {
-                add(&mut noslash, b);
-            }
-        }
-        lead_bytes(&mut noslash);
+        // ASCII but `/`, and the lead bytes of multi-byte characters (`0xC0..=0xFF`).
+        let noslash = [!(1 << b'/'), u64::MAX, 0, u64::MAX];
         let mut all = noslash;
         add(&mut all, b'/');
         let mut slash = [0u64; 4];
@@ -198,12 +193,8 @@ impl NfaBuilder {
                     if !class.non_ascii_ranges().is_empty() {
                         return None;
                     }
-                    let mut s = [0u64; 4];
-                    for b in 0u8..128 {
-                        if class.matches_ascii(b) {
-                            add(&mut s, b);
-                        }
-                    }
+                    let [low, high] = class.ascii_bits();
+                    let mut s = [low, high, 0, 0];
                     if class.is_negated() {
                         lead_bytes(&mut s);
                     }

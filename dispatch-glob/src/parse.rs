@@ -33,13 +33,22 @@ pub(crate) struct Class {
 
 impl Class {
     fn new(ranges: &[(char, char)], negated: bool) -> Class {
+        // The ASCII part of each range, set a word at a time.
         let mut ascii = [0u64; 2];
-        for b in 0u8..128 {
-            let c = char::from(b);
-            if ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != negated && b != b'/' {
-                ascii[usize::from(b >> 6)] |= 1 << (b & 63);
+        for &(lo, hi) in ranges {
+            let (lo, hi) = (u32::from(lo), u32::from(hi).min(127));
+            for (w, word) in ascii.iter_mut().enumerate() {
+                let (from, to) = (lo.max(64 * w as u32), hi.min(64 * w as u32 + 63));
+                if from <= to {
+                    let bits = to - from + 1;
+                    *word |= (u64::MAX >> (64 - bits)) << (from - 64 * w as u32);
+                }
             }
         }
+        if negated {
+            ascii = [!ascii[0], !ascii[1]];
+        }
+        ascii[usize::from(b'/' >> 6)] &= !(1 << (b'/' & 63));
         let ranges = ranges
             .iter()
             .copied()
@@ -80,6 +89,11 @@ impl Class {
     /// The ranges with a non-ASCII end, as written (ASCII members are in the bit set).
     pub(crate) fn non_ascii_ranges(&self) -> &[(char, char)] {
         &self.ranges
+    }
+
+    /// The ASCII members as a 128-bit set (bit `b` of word `b / 64`).
+    pub(crate) fn ascii_bits(&self) -> [u64; 2] {
+        self.ascii
     }
 
     /// Whether the ASCII byte `b` is in the class.
@@ -422,5 +436,30 @@ mod tests {
             panic!("a class")
         };
         assert!(c.matches('β') && !c.matches('a'));
+    }
+
+    proptest::proptest! {
+        /// The word-at-a-time ASCII set holds exactly the bytes a per-byte test of the ranges
+        /// gives (negation applied, `/` left out), ranges crossing 64 and 128 included.
+        #[test]
+        fn class_ascii_set_is_the_ranges(
+            ranges in proptest::collection::vec((0u32..200, 0u32..80), 1..4),
+            negated in proptest::bool::ANY,
+        ) {
+            let ranges: Vec<(char, char)> = ranges
+                .iter()
+                .filter_map(|&(lo, len)| Some((char::from_u32(lo)?, char::from_u32(lo + len)?)))
+                .collect();
+            let class = Class::new(&ranges, negated);
+            for b in 0u8..128 {
+                let c = char::from(b);
+                let inside = ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi);
+                proptest::prop_assert_eq!(
+                    class.matches_ascii(b),
+                    inside != negated && b != b'/',
+                    "byte {} in {:?}, negated {}", b, ranges, negated
+                );
+            }
+        }
     }
 }
