@@ -706,15 +706,8 @@ impl Dfa {
                 if next >= SETTLED_YES {
                     return Some(next == SETTLED_YES);
                 }
-                if next < SKIP {
-                    // The first byte of an opening (the start state is met again).
-                    next &= !JUMP;
-                    if let Some(to) = self.jump::<REV>(bytes, i - 1) {
-                        next = to;
-                        i += 7;
-                        t = self.table()?;
-                    }
-                } else {
+                // (A value computed just now may be a plain state: then neither applies.)
+                if next >= SKIP {
                     // A state that only its escape byte leaves: jump to that byte, or to the end.
                     next &= !SKIP;
                     let escape = t.get(next as usize + self.nfa.stride as usize + 1)?;
@@ -728,6 +721,14 @@ impl Dfa {
                         bytes[i..].iter().position(|&x| x == escape).map(|p| p + i)
                     };
                     i = found.unwrap_or(n);
+                } else if next >= JUMP {
+                    // The first byte of an opening (the start state is met again).
+                    next &= !JUMP;
+                    if let Some(to) = self.jump::<REV>(bytes, i - 1) {
+                        next = to;
+                        i += 7;
+                        t = self.table()?;
+                    }
                 }
             }
             v = next;

@@ -623,3 +623,30 @@ fn openings_are_jumped_over_with_the_same_answers() {
         assert_eq!(dfa.jumps_found() > 0, jumps, "{name}");
     }
 }
+
+#[test]
+fn an_opening_is_jumped_only_from_the_start_state() {
+    // The bytes after a prefix that leaves the start state may spell a known opening: they must
+    // be read from the state the walk is in, not jumped over as if from the start, also the first
+    // time (when the walk computes the transitions it takes).
+    let list: Vec<String> = ["feature/**", "!feature/wip-*", "*/feature/a", "release/**"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    for (patterns, input, want) in [
+        (list.clone(), "x/feature/b", false),
+        (list.clone(), "x/feature/a", true),
+        (list.clone(), "feature/b", true),
+        (list.clone(), "x/release/b", false),
+    ] {
+        // A fresh set (its transitions computed by this input), then the same set again.
+        let set = set_of(&patterns, GlobSetBuilder::DEFAULT_DFA_MEMORY);
+        for round in 0..2 {
+            assert_eq!(
+                set.is_match(input),
+                want,
+                "{patterns:?}, round {round}: {input:?}"
+            );
+        }
+    }
+}

@@ -213,6 +213,72 @@ proptest! {
     }
 }
 
+/// A pattern with a long literal (8 bytes or more) inside: maybe after a directory that starts
+/// it elsewhere (`*/`, `x/`), maybe before a tail; lists of these open with long literals, and
+/// names repeat them at their start and further in.
+fn long_pattern() -> impl Strategy<Value = String> {
+    (
+        prop_oneof![Just(""), Just(""), Just("*/"), Just("x/"), Just("**/")],
+        prop_oneof![
+            Just("feature/"),
+            Just("release/"),
+            Just("Makefile"),
+            Just("feature/wip-")
+        ],
+        prop_oneof![
+            Just(""),
+            Just("**"),
+            Just("*"),
+            Just("a"),
+            Just("wip-*"),
+            Just("[a-f]*")
+        ],
+    )
+        .prop_map(|(a, b, c)| format!("{a}{b}{c}"))
+}
+
+fn long_name() -> impl Strategy<Value = String> {
+    (
+        prop_oneof![Just(""), Just("x/"), Just("b/"), Just("feature/")],
+        prop_oneof![
+            Just("feature/"),
+            Just("release/"),
+            Just("Makefile"),
+            Just("a")
+        ],
+        prop_oneof![
+            Just(""),
+            Just("b"),
+            Just("wip-a"),
+            Just("a"),
+            Just("x/Makefile"),
+            Just("é")
+        ],
+    )
+        .prop_map(|(a, b, c)| format!("{a}{b}{c}"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// Lists whose patterns open with long literals (which the DFA may jump over in one probe)
+    /// follow the list rule, one set answering every name in turn, under any memory limit.
+    #[test]
+    fn lists_with_long_openings_follow_the_list_rule(
+        pos in prop::collection::vec(long_pattern(), 1..6),
+        neg in prop::collection::vec(long_pattern(), 0..4),
+        names in prop::collection::vec(long_name(), 24),
+        memory in prop_oneof![Just(600usize), Just(4_000), Just(1 << 22)]) {
+        let set = list(&pos, &neg, memory);
+        let rule = ListRule::new(&pos, &neg);
+        for round in 0..2 {
+            for n in &names {
+                prop_assert_eq!(set.is_match(n), rule.passes(n), "pos {:?} neg {:?} name {:?} memory {} round {}", pos, neg, n, memory, round);
+            }
+        }
+    }
+}
+
 proptest! {
     // Each case builds a list of up to 40 patterns and their single matchers.
     #![proptest_config(ProptestConfig::with_cases(200))]
