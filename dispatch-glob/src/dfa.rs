@@ -12,7 +12,8 @@
 //! `dependabot/`): when most patterns of a list do, the DFA keeps their 8-byte openings in a small
 //! hash table, and the start state's transition on an opening's first byte carries a flag. The walk
 //! then compares the next 8 bytes with the table in one probe and, on a hit, lands on the state
-//! after them instead of taking eight transitions.
+//! after them instead of taking eight transitions. The start state's transitions are also kept
+//! in a row indexed by byte, so that a walk's first step needs no byte class and no table lookup.
 //!
 //! The transition table lives behind `&self`: it is an array of atomics, read with plain loads, in
 //! generations of growing capacity published once each. A missing transition is computed under a
