@@ -536,7 +536,7 @@ impl Dfa {
         }
         // Acquire: the state's row is written before its offset is stored here.
         let s = slot.load(Ordering::Acquire);
-        if s.wrapping_sub(1) < STOP - 1 {
+        if is_found(s) {
             Some(s)
         } else if s == UNKNOWN {
             self.find_jump::<REV>(word, slot)
@@ -637,7 +637,7 @@ impl Dfa {
     pub(crate) fn jumps_found(&self) -> usize {
         self.jumps
             .iter()
-            .filter(|(_, s)| s.load(Ordering::Relaxed).wrapping_sub(1) < STOP - 1)
+            .filter(|(_, s)| is_found(s.load(Ordering::Relaxed)))
             .count()
     }
 
@@ -689,8 +689,12 @@ impl Dfa {
                 }
             } else if next == SETTLED_NO || next == SETTLED_YES {
                 return Some(next == SETTLED_YES);
+            } else if next != UNKNOWN {
+                // A state that only its escape byte leaves.
+                v = next & !SKIP;
+                i = self.skip::<REV>(self.table()?, bytes, v, 1)?;
             }
-            // Else (not known yet, or a skip) the loop takes the first byte too.
+            // Else (not known yet) the loop takes the first byte too.
         }
         let mut t = self.table()?;
         while i < n {
@@ -709,19 +713,9 @@ impl Dfa {
                 }
                 // (A value computed just now may be a plain state: then neither applies.)
                 if next >= SKIP {
-                    // A state that only its escape byte leaves: jump to that byte, or to the end.
+                    // A state that only its escape byte leaves: on to that byte, or to the end.
                     next &= !SKIP;
-                    let escape = t.get(next as usize + self.nfa.stride as usize + 1)?;
-                    let escape = u8::try_from(escape.load(Ordering::Relaxed)).ok()?;
-                    let found = if REV {
-                        bytes[..n - i]
-                            .iter()
-                            .rposition(|&x| x == escape)
-                            .map(|p| n - 1 - p)
-                    } else {
-                        bytes[i..].iter().position(|&x| x == escape).map(|p| p + i)
-                    };
-                    i = found.unwrap_or(n);
+                    i = self.skip::<REV>(t, bytes, next, i)?;
                 } else if next >= JUMP {
                     // The first byte of an opening (the start state is met again).
                     next &= !JUMP;
@@ -740,6 +734,30 @@ impl Dfa {
                 .load(Ordering::Relaxed)
                 != 0,
         )
+    }
+
+    /// Where the walk goes on from `state`, a state that only its escape byte leaves, with `i`
+    /// bytes read: at the next escape byte (the count of bytes read before it), or at the end.
+    #[inline]
+    fn skip<const REV: bool>(
+        &self,
+        t: &[AtomicU32],
+        bytes: &[u8],
+        state: u32,
+        i: usize,
+    ) -> Option<usize> {
+        let n = bytes.len();
+        let escape = t.get(state as usize + self.nfa.stride as usize + 1)?;
+        let escape = u8::try_from(escape.load(Ordering::Relaxed)).ok()?;
+        let found = if REV {
+            bytes[..n - i]
+                .iter()
+                .rposition(|&x| x == escape)
+                .map(|p| n - 1 - p)
+        } else {
+            bytes[i..].iter().position(|&x| x == escape).map(|p| p + i)
+        };
+        Some(found.unwrap_or(n))
     }
 
     /// Computes (and records) the transition of state `from` on byte `b`.
@@ -923,6 +941,12 @@ impl Dfa {
             .then(|| u8::try_from(escape).ok())
             .flatten()
     }
+}
+
+/// Whether a jump slot's value is a state (not `0`, "no jump", nor `UNKNOWN`).
+#[inline]
+fn is_found(slot: u32) -> bool {
+    slot.wrapping_sub(1) < STOP - 1
 }
 
 /// The slot of an opening in a jump table of `64 - shift` bits.
