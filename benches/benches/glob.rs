@@ -13,6 +13,10 @@
 //! nothing. `glob_list_compile/<list>`: building each list. Skips the corpus groups with a message
 //! when `DISPATCH_SHARED` is unset. In criterion's test mode (`cargo test --benches`) the inputs
 //! are thinned to every 16th, so the smoke run stays quick.
+//!
+//! `glob_refs/11 classes and braces/by_hand`: that one list's rule written out as a Rust function
+//! for it alone (`dispatch_benches::glob::by_hand`), checked against globset first: a reference
+//! for what the list costs as direct code, not a peer.
 #![allow(
     clippy::disallowed_methods,
     clippy::print_stderr,
@@ -25,7 +29,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dispatch_benches::glob::{
-    FastGlobList, GlobsetList, PATTERNS, dispatch_glob, inputs, path_lists, ref_lists, refs,
+    BY_HAND_LIST, FastGlobList, GlobsetList, PATTERNS, by_hand, dispatch_glob, inputs, path_lists,
+    ref_lists, refs,
 };
 
 /// The system allocator, counting allocations, so the bench can assert that matching allocates
@@ -161,6 +166,19 @@ fn lists(c: &mut Criterion) {
                         .count()
                 });
             });
+            if group == "glob_refs" && *name == BY_HAND_LIST {
+                // The same list written out as code for it alone: a reference, not a peer.
+                for s in &inputs {
+                    assert_eq!(
+                        by_hand(s),
+                        theirs.is_match(s),
+                        "{group} {name}: the hand-written list and globset disagree on {s:?}"
+                    );
+                }
+                g.bench_function(format!("{name}/by_hand"), |b| {
+                    b.iter(|| inputs.iter().filter(|s| by_hand(black_box(s))).count());
+                });
+            }
         }
         g.finish();
         let mut g = c.benchmark_group(format!("{group}_compile"));

@@ -487,6 +487,80 @@ pub mod glob {
         ]
     }
 
+    /// The name of the branch list that [`by_hand`] writes out as code.
+    pub const BY_HAND_LIST: &str = "11 classes and braces";
+
+    /// The list [`BY_HAND_LIST`] of [`ref_lists`] as a program written for that one list: a
+    /// reference for what the list costs when a person writes its rule out by hand (a test keeps it
+    /// equal to the list's patterns). It branches on the first byte to the patterns that can match,
+    /// then compares fixed prefixes and looks for `/` only where a pattern needs it.
+    #[must_use]
+    pub fn by_hand(s: &str) -> bool {
+        let b = s.as_bytes();
+        let no_slash = |t: &[u8]| !t.contains(&b'/');
+        // `*-{stable,beta}`: the only pattern that can match names of any opening.
+        let suffix = || no_slash(b) && (b.ends_with(b"-stable") || b.ends_with(b"-beta"));
+        match b.first() {
+            // `{main,master}`
+            Some(b'm') => b == b"main" || b == b"master" || suffix(),
+            Some(b'r') => {
+                if let Some(t) = b.strip_prefix(b"release/v") {
+                    // `release/v[0-9]*.[0-9]*` (no other pattern takes a `/`)
+                    return t.first().is_some_and(u8::is_ascii_digit)
+                        && no_slash(&t[1..])
+                        && t[1..]
+                            .windows(2)
+                            .any(|w| w[0] == b'.' && w[1].is_ascii_digit());
+                }
+                // `release-[0-9][0-9][0-9]`
+                let three = b
+                    .strip_prefix(b"release-")
+                    .is_some_and(|t| t.len() == 3 && t.iter().all(u8::is_ascii_digit));
+                three || suffix()
+            }
+            Some(b'h') => match b.strip_prefix(b"hotfix/") {
+                // `hotfix/*/[0-9]*`
+                Some(t) => t.iter().position(|&c| c == b'/').is_some_and(|at| {
+                    let last = &t[at + 1..];
+                    last.first().is_some_and(u8::is_ascii_digit) && no_slash(last)
+                }),
+                None => suffix(),
+            },
+            Some(b'u') => match b.strip_prefix(b"users/") {
+                // `users/{alice,bob}/*`
+                Some(t) => t
+                    .strip_prefix(b"alice/")
+                    .or_else(|| t.strip_prefix(b"bob/"))
+                    .is_some_and(no_slash),
+                None => suffix(),
+            },
+            // `v[1-9].*` and `!v*-rc.*`
+            Some(b'v') => {
+                no_slash(b)
+                    && !b.windows(4).any(|w| w == b"-rc.")
+                    && ((b.len() >= 3 && (b'1'..=b'9').contains(&b[1]) && b[2] == b'.')
+                        || b.ends_with(b"-stable")
+                        || b.ends_with(b"-beta"))
+            }
+            // `dependabot/{npm_and_yarn,cargo}/**`
+            Some(b'd') => {
+                b.starts_with(b"dependabot/npm_and_yarn/")
+                    || b.starts_with(b"dependabot/cargo/")
+                    || suffix()
+            }
+            Some(b'f') => match b.strip_prefix(b"feature/") {
+                // `feature/[a-m]*` and `!feature/wip-*`
+                Some(t) => {
+                    no_slash(t)
+                        && !t.starts_with(b"wip-")
+                        && t.first().is_some_and(|c| (b'a'..=b'm').contains(c))
+                }
+                None => suffix(),
+            },
+            _ => suffix(),
+        }
+    }
+
     /// Our compiled list: one `GlobSet` holding positives and negatives.
     ///
     /// # Panics
@@ -571,6 +645,98 @@ pub mod glob {
         pub fn is_match(&self, s: &str) -> bool {
             (self.positive.is_empty() || self.positive.iter().any(|p| fast_glob::glob_match(p, s)))
                 && !self.negative.iter().any(|p| fast_glob::glob_match(p, s))
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use proptest::prelude::*;
+
+        use super::{BY_HAND_LIST, by_hand, dispatch_glob, ref_lists, refs};
+
+        fn list() -> dispatch_glob::GlobSet {
+            let (_, patterns) = ref_lists()
+                .into_iter()
+                .find(|(name, _)| *name == BY_HAND_LIST)
+                .expect("the list is one of ref_lists");
+            dispatch_glob(&patterns)
+        }
+
+        #[test]
+        fn by_hand_agrees_with_its_list_on_the_bench_names_and_edges() {
+            let set = list();
+            let edges = [
+                "",
+                "m",
+                "main",
+                "mainx",
+                "master",
+                "-beta",
+                "x-stable",
+                "a/b-beta",
+                "release/v1",
+                "release/v1.",
+                "release/v1.2",
+                "release/v1x.2/",
+                "release/v.1",
+                "release-123",
+                "release-12",
+                "release-1234",
+                "release-beta",
+                "hotfix/a/1",
+                "hotfix//1",
+                "hotfix/a/1/",
+                "hotfix/a/x",
+                "hotfix/a",
+                "users/bob/",
+                "users/bob/x/y",
+                "users/carol/x",
+                "v",
+                "v1",
+                "v1.",
+                "v0.1",
+                "v1.2-rc.1",
+                "v-rc.",
+                "v1.0-beta",
+                "v0-beta",
+                "v1/x",
+                "dependabot/cargo/",
+                "dependabot/cargo",
+                "dependabot-beta",
+                "dependabot/go/x",
+                "feature/",
+                "feature/a",
+                "feature/a/b",
+                "feature/wip-a",
+                "feature/wip",
+                "feature/n",
+                "feature/é",
+                "é-beta",
+                "rel/v1.2",
+            ];
+            for s in refs().iter().map(String::as_str).chain(edges) {
+                assert_eq!(by_hand(s), set.is_match(s), "{s:?}");
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn by_hand_agrees_with_its_list(
+                parts in proptest::collection::vec(
+                    prop_oneof![
+                        Just("main"), Just("master"), Just("release"), Just("hotfix"),
+                        Just("users"), Just("alice"), Just("bob"), Just("dependabot"),
+                        Just("npm_and_yarn"), Just("cargo"), Just("feature"), Just("wip-"),
+                        Just("-stable"), Just("-beta"), Just("-rc."), Just("/"), Just("."),
+                        Just("-"), Just("v"), Just("0"), Just("1"), Just("a"), Just("n"),
+                        Just("é"),
+                    ],
+                    0..7,
+                )
+            ) {
+                let s = parts.concat();
+                prop_assert_eq!(by_hand(&s), list().is_match(&s), "{:?}", s);
+            }
         }
     }
 }
