@@ -298,6 +298,12 @@ pub mod glob {
                 ]),
             ),
             ("50 mixed monorepo filter", own(&MONOREPO)),
+            ("64 monorepo filter and vendored code", {
+                // The monorepo filter grown by the first vendored directories of the largest list.
+                let mut l = own(&MONOREPO);
+                l.extend(largest_path_list(paths).into_iter().take(14));
+                l
+            }),
             ("256 per-list maximum", largest_path_list(paths)),
         ]
     }

@@ -389,6 +389,9 @@ pub(crate) struct Dfa {
     /// Whether no pattern loops over directories at the end the DFA reads from: the walk usually
     /// stops early, so the DFA suits long inputs too.
     bounded: bool,
+    /// Whether the walk takes inputs of every length: when `bounded`, or when the list is long
+    /// enough that its strategy matcher costs more per byte ([`Dfa::read_long_inputs`]).
+    long_inputs: bool,
     start: u32,
     generations: [OnceLock<Box<[AtomicU32]>>; GENERATIONS],
     current: AtomicUsize,
@@ -433,6 +436,7 @@ impl Clone for Dfa {
             .map(|(k, _)| *k)
             .filter(|&k| k != u64::MAX)
             .collect();
+        dfa.long_inputs = self.long_inputs;
         dfa.prime(&keys);
         dfa
     }
@@ -575,6 +579,7 @@ impl Dfa {
             nfa,
             reverse,
             bounded,
+            long_inputs: bounded,
             start: UNKNOWN,
             generations: std::array::from_fn(|_| OnceLock::new()),
             current: AtomicUsize::new(0),
@@ -620,10 +625,18 @@ impl Dfa {
     }
 
     /// Whether the DFA is worth running on an input of `len` bytes (rather than the other
-    /// matcher): always when it usually stops early, else for short inputs.
+    /// matcher): always when it usually stops early or the list needs the other matcher's tries,
+    /// else for short inputs.
     #[inline]
     pub(crate) fn suits(&self, len: usize) -> bool {
-        self.bounded || len <= 24
+        self.long_inputs || len <= 24
+    }
+
+    /// Makes the walk take long inputs too, where it may read them to the end: for a list whose
+    /// strategy matcher needs its tries, whose cost per byte grows with the list where the walk's
+    /// does not.
+    pub(crate) fn read_long_inputs(&mut self) {
+        self.long_inputs = true;
     }
 
     /// Whether the DFA has a table of openings.

@@ -248,10 +248,11 @@ impl GlobMatcher {
 /// order does not matter. An empty set matches everything ("no filter"). All patterns form one
 /// lazily built DFA whose states carry the list's verdict: an input is read once, from its start or
 /// its end, usually only in part, whatever the number of patterns. Where the DFA cannot serve (its
-/// memory limit reached, its cache busy on another thread, long inputs for a list that never stops
-/// early, non-ASCII distinctions), a strategy matcher answers: literal, prefix and suffix checks
-/// and tries, and a linear-time NFA behind literal prefilters. A short list that never stops early
-/// has no DFA: the strategy matcher answers every input.
+/// memory limit reached, its cache busy on another thread, non-ASCII distinctions, and long inputs
+/// for a list that never stops early unless the list is long enough to need the strategy
+/// matcher's tries), a strategy matcher answers: literal, prefix and suffix checks and tries, and a
+/// linear-time NFA behind literal prefilters. A short list that never stops early has no DFA: the
+/// strategy matcher answers every input.
 ///
 /// ```
 /// use dispatch_glob::{Glob, GlobSetBuilder};
@@ -337,6 +338,11 @@ impl Flat {
     /// [`Flat::SHORT`] to be tried one by one.
     const CROWDED: u32 = 24;
 
+    /// The most strategies that read whole inputs ([`Strategy::scans_whole`]) a list longer than
+    /// [`Flat::SHORT`] may have to be tried one by one: tried one by one, each reads every input
+    /// again, where the tries read an input's directories once for all of them.
+    const SCANS: usize = 2;
+
     /// The most candidates that a pair of first and last bytes leaves.
     fn crowded(first: &[u64; 256], any_first: u64, last: &[u64; 256], any_last: u64) -> u32 {
         let distinct = |t: &[u64; 256], any: u64| {
@@ -377,7 +383,8 @@ impl Flat {
             }
         }
         if all.len() > Flat::SHORT
-            && Flat::crowded(&first, any_first, &last, any_last) > Flat::CROWDED
+            && (all.iter().filter(|st| st.scans_whole()).count() > Flat::SCANS
+                || Flat::crowded(&first, any_first, &last, any_last) > Flat::CROWDED)
         {
             return Err(all);
         }
@@ -672,7 +679,13 @@ impl GlobSetBuilder {
         }
         set.dfa = dfa::Dfa::new(patterns(), direction, self.dfa_memory);
         if !set.dfa.as_ref().is_some_and(dfa::Dfa::complete) {
-            set.engine();
+            // A list that needs the tries reads long inputs faster through the DFA, even to
+            // their end (measured on real paths: lists of 64 to 256 patterns, 1.04 to 1.9 times
+            // as fast); a shorter list's strategies, tried one by one, are faster still.
+            let tries = matches!(set.engine(), Engine::Shared(_));
+            if let Some(dfa) = set.dfa.as_mut().filter(|_| tries) {
+                dfa.read_long_inputs();
+            }
         }
         Ok(set)
     }

@@ -152,6 +152,17 @@ pub(crate) enum EndBytes<'a> {
 }
 
 impl Strategy {
+    /// Whether checking this strategy may read the whole input, whatever its first and last
+    /// bytes: a literal looked for inside, or a general pattern with no literal or known byte at
+    /// either end.
+    pub(crate) fn scans_whole(&self) -> bool {
+        match self {
+            Strategy::Infix(..) => true,
+            Strategy::General(_) => self.end_bytes() == (EndBytes::Any, EndBytes::Any),
+            _ => false,
+        }
+    }
+
     /// The bytes a non-empty input matching this strategy can start with, and end with.
     pub(crate) fn end_bytes(&self) -> (EndBytes<'_>, EndBytes<'_>) {
         fn head(x: &[u8]) -> EndBytes<'_> {

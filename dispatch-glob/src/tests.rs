@@ -650,3 +650,53 @@ fn an_opening_is_jumped_only_from_the_start_state() {
         }
     }
 }
+
+#[test]
+fn which_matcher_reads_long_inputs() {
+    // A list longer than the short row is tried one by one unless more than two of its
+    // strategies read whole inputs (a directory name anywhere, `**/x/**`): then the tries. A
+    // list that needs the tries lets its DFA read long inputs too; others keep their DFA for
+    // short inputs.
+    let with_dirs = |dirs: usize| -> Vec<String> {
+        (0..18)
+            .map(|i| format!("src{i}/**/*.go"))
+            .chain((0..dirs).map(|i| format!("**/dir{i}/**")))
+            .collect()
+    };
+    let many: Vec<String> = (0..70)
+        .map(|i| format!("pkg{i}/**/*.go"))
+        .chain(["!**/testdata/**".to_owned()])
+        .collect();
+    let long_input = format!("pkg7/{}/dir2/x.go", "a/".repeat(40));
+    for (name, patterns, tries) in [
+        ("two directory names", with_dirs(2), false),
+        ("three directory names", with_dirs(3), true),
+        ("more strategies than a row holds", many, true),
+    ] {
+        let set = set_of(&patterns, GlobSetBuilder::DEFAULT_DFA_MEMORY);
+        assert_eq!(
+            matches!(set.engine(), Engine::Shared(_)),
+            tries,
+            "{name}: engine"
+        );
+        let dfa = set.dfa.as_ref().expect("a list longer than a short row");
+        assert!(dfa.suits(24), "{name}: short inputs");
+        assert_eq!(dfa.suits(25), tries, "{name}: long inputs");
+        let reference = set_of(&patterns, 0);
+        for s in [
+            long_input.as_str(),
+            "src3/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/x.go",
+            "pkg7/a/b/c/d/e/f/g/h/testdata/i/j/k/x.go",
+            "vendor/a/b/c/d/e/f/g/h/dir1/i/j/k/x.rs",
+            "x.go",
+        ] {
+            assert_eq!(set.is_match(s), reference.is_match(s), "{name}: {s:?}");
+        }
+        // A clone keeps the choice.
+        assert_eq!(
+            set.clone().dfa.as_ref().map(|d| d.suits(25)),
+            Some(tries),
+            "{name}: clone"
+        );
+    }
+}

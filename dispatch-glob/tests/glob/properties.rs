@@ -331,3 +331,68 @@ proptest! {
         }
     }
 }
+
+/// An ASCII pattern (no token tells non-ASCII characters apart, so its list can have a DFA).
+fn ascii_pattern() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("a"),
+            Just("b"),
+            Just("/"),
+            Just("."),
+            Just("*"),
+            Just("**"),
+            Just("**/"),
+            Just("/**"),
+            Just("?"),
+            Just("[ab]"),
+            Just("[!a]"),
+            Just("{a,b/}"),
+            Just("{,a*}"),
+        ],
+        1..6,
+    )
+    .prop_map(|t| t.concat())
+}
+
+/// A name of 20 to 60 characters made of directories: longer than the DFA's short inputs.
+fn long_path() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("a/"),
+            Just("b/"),
+            Just("ab"),
+            Just("ba/"),
+            Just(".a"),
+            Just("x"),
+            Just("é")
+        ],
+        10..30,
+    )
+    .prop_map(|t| t.concat())
+}
+
+proptest! {
+    // Each case builds a list of 70 to 90 patterns and as many reference regexes.
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Lists long enough for the strategy matcher's tries, with `**` inside and at both ends (so
+    /// the DFA may read long names to their end), follow the list rule on long names, under any
+    /// memory limit of the DFA.
+    #[test]
+    fn long_lists_follow_the_list_rule_on_long_names(
+        pos in prop::collection::vec(ascii_pattern(), 50..60),
+        neg in prop::collection::vec(ascii_pattern(), 20..30),
+        names in prop::collection::vec(long_path(), 16),
+        memory in prop_oneof![Just(2_000usize), Just(60_000), Just(1 << 22)]) {
+        let mut pos = pos;
+        pos.extend(["a/**/b".to_owned(), "**/ab/**".to_owned()]);
+        let set = list(&pos, &neg, memory);
+        let rule = ListRule::new(&pos, &neg);
+        for round in 0..2 {
+            for n in &names {
+                prop_assert_eq!(set.is_match(n), rule.passes(n), "pos {:?} neg {:?} name {:?} memory {} round {}", pos, neg, n, memory, round);
+            }
+        }
+    }
+}
