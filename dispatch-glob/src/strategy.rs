@@ -290,26 +290,55 @@ fn infix_ok(s: &str, needle: &str, kind: &Infix) -> bool {
     }
 }
 
-/// Whether `needle` (non-empty) occurs in `hay`: candidates by first byte, checked with
-/// [`bytes_eq`]. O(hay × needle) at worst, which is fine: inputs are short.
+/// Whether `needle` occurs in `hay`. Candidates are the places where the needle's first two bytes
+/// occur, found eight places at a time, and each is checked with [`bytes_eq`]. O(hay × needle) at
+/// worst, which is fine: inputs are short. (A directory name such as `/testdata/` opens with a
+/// `/`, which a path has many of; the pair of bytes leaves few candidates.)
 #[inline]
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    let Some((&first, _)) = needle.split_first() else {
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    /// The high bit of each byte of `x` that is zero, and no other bit.
+    fn zero_bytes(x: u64) -> u64 {
+        !(((x & LOW).wrapping_add(LOW)) | x | LOW)
+    }
+    fn word(s: &[u8]) -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[..8]);
+        u64::from_le_bytes(w)
+    }
+    let n = needle.len();
+    let Some((&first, rest)) = needle.split_first() else {
         return true;
     };
-    if hay.len() < needle.len() {
+    if hay.len() < n {
         return false;
     }
-    let last_start = hay.len() - needle.len();
-    let mut from = 0;
-    while let Some(i) = hay[from..=last_start].iter().position(|&c| c == first) {
-        let at = from + i;
-        if bytes_eq(&hay[at..at + needle.len()], needle) {
-            return true;
+    let last_start = hay.len() - n;
+    let Some(&second) = rest.first() else {
+        return hay.contains(&first);
+    };
+    let (a, b) = (
+        u64::from_le_bytes([first; 8]),
+        u64::from_le_bytes([second; 8]),
+    );
+    let mut at = 0;
+    // Eight places `at..at + 8` at a time, while both words can be read (the second ends one
+    // byte further).
+    while at + 9 <= hay.len() && at <= last_start {
+        let mut m = zero_bytes(word(&hay[at..]) ^ a) & zero_bytes(word(&hay[at + 1..]) ^ b);
+        while m != 0 {
+            let p = at + (m.trailing_zeros() / 8) as usize;
+            if p > last_start {
+                return false;
+            }
+            if bytes_eq(&hay[p..p + n], needle) {
+                return true;
+            }
+            m &= m - 1;
         }
-        from = at + 1;
+        at += 8;
     }
-    false
+    (at..=last_start).any(|p| hay[p] == first && bytes_eq(&hay[p..p + n], needle))
 }
 
 /// Byte equality without a call into libc: patterns and inputs are short, and a `memcmp` call
@@ -919,5 +948,50 @@ fn for_each_slash(b: &[u8], mut f: impl FnMut(usize) -> bool) {
             zeros &= zeros - 1;
         }
         at += 8;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains;
+
+    #[test]
+    fn contains_finds_needles_at_every_place() {
+        let hay = b"vendor/a/testdata/x/testdat";
+        for (needle, want) in [
+            (&b""[..], true),
+            (b"v", true),
+            (b"z", false),
+            (b"/testdata/", true),
+            (b"/testdat", true),
+            (b"testdat", true),
+            (b"ata/", true),
+            (b"dat/", false),
+            (b"x/testdat", true),
+            (b"x/testdata", false),
+            (b"vendor/a/testdata/x/testdat", true),
+            (b"vendor/a/testdata/x/testdatx", false),
+            (b"vendor/a/testdata/x/testdat!", false),
+        ] {
+            assert_eq!(
+                contains(hay, needle),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(needle)
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// The same answer as a plain search over every window, for short and long haystacks
+        /// over a small alphabet (so that needles occur, partly and wholly, at any place).
+        #[test]
+        fn contains_agrees_with_a_plain_search(
+            hay in proptest::collection::vec(proptest::sample::select(&b"ab/\xff"[..]), 0..40),
+            needle in proptest::collection::vec(proptest::sample::select(&b"ab/\xff"[..]), 0..6),
+        ) {
+            let plain = needle.is_empty() || hay.windows(needle.len()).any(|w| w == &needle[..]);
+            proptest::prop_assert_eq!(contains(&hay, &needle), plain);
+        }
     }
 }
