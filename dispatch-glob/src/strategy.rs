@@ -296,16 +296,6 @@ fn infix_ok(s: &str, needle: &str, kind: &Infix) -> bool {
 /// `/`, which a path has many of; the pair of bytes leaves few candidates.)
 #[inline]
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    /// The high bit of each byte of `x` that is zero, and no other bit.
-    fn zero_bytes(x: u64) -> u64 {
-        !(((x & LOW).wrapping_add(LOW)) | x | LOW)
-    }
-    fn word(s: &[u8]) -> u64 {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&s[..8]);
-        u64::from_le_bytes(w)
-    }
     let n = needle.len();
     let Some((&first, rest)) = needle.split_first() else {
         return true;
@@ -321,11 +311,17 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
         u64::from_le_bytes([first; 8]),
         u64::from_le_bytes([second; 8]),
     );
+    // Eight bytes the loop below knows are there (unlike `head_word`, no check for fewer).
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&hay[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
     let mut at = 0;
     // Eight places `at..at + 8` at a time, while both words can be read (the second ends one
     // byte further).
     while at + 9 <= hay.len() && at <= last_start {
-        let mut m = zero_bytes(word(&hay[at..]) ^ a) & zero_bytes(word(&hay[at + 1..]) ^ b);
+        let mut m = zero_bytes(word(at) ^ a) & zero_bytes(word(at + 1) ^ b);
         while m != 0 {
             let p = at + (m.trailing_zeros() / 8) as usize;
             if p > last_start {
@@ -610,6 +606,14 @@ fn min_len(toks: &[Tok]) -> usize {
             Tok::Alt(alts) => alts.iter().map(|a| min_len(a)).min().unwrap_or(0),
         })
         .sum()
+}
+
+/// The high bit of each byte of `x` that is zero, and no other bit (exact: no borrow from one byte
+/// reaches the next).
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((x & LOW7) + LOW7) | x | LOW7)
 }
 
 /// Up to the first 8 bytes of `b` as a little-endian word, zero-padded.
@@ -929,15 +933,13 @@ impl Strategies {
 /// stop.
 #[inline]
 fn for_each_slash(b: &[u8], mut f: impl FnMut(usize) -> bool) {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const SLASHES: u64 = 0x2f2f_2f2f_2f2f_2f2f;
     let mut at = 0;
     while at < b.len() {
         let rest = &b[at..];
         let n = rest.len().min(8);
-        let x = head_word(rest) ^ SLASHES;
-        // High bit of each byte set exactly where the byte of `x` is zero (a `/` in the input).
-        let mut zeros = !(((x & LOW7) + LOW7) | x | LOW7);
+        // A `/` in the input is a zero byte here.
+        let mut zeros = zero_bytes(head_word(rest) ^ SLASHES);
         if n < 8 {
             zeros &= (1u64 << (8 * n)) - 1;
         }
