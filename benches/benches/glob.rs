@@ -14,6 +14,12 @@
 //! when `DISPATCH_SHARED` is unset. In criterion's test mode (`cargo test --benches`) the inputs
 //! are thinned to every 16th, so the smoke run stays quick.
 //!
+//! `glob_paths_new_order/<list>` and `glob_refs_new_order/<list>`: the same inputs and lists, ours
+//! against globset, each pass taking the inputs in the next of 16 fixed shuffles
+//! ([`dispatch_benches::glob::new_orders`]). Every other row goes through one order again and
+//! again, and over thousands of passes the processor's branch predictor learns part of it; no real
+//! stream of events repeats itself, so these rows are the nearer to what a caller sees.
+//!
 //! `glob_refs/11 classes and braces/by_hand`: that one list's rule written out as a Rust function
 //! for it alone (`dispatch_benches::glob::by_hand`), checked against globset first: a reference
 //! for what the list costs as direct code, not a peer.
@@ -29,8 +35,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dispatch_benches::glob::{
-    BY_HAND_LIST, FastGlobList, GlobsetList, PATTERNS, by_hand, dispatch_glob, inputs, path_lists,
-    ref_lists, refs,
+    BY_HAND_LIST, FastGlobList, GlobsetList, PATTERNS, by_hand, dispatch_glob, inputs, new_orders,
+    path_lists, ref_lists, refs,
 };
 
 /// The system allocator, counting allocations, so the bench can assert that matching allocates
@@ -181,6 +187,7 @@ fn lists(c: &mut Criterion) {
             }
         }
         g.finish();
+        new_order(c, group, &inputs, &lists);
         let mut g = c.benchmark_group(format!("{group}_compile"));
         for (name, patterns) in &lists {
             g.throughput(Throughput::Elements(patterns.len() as u64));
@@ -193,6 +200,41 @@ fn lists(c: &mut Criterion) {
         }
         g.finish();
     }
+}
+
+/// How many orders of the inputs the new-order rows take in turn.
+const ORDERS: usize = 16;
+
+/// Ours against globset over the inputs in a new order on every pass (see the module's doc). The
+/// answers were checked on the same inputs in [`lists`].
+fn new_order(c: &mut Criterion, group: &str, inputs: &[String], lists: &[(&str, Vec<String>)]) {
+    let orders = new_orders(inputs, ORDERS);
+    let mut g = c.benchmark_group(format!("{group}_new_order"));
+    g.throughput(Throughput::Elements(inputs.len() as u64));
+    for (name, patterns) in lists {
+        let ours = dispatch_glob(patterns);
+        let theirs = GlobsetList::new(patterns);
+        let mut pass = 0;
+        g.bench_function(format!("{name}/dispatch_glob"), |b| {
+            b.iter(|| {
+                pass = (pass + 1) % ORDERS;
+                orders[pass]
+                    .iter()
+                    .filter(|s| ours.is_match(black_box(s)))
+                    .count()
+            });
+        });
+        g.bench_function(format!("{name}/globset"), |b| {
+            b.iter(|| {
+                pass = (pass + 1) % ORDERS;
+                orders[pass]
+                    .iter()
+                    .filter(|s| theirs.is_match(black_box(s)))
+                    .count()
+            });
+        });
+    }
+    g.finish();
 }
 
 fn hot_path(c: &mut Criterion) {

@@ -494,6 +494,27 @@ pub mod glob {
         ]
     }
 
+    /// `inputs` in `count` further orders, each a fixed shuffle of them with the strings copied in
+    /// that order, so that each order also lies in memory in its own order. A bench that takes
+    /// these orders in turn meets its inputs in a new order on every pass: over thousands of
+    /// passes of one order, a processor's branch predictor learns part of that order, which no
+    /// real stream of events repeats.
+    #[must_use]
+    pub fn new_orders(inputs: &[String], count: usize) -> Vec<Vec<String>> {
+        let mut r = Lcg(0x0bde_4f5e_11a7_e0d5);
+        (0..count)
+            .map(|_| {
+                let mut order: Vec<&String> = inputs.iter().collect();
+                // Fisher-Yates, from the end.
+                for i in (1..order.len()).rev() {
+                    let j = (r.next() % (i as u64 + 1)) as usize;
+                    order.swap(i, j);
+                }
+                order.into_iter().cloned().collect()
+            })
+            .collect()
+    }
+
     /// The name of the branch list that [`by_hand`] writes out as code.
     pub const BY_HAND_LIST: &str = "11 classes and braces";
 
@@ -659,7 +680,29 @@ pub mod glob {
     mod tests {
         use proptest::prelude::*;
 
-        use super::{BY_HAND_LIST, by_hand, dispatch_glob, ref_lists, refs};
+        use super::{BY_HAND_LIST, by_hand, dispatch_glob, new_orders, ref_lists, refs};
+
+        #[test]
+        fn new_orders_are_distinct_shuffles_of_the_inputs() {
+            let inputs = refs();
+            let mut sorted = inputs.clone();
+            sorted.sort();
+            let orders = new_orders(&inputs, 4);
+            assert_eq!(orders.len(), 4);
+            for (k, order) in orders.iter().enumerate() {
+                let mut same = order.clone();
+                same.sort();
+                assert!(
+                    same == sorted,
+                    "order {k} is not a permutation of the inputs"
+                );
+                assert!(*order != inputs, "order {k} is the inputs' own order");
+                for other in &orders[..k] {
+                    assert!(order != other, "order {k} repeats an earlier order");
+                }
+            }
+            assert_eq!(orders, new_orders(&inputs, 4), "the orders are fixed");
+        }
 
         fn list() -> dispatch_glob::GlobSet {
             let (_, patterns) = ref_lists()
